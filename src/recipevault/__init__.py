@@ -1,0 +1,3 @@
+"""RecipeVault: a self-hostable recipe manager."""
+
+__version__ = "0.1.0"

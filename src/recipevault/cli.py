@@ -1,0 +1,151 @@
+"""The ``recipevault`` command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import click
+import typer
+
+from recipevault import __version__
+from recipevault.config import ConfigError, Settings, get_settings
+
+app = typer.Typer(
+    name="recipevault",
+    help="RecipeVault: serve the app and manage its database.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Apply or inspect database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A failure the operator can fix; printed as one line."""
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
+@app.command()
+def version() -> None:
+    """Print the RecipeVault version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default RECIPEVAULT_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Server worker processes.")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Serve the website and API with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    worker_count = workers or settings.workers
+    metrics_dir: str | None = None
+    if worker_count > 1 and settings.metrics_multiproc_dir is None:
+        # Each worker counts its own requests; prometheus_client sums their files on scrape.
+        metrics_dir = tempfile.mkdtemp(prefix="recipevault-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run(
+            "recipevault.main:app",
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=None if reload else worker_count,
+            reload=reload,
+            proxy_headers=False,  # the app trusts proxies itself (RECIPEVAULT_TRUSTED_PROXIES)
+            server_header=False,
+            access_log=False,
+            log_config=None,
+        )
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _with_database(settings: Settings, action: Callable[[], T]) -> T:
+    from recipevault.migrate import DatabaseUnreachable, reach_database
+
+    try:
+        return reach_database(settings, action)
+    except DatabaseUnreachable as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _alembic(action: Callable[..., object], *args: object) -> None:
+    from recipevault.migrate import alembic_config
+
+    settings = _settings()
+    _with_database(settings, lambda: action(alembic_config(settings.database_url), *args))
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from alembic import command
+
+    _alembic(command.upgrade, revision)
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")] = "-1",
+) -> None:
+    """Revert migrations down to REVISION (default: one step)."""
+    from alembic import command
+
+    _alembic(command.downgrade, revision)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    from recipevault.migrate import current_revision
+
+    settings = _settings()
+    revision = _with_database(settings, lambda: current_revision(settings))
+    typer.echo(revision or "(empty database: no revision)")
+
+
+def main() -> None:
+    """Entry point: one clear line and a non-zero exit for every expected failure."""
+    try:
+        app(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except CommandError as exc:
+        typer.echo(f"recipevault: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        from recipevault.migrate import describe_failure
+
+        typer.echo(f"recipevault: {describe_failure(exc)}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

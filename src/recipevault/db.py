@@ -1,0 +1,142 @@
+"""The database: declarative base, engine, sessions, and the request-owned transaction.
+
+SQLite connections run in WAL mode with a busy timeout and foreign keys on. Requests that may
+write open their transaction with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then
+writes fails at once with "database is locked" when another writer got in between, whatever the
+busy timeout, while an immediate one queues for the write lock. Safe requests begin deferred and
+never wait for writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from recipevault.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_SQLITE_BEGIN_OPTION = "recipevault_sqlite_begin"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN itself, so we choose its kind
+        # and SAVEPOINTs work (the sqlite3 module's own transaction handling breaks both).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_SQLITE_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        path = _sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=settings.db_echo)
+        _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        return engine
+    return create_async_engine(
+        url,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """An engine and the sessions made from it; one per process, opened by the app lifespan."""
+
+    def __init__(self, bind: AsyncEngine | AsyncConnection, *, owns_engine: bool = True) -> None:
+        self.bind = bind
+        self._owns_engine = owns_engine and isinstance(bind, AsyncEngine)
+        options: dict[str, Any] = {"expire_on_commit": False, "autoflush": False}
+        self._read_sessions: async_sessionmaker[AsyncSession]
+        self._write_sessions: async_sessionmaker[AsyncSession]
+        if isinstance(bind, AsyncConnection):
+            # Tests run each case inside an outer transaction that is rolled back; code under
+            # test may still commit, which then only releases a savepoint.
+            options["join_transaction_mode"] = "create_savepoint"
+            self._read_sessions = async_sessionmaker(bind, **options)
+            self._write_sessions = self._read_sessions
+        else:
+            self._read_sessions = async_sessionmaker(bind, **options)
+            self._write_sessions = async_sessionmaker(
+                bind.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"}), **options
+            )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(create_engine(settings))
+
+    @property
+    def dialect_name(self) -> str:
+        return self.bind.dialect.name
+
+    def session(self, *, write: bool = True) -> AsyncSession:
+        return (self._write_sessions if write else self._read_sessions)()
+
+    async def dispose(self) -> None:
+        if self._owns_engine:
+            assert isinstance(self.bind, AsyncEngine)
+            await self.bind.dispose()
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed once after the route returns, before the response
+    is sent (the dependency is declared with ``scope="function"``), rolled back on any error."""
+    database: Database = request.app.state.database
+    async with database.session(write=request.method not in SAFE_METHODS) as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()

@@ -1,0 +1,101 @@
+"""The application factory and the ASGI target ``recipevault.main:app``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from recipevault import __version__, health, metrics, pages
+from recipevault.config import ConfigError, Environment, Settings, get_settings
+from recipevault.db import Database
+from recipevault.errors import install_error_handlers
+from recipevault.logging import configure_logging
+from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
+from recipevault.web import mount_static
+
+log = structlog.get_logger("recipevault")
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+    """Build the application. ``database`` lets tests supply one bound to their transaction;
+    otherwise the lifespan opens one from the settings and closes it on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = database or Database.from_settings(settings)
+        log.info(
+            "started", version=__version__, env=settings.env, db=app.state.database.dialect_name
+        )
+        try:
+            yield
+        finally:
+            if database is None:
+                await app.state.database.dispose()
+            log.info("stopped")
+
+    app = FastAPI(
+        title="RecipeVault",
+        version=__version__,
+        summary="Recipes, meal plans and shopping lists for a household.",
+        lifespan=lifespan,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics.HttpMetrics(multiprocess_dir=settings.metrics_multiproc_dir)
+
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(pages.router)
+    mount_static(app)
+
+    # Added innermost first: a request passes proxy headers, security headers, request context,
+    # host check and CORS, in that order, before reaching a route.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "X-CSRF-Token",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == Environment.PRODUCTION)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    return app
+
+
+def _app_from_environment() -> FastAPI:
+    try:
+        settings = get_settings()
+    except ConfigError as exc:
+        raise SystemExit(f"recipevault: {exc}") from None
+    configure_logging(settings)
+    return create_app(settings)
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `app` is built on first access (by the ASGI server), so importing this module for
+    # `create_app` neither reads the environment nor configures logging.
+    if name == "app":
+        application = _app_from_environment()
+        globals()["app"] = application
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,168 @@
+"""ASGI middleware written against the raw protocol, so each costs microseconds per request.
+
+- ``RequestContextMiddleware``: request id, one access log line, metrics, and the last-resort
+  500 response for exceptions nothing else handled.
+- ``SecurityHeadersMiddleware``: the headers every response carries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+import structlog
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from recipevault.errors import PROBLEM_CONTENT_TYPE, unexpected_error_body
+from recipevault.metrics import UNMATCHED_ROUTE, HttpMetrics
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client-supplied id is echoed only when it is short and harmless in logs and headers.
+_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+access_log = structlog.get_logger("recipevault.access")
+error_log = structlog.get_logger("recipevault.errors")
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            return candidate if _ACCEPTABLE_REQUEST_ID.match(candidate) else None
+    return None
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = _incoming_request_id(scope) or str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+        method: str = scope["method"]
+        path: str = scope["path"]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id, method=method, path=path)
+
+        status = 500
+        response_started = False
+        start = time.perf_counter()
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        self.metrics.in_progress.inc()
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            status = 500
+            error_log.exception("unhandled exception")
+            if not response_started:
+                await self._send_unexpected_error(send, path=path, request_id=request_id)
+        finally:
+            self.metrics.in_progress.dec()
+            elapsed = time.perf_counter() - start
+            route = _route_template(scope)
+            self.metrics.observe(method=method, route=route, status=status, seconds=elapsed)
+            access_log.info(
+                "request",
+                status=status,
+                duration_ms=round(elapsed * 1000, 3),
+                route=route,
+                client=scope["client"][0] if scope.get("client") else None,
+            )
+            structlog.contextvars.clear_contextvars()
+
+    @staticmethod
+    async def _send_unexpected_error(send: Send, *, path: str, request_id: str) -> None:
+        body = json.dumps(unexpected_error_body(path=path, request_id=request_id)).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 500,
+                "headers": [
+                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (REQUEST_ID_HEADER.lower().encode(), request_id.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+# Pages: only our own scripts, styles and images; no framing; forms post back to us.
+HTML_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# API documents are never rendered as pages.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The interactive API docs load their bundle from a CDN and configure it inline.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src blob:; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+
+_COMMON_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _COMMON_HEADERS:
+                    headers.setdefault(name, value)
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = self._csp(scope, headers)
+                if self.hsts and scope.get("scheme") == "https":
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    def _csp(scope: Scope, headers: MutableHeaders) -> str:
+        if scope["path"] in DOCS_PATHS:
+            return DOCS_CSP
+        if headers.get("content-type", "").startswith("text/html"):
+            return HTML_CSP
+        return API_CSP

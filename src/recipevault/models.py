@@ -1,0 +1,13 @@
+"""Every feature's tables, imported together so the metadata is complete for Alembic."""
+
+from __future__ import annotations
+
+import importlib
+
+# Each feature folder that owns tables appends its models module here.
+FEATURE_MODEL_MODULES: tuple[str, ...] = ()
+
+
+def import_all_models() -> None:
+    for module in FEATURE_MODEL_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,151 @@
+"""The engine setup and the request-owned transaction."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from recipevault.config import Settings
+from recipevault.db import NAMING_CONVENTION, Base, Database, create_engine
+from recipevault.deps import SessionDep
+from recipevault.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/_tx")
+
+
+@router.post("/notes/{body}")
+async def add_note(body: str, session: SessionDep) -> dict[str, str]:
+    await session.execute(text("INSERT INTO tx_probe (body) VALUES (:body)"), {"body": body})
+    return {"body": body}
+
+
+@router.post("/notes/{body}/then-fail")
+async def add_note_then_fail(body: str, session: SessionDep) -> None:
+    await session.execute(text("INSERT INTO tx_probe (body) VALUES (:body)"), {"body": body})
+    raise NotFound("Pretend the parent vanished.")
+
+
+@pytest.fixture
+async def probe_table(connection: AsyncConnection) -> None:
+    # Created inside the test's outer transaction, so the rollback removes it again.
+    await connection.execute(text("CREATE TABLE tx_probe (body VARCHAR(50) NOT NULL)"))
+
+
+@pytest.fixture
+def app(app: FastAPI, probe_table: None) -> FastAPI:
+    app.include_router(router)
+    return app
+
+
+async def _notes(connection: AsyncConnection) -> list[str]:
+    return list((await connection.execute(text("SELECT body FROM tx_probe"))).scalars())
+
+
+async def test_commit_happens_before_the_response_is_sent(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    connection: AsyncConnection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events: list[str] = []
+    real_commit = AsyncSession.commit
+
+    async def recording_commit(self: AsyncSession) -> None:
+        await real_commit(self)
+        events.append("commit")
+
+    monkeypatch.setattr(AsyncSession, "commit", recording_commit)
+    response = await client.post("/api/v1/_tx/notes/hello")
+    events.append("response received")
+    assert response.status_code == 200
+    assert events == ["commit", "response received"]
+    assert await _notes(connection) == ["hello"]
+
+
+async def test_failing_commit_is_an_error_response_not_200(
+    client: httpx.AsyncClient, connection: AsyncConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing_commit(self: AsyncSession) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(AsyncSession, "commit", failing_commit)
+    response = await client.post("/api/v1/_tx/notes/lost")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    monkeypatch.undo()
+    assert await _notes(connection) == []
+
+
+async def test_error_in_route_rolls_back(
+    client: httpx.AsyncClient, connection: AsyncConnection
+) -> None:
+    response = await client.post("/api/v1/_tx/notes/orphan/then-fail")
+    assert response.status_code == 404
+    assert await _notes(connection) == []
+
+
+def test_constraint_naming_convention() -> None:
+    assert Base.metadata.naming_convention == NAMING_CONVENTION
+    assert {"ix", "uq", "ck", "fk", "pk"} <= set(NAMING_CONVENTION)
+
+
+@pytest.mark.sqlite_only
+async def test_sqlite_runs_wal_with_busy_timeout_and_foreign_keys(settings: Settings) -> None:
+    database = Database.from_settings(settings)
+    try:
+        async with database.session() as session:
+            pragma = {
+                name: (await session.execute(text(f"PRAGMA {name}"))).scalar_one()
+                for name in ("journal_mode", "busy_timeout", "foreign_keys")
+            }
+    finally:
+        await database.dispose()
+    assert pragma == {
+        "journal_mode": "wal",
+        "busy_timeout": settings.sqlite_busy_timeout_ms,
+        "foreign_keys": 1,
+    }
+
+
+@pytest.mark.sqlite_only
+async def test_sqlite_writers_queue_instead_of_failing(settings: Settings) -> None:
+    """Two read-then-write transactions at once: with BEGIN IMMEDIATE the second waits for the
+    first instead of failing with "database is locked"."""
+    import asyncio
+
+    database = Database.from_settings(settings.model_copy(update={"sqlite_busy_timeout_ms": 5000}))
+    async with database.session() as setup:
+        await setup.execute(text("CREATE TABLE IF NOT EXISTS counter_probe (n INTEGER)"))
+        await setup.execute(text("DELETE FROM counter_probe"))
+        await setup.execute(text("INSERT INTO counter_probe VALUES (0)"))
+        await setup.commit()
+
+    async def increment() -> None:
+        async with database.session(write=True) as session:
+            n = (await session.execute(text("SELECT n FROM counter_probe"))).scalar_one()
+            await asyncio.sleep(0.05)  # hold the transaction open while the other one starts
+            await session.execute(text("UPDATE counter_probe SET n = :n"), {"n": n + 1})
+            await session.commit()
+
+    try:
+        await asyncio.gather(*(increment() for _ in range(4)))
+        async with database.session() as session:
+            final = (await session.execute(text("SELECT n FROM counter_probe"))).scalar_one()
+            await session.execute(text("DROP TABLE counter_probe"))
+            await session.commit()
+    finally:
+        await database.dispose()
+    assert final == 4
+
+
+@pytest.mark.postgres_only
+def test_postgres_engine_has_sized_pool_and_pre_ping(settings: Settings) -> None:
+    engine = create_engine(settings.model_copy(update={"db_pool_size": 7}))
+    pool = engine.sync_engine.pool
+    assert pool.size() == 7  # type: ignore[attr-defined]
+    assert pool._pre_ping is True  # type: ignore[attr-defined]
+    assert engine.dialect.driver == "asyncpg"

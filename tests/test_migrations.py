@@ -1,0 +1,67 @@
+"""The migrations build the schema the models describe, and walk back down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from recipevault.config import load_settings
+from recipevault.db import Base, create_engine
+from recipevault.migrate import MIGRATIONS_DIR, alembic_config
+from recipevault.models import import_all_models
+from tests.support.database import DatabaseFactory
+
+
+def _diff(connection: Connection) -> list[object]:
+    import_all_models()
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _heads(connection: Connection) -> tuple[str, ...]:
+    return MigrationContext.configure(connection).get_current_heads()
+
+
+async def _inspect(url: str) -> tuple[list[object], tuple[str, ...]]:
+    engine = create_engine(load_settings(database_url=url))
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_diff), await connection.run_sync(_heads)
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_downgrade_upgrade_and_no_pending_diff(databases: DatabaseFactory) -> None:
+    url = databases.new_url("migrations")
+    config = alembic_config(url)
+    head = ScriptDirectory.from_config(config).get_current_head()
+
+    await asyncio.to_thread(command.upgrade, config, "head")
+    diff, heads = await _inspect(url)
+    assert heads == (head,)
+    assert diff == [], f"models and migrations differ: {diff}"
+
+    await asyncio.to_thread(command.downgrade, config, "base")
+    _, heads = await _inspect(url)
+    assert heads == ()
+
+    await asyncio.to_thread(command.upgrade, config, "head")
+    diff, heads = await _inspect(url)
+    assert heads == (head,)
+    assert diff == []
+
+
+def test_history_is_linear_and_file_names_are_dated() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+    assert len(script.get_heads()) == 1
+    for revision in script.walk_revisions():
+        assert revision.path is not None
+        name = revision.path.rsplit("/", 1)[-1]
+        assert name[:8].isdigit(), name
+        assert name[8] == "_", name
+    assert (MIGRATIONS_DIR / "env.py").exists()
