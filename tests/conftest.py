@@ -22,7 +22,6 @@ from tests.support.app import TEST_HOST, make_settings
 from tests.support.database import DatabaseFactory, backends, database_factory, migrate
 
 
-
 def _applies(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
     backend = callspec.params.get("backend") if callspec else None
