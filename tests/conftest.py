@@ -8,6 +8,7 @@ test runs inside a transaction that is rolled back, so code under test may commi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
 
 import httpx
 import pytest
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database, create_engine
+from recipevault.logging import configure_logging
+from recipevault.mail import Mailer
 from recipevault.main import create_app
 from tests.support.app import TEST_HOST, make_settings
 from tests.support.database import DatabaseFactory, backends, database_factory, migrate
@@ -57,8 +60,8 @@ def database_url(databases: DatabaseFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(database_url, outbox_dir=tmp_path_factory.mktemp("outbox"))
 
 
 @pytest.fixture(scope="session")
@@ -96,23 +99,35 @@ def app(settings: Settings, database: Database) -> FastAPI:
 
 
 @pytest.fixture
+def outbox(app: FastAPI) -> list[EmailMessage]:
+    """Mail the app sends during the test, captured instead of delivered."""
+    sent: list[EmailMessage] = []
+
+    class Recorder:
+        async def deliver(self, message: EmailMessage) -> str:
+            sent.append(message)
+            return "memory"
+
+    app.state.mailer = Mailer(Recorder(), sender="RecipeVault <test@example.org>")
+    return sent
+
+
+@pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{TEST_HOST}") as client:
+        # https, as in production: session cookies are Secure outside development.
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"https://{TEST_HOST}"
+        ) as client:
             yield client
 
 
 @pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """Tests that configure logging point it at their captured stdout; undo that afterwards."""
-    import logging
-
-    import structlog
-
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+def _json_logging() -> Iterator[None]:
+    """JSON logs, as in production; re-done after each test because tests that inspect logs
+    point them at their own captured stdout."""
+    settings = make_settings("sqlite://", log_level="WARNING")
+    configure_logging(settings)
     yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    structlog.reset_defaults()
+    configure_logging(settings)

@@ -74,6 +74,40 @@ class Settings(BaseSettings):
         ),
     )
 
+    # Where links in emails point: the address people use to reach this site.
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Accounts and sign-in.
+    registration_open: bool = True
+    access_token_minutes: int = Field(default=15, ge=1, le=1440)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    session_idle_minutes: int = Field(default=60 * 24 * 7, ge=5)
+    session_max_age_days: int = Field(default=30, ge=1, le=365)
+    password_reset_minutes: int = Field(default=60, ge=5, le=1440)
+    email_verification_hours: int = Field(default=72, ge=1, le=720)
+    household_invite_days: int = Field(default=7, ge=1, le=90)
+    # None: Secure cookies everywhere but in development (plain http on a laptop).
+    session_cookie_secure: bool | None = None
+    lockout_threshold: int = Field(default=10, ge=3, le=100)
+    lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    rate_limit_login_per_address: str = "30/minute"
+    rate_limit_login_per_account: str = "5/minute"
+    rate_limit_reset_per_address: str = "10/hour"
+    rate_limit_reset_per_account: str = "3/hour"
+    # Argon2id cost; raising it rehashes each password at its owner's next sign-in.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
+    argon2_parallelism: int = Field(default=4, ge=1, le=64)
+
+    # Mail: SMTP when SMTP_HOST is set; otherwise messages are written to OUTBOX_DIR.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    mail_from: str = "RecipeVault <recipevault@localhost>"
+    outbox_dir: Path = Path("./var/outbox")
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
@@ -105,6 +139,29 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported database scheme {scheme!r}; use sqlite or postgresql")
         return f"{drivers[scheme]}://{rest}"
 
+    @field_validator(
+        "rate_limit_login_per_address",
+        "rate_limit_login_per_account",
+        "rate_limit_reset_per_address",
+        "rate_limit_reset_per_account",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as '5/minute'") from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_addresses(cls, value: list[str]) -> list[str]:
@@ -119,7 +176,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_secret(self) -> Settings:
-        if self.env is Environment.PRODUCTION and (
+        if self.env == Environment.PRODUCTION and (
             self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
         ):
             raise ValueError(
@@ -135,7 +192,18 @@ class Settings(BaseSettings):
 
     @property
     def is_development(self) -> bool:
-        return self.env is Environment.DEVELOPMENT
+        return self.env == Environment.DEVELOPMENT
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return not self.is_development
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only, path /.
+        return "__Host-rv_session" if self.secure_cookies else "rv_session"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -9,12 +9,13 @@ never wait for writers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Request
-from sqlalchemy import MetaData, event
+from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -23,9 +24,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from recipevault.clock import utcnow
 from recipevault.config import Settings
+from recipevault.errors import AppError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -39,8 +42,47 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _SQLITE_BEGIN_OPTION = "recipevault_sqlite_begin"
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use recipevault.clock.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class CreatedAt:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+_ON_COMMIT = "recipevault_on_commit"
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the unit of work has committed (mail, jobs, cache purges):
+    never for work that was rolled back."""
+    session.info.setdefault(_ON_COMMIT, []).append(callback)
+
+
+def _run_on_commit(session: AsyncSession) -> None:
+    for callback in session.info.pop(_ON_COMMIT, []):
+        callback()
 
 
 def _sqlite_file(url: URL) -> Path | None:
@@ -77,12 +119,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=settings.db_echo)
+        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True)
         _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         return engine
     return create_async_engine(
         url,
         echo=settings.db_echo,
+        # Parameters hold password and token hashes: keep them out of logs and error messages.
+        hide_parameters=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
@@ -97,7 +141,7 @@ class Database:
     def __init__(self, bind: AsyncEngine | AsyncConnection, *, owns_engine: bool = True) -> None:
         self.bind = bind
         self._owns_engine = owns_engine and isinstance(bind, AsyncEngine)
-        options: dict[str, Any] = {"expire_on_commit": False, "autoflush": False}
+        options: dict[str, Any] = {"expire_on_commit": False}
         self._read_sessions: async_sessionmaker[AsyncSession]
         self._write_sessions: async_sessionmaker[AsyncSession]
         if isinstance(bind, AsyncConnection):
@@ -136,7 +180,17 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with database.session(write=request.method not in SAFE_METHODS) as session:
         try:
             yield session
+        except AppError as exc:
+            # Some refusals are themselves worth keeping (a failed sign-in counts toward a
+            # lockout and is audited); the error says so.
+            if exc.keep_changes:
+                await session.commit()
+                _run_on_commit(session)
+            else:
+                await session.rollback()
+            raise
         except BaseException:
             await session.rollback()
             raise
         await session.commit()
+        _run_on_commit(session)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts.auth import NotAuthenticated, authenticate_request
+from recipevault.accounts.passwords import PasswordHasher
 from recipevault.config import Settings
 from recipevault.db import Database, request_session
+from recipevault.errors import Forbidden
+from recipevault.mail import Mailer
+from recipevault.policy import Actor
+from recipevault.ratelimit import RateLimiter
 
 
 def _settings(request: Request) -> Settings:
@@ -26,3 +33,63 @@ DatabaseDep = Annotated[Database, Depends(_database)]
 # "function" scope runs the commit when the route returns, before the response goes out,
 # so a failed commit becomes an error response instead of a 200 for lost work.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+async def _optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    return await authenticate_request(request, session)
+
+
+async def _current_actor(actor: Annotated[Actor | None, Depends(_optional_actor)]) -> Actor:
+    if actor is None:
+        raise NotAuthenticated()
+    return actor
+
+
+async def _admin_actor(actor: Annotated[Actor, Depends(_current_actor)]) -> Actor:
+    if not actor.is_admin:
+        raise Forbidden("Only site admins can do that.")
+    return actor
+
+
+OptionalUser = Annotated[Actor | None, Depends(_optional_actor)]
+CurrentUser = Annotated[Actor, Depends(_current_actor)]
+AdminUser = Annotated[Actor, Depends(_admin_actor)]
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    ip: str | None
+    user_agent: str | None
+
+
+def _client(request: Request) -> Client:
+    return Client(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+def _hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
+def _mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
+def _rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+def _session_cookie(request: Request, settings: SettingsDep) -> str | None:
+    return request.cookies.get(settings.session_cookie_name)
+
+
+ClientDep = Annotated[Client, Depends(_client)]
+SessionCookieDep = Annotated[str | None, Depends(_session_cookie)]
+HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
+MailerDep = Annotated[Mailer, Depends(_mailer)]
+RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]

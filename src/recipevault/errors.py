@@ -28,6 +28,8 @@ class AppError(Exception):
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "bad-request"
     title: ClassVar[str] = "Bad request"
+    # Commit the request's unit of work even though the request fails (see db.request_session).
+    keep_changes: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -84,6 +84,9 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("sqlalchemy.engine").setLevel(
         logging.INFO if settings.db_echo else logging.WARNING
     )
+    # At DEBUG these print every statement's parameters: password hashes, token hashes.
+    for chatty in ("aiosqlite", "asyncio", "httpcore", "httpx", "multipart"):
+        logging.getLogger(chatty).setLevel(max(root.level, logging.INFO))
 
 
 def bound_request_context() -> MutableMapping[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,14 +13,21 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from recipevault import __version__, health, metrics, pages
+from recipevault.accounts import api as accounts_api
+from recipevault.accounts.passwords import PasswordHasher
+from recipevault.admin import api as admin_api
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
 from recipevault.errors import install_error_handlers
+from recipevault.households import api as households_api
 from recipevault.logging import configure_logging
+from recipevault.mail import Mailer
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
+from recipevault.ratelimit import RateLimiter
 from recipevault.web import mount_static
 
 log = structlog.get_logger("recipevault")
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
@@ -35,6 +43,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         try:
             yield
         finally:
+            try:
+                async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                    await app.state.mailer.drain()
+            except TimeoutError:
+                log.warning("mail still going out at shutdown was dropped")
             if database is None:
                 await app.state.database.dispose()
             log.info("stopped")
@@ -48,10 +61,17 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.metrics = metrics.HttpMetrics(multiprocess_dir=settings.metrics_multiproc_dir)
+    app.state.password_hasher = PasswordHasher.from_settings(settings)
+    app.state.mailer = Mailer.from_settings(settings)
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
 
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(accounts_api.auth_router)
+    app.include_router(accounts_api.me_router)
+    app.include_router(households_api.router)
+    app.include_router(admin_api.router)
     app.include_router(pages.router)
     mount_static(app)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import importlib
 
 # Each feature folder that owns tables appends its models module here.
-FEATURE_MODEL_MODULES: tuple[str, ...] = ()
+FEATURE_MODEL_MODULES: tuple[str, ...] = (
+    "recipevault.accounts.models",
+    "recipevault.households.models",
+    "recipevault.audit.models",
+    "recipevault.admin.models",
+)
 
 
 def import_all_models() -> None:

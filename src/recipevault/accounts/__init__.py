@@ -1,0 +1,1 @@
+"""Accounts: users, credentials, browser sessions and API tokens."""

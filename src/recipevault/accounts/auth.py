@@ -1,0 +1,145 @@
+"""Who is making this request: bearer tokens (JWT access tokens or personal API tokens) or a
+browser session cookie, turned into an ``Actor`` once per request."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recipevault.accounts import sessions as browser_sessions
+from recipevault.accounts import tokens
+from recipevault.accounts.credentials import (
+    API_TOKEN_PREFIX,
+    InvalidAccessToken,
+    decode_access_token,
+    same_secret,
+)
+from recipevault.accounts.models import User
+from recipevault.clock import utcnow
+from recipevault.config import Settings
+from recipevault.db import SAFE_METHODS, Database
+from recipevault.errors import Forbidden, Unauthorized
+from recipevault.households.models import MemberRole
+from recipevault.households.service import memberships
+from recipevault.policy import Actor, AuthMethod
+
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FORM_FIELD = "csrf_token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+log = structlog.get_logger(__name__)
+
+
+class NotAuthenticated(Unauthorized):
+    def __init__(self, detail: str = "Sign in, or send a valid bearer token.") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="recipevault"'})
+
+
+class CsrfRejected(Forbidden):
+    title = "CSRF token missing or wrong"
+    code = "csrf"
+
+
+async def _actor(
+    session: AsyncSession,
+    user: User,
+    *,
+    via: AuthMethod,
+    can_write: bool = True,
+    session_id: int | None = None,
+) -> Actor:
+    roles = await memberships(session, user.id)
+    return Actor(
+        user_id=user.id,
+        role=user.role,
+        household_ids=frozenset(household_id for household_id, _ in roles),
+        owned_household_ids=frozenset(h for h, role in roles if role == MemberRole.OWNER),
+        via=via,
+        can_write=can_write,
+        session_id=session_id,
+    )
+
+
+async def _from_bearer(
+    session: AsyncSession, token: str, settings: Settings, database: Database
+) -> Actor:
+    if token.startswith(API_TOKEN_PREFIX):
+        api_token = await tokens.find_api_token(session, token)
+        user = await session.get(User, api_token.user_id) if api_token else None
+        if api_token is None or user is None or not user.is_active:
+            raise NotAuthenticated("The API token is not valid.")
+        if tokens.needs_touch(api_token):
+            await _write_aside(database, tokens.touch_api_token, api_token.id)
+        return await _actor(session, user, via="api_token", can_write=api_token.can_write)
+    try:
+        claims = decode_access_token(token, secret_key=settings.secret_key, now=utcnow())
+    except InvalidAccessToken:
+        raise NotAuthenticated("The access token is not valid or has expired.") from None
+    user = await session.get(User, claims.user_id)
+    if user is None or not user.is_active or user.auth_epoch != claims.auth_epoch:
+        raise NotAuthenticated("The access token is no longer valid; sign in again.")
+    return await _actor(session, user, via="jwt")
+
+
+async def _submitted_csrf(request: Request) -> str | None:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.headers.get("content-type", "").startswith(FORM_TYPES):
+        value = (await request.form()).get(CSRF_FORM_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def _from_cookie(
+    request: Request, session: AsyncSession, cookie: str, settings: Settings
+) -> Actor | None:
+    found = await browser_sessions.find_session(session, cookie_value=cookie, settings=settings)
+    if found is None:
+        return None
+    record, user = found
+    if request.method not in SAFE_METHODS:
+        submitted = await _submitted_csrf(request)
+        if submitted is None or not same_secret(submitted, record.csrf_token):
+            raise CsrfRejected(
+                f"Send the session's CSRF token in the {CSRF_HEADER} header or the "
+                f"{CSRF_FORM_FIELD} form field."
+            )
+    if browser_sessions.needs_touch(record):
+        await _write_aside(request.app.state.database, browser_sessions.touch_session, record.id)
+    return await _actor(session, user, via="session", session_id=record.id)
+
+
+async def _write_aside(
+    database: Database, touch: Callable[[AsyncSession, int], Awaitable[None]], record_id: int
+) -> None:
+    """Record activity in a short transaction of its own, so a read stays a read."""
+    try:
+        async with database.session(write=True) as session:
+            await touch(session, record_id)
+            await session.commit()
+    except Exception:
+        log.warning("could not record activity", exc_info=True)
+
+
+async def authenticate_request(request: Request, session: AsyncSession) -> Actor | None:
+    settings: Settings = request.app.state.settings
+    authorization = request.headers.get("authorization")
+    actor: Actor | None
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("Use an 'Authorization: Bearer <token>' header.")
+        actor = await _from_bearer(session, token.strip(), settings, request.app.state.database)
+    elif cookie := request.cookies.get(settings.session_cookie_name):
+        actor = await _from_cookie(request, session, cookie, settings)
+    else:
+        actor = None
+    if actor is not None:
+        if not actor.can_write and request.method not in SAFE_METHODS:
+            raise Forbidden("This API token may only read; create one with the write scope.")
+        structlog.contextvars.bind_contextvars(user_id=actor.user_id)
+    return actor

@@ -1,0 +1,116 @@
+"""Account request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field
+
+from recipevault.accounts.models import Role, UnitSystem
+from recipevault.schemas import InputModel, OutputModel
+
+
+def normalize_email(value: str) -> str:
+    """Syntax-checked and lower-cased: one account per address however it is typed."""
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+    return result.normalized.lower()
+
+
+Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(normalize_email)]
+# Rules beyond length (common passwords) are checked by the service, which names the rule.
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
+Scope = Literal["read", "write"]
+
+
+class UserCreate(InputModel):
+    email: Email
+    password: Password
+    display_name: DisplayName
+
+
+class UserUpdate(InputModel):
+    display_name: DisplayName | None = None
+    unit_system: UnitSystem | None = None
+
+
+class PasswordChange(InputModel):
+    current_password: Password
+    new_password: Password
+
+
+class UserRead(OutputModel):
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    is_active: bool
+    email_verified: bool
+    unit_system: UnitSystem
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class UserSummary(OutputModel):
+    id: int
+    display_name: str
+
+
+class TokenPair(OutputModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_in: int
+
+
+class RefreshRequest(InputModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class SessionLogin(InputModel):
+    email: Email
+    password: Password
+
+
+class SessionRead(OutputModel):
+    user: UserRead
+    csrf_token: str
+    expires_at: datetime
+
+
+class ApiTokenCreate(InputModel):
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[Scope] = Field(default=["read"], min_length=1, max_length=2)
+    expires_at: datetime | None = None
+
+
+class ApiTokenRead(OutputModel):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[Scope]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenRead):
+    token: str = Field(description="Shown once; store it now.")
+
+
+class PasswordResetRequest(InputModel):
+    email: Email
+
+
+class PasswordResetConfirm(InputModel):
+    token: str = Field(min_length=1, max_length=200)
+    new_password: Password
+
+
+class EmailVerification(InputModel):
+    token: str = Field(min_length=1, max_length=200)

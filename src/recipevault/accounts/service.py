@@ -1,0 +1,271 @@
+"""Account use cases: registration, sign-in checks, profile and password changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recipevault.accounts.models import ApiToken, BrowserSession, RefreshToken, Role, User
+from recipevault.accounts.passwords import PasswordHasher, check_password_rules
+from recipevault.accounts.schemas import UserCreate, UserUpdate
+from recipevault.audit import service as audit
+from recipevault.clock import utcnow
+from recipevault.config import Settings
+from recipevault.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from recipevault.households import service as households
+from recipevault.ratelimit import RateLimiter
+
+SIGN_IN_FAILED = "The email or password is not correct."
+
+
+class UserNotFound(NotFound):
+    title = "User not found"
+
+
+class EmailTaken(Conflict):
+    title = "Email already registered"
+
+
+class RegistrationClosed(Forbidden):
+    title = "Registration closed"
+    code = "registration-closed"
+
+
+class SignInFailed(Unauthorized):
+    """Same words whether the email exists or not; the failure itself is kept and audited."""
+
+    title = "Sign-in failed"
+    code = "sign-in-failed"
+    keep_changes = True
+
+
+class AccountLocked(TooManyRequests):
+    title = "Account locked"
+    code = "account-locked"
+    keep_changes = True
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email))
+
+
+async def register_user(
+    session: AsyncSession,
+    *,
+    data: UserCreate,
+    hasher: PasswordHasher,
+    registration_open: bool,
+    ip: str | None,
+    admin: bool = False,
+) -> User:
+    """Create an account and its personal household. The very first account is an admin."""
+    first_user = not await session.scalar(select(func.count()).select_from(User))
+    if not (registration_open or first_user or admin):
+        raise RegistrationClosed(
+            "Registration is closed on this site; ask an admin for an account."
+        )
+    check_password_rules(data.password, email=data.email)
+    if await find_user_by_email(session, data.email) is not None:
+        raise EmailTaken("An account with this email already exists.")
+    user = User(
+        email=data.email,
+        display_name=data.display_name,
+        password_hash=await hasher.hash(data.password),
+        role=Role.ADMIN if (first_user or admin) else Role.MEMBER,
+    )
+    session.add(user)
+    await session.flush()
+    await households.create_personal_household(session, user=user)
+    audit.record(
+        session,
+        action="user.registered",
+        actor_id=user.id,
+        ip=ip,
+        target_type="user",
+        target_id=user.id,
+        details={"role": user.role.value},
+    )
+    return user
+
+
+async def authenticate(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    hasher: PasswordHasher,
+    settings: Settings,
+    ip: str | None,
+) -> User:
+    """Check a password sign-in. Failures count toward a temporary lock of the account."""
+    now = utcnow()
+    user = await find_user_by_email(session, email)
+    if user is None:
+        await hasher.burn(password)
+        audit.record(
+            session,
+            action="auth.login_failed",
+            actor_id=None,
+            ip=ip,
+            details={"reason": "unknown_email"},
+        )
+        raise SignInFailed(SIGN_IN_FAILED)
+    if user.is_locked(now):
+        assert user.locked_until is not None
+        seconds = max(1, int((user.locked_until - now).total_seconds()))
+        audit.record(
+            session,
+            action="auth.login_refused",
+            actor_id=user.id,
+            ip=ip,
+            target_type="user",
+            target_id=user.id,
+            details={"reason": "locked"},
+        )
+        raise AccountLocked(
+            "Too many failed sign-ins; this account is locked for a while.",
+            headers={"Retry-After": str(seconds)},
+        )
+    matches, new_hash = await hasher.verify(password, user.password_hash)
+    if not matches or not user.is_active:
+        user.failed_logins += 1
+        details: dict[str, object] = {"reason": "bad_password" if not matches else "inactive"}
+        if user.failed_logins >= settings.lockout_threshold:
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            user.failed_logins = 0
+            details["locked"] = True
+        audit.record(
+            session,
+            action="auth.login_failed",
+            actor_id=user.id,
+            ip=ip,
+            target_type="user",
+            target_id=user.id,
+            details=details,
+        )
+        raise SignInFailed(SIGN_IN_FAILED)
+    if new_hash is not None:
+        user.password_hash = new_hash
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record(
+        session, action="auth.login", actor_id=user.id, ip=ip, target_type="user", target_id=user.id
+    )
+    return user
+
+
+async def update_profile(session: AsyncSession, *, user: User, data: UserUpdate) -> User:
+    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(user, field, value)
+    return user
+
+
+async def revoke_credentials(
+    session: AsyncSession, user: User, *, keep_session_id: int | None = None
+) -> None:
+    """End every way in: sessions (but the one kept), refresh tokens, and, through the epoch,
+    access tokens already handed out."""
+    now = utcnow()
+    user.auth_epoch += 1
+    sessions = delete(BrowserSession).where(BrowserSession.user_id == user.id)
+    if keep_session_id is not None:
+        sessions = sessions.where(BrowserSession.id != keep_session_id)
+    await session.execute(sessions)
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def change_password(
+    session: AsyncSession,
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    hasher: PasswordHasher,
+    keep_session_id: int | None,
+    ip: str | None,
+) -> None:
+    matches, _ = await hasher.verify(current_password, user.password_hash)
+    if not matches:
+        raise Forbidden("The current password is not correct.")
+    await set_password(
+        session, user=user, password=new_password, hasher=hasher, keep_session_id=keep_session_id
+    )
+    audit.record(
+        session,
+        action="user.password_changed",
+        actor_id=user.id,
+        ip=ip,
+        target_type="user",
+        target_id=user.id,
+    )
+
+
+async def set_password(
+    session: AsyncSession,
+    *,
+    user: User,
+    password: str,
+    hasher: PasswordHasher,
+    keep_session_id: int | None = None,
+) -> None:
+    check_password_rules(password, email=user.email)
+    user.password_hash = await hasher.hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    await revoke_credentials(session, user, keep_session_id=keep_session_id)
+
+
+async def deactivate(session: AsyncSession, user: User) -> None:
+    user.is_active = False
+    await revoke_credentials(session, user)
+    await session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def unlock(user: User) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+async def sign_in(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    hasher: PasswordHasher,
+    limiter: RateLimiter,
+    settings: Settings,
+    ip: str | None,
+) -> User:
+    """A password sign-in behind the per-address and per-account rate limits: only failures
+    count, so people who type their password right are never slowed down."""
+    address_key = ("sign-in:address", ip or "unknown")
+    account_key = ("sign-in:account", email)
+    message = "Too many failed sign-ins; wait a little before trying again."
+    await limiter.ensure_allowed(
+        settings.rate_limit_login_per_address, *address_key, message=message
+    )
+    await limiter.ensure_allowed(
+        settings.rate_limit_login_per_account, *account_key, message=message
+    )
+    try:
+        return await authenticate(
+            session, email=email, password=password, hasher=hasher, settings=settings, ip=ip
+        )
+    except SignInFailed:
+        await limiter.hit(settings.rate_limit_login_per_address, *address_key)
+        await limiter.hit(settings.rate_limit_login_per_account, *account_key)
+        raise

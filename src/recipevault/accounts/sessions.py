@@ -1,0 +1,105 @@
+"""Browser sessions: an opaque id in an HttpOnly cookie, a server-side record, and a CSRF
+token bound to it that every unsafe cookie-authenticated request must echo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recipevault.accounts.credentials import hash_secret, new_secret
+from recipevault.accounts.models import BrowserSession, User
+from recipevault.clock import utcnow
+from recipevault.config import Settings
+from recipevault.errors import NotFound
+
+# Writing last_seen on every request would turn reads into writes; a coarse mark is enough
+# to enforce the idle expiry.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    cookie_value: str
+    record: BrowserSession
+
+
+async def open_session(
+    session: AsyncSession,
+    *,
+    user: User,
+    settings: Settings,
+    ip: str | None,
+    user_agent: str | None,
+    replaces: str | None = None,
+) -> OpenedSession:
+    """A fresh session id at every sign-in (the old one, if any, is dropped: no fixation)."""
+    if replaces:
+        await close_session(session, cookie_value=replaces)
+    now = utcnow()
+    cookie_value = new_secret()
+    record = BrowserSession(
+        user_id=user.id,
+        token_hash=hash_secret(cookie_value),
+        csrf_token=new_secret(),
+        last_seen_at=now,
+        expires_at=now + timedelta(days=settings.session_max_age_days),
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    session.add(record)
+    await session.flush()
+    return OpenedSession(cookie_value=cookie_value, record=record)
+
+
+async def find_session(
+    session: AsyncSession, *, cookie_value: str, settings: Settings
+) -> tuple[BrowserSession, User] | None:
+    row = (
+        await session.execute(
+            select(BrowserSession, User)
+            .join(User, User.id == BrowserSession.user_id)
+            .where(BrowserSession.token_hash == hash_secret(cookie_value))
+        )
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    now = utcnow()
+    idle_limit = record.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if record.expires_at <= now or idle_limit <= now or not user.is_active:
+        return None
+    return record, user
+
+
+def needs_touch(record: BrowserSession) -> bool:
+    return utcnow() - record.last_seen_at >= TOUCH_INTERVAL
+
+
+async def touch_session(session: AsyncSession, session_id: int) -> None:
+    record = await session.get(BrowserSession, session_id)
+    if record is not None:
+        record.last_seen_at = utcnow()
+
+
+class SessionNotFound(NotFound):
+    title = "Session not found"
+
+
+async def get_session(session: AsyncSession, session_id: int) -> BrowserSession:
+    record = await session.get(BrowserSession, session_id)
+    if record is None:
+        raise SessionNotFound()
+    return record
+
+
+async def delete_session(session: AsyncSession, session_id: int) -> None:
+    await session.execute(delete(BrowserSession).where(BrowserSession.id == session_id))
+
+
+async def close_session(session: AsyncSession, *, cookie_value: str) -> None:
+    await session.execute(
+        delete(BrowserSession).where(BrowserSession.token_hash == hash_secret(cookie_value))
+    )

@@ -1,0 +1,1 @@
+"""Site administration: users, site settings and the audit log, for admins."""

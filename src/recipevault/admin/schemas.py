@@ -1,0 +1,39 @@
+"""Admin request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from recipevault.accounts.models import Role
+from recipevault.accounts.schemas import UserRead
+from recipevault.schemas import InputModel, OutputModel
+
+
+class AdminUserRead(UserRead):
+    locked_until: datetime | None
+    failed_logins: int
+
+
+class AdminUserUpdate(InputModel):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class SiteSettingsRead(OutputModel):
+    registration_open: bool
+
+
+class SiteSettingsUpdate(InputModel):
+    registration_open: bool
+
+
+class AuditEventRead(OutputModel):
+    id: int
+    created_at: datetime
+    actor_id: int | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    ip: str | None
+    details: dict[str, Any] | None

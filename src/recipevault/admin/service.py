@@ -1,0 +1,132 @@
+"""Admin use cases: the user directory, roles, deactivation, unlocking, site settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recipevault.accounts import service as accounts
+from recipevault.accounts.models import Role, User
+from recipevault.admin.models import SiteSetting
+from recipevault.audit import service as audit
+from recipevault.config import Settings
+from recipevault.errors import Conflict
+from recipevault.pagination import Page, decode_id_cursor, encode_cursor
+from recipevault.policy import Actor
+
+REGISTRATION_OPEN = "registration_open"
+
+
+async def _setting(session: AsyncSession, key: str) -> Any:
+    row = await session.get(SiteSetting, key)
+    return None if row is None else row.value
+
+
+async def registration_open(session: AsyncSession, *, settings: Settings) -> bool:
+    value = await _setting(session, REGISTRATION_OPEN)
+    return settings.registration_open if value is None else bool(value)
+
+
+async def set_registration_open(
+    session: AsyncSession, *, actor: Actor, open_: bool, ip: str | None
+) -> bool:
+    await session.merge(SiteSetting(key=REGISTRATION_OPEN, value=open_))
+    audit.record(
+        session,
+        action="admin.registration_" + ("opened" if open_ else "closed"),
+        actor_id=actor.user_id,
+        ip=ip,
+    )
+    return open_
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_users(
+    session: AsyncSession, *, q: str | None, limit: int, cursor: str | None
+) -> Page[User]:
+    query = select(User).order_by(User.id).limit(limit + 1)
+    if q:
+        pattern = f"%{_escape_like(q.lower())}%"
+        query = query.where(
+            or_(
+                User.email.like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
+    if cursor:
+        query = query.where(User.id > decode_id_cursor(cursor))
+    users = list((await session.scalars(query)).all())
+    more = len(users) > limit
+    users = users[:limit]
+    return Page(items=users, next=encode_cursor({"id": users[-1].id}) if more else None)
+
+
+async def _other_active_admins(session: AsyncSession, user_id: int) -> int:
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.is_active.is_(True), User.id != user_id)
+        )
+    ) or 0
+
+
+async def update_user(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    user_id: int,
+    role: Role | None,
+    is_active: bool | None,
+    ip: str | None,
+) -> User:
+    user = await accounts.get_user(session, user_id)
+    losing_admin = user.role == Role.ADMIN and (
+        (role is not None and role != Role.ADMIN) or is_active is False
+    )
+    if losing_admin and not await _other_active_admins(session, user.id):
+        raise Conflict("This is the last active admin; make someone else an admin first.")
+    if role is not None and role != user.role:
+        audit.record(
+            session,
+            action="admin.role_changed",
+            actor_id=actor.user_id,
+            ip=ip,
+            target_type="user",
+            target_id=user.id,
+            details={"from": user.role.value, "to": role.value},
+        )
+        user.role = role
+    if is_active is not None and is_active != user.is_active:
+        if is_active:
+            user.is_active = True
+        else:
+            await accounts.deactivate(session, user)
+        audit.record(
+            session,
+            action="admin.user_" + ("reactivated" if is_active else "deactivated"),
+            actor_id=actor.user_id,
+            ip=ip,
+            target_type="user",
+            target_id=user.id,
+        )
+    return user
+
+
+async def unlock_user(session: AsyncSession, *, actor: Actor, user_id: int, ip: str | None) -> User:
+    user = await accounts.get_user(session, user_id)
+    accounts.unlock(user)
+    audit.record(
+        session,
+        action="admin.user_unlocked",
+        actor_id=actor.user_id,
+        ip=ip,
+        target_type="user",
+        target_id=user.id,
+    )
+    return user

@@ -1,0 +1,1 @@
+"""Households: groups of people who share recipes, meal plans and shopping lists."""

@@ -1,0 +1,67 @@
+"""Household request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from recipevault.households.models import MemberRole
+from recipevault.schemas import InputModel, OutputModel
+
+HouseholdName = Field(min_length=1, max_length=100)
+
+
+class HouseholdCreate(InputModel):
+    name: str = HouseholdName
+
+
+class HouseholdUpdate(InputModel):
+    name: str = HouseholdName
+
+
+class HouseholdRead(OutputModel):
+    id: int
+    name: str
+    is_personal: bool
+    role: MemberRole | None = Field(
+        description="Your role here; null for admins who are not members"
+    )
+    member_count: int
+    created_at: datetime
+
+
+class MemberRead(OutputModel):
+    user_id: int
+    display_name: str
+    role: MemberRole
+    joined_at: datetime
+
+
+class HouseholdDetail(HouseholdRead):
+    members: list[MemberRead]
+
+
+class InviteCreate(InputModel):
+    expires_in_days: int | None = Field(default=None, ge=1, le=90)
+
+
+class InviteRead(OutputModel):
+    id: int
+    household_id: int
+    created_at: datetime
+    expires_at: datetime
+    uses: int
+
+
+class InviteCreated(InviteRead):
+    code: str = Field(description="Shown once: share it with the people you invite.")
+    url: str
+
+
+class JoinRequest(InputModel):
+    code: str = Field(min_length=4, max_length=40)
+
+
+class TransferRequest(InputModel):
+    user_id: int

@@ -1,0 +1,323 @@
+"""Household use cases: membership, invitations and ownership.
+
+Members see their households; owners manage them; admins see and manage all. A household a
+viewer may not see answers "not found", like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recipevault.accounts.credentials import hash_secret, new_invite_code, normalize_invite_code
+from recipevault.accounts.models import User
+from recipevault.audit import service as audit
+from recipevault.clock import utcnow
+from recipevault.errors import Conflict, Forbidden, NotFound
+from recipevault.households.models import Household, HouseholdInvite, HouseholdMember, MemberRole
+from recipevault.policy import Actor
+
+
+class HouseholdNotFound(NotFound):
+    title = "Household not found"
+
+
+class InviteInvalid(NotFound):
+    title = "Invite not valid"
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdView:
+    household: Household
+    role: MemberRole | None
+    member_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    user_id: int
+    display_name: str
+    role: MemberRole
+    joined_at: datetime
+
+
+def _record(
+    session: AsyncSession, action: str, actor: Actor, household_id: int, ip: str | None
+) -> None:
+    audit.record(
+        session,
+        action=action,
+        actor_id=actor.user_id,
+        ip=ip,
+        target_type="household",
+        target_id=household_id,
+    )
+
+
+async def _view(
+    session: AsyncSession, household: Household, role: MemberRole | None
+) -> HouseholdView:
+    counts = await _member_counts(session, [household.id])
+    return HouseholdView(household=household, role=role, member_count=counts.get(household.id, 0))
+
+
+async def memberships(session: AsyncSession, user_id: int) -> list[tuple[int, MemberRole]]:
+    rows = await session.execute(
+        select(HouseholdMember.household_id, HouseholdMember.role).where(
+            HouseholdMember.user_id == user_id
+        )
+    )
+    return [(household_id, role) for household_id, role in rows]
+
+
+def _add_member(
+    session: AsyncSession, household: Household, user_id: int, role: MemberRole
+) -> None:
+    session.add(HouseholdMember(household_id=household.id, user_id=user_id, role=role))
+
+
+async def create_personal_household(session: AsyncSession, *, user: User) -> Household:
+    household = Household(name=f"{user.display_name}'s kitchen"[:100], is_personal=True)
+    session.add(household)
+    await session.flush()
+    _add_member(session, household, user.id, MemberRole.OWNER)
+    return household
+
+
+async def create_household(
+    session: AsyncSession, *, actor: Actor, name: str, ip: str | None
+) -> HouseholdView:
+    household = Household(name=name)
+    session.add(household)
+    await session.flush()
+    _add_member(session, household, actor.user_id, MemberRole.OWNER)
+    _record(session, "household.created", actor, household.id, ip)
+    return HouseholdView(household=household, role=MemberRole.OWNER, member_count=1)
+
+
+async def _member_counts(session: AsyncSession, household_ids: list[int]) -> dict[int, int]:
+    if not household_ids:
+        return {}
+    rows = await session.execute(
+        select(HouseholdMember.household_id, func.count())
+        .where(HouseholdMember.household_id.in_(household_ids))
+        .group_by(HouseholdMember.household_id)
+    )
+    return dict(rows.all())
+
+
+async def list_households(session: AsyncSession, *, actor: Actor) -> list[HouseholdView]:
+    rows = (
+        await session.execute(
+            select(Household, HouseholdMember.role)
+            .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+            .where(HouseholdMember.user_id == actor.user_id)
+            .order_by(Household.is_personal.desc(), Household.name, Household.id)
+        )
+    ).all()
+    counts = await _member_counts(session, [household.id for household, _ in rows])
+    return [
+        HouseholdView(household=household, role=role, member_count=counts.get(household.id, 0))
+        for household, role in rows
+    ]
+
+
+async def _visible_household(
+    session: AsyncSession, actor: Actor, household_id: int
+) -> tuple[Household, MemberRole | None]:
+    household = await session.get(Household, household_id)
+    if household is None:
+        raise HouseholdNotFound()
+    role = await session.scalar(
+        select(HouseholdMember.role).where(
+            HouseholdMember.household_id == household_id,
+            HouseholdMember.user_id == actor.user_id,
+        )
+    )
+    if role is None and not actor.is_admin:
+        raise HouseholdNotFound()
+    return household, role
+
+
+async def _managed_household(
+    session: AsyncSession, actor: Actor, household_id: int
+) -> tuple[Household, MemberRole | None]:
+    household, role = await _visible_household(session, actor, household_id)
+    if role != MemberRole.OWNER and not actor.is_admin:
+        raise Forbidden("Only the household's owner can do that.")
+    return household, role
+
+
+async def get_household(
+    session: AsyncSession, *, actor: Actor, household_id: int
+) -> tuple[HouseholdView, list[MemberView]]:
+    household, role = await _visible_household(session, actor, household_id)
+    rows = await session.execute(
+        select(HouseholdMember, User.display_name)
+        .join(User, User.id == HouseholdMember.user_id)
+        .where(HouseholdMember.household_id == household_id)
+        .order_by(HouseholdMember.joined_at, HouseholdMember.user_id)
+    )
+    members = [
+        MemberView(user_id=m.user_id, display_name=name, role=m.role, joined_at=m.joined_at)
+        for m, name in rows
+    ]
+    return HouseholdView(household=household, role=role, member_count=len(members)), members
+
+
+async def rename_household(
+    session: AsyncSession, *, actor: Actor, household_id: int, name: str, ip: str | None
+) -> HouseholdView:
+    household, role = await _managed_household(session, actor, household_id)
+    household.name = name
+    _record(session, "household.renamed", actor, household.id, ip)
+    return await _view(session, household, role)
+
+
+async def create_invite(
+    session: AsyncSession, *, actor: Actor, household_id: int, lifetime: timedelta, ip: str | None
+) -> tuple[HouseholdInvite, str]:
+    household, _ = await _managed_household(session, actor, household_id)
+    code = new_invite_code()
+    invite = HouseholdInvite(
+        household_id=household.id,
+        code_hash=hash_secret(code),
+        created_by_id=actor.user_id,
+        expires_at=utcnow() + lifetime,
+    )
+    session.add(invite)
+    await session.flush()
+    _record(session, "household.invite_created", actor, household.id, ip)
+    return invite, code
+
+
+async def list_invites(
+    session: AsyncSession, *, actor: Actor, household_id: int
+) -> list[HouseholdInvite]:
+    await _managed_household(session, actor, household_id)
+    result = await session.scalars(
+        select(HouseholdInvite)
+        .where(
+            HouseholdInvite.household_id == household_id,
+            HouseholdInvite.revoked_at.is_(None),
+            HouseholdInvite.expires_at > utcnow(),
+        )
+        .order_by(HouseholdInvite.id)
+    )
+    return list(result.all())
+
+
+async def revoke_invite(
+    session: AsyncSession, *, actor: Actor, household_id: int, invite_id: int, ip: str | None
+) -> None:
+    await _managed_household(session, actor, household_id)
+    invite = await session.get(HouseholdInvite, invite_id)
+    if invite is None or invite.household_id != household_id or invite.revoked_at is not None:
+        raise InviteInvalid("No such invite in this household.")
+    invite.revoked_at = utcnow()
+    _record(session, "household.invite_revoked", actor, household_id, ip)
+
+
+async def join_household(
+    session: AsyncSession, *, actor: Actor, code: str, ip: str | None
+) -> HouseholdView:
+    invite = await session.scalar(
+        select(HouseholdInvite).where(
+            HouseholdInvite.code_hash == hash_secret(normalize_invite_code(code))
+        )
+    )
+    if invite is None or invite.revoked_at is not None or invite.expires_at <= utcnow():
+        raise InviteInvalid("This invite code is not valid or has expired.")
+    household = await session.get(Household, invite.household_id)
+    assert household is not None
+    if actor.in_household(household.id):
+        raise Conflict("You are already a member of this household.")
+    _add_member(session, household, actor.user_id, MemberRole.MEMBER)
+    invite.uses += 1
+    _record(session, "household.joined", actor, household.id, ip)
+    await session.flush()
+    return await _view(session, household, MemberRole.MEMBER)
+
+
+async def leave_household(
+    session: AsyncSession, *, actor: Actor, household_id: int, ip: str | None
+) -> None:
+    household, role = await _visible_household(session, actor, household_id)
+    if role is None:
+        raise HouseholdNotFound()
+    counts = await _member_counts(session, [household_id])
+    if role == MemberRole.OWNER and counts.get(household_id, 0) > 1:
+        raise Conflict("Transfer ownership to another member before leaving this household.")
+    if len(actor.household_ids) <= 1:
+        raise Conflict("You cannot leave your only household.")
+    await session.execute(
+        delete(HouseholdMember).where(
+            HouseholdMember.household_id == household_id,
+            HouseholdMember.user_id == actor.user_id,
+        )
+    )
+    if counts.get(household_id, 0) <= 1:
+        # The last member left: nobody can reach it any more.
+        await session.delete(household)
+    _record(session, "household.left", actor, household_id, ip)
+
+
+async def remove_member(
+    session: AsyncSession, *, actor: Actor, household_id: int, user_id: int, ip: str | None
+) -> None:
+    await _managed_household(session, actor, household_id)
+    if user_id == actor.user_id:
+        raise Conflict("Leave the household instead of removing yourself.")
+    member = await session.get(HouseholdMember, (household_id, user_id))
+    if member is None:
+        raise NotFound("That person is not a member of this household.")
+    if member.role == MemberRole.OWNER:
+        raise Conflict("The owner cannot be removed; transfer ownership first.")
+    await session.delete(member)
+    audit.record(
+        session,
+        action="household.member_removed",
+        actor_id=actor.user_id,
+        ip=ip,
+        target_type="user",
+        target_id=user_id,
+        details={"household_id": household_id},
+    )
+
+
+async def transfer_ownership(
+    session: AsyncSession, *, actor: Actor, household_id: int, user_id: int, ip: str | None
+) -> HouseholdView:
+    household, _ = await _managed_household(session, actor, household_id)
+    new_owner = await session.get(HouseholdMember, (household_id, user_id))
+    if new_owner is None:
+        raise NotFound("That person is not a member of this household.")
+    owners = await session.scalars(
+        select(HouseholdMember).where(
+            HouseholdMember.household_id == household_id,
+            HouseholdMember.role == MemberRole.OWNER,
+        )
+    )
+    for owner in owners:
+        owner.role = MemberRole.MEMBER
+    new_owner.role = MemberRole.OWNER
+    audit.record(
+        session,
+        action="household.ownership_transferred",
+        actor_id=actor.user_id,
+        ip=ip,
+        target_type="user",
+        target_id=user_id,
+        details={"household_id": household_id},
+    )
+    await session.flush()
+    own_role = await session.scalar(
+        select(HouseholdMember.role).where(
+            HouseholdMember.household_id == household_id,
+            HouseholdMember.user_id == actor.user_id,
+        )
+    )
+    return await _view(session, household, own_role)

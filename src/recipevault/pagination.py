@@ -1,0 +1,63 @@
+"""Keyset pagination: opaque cursors that name the last row seen, never an offset."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from recipevault.errors import ValidationFailed
+
+T = TypeVar("T")
+MAX_CURSOR_LENGTH = 512
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next: str | None = None
+
+
+class InvalidCursor(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__(
+            "The cursor is malformed; use the `next` value of a previous page.",
+            extra={
+                "errors": [
+                    {
+                        "location": ["query", "cursor"],
+                        "field": "cursor",
+                        "message": "Malformed cursor",
+                        "type": "value_error",
+                    }
+                ]
+            },
+        )
+
+
+def decode_id_cursor(cursor: str) -> int:
+    """The cursor of lists ordered by id alone."""
+    value = decode_cursor(cursor, keys=("id",))["id"]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidCursor()
+    return value
+
+
+def encode_cursor(values: dict[str, Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, keys: tuple[str, ...]) -> dict[str, Any]:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor()
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidCursor() from None
+    if not isinstance(values, dict) or set(values) != set(keys):
+        raise InvalidCursor()
+    return values

@@ -1,0 +1,186 @@
+"""Who may read and change what: the one place the rules live.
+
+Resources that belong to people mix in ``Scoped``: an owner, optionally a household, and a
+visibility (``private``: the owner; ``household``: members of that household; ``public``:
+everyone, signed in or not). Admins read and manage everything.
+
+Reads fail closed. Every ORM query that touches a ``Scoped`` table is filtered by the viewer
+named with ``scoped(statement, viewer)``; a query that names no viewer matches no rows at all,
+so forgetting the scope can only hide data, never leak another tenant's rows. Work that runs
+for no one in particular (jobs, purges) says so with ``unscoped(statement)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Literal, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Executable, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, with_loader_criteria
+
+from recipevault.accounts.models import Role
+from recipevault.errors import Forbidden, NotFound
+
+
+class Visibility(StrEnum):
+    PRIVATE = "private"
+    HOUSEHOLD = "household"
+    PUBLIC = "public"
+
+
+AuthMethod = Literal["session", "jwt", "api_token"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A signed-in person as far as authorization cares, built once per request."""
+
+    user_id: int
+    role: Role
+    household_ids: frozenset[int] = field(default_factory=frozenset)
+    owned_household_ids: frozenset[int] = field(default_factory=frozenset)
+    via: AuthMethod = "jwt"
+    can_write: bool = True
+    session_id: int | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def in_household(self, household_id: int | None) -> bool:
+        return household_id is not None and household_id in self.household_ids
+
+    def owns_household(self, household_id: int) -> bool:
+        return household_id in self.owned_household_ids
+
+
+Viewer = Actor | None  # None is a visitor
+
+
+class Scoped:
+    """Columns every owned resource has; mapped classes declare them with their foreign keys."""
+
+    owner_id: Mapped[int]
+    household_id: Mapped[int | None]
+    visibility: Mapped[Visibility]
+    # Meal plans and shopping lists are edited by the whole household; recipes by their owner.
+    household_edits: ClassVar[bool] = False
+
+
+def can_read(viewer: Viewer, resource: Scoped) -> bool:
+    if resource.visibility == Visibility.PUBLIC:
+        return True
+    if viewer is None:
+        return False
+    if viewer.is_admin or resource.owner_id == viewer.user_id:
+        return True
+    return resource.visibility == Visibility.HOUSEHOLD and viewer.in_household(
+        resource.household_id
+    )
+
+
+def can_edit(viewer: Viewer, resource: Scoped) -> bool:
+    if viewer is None or not viewer.can_write:
+        return False
+    if viewer.is_admin or resource.owner_id == viewer.user_id:
+        return True
+    return (
+        resource.household_edits
+        and resource.visibility != Visibility.PRIVATE
+        and viewer.in_household(resource.household_id)
+    )
+
+
+R = TypeVar("R", bound=Scoped)
+
+
+def require_readable(viewer: Viewer, resource: R | None, not_found: type[NotFound]) -> R:
+    """The resource, or ``not_found`` whether it is missing or hidden: existence never leaks."""
+    if resource is None or not can_read(viewer, resource):
+        raise not_found()
+    return resource
+
+
+def require_editable(viewer: Viewer, resource: R | None, not_found: type[NotFound]) -> R:
+    resource = require_readable(viewer, resource, not_found)
+    if not can_edit(viewer, resource):
+        raise Forbidden("You can read this but not change it.")
+    return resource
+
+
+# --- Scoping ORM reads -------------------------------------------------------------------
+
+_SCOPE_OPTION = "recipevault_viewer"
+
+
+class _System:
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+class _Visitor:
+    def __repr__(self) -> str:
+        return "VISITOR"
+
+
+SYSTEM = _System()
+_VISITOR = _Visitor()
+E = TypeVar("E", bound=Executable)
+
+
+def scoped(statement: E, viewer: Viewer) -> E:
+    """Filter ``statement``'s scoped tables to what ``viewer`` may read."""
+    return statement.execution_options(**{_SCOPE_OPTION: viewer or _VISITOR})
+
+
+def unscoped(statement: E) -> E:
+    """Deliberately read every tenant's rows (background work on behalf of the system)."""
+    return statement.execution_options(**{_SCOPE_OPTION: SYSTEM})
+
+
+def visible_to(viewer: Viewer, cls: Any) -> ColumnElement[bool]:
+    """The SQL form of ``can_read`` for one scoped class."""
+    if viewer is None:
+        return cls.visibility == Visibility.PUBLIC  # type: ignore[no-any-return]
+    household_ids = sorted(viewer.household_ids) or [-1]
+    return sa.or_(
+        cls.visibility == Visibility.PUBLIC,
+        cls.owner_id == viewer.user_id,
+        sa.and_(cls.visibility == Visibility.HOUSEHOLD, cls.household_id.in_(household_ids)),
+    )
+
+
+def _scoped_classes() -> list[type[Scoped]]:
+    found: list[type[Scoped]] = []
+    pending = list(Scoped.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if sa.inspect(cls, raiseerr=False) is not None:
+            found.append(cls)
+    return found
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_reads(state: ORMExecuteState) -> None:
+    if not state.is_select or state.is_column_load or state.is_relationship_load:
+        return
+    viewer = state.execution_options.get(_SCOPE_OPTION)
+    if viewer is SYSTEM or (isinstance(viewer, Actor) and viewer.is_admin):
+        return
+    # Criteria for every scoped class, not only those named in the statement: relationship
+    # loads that reach one later inherit these options.
+    options = [
+        with_loader_criteria(
+            cls,
+            sa.false()
+            if viewer is None
+            else visible_to(None if viewer is _VISITOR else viewer, cls),
+            include_aliases=True,
+        )
+        for cls in _scoped_classes()
+    ]
+    if options:
+        state.statement = state.statement.options(*options)

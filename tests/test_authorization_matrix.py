@@ -1,0 +1,220 @@
+"""Every route, called as each kind of person, answers what the authorization model says.
+
+Roles: a visitor (signed out), an outsider (a member of another household), a member and the
+owner of the shared household, and a site admin. They sign in with browser sessions, so every
+unsafe call also passes the CSRF check. A route added to the app without a row here fails
+``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recipevault.accounts import sessions as browser_sessions
+from recipevault.accounts import tokens
+from recipevault.accounts.schemas import ApiTokenCreate
+from recipevault.config import Settings
+from recipevault.households import service as households
+from tests.support.world import PASSWORD, World, actor_for, make_world
+
+ROLES = ("visitor", "outsider", "member", "owner", "admin")
+
+
+@dataclass
+class Setup:
+    world: World
+    refresh_token: str
+    token_id: int
+    invite_id: int
+    invite_code: str
+
+
+Body = Callable[[Setup], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Case:
+    expect: tuple[int, int, int, int, int]  # visitor, outsider, member, owner, admin
+    json: Body | None = None
+    form: Body | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def same(status: int) -> tuple[int, int, int, int, int]:
+    return (status,) * 5
+
+
+SIGNED_IN = (401, 200, 200, 200, 200)
+HH = "/api/v1/households/{household_id}"
+
+MATRIX: dict[tuple[str, str], Case] = {
+    # Site pages, probes and documentation are public.
+    ("GET", "/"): Case(same(200)),
+    ("GET", "/health/live"): Case(same(200)),
+    ("GET", "/health/ready"): Case(same(200)),
+    ("GET", "/metrics"): Case(same(200)),
+    ("GET", "/openapi.json"): Case(same(200)),
+    ("GET", "/docs"): Case(same(200)),
+    ("GET", "/docs/oauth2-redirect"): Case(same(200)),
+    ("GET", "/redoc"): Case(same(200)),
+    # Signing up and in needs no identity.
+    ("POST", "/api/v1/auth/register"): Case(
+        same(201),
+        json=lambda s: {
+            "email": "fresh@example.org",
+            "password": PASSWORD,
+            "display_name": "Fresh",
+        },
+    ),
+    ("POST", "/api/v1/auth/token"): Case(
+        same(200), form=lambda s: {"username": s.world.owner.email, "password": PASSWORD}
+    ),
+    ("POST", "/api/v1/auth/refresh"): Case(
+        same(200), json=lambda s: {"refresh_token": s.refresh_token}
+    ),
+    ("POST", "/api/v1/auth/logout"): Case(
+        same(204), json=lambda s: {"refresh_token": s.refresh_token}
+    ),
+    ("POST", "/api/v1/auth/session"): Case(
+        same(200), json=lambda s: {"email": s.world.owner.email, "password": PASSWORD}
+    ),
+    ("GET", "/api/v1/auth/session"): Case(SIGNED_IN),
+    ("DELETE", "/api/v1/auth/session"): Case((401, 204, 204, 204, 204)),
+    ("POST", "/api/v1/auth/password-reset"): Case(
+        same(202), json=lambda s: {"email": s.world.owner.email}
+    ),
+    ("POST", "/api/v1/auth/password-reset/confirm"): Case(
+        same(400), json=lambda s: {"token": "not-a-real-token", "new_password": "x" * 12}
+    ),
+    ("POST", "/api/v1/auth/verify-email"): Case(same(400), json=lambda s: {"token": "nope"}),
+    ("POST", "/api/v1/auth/verify-email/resend"): Case((401, 202, 202, 202, 202)),
+    # One's own account.
+    ("GET", "/api/v1/users/me"): Case(SIGNED_IN),
+    ("PATCH", "/api/v1/users/me"): Case(SIGNED_IN, json=lambda s: {"display_name": "Renamed"}),
+    ("POST", "/api/v1/users/me/password"): Case(
+        (401, 204, 204, 204, 204),
+        json=lambda s: {"current_password": PASSWORD, "new_password": "another fine passphrase"},
+    ),
+    ("GET", "/api/v1/users/me/tokens"): Case(SIGNED_IN),
+    ("POST", "/api/v1/users/me/tokens"): Case(
+        (401, 201, 201, 201, 201), json=lambda s: {"name": "t"}
+    ),
+    # The owner's token: nobody else can see that it exists.
+    ("DELETE", "/api/v1/users/me/tokens/{token_id}"): Case((401, 404, 404, 204, 404)),
+    # Households.
+    ("GET", "/api/v1/households"): Case(SIGNED_IN),
+    ("POST", "/api/v1/households"): Case((401, 201, 201, 201, 201), json=lambda s: {"name": "New"}),
+    ("POST", "/api/v1/households/join"): Case(
+        (401, 200, 409, 409, 200), json=lambda s: {"code": s.invite_code}
+    ),
+    ("GET", HH): Case((401, 404, 200, 200, 200)),
+    ("PATCH", HH): Case((401, 404, 403, 200, 200), json=lambda s: {"name": "Renamed"}),
+    ("POST", HH + "/invites"): Case((401, 404, 403, 201, 201), json=lambda s: {}),
+    ("GET", HH + "/invites"): Case((401, 404, 403, 200, 200)),
+    ("DELETE", HH + "/invites/{invite_id}"): Case((401, 404, 403, 204, 204)),
+    ("POST", HH + "/leave"): Case((401, 404, 204, 409, 404)),
+    ("DELETE", HH + "/members/{user_id}"): Case((401, 404, 403, 204, 204)),
+    ("POST", HH + "/transfer"): Case(
+        (401, 404, 403, 200, 200), json=lambda s: {"user_id": s.world.member.id}
+    ),
+    # Site administration.
+    ("GET", "/api/v1/admin/users"): Case((401, 403, 403, 403, 200)),
+    ("PATCH", "/api/v1/admin/users/{user_id}"): Case(
+        (401, 403, 403, 403, 200), json=lambda s: {"role": "member"}
+    ),
+    ("POST", "/api/v1/admin/users/{user_id}/unlock"): Case((401, 403, 403, 403, 200)),
+    ("GET", "/api/v1/admin/settings"): Case((401, 403, 403, 403, 200)),
+    ("PUT", "/api/v1/admin/settings"): Case(
+        (401, 403, 403, 403, 200), json=lambda s: {"registration_open": False}
+    ),
+    ("GET", "/api/v1/admin/audit"): Case((401, 403, 403, 403, 200)),
+}
+
+
+def registered_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every endpoint, through included routers; mounts (static files)
+    have no methods and serve only public files."""
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        for method in route.methods or ():
+            if method != "HEAD" and route.path is not None:
+                found.add((method, route.path))
+    return found
+
+
+def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
+    routes = registered_routes(app)
+    assert routes - MATRIX.keys() == set(), "add these routes to MATRIX"
+    assert MATRIX.keys() - routes == set(), "these MATRIX rows name no route"
+
+
+async def _setup(session: AsyncSession, settings: Settings) -> Setup:
+    world = await make_world(session, settings)
+    issued = tokens.issue_tokens(session, user=world.outsider, settings=settings)
+    api_token, _ = await tokens.create_api_token(
+        session, user=world.owner, data=ApiTokenCreate(name="owner's"), ip=None
+    )
+    invite, code = await households.create_invite(
+        session,
+        actor=await actor_for(session, world.owner),
+        household_id=world.household.id,
+        lifetime=timedelta(days=1),
+        ip=None,
+    )
+    await session.flush()
+    return Setup(
+        world=world,
+        refresh_token=issued.refresh_token,
+        token_id=api_token.id,
+        invite_id=invite.id,
+        invite_code=code,
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path"), sorted(MATRIX), ids=lambda v: str(v))
+async def test_route_answers_each_role(
+    method: str,
+    path: str,
+    role: str,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+) -> None:
+    case = MATRIX[(method, path)]
+    setup = await _setup(session, settings)
+    headers: dict[str, str] = {}
+    if role != "visitor":
+        user = setup.world.all()[role]
+        opened = await browser_sessions.open_session(
+            session, user=user, settings=settings, ip=None, user_agent=None
+        )
+        await session.flush()
+        client.cookies.set(settings.session_cookie_name, opened.cookie_value)
+        headers["X-CSRF-Token"] = opened.record.csrf_token
+    url = path.format(
+        household_id=setup.world.household.id,
+        token_id=setup.token_id,
+        invite_id=setup.invite_id,
+        user_id=setup.world.outsider.id
+        if path.startswith("/api/v1/admin")
+        else setup.world.member.id,
+    )
+    response = await client.request(
+        method,
+        url,
+        headers=headers,
+        json=case.json(setup) if case.json else None,
+        data=case.form(setup) if case.form else None,
+    )
+    expected = case.expect[ROLES.index(role)]
+    assert response.status_code == expected, f"{method} {path} as {role}: {response.text[:300]}"
