@@ -1,0 +1,1 @@
+"""Openly licensed demo recipes: reading them from their published source, and scaling them up."""
