@@ -23,9 +23,12 @@ from recipevault.mail import Mailer
 from recipevault.main import create_app
 from tests.support.app import TEST_HOST, make_settings
 from tests.support.database import DatabaseFactory, backends, database_factory, migrate
+from tests.support.redis import redis_available, redis_required, running_redis
 
 
 def _applies(item: pytest.Item) -> bool:
+    if item.get_closest_marker("redis") and not (redis_required() or redis_available()):
+        return False
     callspec = getattr(item, "callspec", None)
     backend = callspec.params.get("backend") if callspec else None
     if item.get_closest_marker("postgres_only") and backend != "postgresql":
@@ -39,6 +42,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[item for item in items if not _applies(item)])
         items[:] = kept
+
+
+def pytest_report_header() -> list[str]:
+    lines = [f"database backends: {', '.join(backends())}"]
+    if not (redis_required() or redis_available()):
+        lines.append("redis tests deselected: install redis-server or set CI=true")
+    return lines
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis server for the run; under CI a failure to start it fails the tests."""
+    with running_redis() as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=backends())

@@ -33,7 +33,7 @@ def run_cli(
 def test_help_lists_commands() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("serve", "db", "version"):
+    for command in ("serve", "db", "users", "version"):
         assert command in result.stdout
     db_help = run_cli("db", "--help")
     for command in ("upgrade", "downgrade", "current"):
@@ -114,3 +114,57 @@ def test_serve_answers_and_stops(tmp_path: Path) -> None:
     assert process.returncode in (0, -signal.SIGTERM)
     assert b'"message": "started"' in output
     assert b'"message": "stopped"' in output
+
+
+def test_users_create(tmp_path: Path) -> None:
+    env = {"RECIPEVAULT_DATABASE_URL": f"sqlite:///{tmp_path}/users.db"}
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    args = ("users", "create", "--email", "Boss@Example.org", "--name", "Boss")
+    created = run_cli(*args, "--password", "correct horse battery", "--admin", env=env)
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == "created user 1 <boss@example.org> as admin"
+    second = run_cli(
+        "users",
+        "create",
+        "--email",
+        "cook@example.org",
+        "--name",
+        "Cook",
+        "--password",
+        "correct horse battery",
+        env=env,
+    )
+    assert second.stdout.strip().endswith("as member")
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "expected"),
+    [
+        ("dup@example.org", "correct horse battery", "already exists"),
+        ("x@example.org", "password123", "most common passwords"),
+        ("not-an-email", "correct horse battery", "email: An email address must have an @-sign"),
+    ],
+)
+def test_users_create_errors_are_one_line(
+    tmp_path: Path, email: str, password: str, expected: str
+) -> None:
+    env = {"RECIPEVAULT_DATABASE_URL": f"sqlite:///{tmp_path}/users.db"}
+    run_cli("db", "upgrade", env=env)
+    run_cli(
+        "users",
+        "create",
+        "--email",
+        "dup@example.org",
+        "--name",
+        "D",
+        "--password",
+        "correct horse battery",
+        env=env,
+    )
+    result = run_cli(
+        "users", "create", "--email", email, "--name", "N", "--password", password, env=env
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert expected in lines[0]

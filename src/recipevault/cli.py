@@ -14,6 +14,7 @@ import typer
 
 from recipevault import __version__
 from recipevault.config import ConfigError, Settings, get_settings
+from recipevault.errors import AppError
 
 app = typer.Typer(
     name="recipevault",
@@ -24,6 +25,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Apply or inspect database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 T = TypeVar("T")
 
@@ -125,6 +128,33 @@ def db_current() -> None:
     typer.echo(revision or "(empty database: no revision)")
 
 
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Sign-in email address.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given."
+        ),
+    ],
+    admin: Annotated[bool, typer.Option("--admin", help="Make the account a site admin.")] = False,
+) -> None:
+    """Create an account, even while registration is closed."""
+    import asyncio
+
+    from recipevault.accounts.commands import create_user
+
+    settings = _settings()
+    user_id, role = _with_database(
+        settings,
+        lambda: asyncio.run(
+            create_user(settings, email=email, name=name, password=password, admin=admin)
+        ),
+    )
+    typer.echo(f"created user {user_id} <{email.strip().lower()}> as {role}")
+
+
 def main() -> None:
     """Entry point: one clear line and a non-zero exit for every expected failure."""
     try:
@@ -139,6 +169,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except CommandError as exc:
         typer.echo(f"recipevault: {exc}", err=True)
+        sys.exit(1)
+    except AppError as exc:
+        typer.echo(f"recipevault: {exc.detail}", err=True)
         sys.exit(1)
     except Exception as exc:
         from recipevault.migrate import describe_failure
