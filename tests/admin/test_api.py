@@ -160,12 +160,19 @@ async def test_audit_log_records_admin_and_auth_events(
     )
     await client.patch(f"{BASE}/users/{world.outsider.id}", json={"role": "admin"}, headers=admin)
     await client.put(f"{BASE}/settings", json={"registration_open": False}, headers=admin)
+    refresh = (
+        await client.post(
+            "/api/v1/auth/token", data={"username": world.owner.email, "password": PASSWORD}
+        )
+    ).json()["refresh_token"]
+    await client.post("/api/v1/auth/logout", json={"refresh_token": refresh})
 
     events = (await client.get(f"{BASE}/audit", params={"limit": 100}, headers=admin)).json()[
         "items"
     ]
     actions = [e["action"] for e in events]
     for expected in (
+        "auth.logout",
         "auth.login_failed",
         "auth.login",
         "admin.role_changed",

@@ -135,9 +135,9 @@ async def refresh(
 
 
 @auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(data: RefreshRequest, session: SessionDep) -> None:
+async def logout(data: RefreshRequest, session: SessionDep, client: ClientDep) -> None:
     """Revoke a refresh token and every token rotated from the same sign-in."""
-    await tokens.revoke_refresh_token(session, refresh_token=data.refresh_token)
+    await tokens.revoke_refresh_token(session, refresh_token=data.refresh_token, ip=client.ip)
 
 
 @auth_router.post("/session", response_model=SessionRead, responses={401: {}, 429: {}})
@@ -194,11 +194,15 @@ async def read_session(actor: CurrentUser, session: SessionDep) -> SessionRead:
 
 @auth_router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
 async def close_session(
-    actor: CurrentUser, response: Response, session: SessionDep, settings: SettingsDep
+    actor: CurrentUser,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: ClientDep,
 ) -> None:
     """Sign the browser out: the session record is deleted and the cookie cleared."""
     if actor.session_id is not None:
-        await browser_sessions.delete_session(session, actor.session_id)
+        await browser_sessions.delete_session(session, actor.session_id, ip=client.ip)
     response.delete_cookie(
         settings.session_cookie_name,
         path="/",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.credentials import hash_secret, new_secret
 from recipevault.accounts.models import BrowserSession, User
+from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import NotFound
@@ -95,8 +96,17 @@ async def get_session(session: AsyncSession, session_id: int) -> BrowserSession:
     return record
 
 
-async def delete_session(session: AsyncSession, session_id: int) -> None:
-    await session.execute(delete(BrowserSession).where(BrowserSession.id == session_id))
+async def delete_session(session: AsyncSession, session_id: int, *, ip: str | None) -> None:
+    record = await get_session(session, session_id)
+    audit.record(
+        session,
+        action="auth.logout",
+        actor_id=record.user_id,
+        ip=ip,
+        target_type="user",
+        target_id=record.user_id,
+    )
+    await session.delete(record)
 
 
 async def close_session(session: AsyncSession, *, cookie_value: str) -> None:

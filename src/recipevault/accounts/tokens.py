@@ -118,7 +118,9 @@ async def rotate_refresh_token(
     return IssuedTokens(access_token=access, refresh_token=refresh, expires_in=expires_in)
 
 
-async def revoke_refresh_token(session: AsyncSession, *, refresh_token: str) -> None:
+async def revoke_refresh_token(
+    session: AsyncSession, *, refresh_token: str, ip: str | None
+) -> None:
     """Sign out of an API client: its refresh token family stops working. Unknown tokens are
     ignored, so signing out twice is harmless."""
     stored = await session.scalar(
@@ -126,6 +128,14 @@ async def revoke_refresh_token(session: AsyncSession, *, refresh_token: str) -> 
     )
     if stored is not None:
         await _revoke_family(session, stored.family)
+        audit.record(
+            session,
+            action="auth.logout",
+            actor_id=stored.user_id,
+            ip=ip,
+            target_type="user",
+            target_id=stored.user_id,
+        )
 
 
 # --- Personal API tokens ------------------------------------------------------------------
