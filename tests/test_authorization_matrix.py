@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -24,6 +25,9 @@ from recipevault.accounts import tokens
 from recipevault.accounts.schemas import ApiTokenCreate
 from recipevault.config import Settings
 from recipevault.households import service as households
+from recipevault.policy import Visibility
+from recipevault.recipes import service as recipes
+from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from tests.support.world import PASSWORD, World, actor_for, make_world
 
 ROLES = ("visitor", "outsider", "member", "owner", "admin")
@@ -36,6 +40,8 @@ class Setup:
     token_id: int
     invite_id: int
     invite_code: str
+    recipe_id: int
+    trashed_recipe_id: int
 
 
 Body = Callable[[Setup], dict[str, Any]]
@@ -55,6 +61,9 @@ def same(status: int) -> tuple[int, int, int, int, int]:
 
 SIGNED_IN = (401, 200, 200, 200, 200)
 HH = "/api/v1/households/{household_id}"
+RECIPE = "/api/v1/recipes/{recipe_id}"
+# Hidden from visitors and outsiders, readable but not editable by members.
+EDITORS = (401, 404, 403, 200, 200)
 
 MATRIX: dict[tuple[str, str], Case] = {
     # Site pages, probes and documentation are public.
@@ -126,6 +135,19 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", HH + "/transfer"): Case(
         (401, 404, 403, 200, 200), json=lambda s: {"user_id": s.world.member.id}
     ),
+    # Recipes. The one in the URL belongs to the owner and is shared with the household.
+    ("POST", "/api/v1/recipes"): Case((401, 201, 201, 201, 201), json=lambda s: {"title": "X"}),
+    ("GET", "/api/v1/recipes"): Case(same(200)),
+    ("POST", "/api/v1/recipes/cook-with"): Case(same(200), json=lambda s: {"foods": ["flour"]}),
+    ("GET", "/api/v1/recipes/trash"): Case(SIGNED_IN),
+    ("GET", RECIPE): Case((404, 404, 200, 200, 200)),
+    ("PUT", RECIPE): Case(EDITORS, json=lambda s: {"title": "Replaced"}),
+    ("PATCH", RECIPE): Case(EDITORS, json=lambda s: {"title": "Patched"}),
+    ("DELETE", RECIPE): Case((401, 404, 403, 204, 204)),
+    ("POST", RECIPE + "/restore"): Case(EDITORS),  # a trashed one
+    ("GET", RECIPE + "/revisions"): Case(EDITORS),
+    ("GET", RECIPE + "/revisions/{number}"): Case(EDITORS),
+    ("POST", RECIPE + "/revisions/{number}/restore"): Case(EDITORS),
     # Site administration.
     ("GET", "/api/v1/admin/users"): Case((401, 403, 403, 403, 200)),
     ("PATCH", "/api/v1/admin/users/{user_id}"): Case(
@@ -170,6 +192,21 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         lifetime=timedelta(days=1),
         ip=None,
     )
+    owner = await actor_for(session, world.owner)
+    shared = RecipeCreate(
+        title="Shared soup", visibility=Visibility.HOUSEHOLD, household_id=world.household.id
+    )
+    recipe = await recipes.create_recipe(session, actor=owner, data=shared)
+    await recipes.update_recipe(
+        session,
+        actor=owner,
+        recipe_id=recipe.id,
+        data=RecipeUpdate(servings=Decimal(2)),
+        partial=True,
+        if_match=None,
+    )
+    trashed = await recipes.create_recipe(session, actor=owner, data=shared)
+    await recipes.trash_recipe(session, actor=owner, recipe_id=trashed.id, if_match=None, ip=None)
     await session.flush()
     return Setup(
         world=world,
@@ -177,6 +214,8 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         token_id=api_token.id,
         invite_id=invite.id,
         invite_code=code,
+        recipe_id=recipe.id,
+        trashed_recipe_id=trashed.id,
     )
 
 
@@ -201,10 +240,13 @@ async def test_route_answers_each_role(
         await session.flush()
         client.cookies.set(settings.session_cookie_name, opened.cookie_value)
         headers["X-CSRF-Token"] = opened.record.csrf_token
+    trashed = path == RECIPE + "/restore"
     url = path.format(
         household_id=setup.world.household.id,
         token_id=setup.token_id,
         invite_id=setup.invite_id,
+        number=1,
+        recipe_id=setup.trashed_recipe_id if trashed else setup.recipe_id,
         user_id=setup.world.outsider.id
         if path.startswith("/api/v1/admin")
         else setup.world.member.id,

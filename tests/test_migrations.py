@@ -12,14 +12,16 @@ from sqlalchemy import Connection
 
 from recipevault.config import load_settings
 from recipevault.db import Base, create_engine
-from recipevault.migrate import MIGRATIONS_DIR, alembic_config
+from recipevault.migrate import MIGRATIONS_DIR, alembic_config, include_name
 from recipevault.models import import_all_models
 from tests.support.database import DatabaseFactory
 
 
 def _diff(connection: Connection) -> list[object]:
     import_all_models()
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": include_name}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -24,6 +24,7 @@ from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from recipevault.ratelimit import RateLimiter
+from recipevault.recipes import api as recipes_api
 from recipevault.web import mount_static
 
 log = structlog.get_logger("recipevault")
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(accounts_api.me_router)
     app.include_router(households_api.router)
     app.include_router(admin_api.router)
+    app.include_router(recipes_api.router)
     app.include_router(pages.router)
     mount_static(app)
 

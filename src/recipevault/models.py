@@ -10,6 +10,7 @@ FEATURE_MODEL_MODULES: tuple[str, ...] = (
     "recipevault.households.models",
     "recipevault.audit.models",
     "recipevault.admin.models",
+    "recipevault.recipes.models",
 )
 
 

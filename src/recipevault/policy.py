@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Executable, event
@@ -69,7 +69,18 @@ class Scoped:
     household_edits: ClassVar[bool] = False
 
 
-def can_read(viewer: Viewer, resource: Scoped) -> bool:
+class Owned(Protocol):
+    """Anything with an owner, a household and a visibility: rows, or stored documents."""
+
+    @property
+    def owner_id(self) -> int: ...
+    @property
+    def household_id(self) -> int | None: ...
+    @property
+    def visibility(self) -> Visibility: ...
+
+
+def can_read(viewer: Viewer, resource: Owned) -> bool:
     if resource.visibility == Visibility.PUBLIC:
         return True
     if viewer is None:
@@ -81,13 +92,13 @@ def can_read(viewer: Viewer, resource: Scoped) -> bool:
     )
 
 
-def can_edit(viewer: Viewer, resource: Scoped) -> bool:
+def can_edit(viewer: Viewer, resource: Owned) -> bool:
     if viewer is None or not viewer.can_write:
         return False
     if viewer.is_admin or resource.owner_id == viewer.user_id:
         return True
     return (
-        resource.household_edits
+        getattr(resource, "household_edits", False)
         and resource.visibility != Visibility.PRIVATE
         and viewer.in_household(resource.household_id)
     )

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from recipevault.config import load_settings
 from recipevault.db import Base, UTCDateTime, create_engine
+from recipevault.migrate import include_name
 from recipevault.models import import_all_models
 
 import_all_models()
@@ -36,6 +37,7 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
         compare_server_default=True,
         render_item=_render_item,
+        include_name=include_name,
     )
 
 

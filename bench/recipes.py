@@ -1,0 +1,352 @@
+"""Benchmark RecipeVault's recipe reads against a bare FastAPI app, at several data sizes.
+
+Run ``.venv/bin/python bench/recipes.py --help``. For each database and size it migrates a fresh
+database in a temporary folder, seeds it with ``recipevault demo synth``, starts RecipeVault and
+the bare app with the same uvicorn options, and measures each scenario right after its bare
+baseline, so the ratio between them survives the machine's drift. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Literal
+from urllib.parse import quote
+
+import httpx
+from harness import (
+    BenchError,
+    Load,
+    LoadOptions,
+    Server,
+    ServerSpec,
+    clean_environment,
+    first_statuses,
+    measure,
+    running_server,
+)
+from report import Outcome, SizeRun, print_summary, print_table, summary_document
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+SAMPLE_PATH = "/api/v1/recipes?limit=100"
+
+SEARCH_TERMS = ("chicken", "chocolate cake", "garlic bread", "lemon", "tomato soup", "pancakes")
+FOOD_LISTS = (
+    ("egg", "flour", "milk", "butter", "sugar"),
+    ("chicken", "garlic", "lemon", "olive oil", "rosemary"),
+    ("tomato", "onion", "garlic", "basil", "pasta"),
+    ("potato", "butter", "cream", "cheese", "chives"),
+)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Recipes that exist in the database under test, read through the API before loading."""
+
+    ids: tuple[str, ...]
+    slugs: tuple[str, ...]
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One line of the results table. ``min_ratio`` and ``max_p99_ms`` are the targets."""
+
+    key: str
+    name: str
+    baseline: str
+    load: Callable[[Sample], Load]
+    min_ratio: float | None = None
+    max_p99_ms: float | None = None
+    skip_on_404: bool = False
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "get-one",
+        "get one recipe (JSON)",
+        "/json",
+        lambda s: Load.get(*(f"/api/v1/recipes/{quote(i)}" for i in s.ids)),
+        min_ratio=0.5,
+    ),
+    Scenario(
+        "list", "list 20 summaries", "/json", lambda s: Load.get("/api/v1/recipes?limit=20"), 0.3
+    ),
+    Scenario(
+        "search",
+        "full-text search",
+        "/json",
+        lambda s: Load.get(*(f"/api/v1/recipes?q={quote(t)}" for t in SEARCH_TERMS)),
+        max_p99_ms=50.0,
+    ),
+    Scenario(
+        "cook-with",
+        "cook-with",
+        "/json",
+        lambda s: Load.post_json("/api/v1/recipes/cook-with", [{"foods": f} for f in FOOD_LISTS]),
+    ),
+    Scenario(
+        "page",
+        "recipe page (HTML)",
+        "/html",
+        lambda s: Load.get(*(f"/recipes/{quote(slug)}" for slug in s.slugs)),
+        min_ratio=0.4,
+        skip_on_404=True,
+    ),
+)
+SMOKE = Scenario("live", "liveness probe (smoke)", "/json", lambda s: Load.get("/health/live"))
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def database_factory(kind: str, work_dir: Path) -> Iterator[Callable[[str], str]]:
+    """Yield ``name -> URL`` creating an empty database of ``kind`` each time it is called."""
+    if kind == "sqlite":
+        yield lambda name: f"sqlite:///{work_dir / name}.db"
+        return
+    sys.path.insert(0, str(REPO_ROOT))  # the tests' throwaway server, not a copy of it
+    from tests.support.postgres import PostgresUnavailable, running_postgres
+
+    try:
+        with running_postgres() as server:
+
+            def create(name: str) -> str:
+                server.create_database(name)
+                return server.url(name)
+
+            yield create
+    except PostgresUnavailable as exc:
+        raise BenchError(f"PostgreSQL could not start: {exc}") from None
+
+
+def app_environment(database_url: str, work_dir: Path) -> dict[str, str]:
+    return {
+        "RECIPEVAULT_DATABASE_URL": database_url,
+        "RECIPEVAULT_ENV": "development",
+        "RECIPEVAULT_LOG_LEVEL": "WARNING",
+        "RECIPEVAULT_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "RECIPEVAULT_MEDIA_DIR": str(work_dir / "media"),
+        "RECIPEVAULT_OUTBOX_DIR": str(work_dir / "outbox"),
+    }
+
+
+def recipevault_command(
+    args: Sequence[str], env: dict[str, str], *, cwd: Path, timeout_s: float
+) -> str:
+    """Run ``recipevault ARGS`` against the bench database; its output, or a BenchError."""
+    command = [sys.executable, "-m", "recipevault.cli", *args]
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter with arguments we built
+            command,
+            env=clean_environment(env),
+            cwd=cwd,  # no stray .env from the caller's directory
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"`recipevault {' '.join(args)}` took over {timeout_s:.0f} s") from None
+    if done.returncode != 0:
+        output = (done.stderr.strip() or done.stdout.strip())[-2000:]
+        raise BenchError(f"`recipevault {' '.join(args)}` failed ({done.returncode}):\n{output}")
+    return done.stdout.strip()
+
+
+# --- one database at one size ------------------------------------------------------------------
+
+
+def fetch_sample(base_url: str) -> Sample:
+    """Ids and slugs of up to 100 recipes, to spread reads over real rows."""
+    try:
+        response = httpx.get(base_url + SAMPLE_PATH, timeout=30.0, trust_env=False)
+    except httpx.TransportError as exc:
+        return Sample((), (), f"GET {SAMPLE_PATH} failed: {exc}")
+    if response.status_code != httpx.codes.OK:
+        return Sample((), (), f"GET {SAMPLE_PATH} answered {response.status_code}")
+    document = response.json()
+    items = document.get("items", []) if isinstance(document, dict) else document
+    rows = [item for item in items if isinstance(item, dict) and "id" in item]
+    if not rows:
+        return Sample((), (), f"GET {SAMPLE_PATH} listed no recipes")
+    ids = tuple(str(row["id"]) for row in rows)
+    return Sample(ids, tuple(str(row.get("slug", row["id"])) for row in rows))
+
+
+def run_scenario(
+    scenario: Scenario,
+    sample: Sample,
+    recipevault: Server,
+    bare: Server,
+    options: LoadOptions,
+    warmup_s: float,
+) -> Outcome:
+    """Check the endpoint answers, then measure the bare baseline and RecipeVault back to back."""
+    try:
+        load = scenario.load(sample)
+    except (KeyError, ValueError) as exc:
+        return Outcome.failed(scenario, f"cannot build the load: {exc}")
+    if not load.requests:
+        return Outcome.failed(scenario, sample.problem or "no requests to send")
+    for path, status in first_statuses(recipevault.base_url, load):
+        if status == httpx.codes.NOT_FOUND and scenario.skip_on_404:
+            return Outcome.skipped(scenario, f"{load.method} {path} answers 404 (not built yet?)")
+        if not 200 <= status < 300:
+            return Outcome.failed(scenario, f"{load.method} {path} answered {status}")
+    baseline = Load.get(scenario.baseline)
+    print(f"  measuring {scenario.name} ...", flush=True)
+    bare_result = measure(bare.base_url, baseline, options, warmup_s=warmup_s)
+    result = measure(recipevault.base_url, load, options, warmup_s=warmup_s)
+    return Outcome.measured(scenario, result, bare_result)
+
+
+def run_size(
+    database: str,
+    size: int,
+    database_url: str,
+    scenarios: Sequence[Scenario],
+    args: argparse.Namespace,
+    work_dir: Path,
+) -> SizeRun:
+    """Migrate and seed a fresh database, serve both apps, measure every scenario."""
+    run_dir = work_dir / f"{database}-{size}"
+    run_dir.mkdir()
+    env = app_environment(database_url, run_dir)
+    recipevault_command(["db", "upgrade"], env, cwd=run_dir, timeout_s=300)
+    if size:
+        started = time.monotonic()
+        # Bounded, but loose: seeding 100,000 recipes may take minutes on a slow disk.
+        line = recipevault_command(
+            ["demo", "synth", "--count", str(size)], env, cwd=run_dir, timeout_s=600 + size / 100
+        )
+        print(f"  seeded in {time.monotonic() - started:.0f} s: {line.splitlines()[-1:]}")
+    options = LoadOptions(
+        duration_s=args.duration,
+        connections=args.connections,
+        threads=args.threads,
+        client=args.client,
+    )
+    bare_spec = ServerSpec("bare", "bare_app:app", "/json", app_dir=BENCH_DIR, workers=args.workers)
+    rv_spec = ServerSpec(
+        "recipevault", "recipevault.main:app", "/health/live", env, workers=args.workers
+    )
+    with ExitStack() as stack:
+        bare = stack.enter_context(running_server(bare_spec, work_dir=run_dir))
+        recipevault = stack.enter_context(running_server(rv_spec, work_dir=run_dir))
+        sample = fetch_sample(recipevault.base_url) if size else Sample((), (), "not seeded")
+        outcomes = [
+            run_scenario(scenario, sample, recipevault, bare, options, args.warmup)
+            for scenario in scenarios
+        ]
+    return SizeRun(database=database, size=size, outcomes=outcomes)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    keys = ", ".join(s.key for s in SCENARIOS)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog="Only 127.0.0.1 is contacted; every run is bounded by --duration.",
+    )
+    parser.add_argument("--sizes", default="10000,100000", help="recipe counts, comma-separated")
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--duration", type=float, help="seconds per measured run (10; smoke 3)")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up before each run (2)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
+    parser.add_argument("--threads", type=int, default=1, choices=(1, 2), help="wrk threads")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers for both apps")
+    parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--only", metavar="NAME", help=f"run one scenario ({keys})")
+    parser.add_argument("--output", type=Path, help="write results as JSON here")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="no seeding; only GET /health/live against bare /json, to check the harness",
+    )
+    args = parser.parse_args(argv)
+    try:
+        args.sizes = [0] if args.smoke else [int(n.replace("_", "")) for n in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated integers, not {args.sizes!r}")
+    if any(n <= 0 for n in args.sizes) and not args.smoke:
+        parser.error("--sizes must be positive")
+    if args.duration is None:
+        args.duration = 3.0 if args.smoke else 10.0
+    if args.warmup is None:
+        args.warmup = 1.0 if args.smoke else 2.0
+    if not 1 <= args.connections <= 1024 or not 1 <= args.workers <= 16:
+        parser.error("--connections must be 1..1024 and --workers 1..16")
+    if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 60:
+        parser.error("--duration must be 0..600 seconds and --warmup 0..60")
+    return args
+
+
+def select_scenarios(args: argparse.Namespace) -> list[Scenario]:
+    if args.smoke:
+        return [SMOKE]
+    if args.only is None:
+        return list(SCENARIOS)
+    chosen = [s for s in SCENARIOS if args.only in (s.key, s.name)]
+    if not chosen:
+        raise BenchError(f"no scenario {args.only!r}; choose one of {[s.key for s in SCENARIOS]}")
+    return chosen
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # Turn a polite kill into an exception so every `finally` stops its server.
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    databases: list[Literal["sqlite", "postgresql"]] = (
+        ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    )
+    work_dir = Path(tempfile.mkdtemp(prefix="recipevault-bench-"))
+    runs: list[SizeRun] = []
+    try:
+        scenarios = select_scenarios(args)
+        for database in databases:
+            with database_factory(database, work_dir) as create_database:
+                for size in args.sizes:
+                    print(f"\npreparing {database}, {size:,} recipes", flush=True)
+                    url = create_database(f"bench_{size}")
+                    runs.append(run_size(database, size, url, scenarios, args, work_dir))
+                    print_table(runs[-1])
+        print_summary(runs, scenarios)
+    except BenchError as exc:
+        print(f"\nbench: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; servers stopped", file=sys.stderr)
+        return 130
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    output = args.output or Path(tempfile.gettempdir()) / f"recipevault-bench-{os.getpid()}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    document = summary_document(runs, scenarios, vars(args) | {"output": str(output)})
+    output.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    print(f"\nresults written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

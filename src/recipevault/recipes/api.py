@@ -1,0 +1,259 @@
+"""/api/v1/recipes: create, read (scaled and converted), replace, patch, trash, list and search,
+cook-with, revisions. Reads answer with stored documents as bytes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request, Response, status
+
+from recipevault.deps import ClientDep, CurrentUser, OptionalUser, SessionDep
+from recipevault.errors import ValidationFailed
+from recipevault.pagination import Page
+from recipevault.policy import Viewer, Visibility, can_read
+from recipevault.recipes import documents, listing, service
+from recipevault.recipes.presentation import present
+from recipevault.recipes.schemas import (
+    CookWithMatch,
+    CookWithRequest,
+    RecipeCreate,
+    RecipeRead,
+    RecipeSummary,
+    RecipeUpdate,
+    RevisionRead,
+    RevisionSummary,
+)
+
+router = APIRouter(prefix="/api/v1/recipes", tags=["recipes"])
+JSON = "application/json"
+IfMatch = Annotated[str | None, Header(description="The ETag you read; 412 if it is stale")]
+ReadResponses: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified"},
+    404: {"description": "No such recipe, or not one you may see"},
+}
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        message,
+        extra={
+            "errors": [
+                {
+                    "location": ["query", field],
+                    "field": field,
+                    "message": message,
+                    "type": "value_error",
+                }
+            ]
+        },
+    )
+
+
+async def _stored(session: SessionDep, viewer: Viewer, recipe_id: int) -> documents.StoredRecipe:
+    stored = await documents.fetch_document(session, recipe_id=recipe_id)
+    if stored is None or not can_read(viewer, stored):
+        raise service.RecipeNotFound()
+    return stored
+
+
+async def _written(
+    session: SessionDep, viewer: Viewer, recipe_id: int, status_code: int
+) -> Response:
+    stored = await _stored(session, viewer, recipe_id)
+    return Response(
+        stored.body, status_code=status_code, media_type=JSON, headers={"ETag": stored.etag}
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RecipeRead,
+    responses={201: {"headers": {"Location": {}, "ETag": {}}}, 422: {}},
+)
+async def create_recipe(
+    data: RecipeCreate, actor: CurrentUser, session: SessionDep, client: ClientDep
+) -> Response:
+    """Create a recipe. Ingredient lines given as text are parsed; the text is kept."""
+    recipe = await service.create_recipe(session, actor=actor, data=data, ip=client.ip)
+    response = await _written(session, actor, recipe.id, status.HTTP_201_CREATED)
+    response.headers["Location"] = f"{router.prefix}/{recipe.id}"
+    return response
+
+
+@router.get("", response_model=Page[RecipeSummary], responses={422: {}})
+async def list_recipes(
+    viewer: OptionalUser,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200, description="Words to search for")] = None,
+    tag: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006 (FastAPI copies it)
+    category: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    tool: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    food: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    exclude_food: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    max_total_minutes: Annotated[int | None, Query(ge=0, le=525600)] = None,
+    min_rating: Annotated[int | None, Query(ge=1, le=5)] = None,
+    owner: int | None = None,
+    household: int | None = None,
+    visibility: Visibility | None = None,
+    sort: listing.Sort | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    """Recipes you may see, filtered (every tag, category, tool and food given must match),
+    sorted, and paged with `next` cursors. With `q`, full-text search sorted by relevance."""
+    filters = listing.RecipeFilters(
+        q=q,
+        tags=tag,
+        categories=category,
+        tools=tool,
+        foods=food,
+        exclude_foods=exclude_food,
+        max_total_minutes=max_total_minutes,
+        min_rating=min_rating,
+        owner=owner,
+        household=household,
+        visibility=visibility,
+    )
+    body = await listing.list_recipes(
+        session, viewer=viewer, filters=filters, sort=sort, limit=limit, cursor=cursor
+    )
+    return Response(body, media_type=JSON)
+
+
+@router.post("/cook-with", response_model=Page[CookWithMatch])
+async def cook_with(data: CookWithRequest, viewer: OptionalUser, session: SessionDep) -> Response:
+    """Recipes ranked by the share of their ingredients you have."""
+    body = await listing.cook_with(session, viewer=viewer, foods=data.foods, limit=data.limit)
+    return Response(body, media_type=JSON)
+
+
+@router.get("/trash", response_model=list[RecipeSummary])
+async def list_trash(actor: CurrentUser, session: SessionDep) -> Response:
+    """Your recipes in the trash; they are deleted for good after 30 days."""
+    recipes = await service.list_trash(session, actor=actor)
+    items = await documents.fetch_summaries(session, [recipe.id for recipe in recipes])
+    return Response(b"[" + b",".join(items) + b"]", media_type=JSON)
+
+
+@router.get("/{recipe_id}", response_model=RecipeRead, responses=ReadResponses)
+async def read_recipe(
+    recipe_id: int,
+    request: Request,
+    viewer: OptionalUser,
+    session: SessionDep,
+    servings: Annotated[Decimal | None, Query(gt=0, le=10_000)] = None,
+    scale: Annotated[Decimal | None, Query(gt=0, le=100)] = None,
+    units: Literal["metric", "us"] | None = None,
+) -> Response:
+    """A recipe; `servings` or `scale` scale it, `units` converts it."""
+    stored = await _stored(session, viewer, recipe_id)
+    etag = stored.etag
+    body = stored.body
+    if servings is not None or scale is not None or units is not None:
+        if servings is not None and scale is not None:
+            raise _field_error("scale", "Give servings or scale, not both.")
+        try:
+            view = present(
+                orjson.loads(body), factor=scale or Decimal(1), servings=servings, system=units
+            )
+        except ValueError as exc:
+            raise _field_error("servings", f"Cannot scale by servings: {exc}.") from None
+        body = orjson.dumps(view)
+        etag = f'{etag[:-1]}-{servings or ""}-{scale or ""}-{units or ""}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return Response(body, media_type=JSON, headers={"ETag": etag})
+
+
+@router.put("/{recipe_id}", response_model=RecipeRead, responses={404: {}, 412: {}})
+async def replace_recipe(
+    recipe_id: int,
+    data: RecipeCreate,
+    actor: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> Response:
+    await service.update_recipe(
+        session, actor=actor, recipe_id=recipe_id, data=data, partial=False, if_match=if_match
+    )
+    return await _written(session, actor, recipe_id, status.HTTP_200_OK)
+
+
+@router.patch("/{recipe_id}", response_model=RecipeRead, responses={404: {}, 412: {}})
+async def patch_recipe(
+    recipe_id: int,
+    data: RecipeUpdate,
+    actor: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> Response:
+    await service.update_recipe(
+        session, actor=actor, recipe_id=recipe_id, data=data, partial=True, if_match=if_match
+    )
+    return await _written(session, actor, recipe_id, status.HTTP_200_OK)
+
+
+@router.delete("/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}, 412: {}})
+async def delete_recipe(
+    recipe_id: int,
+    actor: CurrentUser,
+    session: SessionDep,
+    client: ClientDep,
+    if_match: IfMatch = None,
+) -> None:
+    """Move a recipe to the trash (restorable for 30 days)."""
+    await service.trash_recipe(
+        session, actor=actor, recipe_id=recipe_id, if_match=if_match, ip=client.ip
+    )
+
+
+@router.post("/{recipe_id}/restore", response_model=RecipeRead, responses={404: {}})
+async def restore_recipe(recipe_id: int, actor: CurrentUser, session: SessionDep) -> Response:
+    """Take a recipe back out of the trash."""
+    await service.restore_from_trash(session, actor=actor, recipe_id=recipe_id)
+    return await _written(session, actor, recipe_id, status.HTTP_200_OK)
+
+
+@router.get("/{recipe_id}/revisions", response_model=list[RevisionSummary])
+async def list_revisions(
+    recipe_id: int, actor: CurrentUser, session: SessionDep
+) -> list[RevisionSummary]:
+    """Earlier versions, newest first: who changed what, and when."""
+    revisions = await service.list_revisions(session, actor=actor, recipe_id=recipe_id)
+    authors = await service.revision_authors(session, revisions)
+    return [
+        RevisionSummary(
+            number=r.number,
+            author=authors.get(r.author_id),
+            created_at=r.created_at,
+            changed_fields=r.changed_fields,
+        )
+        for r in revisions
+    ]
+
+
+@router.get("/{recipe_id}/revisions/{number}", response_model=RevisionRead)
+async def read_revision(
+    recipe_id: int, number: int, actor: CurrentUser, session: SessionDep
+) -> RevisionRead:
+    revision = await service.get_revision(session, actor=actor, recipe_id=recipe_id, number=number)
+    authors = await service.revision_authors(session, [revision])
+    return RevisionRead(
+        number=revision.number,
+        author=authors.get(revision.author_id),
+        created_at=revision.created_at,
+        changed_fields=revision.changed_fields,
+        recipe=revision.snapshot,
+    )
+
+
+@router.post("/{recipe_id}/revisions/{number}/restore", response_model=RecipeRead)
+async def restore_revision(
+    recipe_id: int, number: int, actor: CurrentUser, session: SessionDep
+) -> Response:
+    """Make an earlier version current again, as a new version."""
+    await service.restore_revision(session, actor=actor, recipe_id=recipe_id, number=number)
+    return await _written(session, actor, recipe_id, status.HTTP_200_OK)

@@ -1,0 +1,274 @@
+"""The read path: each recipe pre-serialized as JSON, rebuilt inside every write that changes
+what a reader sees, and served as bytes by one indexed query per request.
+
+Owner and household names are not stored in the document (a rename would touch every
+recipe); the read query joins them in and they are spliced in front of the stored object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from recipevault.accounts.models import User
+from recipevault.households.models import Household
+from recipevault.policy import Visibility, unscoped
+from recipevault.recipes import search
+from recipevault.recipes.models import Recipe, RecipeDocument, RecipeIngredient
+from recipevault.recipes.scaling import format_amount
+from recipevault.recipes.units import unit_for
+
+SUMMARY_DESCRIPTION_CHARS = 300
+
+
+def _number(value: Decimal | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def ingredient_display(
+    quantity: Decimal | None, quantity_max: Decimal | None, unit: str | None
+) -> str:
+    if quantity is None:
+        return ""
+    known = unit_for(unit) if unit else None
+    system = known.system if known and known.system != "neutral" else "metric"
+    return format_amount(quantity, quantity_max, unit, system)
+
+
+def _ingredient(line: RecipeIngredient) -> dict[str, Any]:
+    unit_key = line.unit.key if line.unit else None
+    return {
+        "text": line.text,
+        "section": line.section,
+        "quantity": _number(line.quantity),
+        "quantity_max": _number(line.quantity_max),
+        "unit": unit_key,
+        "food": line.food.name if line.food else None,
+        "size": line.size,
+        "note": line.note,
+        "optional": line.optional,
+        "display": ingredient_display(line.quantity, line.quantity_max, unit_key),
+    }
+
+
+def recipe_fields(recipe: Recipe) -> dict[str, Any]:
+    """Everything a reader sees of the recipe except its owner's and household's names."""
+    return {
+        "id": recipe.id,
+        "slug": recipe.slug,
+        "title": recipe.title,
+        "description": recipe.description,
+        "servings": _number(recipe.servings),
+        "yield_text": recipe.yield_text,
+        "prep_minutes": recipe.prep_minutes,
+        "cook_minutes": recipe.cook_minutes,
+        "total_minutes": recipe.total_minutes,
+        "notes": recipe.notes,
+        "nutrition": recipe.nutrition,
+        "source_url": recipe.source_url,
+        "attribution": recipe.attribution,
+        "rating": recipe.rating,
+        "visibility": recipe.visibility.value,
+        "version": recipe.version,
+        "tags": [t.name for t in recipe.tags],
+        "categories": [c.name for c in recipe.categories],
+        "tools": [t.name for t in recipe.tools],
+        "ingredients": [_ingredient(line) for line in recipe.ingredients],
+        "steps": [
+            {"text": s.text, "section": s.section, "timer_minutes": s.timer_minutes}
+            for s in recipe.steps
+        ],
+        "units": "original",
+        "created_at": recipe.created_at,
+        "updated_at": recipe.updated_at,
+    }
+
+
+def summary_fields(recipe: Recipe) -> dict[str, Any]:
+    description = recipe.description
+    if description and len(description) > SUMMARY_DESCRIPTION_CHARS:
+        description = description[: SUMMARY_DESCRIPTION_CHARS - 1].rstrip() + "…"
+    return {
+        "id": recipe.id,
+        "slug": recipe.slug,
+        "title": recipe.title,
+        "description": description,
+        "servings": _number(recipe.servings),
+        "total_minutes": recipe.total_minutes,
+        "rating": recipe.rating,
+        "visibility": recipe.visibility.value,
+        "tags": [t.name for t in recipe.tags],
+        "categories": [c.name for c in recipe.categories],
+        "created_at": recipe.created_at,
+        "updated_at": recipe.updated_at,
+    }
+
+
+def full_recipe_options() -> list[Any]:
+    return [
+        selectinload(Recipe.ingredients).selectinload(RecipeIngredient.unit),
+        selectinload(Recipe.ingredients).selectinload(RecipeIngredient.food),
+        selectinload(Recipe.steps),
+        selectinload(Recipe.tags),
+        selectinload(Recipe.categories),
+        selectinload(Recipe.tools),
+    ]
+
+
+async def rebuild_documents(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
+    """Re-serialize these recipes from the tables, in batches, within the caller's transaction."""
+    ids = sorted(set(recipe_ids))
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        await session.flush()
+        recipes = (
+            await session.scalars(
+                unscoped(select(Recipe).where(Recipe.id.in_(batch)))
+                .options(*full_recipe_options())
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+        rows = []
+        for recipe in recipes:
+            document = orjson.dumps(recipe_fields(recipe))
+            rows.append(
+                {
+                    "recipe_id": recipe.id,
+                    "etag": hashlib.blake2b(document, digest_size=12).hexdigest(),
+                    "document": document,
+                    "summary": orjson.dumps(summary_fields(recipe)),
+                }
+            )
+        await _upsert(session, rows)
+        await search.index_recipes(session, recipes)
+
+
+async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(RecipeDocument).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[RecipeDocument.recipe_id],
+            set_={
+                "etag": statement.excluded.etag,
+                "document": statement.excluded.document,
+                "summary": statement.excluded.summary,
+            },
+        )
+    )
+
+
+async def drop_documents(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
+    await session.execute(delete(RecipeDocument).where(RecipeDocument.recipe_id.in_(recipe_ids)))
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+documents = RecipeDocument.__table__
+recipes = Recipe.__table__
+users = User.__table__
+households = Household.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecipe:
+    """What the read query returns: enough to authorize, and the bytes to send."""
+
+    id: int
+    owner_id: int
+    household_id: int | None
+    visibility: Visibility
+    etag: str
+    body: bytes
+
+
+def _prefix(
+    owner_id: int, owner_name: str, household_id: int | None, household_name: str | None
+) -> bytes:
+    household = None if household_id is None else {"id": household_id, "name": household_name}
+    return orjson.dumps(
+        {"owner": {"id": owner_id, "display_name": owner_name}, "household": household}
+    )
+
+
+def splice(prefix: bytes, document: bytes) -> bytes:
+    """``{"owner":..,"household":..}`` + ``{...document}`` as one object."""
+    return prefix[:-1] + b"," + document[1:]
+
+
+READ_COLUMNS = (
+    recipes.c.id,
+    recipes.c.owner_id,
+    recipes.c.household_id,
+    recipes.c.visibility,
+    documents.c.etag,
+    documents.c.document,
+    users.c.display_name,
+    households.c.name,
+)
+
+
+def read_statement() -> Any:
+    return (
+        select(*READ_COLUMNS)
+        .select_from(
+            recipes.join(documents, documents.c.recipe_id == recipes.c.id)
+            .join(users, users.c.id == recipes.c.owner_id)
+            .outerjoin(households, households.c.id == recipes.c.household_id)
+        )
+        .where(recipes.c.deleted_at.is_(None))
+    )
+
+
+async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> list[bytes]:
+    """Summaries in the order given, trashed recipes included (the caller authorized them)."""
+    if not recipe_ids:
+        return []
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(recipes.c.id, documents.c.summary, users.c.id, users.c.display_name)
+        .select_from(
+            recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
+                users, users.c.id == recipes.c.owner_id
+            )
+        )
+        .where(recipes.c.id.in_(recipe_ids))
+    )
+    by_id = {
+        rid: splice(orjson.dumps({"owner": {"id": uid, "display_name": name}}), summary)
+        for rid, summary, uid, name in rows
+    }
+    return [by_id[rid] for rid in recipe_ids if rid in by_id]
+
+
+async def fetch_document(session: AsyncSession, *, recipe_id: int) -> StoredRecipe | None:
+    connection = await session.connection()
+    row = (await connection.execute(read_statement().where(recipes.c.id == recipe_id))).first()
+    if row is None:
+        return None
+    rid, owner_id, household_id, visibility, etag, document, owner_name, household_name = row
+    prefix = _prefix(owner_id, owner_name, household_id, household_name)
+    return StoredRecipe(
+        id=rid,
+        owner_id=owner_id,
+        household_id=household_id,
+        visibility=Visibility(visibility),
+        # The names are part of what the client sees, so they are part of the version too.
+        etag=f'"{etag}-{zlib.crc32(prefix):08x}"',
+        body=splice(prefix, document),
+    )

@@ -1,0 +1,233 @@
+"""Recipe request and response bodies, with the bounds every field has."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from recipevault.policy import Visibility
+from recipevault.schemas import InputModel, OutputModel
+
+MAX_INGREDIENTS = 200
+MAX_STEPS = 100
+MAX_TAGS = 50
+MINUTES = Field(default=None, ge=0, le=60 * 24 * 365)
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not value.lower().startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Section = Annotated[str | None, Field(default=None, max_length=100)]
+Amount = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=12, decimal_places=4)]
+
+
+class Nutrition(InputModel):
+    """schema.org NutritionInformation, per serving, as text with units ("240 kcal", "3 g")."""
+
+    serving_size: str | None = Field(default=None, max_length=50)
+    calories: str | None = Field(default=None, max_length=50)
+    carbohydrate_content: str | None = Field(default=None, max_length=50)
+    cholesterol_content: str | None = Field(default=None, max_length=50)
+    fat_content: str | None = Field(default=None, max_length=50)
+    fiber_content: str | None = Field(default=None, max_length=50)
+    protein_content: str | None = Field(default=None, max_length=50)
+    saturated_fat_content: str | None = Field(default=None, max_length=50)
+    sodium_content: str | None = Field(default=None, max_length=50)
+    sugar_content: str | None = Field(default=None, max_length=50)
+    trans_fat_content: str | None = Field(default=None, max_length=50)
+    unsaturated_fat_content: str | None = Field(default=None, max_length=50)
+
+
+class IngredientIn(InputModel):
+    """A line as text ("2 cups flour, sifted"), or its parts; text alone is parsed."""
+
+    text: str | None = Field(default=None, min_length=1, max_length=500)
+    section: Section = None
+    quantity: Amount | None = None
+    quantity_max: Amount | None = None
+    unit: str | None = Field(default=None, min_length=1, max_length=50)
+    food: str | None = Field(default=None, min_length=1, max_length=100)
+    size: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=500)
+    optional: bool = False
+
+    @model_validator(mode="after")
+    def _text_or_food(self) -> IngredientIn:
+        if self.text is None and self.food is None:
+            raise ValueError("give the line's text, or at least its food")
+        if (
+            self.quantity_max is not None
+            and self.quantity is not None
+            and self.quantity_max < self.quantity
+        ):
+            raise ValueError("quantity_max must not be below quantity")
+        return self
+
+
+class StepIn(InputModel):
+    text: str = Field(min_length=1, max_length=5000)
+    section: Section = None
+    timer_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 7)
+
+
+class RecipeFields(InputModel):
+    description: str | None = Field(default=None, max_length=5000)
+    servings: Decimal | None = Field(default=None, gt=0, le=10_000, max_digits=10, decimal_places=3)
+    yield_text: str | None = Field(default=None, max_length=100)
+    prep_minutes: int | None = MINUTES
+    cook_minutes: int | None = MINUTES
+    total_minutes: int | None = MINUTES
+    notes: str | None = Field(default=None, max_length=20_000)
+    nutrition: Nutrition | None = None
+    source_url: Annotated[str | None, AfterValidator(_http_url)] = Field(
+        default=None, max_length=2048
+    )
+    attribution: str | None = Field(default=None, max_length=500)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    tags: list[Name] = Field(default_factory=list, max_length=MAX_TAGS)
+    categories: list[Name] = Field(default_factory=list, max_length=20)
+    tools: list[Name] = Field(default_factory=list, max_length=30)
+    ingredients: list[IngredientIn] = Field(default_factory=list, max_length=MAX_INGREDIENTS)
+    steps: list[StepIn] = Field(default_factory=list, max_length=MAX_STEPS)
+
+
+class RecipeCreate(RecipeFields):
+    title: str = Field(min_length=1, max_length=200)
+    visibility: Visibility = Visibility.HOUSEHOLD
+    household_id: int | None = Field(
+        default=None, description="Defaults to your personal household"
+    )
+
+
+class RecipeUpdate(InputModel):
+    """PATCH: every field optional; only those given change (lists are replaced whole)."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    visibility: Visibility | None = None
+    household_id: int | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    servings: Decimal | None = Field(default=None, gt=0, le=10_000, max_digits=10, decimal_places=3)
+    yield_text: str | None = Field(default=None, max_length=100)
+    prep_minutes: int | None = MINUTES
+    cook_minutes: int | None = MINUTES
+    total_minutes: int | None = MINUTES
+    notes: str | None = Field(default=None, max_length=20_000)
+    nutrition: Nutrition | None = None
+    source_url: Annotated[str | None, AfterValidator(_http_url)] = Field(
+        default=None, max_length=2048
+    )
+    attribution: str | None = Field(default=None, max_length=500)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    tags: list[Name] | None = Field(default=None, max_length=MAX_TAGS)
+    categories: list[Name] | None = Field(default=None, max_length=20)
+    tools: list[Name] | None = Field(default=None, max_length=30)
+    ingredients: list[IngredientIn] | None = Field(default=None, max_length=MAX_INGREDIENTS)
+    steps: list[StepIn] | None = Field(default=None, max_length=MAX_STEPS)
+
+
+class PersonRef(OutputModel):
+    id: int
+    display_name: str
+
+
+class HouseholdRef(OutputModel):
+    id: int
+    name: str
+
+
+class IngredientRead(OutputModel):
+    text: str
+    section: str | None
+    quantity: float | None
+    quantity_max: float | None
+    unit: str | None
+    food: str | None
+    size: str | None
+    note: str | None
+    optional: bool
+    display: str = Field(description="The amount as a cook reads it: '1½ cups', '750 g'")
+
+
+class StepRead(OutputModel):
+    text: str
+    section: str | None
+    timer_minutes: int | None
+
+
+class RecipeRead(OutputModel):
+    id: int
+    slug: str
+    title: str
+    description: str | None
+    servings: float | None
+    yield_text: str | None
+    prep_minutes: int | None
+    cook_minutes: int | None
+    total_minutes: int | None
+    notes: str | None
+    nutrition: Nutrition | None
+    source_url: str | None
+    attribution: str | None
+    rating: int | None
+    visibility: Visibility
+    version: int
+    owner: PersonRef
+    household: HouseholdRef | None
+    tags: list[str]
+    categories: list[str]
+    tools: list[str]
+    ingredients: list[IngredientRead]
+    steps: list[StepRead]
+    units: Literal["original", "metric", "us"] = "original"
+    created_at: datetime
+    updated_at: datetime
+
+
+class RecipeSummary(OutputModel):
+    id: int
+    slug: str
+    title: str
+    description: str | None
+    servings: float | None
+    total_minutes: int | None
+    rating: int | None
+    visibility: Visibility
+    owner: PersonRef
+    tags: list[str]
+    categories: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class RecipePage(OutputModel):
+    items: list[RecipeSummary]
+    next: str | None
+
+
+class CookWithRequest(InputModel):
+    foods: list[Name] = Field(min_length=1, max_length=50)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class CookWithMatch(RecipeSummary):
+    have: int = Field(description="Ingredient foods you have")
+    need: int = Field(description="Ingredient foods the recipe uses")
+    coverage: float
+
+
+class RevisionSummary(OutputModel):
+    number: int
+    author: PersonRef | None
+    created_at: datetime
+    changed_fields: list[str]
+
+
+class RevisionRead(RevisionSummary):
+    recipe: dict[str, object]
