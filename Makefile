@@ -25,6 +25,7 @@ install: $(STAMP)
 run: $(STAMP)
 	@mkdir -p var
 	$(BIN)/recipevault db upgrade
+	$(BIN)/recipevault demo load --if-empty
 	$(BIN)/recipevault serve
 
 test: $(TEST_STAMP) lint typecheck

@@ -27,7 +27,9 @@ from recipevault.config import Settings
 from recipevault.households import service as households
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
+from recipevault.recipes.models import Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
+from recipevault.recipes.vocabulary import resolve_terms
 from tests.support.world import PASSWORD, World, actor_for, make_world
 
 ROLES = ("visitor", "outsider", "member", "owner", "admin")
@@ -42,6 +44,9 @@ class Setup:
     invite_code: str
     recipe_id: int
     trashed_recipe_id: int
+    term_id: int
+    other_term_id: int
+    unused_term_id: int
 
 
 Body = Callable[[Setup], dict[str, Any]]
@@ -62,6 +67,8 @@ def same(status: int) -> tuple[int, int, int, int, int]:
 SIGNED_IN = (401, 200, 200, 200, 200)
 HH = "/api/v1/households/{household_id}"
 RECIPE = "/api/v1/recipes/{recipe_id}"
+TERM = "/api/v1/vocabularies/{kind}/{term_id}"
+CURATORS = (401, 404, 200, 200, 200)
 # Hidden from visitors and outsiders, readable but not editable by members.
 EDITORS = (401, 404, 403, 200, 200)
 
@@ -148,6 +155,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", RECIPE + "/revisions"): Case(EDITORS),
     ("GET", RECIPE + "/revisions/{number}"): Case(EDITORS),
     ("POST", RECIPE + "/revisions/{number}/restore"): Case(EDITORS),
+    # Vocabularies: any member of the household curates them.
+    ("GET", "/api/v1/vocabularies/{kind}"): Case(SIGNED_IN),
+    ("PATCH", TERM): Case(CURATORS, json=lambda s: {"name": "Renamed tag"}),
+    ("POST", TERM + "/merge"): Case(CURATORS, json=lambda s: {"into": s.other_term_id}),
+    ("DELETE", TERM): Case((401, 404, 204, 204, 204)),  # an unused one
     # Site administration.
     ("GET", "/api/v1/admin/users"): Case((401, 403, 403, 403, 200)),
     ("PATCH", "/api/v1/admin/users/{user_id}"): Case(
@@ -194,7 +206,10 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
     )
     owner = await actor_for(session, world.owner)
     shared = RecipeCreate(
-        title="Shared soup", visibility=Visibility.HOUSEHOLD, household_id=world.household.id
+        title="Shared soup",
+        visibility=Visibility.HOUSEHOLD,
+        household_id=world.household.id,
+        tags=["soup", "stew"],
     )
     recipe = await recipes.create_recipe(session, actor=owner, data=shared)
     await recipes.update_recipe(
@@ -207,6 +222,7 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
     )
     trashed = await recipes.create_recipe(session, actor=owner, data=shared)
     await recipes.trash_recipe(session, actor=owner, recipe_id=trashed.id, if_match=None, ip=None)
+    tags = await resolve_terms(session, Tag, world.household.id, ["soup", "stew", "unused"])
     await session.flush()
     return Setup(
         world=world,
@@ -216,6 +232,9 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         invite_code=code,
         recipe_id=recipe.id,
         trashed_recipe_id=trashed.id,
+        term_id=tags[0].id,
+        other_term_id=tags[1].id,
+        unused_term_id=tags[2].id,
     )
 
 
@@ -241,11 +260,14 @@ async def test_route_answers_each_role(
         client.cookies.set(settings.session_cookie_name, opened.cookie_value)
         headers["X-CSRF-Token"] = opened.record.csrf_token
     trashed = path == RECIPE + "/restore"
+    unused = method == "DELETE" and path == TERM
     url = path.format(
         household_id=setup.world.household.id,
         token_id=setup.token_id,
         invite_id=setup.invite_id,
         number=1,
+        kind="tags",
+        term_id=setup.unused_term_id if unused else setup.term_id,
         recipe_id=setup.trashed_recipe_id if trashed else setup.recipe_id,
         user_id=setup.world.outsider.id
         if path.startswith("/api/v1/admin")

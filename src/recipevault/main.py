@@ -25,6 +25,7 @@ from recipevault.mail import Mailer
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
+from recipevault.recipes import terms_api
 from recipevault.web import mount_static
 
 log = structlog.get_logger("recipevault")
@@ -74,6 +75,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(households_api.router)
     app.include_router(admin_api.router)
     app.include_router(recipes_api.router)
+    app.include_router(terms_api.router)
     app.include_router(pages.router)
     mount_static(app)
 

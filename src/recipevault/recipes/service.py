@@ -40,13 +40,7 @@ from recipevault.recipes.schemas import (
     RecipeUpdate,
     StepIn,
 )
-from recipevault.recipes.vocabulary import (
-    resolve_foods,
-    resolve_terms,
-    resolve_units,
-    term_key,
-    unit_key,
-)
+from recipevault.recipes.vocabulary import Vocabulary, term_key, unit_key
 
 TRASH_DAYS = 30
 NO_TIME = 10**9  # sorts recipes without a time after every real one
@@ -153,15 +147,13 @@ def _clip(value: str | None, length: int) -> str | None:
 
 
 async def _ingredients(
-    session: AsyncSession, household_id: int, items: Sequence[IngredientIn]
+    vocabulary: Vocabulary,
+    items: Sequence[IngredientIn],
+    lines: list[dict[str, Any]] | None = None,
 ) -> list[RecipeIngredient]:
-    lines = [_effective(item) for item in items]
-    foods = await resolve_foods(
-        session, household_id, [ln["food"][:100] for ln in lines if ln["food"]]
-    )
-    units = await resolve_units(
-        session, household_id, [ln["unit"][:50] for ln in lines if ln["unit"]]
-    )
+    lines = lines if lines is not None else [_effective(item) for item in items]
+    foods = await vocabulary.foods([ln["food"][:100] for ln in lines if ln["food"]])
+    units = await vocabulary.units([ln["unit"][:50] for ln in lines if ln["unit"]])
     rows, section = [], None
     for position, (item, line) in enumerate(zip(items, lines, strict=True)):
         # A section names a group of consecutive lines: it holds until the next one.
@@ -195,9 +187,11 @@ def _steps(items: Sequence[StepIn]) -> list[RecipeStep]:
     return rows
 
 
-async def _unique_slug(session: AsyncSession, title: str) -> str:
+async def _unique_slug(
+    session: AsyncSession, title: str, *, also_taken: set[str] | None = None
+) -> str:
     base = slugify(title, max_length=200, word_boundary=True) or "recipe"
-    taken = set(
+    taken = (also_taken or set()) | set(
         (
             await session.scalars(
                 unscoped(select(Recipe.slug)).where(
@@ -275,7 +269,10 @@ _SCALARS = (
 
 
 async def _apply(
-    session: AsyncSession, recipe: Recipe, household_id: int, values: dict[str, Any]
+    recipe: Recipe,
+    vocabulary: Vocabulary,
+    values: dict[str, Any],
+    lines: list[dict[str, Any]] | None = None,
 ) -> None:
     for name in _SCALARS:
         if name in values:
@@ -285,17 +282,15 @@ async def _apply(
         recipe.nutrition = (
             {k: v for k, v in nutrition.items() if v is not None} if nutrition else None
         )
-    recipe.household_id = household_id
+    recipe.household_id = vocabulary.household_id
     if "tags" in values:
-        recipe.tags = await resolve_terms(session, Tag, household_id, values["tags"])
+        recipe.tags = await vocabulary.terms(Tag, values["tags"])
     if "categories" in values:
-        recipe.categories = await resolve_terms(
-            session, Category, household_id, values["categories"]
-        )
+        recipe.categories = await vocabulary.terms(Category, values["categories"])
     if "tools" in values:
-        recipe.tools = await resolve_terms(session, Tool, household_id, values["tools"])
+        recipe.tools = await vocabulary.terms(Tool, values["tools"])
     if "ingredients" in values:
-        recipe.ingredients = await _ingredients(session, household_id, values["ingredients"])
+        recipe.ingredients = await _ingredients(vocabulary, values["ingredients"], lines)
     if "steps" in values:
         recipe.steps = _steps(values["steps"])
     _apply_sort_keys(recipe)
@@ -336,11 +331,72 @@ async def create_recipe(
         ingredients=[],
         steps=[],
     )
-    await _apply(session, recipe, household_id, _values(data, partial=False))
+    await _apply(recipe, Vocabulary(session, household_id), _values(data, partial=False))
     session.add(recipe)
     await session.flush()
     await documents.rebuild_documents(session, [recipe.id])
     return recipe
+
+
+async def create_recipes(
+    session: AsyncSession, *, actor: Actor, household_id: int, recipes: Sequence[RecipeCreate]
+) -> list[int]:
+    """Create many recipes in one household with a handful of queries per batch (imports,
+    demo data). The caller has checked that ``actor`` may write to ``household_id``."""
+    vocabulary = Vocabulary(session, household_id)
+    slugs = await _unique_slugs(session, [data.title for data in recipes])
+    lines = [[_effective(item) for item in data.ingredients] for data in recipes]
+    every_line = [line for recipe_lines in lines for line in recipe_lines]
+    await vocabulary.prime(
+        terms={
+            Tag: [name for data in recipes for name in data.tags],
+            Category: [name for data in recipes for name in data.categories],
+            Tool: [name for data in recipes for name in data.tools],
+        },
+        foods=[line["food"][:100] for line in every_line if line["food"]],
+        units=[line["unit"][:50] for line in every_line if line["unit"]],
+    )
+    now = utcnow()
+    created = []
+    for data, slug, recipe_lines in zip(recipes, slugs, lines, strict=True):
+        recipe = Recipe(
+            owner_id=actor.user_id,
+            slug=slug,
+            title=data.title,
+            visibility=data.visibility,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            tags=[],
+            categories=[],
+            tools=[],
+            ingredients=[],
+            steps=[],
+        )
+        await _apply(recipe, vocabulary, _values(data, partial=False), recipe_lines)
+        created.append(recipe)
+    session.add_all(created)
+    await session.flush()
+    ids = [recipe.id for recipe in created]
+    await documents.rebuild_documents(session, ids)
+    return ids
+
+
+async def _unique_slugs(session: AsyncSession, titles: Sequence[str]) -> list[str]:
+    bases = [slugify(title, max_length=200, word_boundary=True) or "recipe" for title in titles]
+    taken = set(
+        (
+            await session.scalars(
+                unscoped(select(Recipe.slug)).where(Recipe.slug.in_(sorted(set(bases))))
+            )
+        ).all()
+    )
+    slugs = []
+    for title, base in zip(titles, bases, strict=True):
+        slug = base if base not in taken else await _unique_slug(session, title, also_taken=taken)
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 async def update_recipe(
@@ -362,7 +418,7 @@ async def update_recipe(
             session, actor, data.household_id, owner_id=recipe.owner_id
         )
     assert household_id is not None
-    await _apply(session, recipe, household_id, _values(data, partial=partial))
+    await _apply(recipe, Vocabulary(session, household_id), _values(data, partial=partial))
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
 
 
@@ -504,7 +560,8 @@ async def restore_revision(
     recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     before = await _document(session, recipe.id)
     assert recipe.household_id is not None
-    await _apply(session, recipe, recipe.household_id, _values(data, partial=False))
+    vocabulary = Vocabulary(session, recipe.household_id)
+    await _apply(recipe, vocabulary, _values(data, partial=False))
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
 
 
@@ -516,5 +573,10 @@ async def revision_authors(
     return {uid: PersonRef(id=uid, display_name=name) for uid, name in names.items()}
 
 
-async def count_recipes(session: AsyncSession) -> int:
-    return int(await session.scalar(unscoped(select(func.count()).select_from(Recipe))) or 0)
+async def count_recipes_of(session: AsyncSession, owner_id: int) -> int:
+    return int(
+        await session.scalar(
+            unscoped(select(func.count()).select_from(Recipe)).where(Recipe.owner_id == owner_id)
+        )
+        or 0
+    )

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-import inflect
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,25 +34,68 @@ def display_name(name: str) -> str:
     return _SPACES.sub(" ", name).strip()
 
 
+# English plurals of kitchen nouns. A general inflection library was tried and dropped: it
+# took about a second to import and most of a bulk import's time, and still made "molasses"
+# into "molass". These few rules cover food names; anything odd stays as typed.
+_IRREGULAR = {
+    "leaves": "leaf",
+    "halves": "half",
+    "loaves": "loaf",
+    "knives": "knife",
+    "calves": "calf",
+    "wolves": "wolf",
+    "geese": "goose",
+    "mice": "mouse",
+    "teeth": "tooth",
+    "feet": "foot",
+}
+_IRREGULAR_PLURAL = {one: many for many, one in _IRREGULAR.items()}
+_SIBILANT_ES = ("ches", "shes", "xes", "zes", "sses")
+
+
+_UNCOUNTABLE = frozenset({"molasses", "grits", "swiss", "series", "species"})
+
+
+def _singular_word(word: str) -> str:
+    if word in _UNCOUNTABLE:
+        return word
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) < 4 or not word.endswith("s") or word.endswith(_NOT_PLURAL):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"  # berries, cherries
+    if word.endswith("oes"):
+        return word[:-2]  # tomatoes, potatoes
+    if word.endswith(_SIBILANT_ES):
+        return word[:-2]  # peaches, radishes, boxes
+    return word[:-1]  # eggs, onions, olives, cloves
+
+
+def _plural_word(word: str) -> str:
+    if word in _IRREGULAR_PLURAL:
+        return _IRREGULAR_PLURAL[word]
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("ch", "sh", "x", "z", "ss", "o")) and not word.endswith("oo"):
+        return word + "es"
+    if word.endswith("s"):
+        return word
+    return word + "s"
+
+
 @cache
-def _inflector() -> inflect.engine:
-    return inflect.engine()
-
-
 def singular(key: str) -> str:
     """The singular of a lower-cased food name, changing only its last word."""
     head, _, last = key.rpartition(" ")
-    if not last.endswith("s") or last.endswith(_NOT_PLURAL) or len(last) < 4:
-        return key
-    one = _inflector().singular_noun(last)
-    if not one:
-        return key
+    one = _singular_word(last)
     return f"{head} {one}" if head else one
 
 
+@cache
 def plural(key: str) -> str:
     head, _, last = key.rpartition(" ")
-    many = _inflector().plural_noun(last)
+    many = _plural_word(last)
     return f"{head} {many}" if head else many
 
 
@@ -121,14 +163,14 @@ async def resolve_foods(
         created = await session.scalars(
             select(Food).where(Food.household_id == household_id, Food.key.in_(singulars))
         )
-        names_rows = []
-        for food in created:
-            for spelling in {food.key, plural(food.key)} | {
-                k for k in missing if singular(k) == food.key
-            }:
-                names_rows.append(
-                    {"household_id": household_id, "key": spelling, "food_id": food.id}
-                )
+        typed: dict[str, set[str]] = {}
+        for key in missing:
+            typed.setdefault(singular(key), set()).add(key)
+        names_rows = [
+            {"household_id": household_id, "key": spelling, "food_id": food.id}
+            for food in created
+            for spelling in {food.key, plural(food.key)} | typed.get(food.key, set())
+        ]
         await session.execute(_insert_ignoring_duplicates(session, FoodName, names_rows))
         known = await _foods_by_name(session, household_id, set().union(*spellings.values()))
     result = {}
@@ -192,3 +234,53 @@ VOCABULARIES: dict[str, type[VocabularyTerm]] = {
     "foods": Food,
     "units": Unit,
 }
+
+
+class Vocabulary:
+    """One household's terms as a unit of work sees them: looked up or created in bulk, then
+    served from memory, so loading thousands of recipes costs a few queries per batch."""
+
+    def __init__(self, session: AsyncSession, household_id: int) -> None:
+        self.session = session
+        self.household_id = household_id
+        self._terms: dict[tuple[type[VocabularyTerm], str], VocabularyTerm] = {}
+        self._foods: dict[str, Food] = {}
+        self._units: dict[str, Unit] = {}
+
+    async def prime(
+        self,
+        *,
+        terms: dict[type[VocabularyTerm], list[str]],
+        foods: list[str],
+        units: list[str],
+    ) -> None:
+        """Look up (or create) everything a batch will need, a few queries in all."""
+        for model, names in terms.items():
+            await self.terms(model, names)
+        await self.foods(foods)
+        await self.units(units)
+
+    async def terms(self, model: type[T], names: Sequence[str]) -> list[T]:
+        missing = [n for n in names if (model, term_key(n)) not in self._terms]
+        if missing:
+            for term in await resolve_terms(self.session, model, self.household_id, missing):
+                self._terms[(model, term.key)] = term
+        found = [self._terms[(model, term_key(n))] for n in _unique(names)]
+        return _dedupe_terms(found)  # type: ignore[return-value]
+
+    async def foods(self, names: Sequence[str]) -> dict[str, Food]:
+        missing = [n for n in names if term_key(n) not in self._foods]
+        if missing:
+            self._foods.update(await resolve_foods(self.session, self.household_id, missing))
+        return {term_key(n): self._foods[term_key(n)] for n in names}
+
+    async def units(self, names: Sequence[str]) -> dict[str, Unit]:
+        missing = [n for n in names if unit_key(n) not in self._units]
+        if missing:
+            self._units.update(await resolve_units(self.session, self.household_id, missing))
+        return {unit_key(n): self._units[unit_key(n)] for n in names}
+
+
+def _dedupe_terms(terms: list[VocabularyTerm]) -> list[VocabularyTerm]:
+    seen: set[int] = set()
+    return [t for t in terms if not (t.id in seen or seen.add(t.id))]  # type: ignore[func-returns-value]
