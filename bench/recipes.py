@@ -142,6 +142,8 @@ def app_environment(database_url: str, work_dir: Path) -> dict[str, str]:
         "RECIPEVAULT_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RECIPEVAULT_MEDIA_DIR": str(work_dir / "media"),
         "RECIPEVAULT_OUTBOX_DIR": str(work_dir / "outbox"),
+        # The demo data download is shared with `make run`, so it happens once per checkout.
+        "RECIPEVAULT_CACHE_DIR": str(Path(__file__).resolve().parent.parent / "var" / "cache"),
     }
 
 

@@ -1,4 +1,8 @@
-"""Shared dependency aliases; routes declare these instead of ``= Depends(...)`` defaults."""
+"""Shared dependency aliases; routes declare these instead of ``= Depends(...)`` defaults.
+
+Every dependency is ``async def``, even when it awaits nothing: FastAPI runs plain ``def``
+dependencies in a worker thread, which costs a thread hop per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +22,12 @@ from recipevault.policy import Actor
 from recipevault.ratelimit import RateLimiter
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -62,29 +66,29 @@ class Client:
     user_agent: str | None
 
 
-def _client(request: Request) -> Client:
+async def _client(request: Request) -> Client:
     return Client(
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
     )
 
 
-def _hasher(request: Request) -> PasswordHasher:
+async def _hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.password_hasher
     return hasher
 
 
-def _mailer(request: Request) -> Mailer:
+async def _mailer(request: Request) -> Mailer:
     mailer: Mailer = request.app.state.mailer
     return mailer
 
 
-def _rate_limiter(request: Request) -> RateLimiter:
+async def _rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 
 
-def _session_cookie(request: Request, settings: SettingsDep) -> str | None:
+async def _session_cookie(request: Request, settings: SettingsDep) -> str | None:
     return request.cookies.get(settings.session_cookie_name)
 
 

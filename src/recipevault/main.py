@@ -68,13 +68,14 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.rate_limiter = RateLimiter.from_settings(settings)
 
     install_error_handlers(app)
+    # Routes are matched in order: the hottest paths first.
+    app.include_router(recipes_api.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(accounts_api.auth_router)
     app.include_router(accounts_api.me_router)
     app.include_router(households_api.router)
     app.include_router(admin_api.router)
-    app.include_router(recipes_api.router)
     app.include_router(terms_api.router)
     app.include_router(pages.router)
     mount_static(app)

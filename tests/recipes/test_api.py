@@ -239,3 +239,37 @@ async def test_bounds_and_unknown_fields(client: httpx.AsyncClient, owner: dict[
         response = await client.post(BASE, json={**PANCAKES, **change}, headers=owner)
         assert response.status_code == 422, change
         assert any(e["field"].startswith(field) for e in response.json()["errors"]), response.text
+
+
+async def test_moving_a_recipe_refiles_its_terms_in_the_new_household(
+    client: httpx.AsyncClient, world: World, owner: dict[str, str]
+) -> None:
+    recipe = await _create(client, owner, visibility="household")
+    moved = await client.patch(
+        f"{BASE}/{recipe['id']}", json={"household_id": world.household.id}, headers=owner
+    )
+    assert moved.status_code == 200
+    assert moved.json()["household"]["id"] == world.household.id
+    assert moved.json()["tags"] == ["breakfast"]
+    tags = (
+        await client.get(
+            "/api/v1/vocabularies/tags", params={"household_id": world.household.id}, headers=owner
+        )
+    ).json()
+    assert [(t["name"], t["recipe_count"]) for t in tags] == [("breakfast", 1)]
+    foods = (
+        await client.get(
+            "/api/v1/vocabularies/foods", params={"household_id": world.household.id}, headers=owner
+        )
+    ).json()
+    assert {f["name"] for f in foods} >= {"buttermilk", "maple syrup"}
+
+
+async def test_if_none_match_takes_a_list_and_weak_tags(
+    client: httpx.AsyncClient, owner: dict[str, str]
+) -> None:
+    created = await client.post(BASE, json=PANCAKES, headers=owner)
+    etag = created.headers["etag"]
+    for header in (f'"other", {etag}', f"W/{etag}", "*"):
+        response = await client.get(created.headers["location"], headers={"If-None-Match": header})
+        assert response.status_code == 304, header

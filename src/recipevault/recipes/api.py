@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
-from recipevault.deps import ClientDep, CurrentUser, OptionalUser, SessionDep
+from recipevault.db import SqliteReader
+from recipevault.deps import ClientDep, CurrentUser, DatabaseDep, OptionalUser, SessionDep
 from recipevault.errors import ValidationFailed
 from recipevault.pagination import Page
 from recipevault.policy import Viewer, Visibility, can_read
@@ -51,8 +52,10 @@ def _field_error(field: str, message: str) -> ValidationFailed:
     )
 
 
-async def _stored(session: SessionDep, viewer: Viewer, recipe_id: int) -> documents.StoredRecipe:
-    stored = await documents.fetch_document(session, recipe_id=recipe_id)
+async def _stored(
+    session: SessionDep, viewer: Viewer, recipe_id: int, reader: SqliteReader | None = None
+) -> documents.StoredRecipe:
+    stored = await documents.fetch_document(session, recipe_id=recipe_id, reader=reader)
     if stored is None or not can_read(viewer, stored):
         raise service.RecipeNotFound()
     return stored
@@ -65,6 +68,14 @@ async def _written(
     return Response(
         stored.body, status_code=status_code, media_type=JSON, headers={"ETag": stored.etag}
     )
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison against a list of entity tags (or ``*``)."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
 
 
 @router.post(
@@ -87,6 +98,7 @@ async def create_recipe(
 async def list_recipes(
     viewer: OptionalUser,
     session: SessionDep,
+    database: DatabaseDep,
     q: Annotated[str | None, Query(max_length=200, description="Words to search for")] = None,
     tag: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006 (FastAPI copies it)
     category: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
@@ -118,15 +130,25 @@ async def list_recipes(
         visibility=visibility,
     )
     body = await listing.list_recipes(
-        session, viewer=viewer, filters=filters, sort=sort, limit=limit, cursor=cursor
+        session,
+        viewer=viewer,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        reader=database.reader,
     )
     return Response(body, media_type=JSON)
 
 
 @router.post("/cook-with", response_model=Page[CookWithMatch])
-async def cook_with(data: CookWithRequest, viewer: OptionalUser, session: SessionDep) -> Response:
-    """Recipes ranked by the share of their ingredients you have."""
-    body = await listing.cook_with(session, viewer=viewer, foods=data.foods, limit=data.limit)
+async def cook_with(
+    data: CookWithRequest, viewer: OptionalUser, session: SessionDep, database: DatabaseDep
+) -> Response:
+    """Recipes ranked by the share of their ingredients you have (reads only, though a POST)."""
+    body = await listing.cook_with(
+        session, viewer=viewer, foods=data.foods, limit=data.limit, reader=database.reader
+    )
     return Response(body, media_type=JSON)
 
 
@@ -144,12 +166,13 @@ async def read_recipe(
     request: Request,
     viewer: OptionalUser,
     session: SessionDep,
+    database: DatabaseDep,
     servings: Annotated[Decimal | None, Query(gt=0, le=10_000)] = None,
     scale: Annotated[Decimal | None, Query(gt=0, le=100)] = None,
     units: Literal["metric", "us"] | None = None,
 ) -> Response:
     """A recipe; `servings` or `scale` scale it, `units` converts it."""
-    stored = await _stored(session, viewer, recipe_id)
+    stored = await _stored(session, viewer, recipe_id, database.reader)
     etag = stored.etag
     body = stored.body
     if servings is not None or scale is not None or units is not None:
@@ -163,7 +186,7 @@ async def read_recipe(
             raise _field_error("servings", f"Cannot scale by servings: {exc}.") from None
         body = orjson.dumps(view)
         etag = f'{etag[:-1]}-{servings or ""}-{scale or ""}-{units or ""}"'
-    if request.headers.get("if-none-match") == etag:
+    if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return Response(body, media_type=JSON, headers={"ETag": etag})
 

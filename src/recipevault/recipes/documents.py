@@ -12,16 +12,19 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from recipevault.accounts.models import User
+from recipevault.db import SqliteReader
 from recipevault.households.models import Household
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes import search
@@ -256,9 +259,37 @@ async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> l
     return [by_id[rid] for rid in recipe_ids if rid in by_id]
 
 
-async def fetch_document(session: AsyncSession, *, recipe_id: int) -> StoredRecipe | None:
+async def read_rows(
+    session: AsyncSession,
+    statement: Any,
+    *,
+    reader: SqliteReader | None = None,
+    heavy: bool = False,
+) -> Sequence[Any]:
+    """Rows for a read-only Core statement: through ``reader`` when the caller has one (safe
+    requests on SQLite; ``heavy`` queries in a worker thread), else the request's session."""
+    if reader is not None:
+        return await reader.execute_in_thread(statement) if heavy else reader.execute(statement)
     connection = await session.connection()
-    row = (await connection.execute(read_statement().where(recipes.c.id == recipe_id))).first()
+    return (await connection.execute(statement)).all()
+
+
+READ_ONE = read_statement().where(recipes.c.id == bindparam("recipe_id"))
+
+
+@cache
+def _read_one_sqlite() -> str:
+    return str(READ_ONE.compile(dialect=sqlite_dialect.dialect()))
+
+
+async def fetch_document(
+    session: AsyncSession, *, recipe_id: int, reader: SqliteReader | None = None
+) -> StoredRecipe | None:
+    if reader is not None:
+        row = reader.first(_read_one_sqlite(), (recipe_id,))
+    else:
+        connection = await session.connection()
+        row = (await connection.execute(READ_ONE, {"recipe_id": recipe_id})).first()
     if row is None:
         return None
     rid, owner_id, household_id, visibility, etag, document, owner_name, household_name = row

@@ -12,10 +12,11 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.db import SqliteReader
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
 from recipevault.policy import Viewer, Visibility, visible_to
 from recipevault.recipes import search
-from recipevault.recipes.documents import documents, recipes, splice, users
+from recipevault.recipes.documents import documents, read_rows, recipes, splice, users
 from recipevault.recipes.models import (
     Category,
     FoodName,
@@ -148,10 +149,11 @@ async def list_recipes(
     sort: Sort | None,
     limit: int,
     cursor: str | None,
+    reader: SqliteReader | None = None,
 ) -> bytes:
     """A page of summaries as JSON bytes: {"items": [...], "next": cursor-or-null}."""
-    connection = await session.connection()
-    matches = search.matches(connection.dialect.name, filters.q) if filters.q else None
+    dialect = session.get_bind().dialect.name
+    matches = search.matches(dialect, filters.q) if filters.q else None
     if sort is None:
         sort = "relevance" if matches is not None else "created"
     if sort == "relevance" and matches is None:
@@ -180,7 +182,8 @@ async def list_recipes(
         row_key = sa.tuple_(key, recipes.c.id)
         statement = statement.where(row_key > bound if ascending else row_key < bound)
 
-    rows = (await connection.execute(statement)).all()
+    heavy = matches is not None or bool(filters.foods or filters.exclude_foods)
+    rows = await read_rows(session, statement, reader=reader, heavy=heavy)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [
@@ -194,10 +197,14 @@ async def list_recipes(
 
 
 async def cook_with(
-    session: AsyncSession, *, viewer: Viewer, foods: Sequence[str], limit: int
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    foods: Sequence[str],
+    limit: int,
+    reader: SqliteReader | None = None,
 ) -> bytes:
     """Recipes ranked by the share of their ingredient foods among ``foods``."""
-    connection = await session.connection()
     spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
     have = (
         sa.select(
@@ -229,7 +236,7 @@ async def cook_with(
         .order_by(coverage.desc(), have.c.have.desc(), recipes.c.id.asc())
         .limit(limit)
     )
-    rows = (await connection.execute(statement)).all()
+    rows = await read_rows(session, statement, reader=reader, heavy=True)
     items = [
         splice(
             _owner_prefix(owner_id, name, have=count, need=need, coverage=round(share, 4)),

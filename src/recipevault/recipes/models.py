@@ -101,6 +101,7 @@ class FoodName(Base):
     """Lower-cased spellings (singular, plural, aliases gathered by merges) → one food."""
 
     __tablename__ = "food_names"
+    __table_args__ = (Index("ix_food_names_key", "key"),)
 
     household_id: Mapped[int] = mapped_column(
         ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
@@ -153,7 +154,9 @@ class Recipe(Scoped, CreatedAt, Base):
 
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Not indexed: almost every row has NULL here, and an index on it lures SQLite's planner
+    # away from the listing indexes into sorting the whole table.
+    deleted_at: Mapped[datetime | None]
 
     # Keyset-friendly sort keys: never NULL, so "(key, id) > (:key, :id)" walks an index.
     sort_title: Mapped[str] = mapped_column(String(200))
@@ -175,7 +178,11 @@ class Recipe(Scoped, CreatedAt, Base):
 
 class RecipeIngredient(Base):
     __tablename__ = "recipe_ingredients"
-    __table_args__ = (Index("ix_recipe_ingredients_recipe_position", "recipe_id", "position"),)
+    __table_args__ = (
+        Index("ix_recipe_ingredients_recipe_position", "recipe_id", "position"),
+        # Covers "which recipes use these foods" (filters, cook-with) without touching rows.
+        Index("ix_recipe_ingredients_food_recipe", "food_id", "recipe_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipe_id: Mapped[int] = mapped_column(ForeignKey("recipes.id", ondelete="CASCADE"))
@@ -187,9 +194,7 @@ class RecipeIngredient(Base):
     unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("units.id", ondelete="SET NULL"), index=True
     )
-    food_id: Mapped[int | None] = mapped_column(
-        ForeignKey("foods.id", ondelete="SET NULL"), index=True
-    )
+    food_id: Mapped[int | None] = mapped_column(ForeignKey("foods.id", ondelete="SET NULL"))
     size: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(String(500))
     optional: Mapped[bool] = mapped_column(default=False)

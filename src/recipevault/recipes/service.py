@@ -418,7 +418,13 @@ async def update_recipe(
             session, actor, data.household_id, owner_id=recipe.owner_id
         )
     assert household_id is not None
-    await _apply(recipe, Vocabulary(session, household_id), _values(data, partial=partial))
+    values = _values(data, partial=partial)
+    if household_id != recipe.household_id:
+        # Terms belong to a household: moving the recipe re-files everything it names.
+        kept = _input_from_snapshot(before)
+        for name in ("tags", "categories", "tools", "ingredients"):
+            values.setdefault(name, getattr(kept, name))
+    await _apply(recipe, Vocabulary(session, household_id), values)
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
 
 

@@ -1,8 +1,8 @@
 """Recipes: ingredients, steps, vocabularies, revisions, documents and full-text search.
 
-Revision ID: cf2eb9e2cce2
+Revision ID: 05e4f7eab038
 Revises: ec684afe8144
-Create Date: 2026-11-22 08:59:34
+Create Date: 2026-11-22 09:20:45
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "cf2eb9e2cce2"
+revision: str = "05e4f7eab038"
 down_revision: str | None = "ec684afe8144"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -112,7 +112,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("slug", name=op.f("uq_recipes_slug")),
     )
     with op.batch_alter_table("recipes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_recipes_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_recipes_household_id"), ["household_id"], unique=False)
         batch_op.create_index("ix_recipes_listing_created", ["created_at", "id"], unique=False)
         batch_op.create_index("ix_recipes_listing_rating", ["sort_rating", "id"], unique=False)
@@ -200,6 +199,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("food_names", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_food_names_food_id"), ["food_id"], unique=False)
+        batch_op.create_index("ix_food_names_key", ["key"], unique=False)
 
     op.create_table(
         "recipe_categories",
@@ -274,7 +274,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("recipe_ingredients", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_recipe_ingredients_food_id"), ["food_id"], unique=False
+            "ix_recipe_ingredients_food_recipe", ["food_id", "recipe_id"], unique=False
         )
         batch_op.create_index(
             "ix_recipe_ingredients_recipe_position", ["recipe_id", "position"], unique=False
@@ -390,7 +390,7 @@ def downgrade() -> None:
     with op.batch_alter_table("recipe_ingredients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recipe_ingredients_unit_id"))
         batch_op.drop_index("ix_recipe_ingredients_recipe_position")
-        batch_op.drop_index(batch_op.f("ix_recipe_ingredients_food_id"))
+        batch_op.drop_index("ix_recipe_ingredients_food_recipe")
 
     op.drop_table("recipe_ingredients")
     op.drop_table("recipe_documents")
@@ -399,6 +399,7 @@ def downgrade() -> None:
 
     op.drop_table("recipe_categories")
     with op.batch_alter_table("food_names", schema=None) as batch_op:
+        batch_op.drop_index("ix_food_names_key")
         batch_op.drop_index(batch_op.f("ix_food_names_food_id"))
 
     op.drop_table("food_names")
@@ -425,7 +426,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_recipes_listing_rating")
         batch_op.drop_index("ix_recipes_listing_created")
         batch_op.drop_index(batch_op.f("ix_recipes_household_id"))
-        batch_op.drop_index(batch_op.f("ix_recipes_deleted_at"))
 
     op.drop_table("recipes")
     with op.batch_alter_table("foods", schema=None) as batch_op:

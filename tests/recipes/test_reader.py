@@ -1,0 +1,80 @@
+"""The SQLite read path outside the session (``SqliteReader``): it must serve exactly what the
+session path serves, from committed data, on a real database file."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import orjson
+import pytest
+
+from recipevault.config import Settings
+from recipevault.db import Database
+from recipevault.policy import Visibility
+from recipevault.recipes import documents, listing
+from recipevault.recipes import service as recipes
+from recipevault.recipes.schemas import IngredientIn, RecipeCreate
+from tests.support.database import migrate
+from tests.support.world import actor_for, make_user
+
+pytestmark = pytest.mark.sqlite_only
+
+
+async def test_reader_serves_what_the_session_serves(
+    settings: Settings, tmp_path: Path, backend: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/reader.db"
+    await asyncio.to_thread(migrate, url)
+    database = Database.from_settings(settings.model_copy(update={"database_url": url}))
+    assert database.reader is not None
+    try:
+        async with database.session() as session:
+            user = await make_user(session, settings)
+            actor = await actor_for(session, user)
+            recipe = await recipes.create_recipe(
+                session,
+                actor=actor,
+                data=RecipeCreate(
+                    title="Flatbread",
+                    visibility=Visibility.PUBLIC,
+                    ingredients=[IngredientIn(text="250 g flour")],
+                ),
+            )
+            await session.commit()
+        async with database.session(write=False) as session:
+            via_session = await documents.fetch_document(session, recipe_id=recipe.id)
+            via_reader = await documents.fetch_document(
+                session, recipe_id=recipe.id, reader=database.reader
+            )
+            assert via_reader == via_session
+            assert via_reader is not None
+            assert orjson.loads(via_reader.body)["title"] == "Flatbread"
+            for q in (None, "flatbread"):
+                filters = listing.RecipeFilters(q=q)
+                pages = [
+                    await listing.list_recipes(
+                        session,
+                        viewer=None,
+                        filters=filters,
+                        sort=None,
+                        limit=10,
+                        cursor=None,
+                        reader=reader,
+                    )
+                    for reader in (None, database.reader)
+                ]
+                assert pages[0] == pages[1]
+                assert orjson.loads(pages[1])["items"][0]["title"] == "Flatbread"
+            cooked = await listing.cook_with(
+                session, viewer=None, foods=["flour"], limit=5, reader=database.reader
+            )
+            assert orjson.loads(cooked)["items"][0]["coverage"] == 1.0
+            assert (
+                await documents.fetch_document(
+                    session, recipe_id=recipe.id + 1, reader=database.reader
+                )
+                is None
+            )
+    finally:
+        await database.dispose()
