@@ -176,12 +176,16 @@ class SqliteReader:
         finally:
             connection.close()
 
-    def execute(self, statement: Executable) -> list[Row[Any]]:
+    def execute(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> list[Row[Any]]:
         with self.engine.connect() as connection:
-            return list(connection.execute(statement).all())
+            return list(connection.execute(statement, parameters).all())
 
-    async def execute_in_thread(self, statement: Executable) -> list[Row[Any]]:
-        return await anyio.to_thread.run_sync(self.execute, statement)
+    async def execute_in_thread(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> list[Row[Any]]:
+        return await anyio.to_thread.run_sync(self.execute, statement, parameters)
 
     def dispose(self) -> None:
         self.engine.dispose()

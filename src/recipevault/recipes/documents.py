@@ -262,6 +262,7 @@ async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> l
 async def read_rows(
     session: AsyncSession,
     statement: Any,
+    parameters: dict[str, Any] | None = None,
     *,
     reader: SqliteReader | None = None,
     heavy: bool = False,
@@ -269,9 +270,11 @@ async def read_rows(
     """Rows for a read-only Core statement: through ``reader`` when the caller has one (safe
     requests on SQLite; ``heavy`` queries in a worker thread), else the request's session."""
     if reader is not None:
-        return await reader.execute_in_thread(statement) if heavy else reader.execute(statement)
+        if heavy:
+            return await reader.execute_in_thread(statement, parameters)
+        return reader.execute(statement, parameters)
     connection = await session.connection()
-    return (await connection.execute(statement)).all()
+    return (await connection.execute(statement, parameters)).all()
 
 
 READ_ONE = read_statement().where(recipes.c.id == bindparam("recipe_id"))

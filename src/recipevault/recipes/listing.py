@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.db import SqliteReader
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
-from recipevault.policy import Viewer, Visibility, visible_to
+from recipevault.policy import Viewer, Visibility
 from recipevault.recipes import search
 from recipevault.recipes.documents import documents, read_rows, recipes, splice, users
 from recipevault.recipes.models import (
@@ -64,12 +65,12 @@ class RecipeFilters:
     visibility: Visibility | None = None
 
 
-def _has_term(link: sa.Table, column: str, vocabulary: Any, name: str) -> Any:
+def _has_term(link: sa.Table, column: str, vocabulary: Any, param: str) -> Any:
     terms = vocabulary.__table__
     return sa.exists(
         sa.select(1)
         .select_from(link.join(terms, terms.c.id == link.c[column]))
-        .where(link.c.recipe_id == recipes.c.id, terms.c.key == term_key(name))
+        .where(link.c.recipe_id == recipes.c.id, terms.c.key == sa.bindparam(param))
     )
 
 
@@ -78,36 +79,123 @@ def _food_spellings(name: str) -> list[str]:
     return sorted({key, singular(key)})
 
 
-def _has_food(name: str) -> Any:
+def _has_food(param: str) -> Any:
     return sa.exists(
         sa.select(1)
         .select_from(ingredients.join(food_names, food_names.c.food_id == ingredients.c.food_id))
-        .where(ingredients.c.recipe_id == recipes.c.id, food_names.c.key.in_(_food_spellings(name)))
+        .where(
+            ingredients.c.recipe_id == recipes.c.id,
+            food_names.c.key.in_(sa.bindparam(param, expanding=True)),
+        )
     )
 
 
-def _conditions(viewer: Viewer, filters: RecipeFilters) -> list[Any]:
-    conditions: list[Any] = [recipes.c.deleted_at.is_(None)]
-    if viewer is None or not viewer.is_admin:
-        conditions.append(visible_to(viewer, recipes.c))
-    conditions += [_has_term(recipe_tags, "tag_id", Tag, name) for name in filters.tags]
-    conditions += [
-        _has_term(recipe_categories, "category_id", Category, name) for name in filters.categories
+ViewerKind = Literal["visitor", "member", "admin"]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a list query looks like, without its values: statements are built once per
+    shape and reused with new parameters (building one costs more than running it)."""
+
+    viewer: ViewerKind
+    tags: int = 0
+    categories: int = 0
+    tools: int = 0
+    foods: int = 0
+    exclude_foods: int = 0
+    max_total_minutes: bool = False
+    min_rating: bool = False
+    owner: bool = False
+    household: bool = False
+    visibility: bool = False
+
+
+def _viewer_kind(viewer: Viewer) -> ViewerKind:
+    if viewer is None:
+        return "visitor"
+    return "admin" if viewer.is_admin else "member"
+
+
+def _shape(viewer: Viewer, filters: RecipeFilters) -> _Shape:
+    return _Shape(
+        viewer=_viewer_kind(viewer),
+        tags=len(filters.tags),
+        categories=len(filters.categories),
+        tools=len(filters.tools),
+        foods=len(filters.foods),
+        exclude_foods=len(filters.exclude_foods),
+        max_total_minutes=filters.max_total_minutes is not None,
+        min_rating=filters.min_rating is not None,
+        owner=filters.owner is not None,
+        household=filters.household is not None,
+        visibility=filters.visibility is not None,
+    )
+
+
+def _visible(kind: ViewerKind) -> list[Any]:
+    if kind == "admin":
+        return []
+    if kind == "visitor":
+        return [recipes.c.visibility == Visibility.PUBLIC.value]
+    return [
+        sa.or_(
+            recipes.c.visibility == Visibility.PUBLIC.value,
+            recipes.c.owner_id == sa.bindparam("viewer_id"),
+            sa.and_(
+                recipes.c.visibility == Visibility.HOUSEHOLD.value,
+                recipes.c.household_id.in_(sa.bindparam("viewer_households", expanding=True)),
+            ),
+        )
     ]
-    conditions += [_has_term(recipe_tools, "tool_id", Tool, name) for name in filters.tools]
-    conditions += [_has_food(name) for name in filters.foods]
-    conditions += [~_has_food(name) for name in filters.exclude_foods]
-    if filters.max_total_minutes is not None:
-        conditions.append(recipes.c.total_minutes <= filters.max_total_minutes)
-    if filters.min_rating is not None:
-        conditions.append(recipes.c.rating >= filters.min_rating)
-    if filters.owner is not None:
-        conditions.append(recipes.c.owner_id == filters.owner)
-    if filters.household is not None:
-        conditions.append(recipes.c.household_id == filters.household)
-    if filters.visibility is not None:
-        conditions.append(recipes.c.visibility == filters.visibility.value)
+
+
+def _conditions(shape: _Shape) -> list[Any]:
+    conditions: list[Any] = [recipes.c.deleted_at.is_(None), *_visible(shape.viewer)]
+    conditions += [_has_term(recipe_tags, "tag_id", Tag, f"tag_{i}") for i in range(shape.tags)]
+    conditions += [
+        _has_term(recipe_categories, "category_id", Category, f"category_{i}")
+        for i in range(shape.categories)
+    ]
+    conditions += [
+        _has_term(recipe_tools, "tool_id", Tool, f"tool_{i}") for i in range(shape.tools)
+    ]
+    conditions += [_has_food(f"food_{i}") for i in range(shape.foods)]
+    conditions += [~_has_food(f"exclude_food_{i}") for i in range(shape.exclude_foods)]
+    if shape.max_total_minutes:
+        conditions.append(recipes.c.total_minutes <= sa.bindparam("max_total_minutes"))
+    if shape.min_rating:
+        conditions.append(recipes.c.rating >= sa.bindparam("min_rating"))
+    if shape.owner:
+        conditions.append(recipes.c.owner_id == sa.bindparam("owner"))
+    if shape.household:
+        conditions.append(recipes.c.household_id == sa.bindparam("household"))
+    if shape.visibility:
+        conditions.append(recipes.c.visibility == sa.bindparam("visibility"))
     return conditions
+
+
+def _parameters(viewer: Viewer, filters: RecipeFilters) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if viewer is not None and not viewer.is_admin:
+        values["viewer_id"] = viewer.user_id
+        values["viewer_households"] = sorted(viewer.household_ids) or [-1]
+    for prefix, names in (
+        ("tag", filters.tags),
+        ("category", filters.categories),
+        ("tool", filters.tools),
+    ):
+        values |= {f"{prefix}_{i}": term_key(name) for i, name in enumerate(names)}
+    values |= {f"food_{i}": _food_spellings(name) for i, name in enumerate(filters.foods)}
+    values |= {
+        f"exclude_food_{i}": _food_spellings(name) for i, name in enumerate(filters.exclude_foods)
+    }
+    for name in ("max_total_minutes", "min_rating", "owner", "household"):
+        if getattr(filters, name) is not None:
+            values[name] = getattr(filters, name)
+    if filters.visibility is not None:
+        values["visibility"] = filters.visibility.value
+    return values
 
 
 def _owner_prefix(owner_id: int, owner_name: str, **extra: Any) -> bytes:
@@ -122,7 +210,7 @@ def _cursor_value(sort: str, value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _decode(cursor: str, sort: str, column: Any) -> tuple[Any, int]:
+def _decode(cursor: str, sort: str) -> tuple[Any, int]:
     values = decode_cursor(cursor, keys=("s", "v", "id"))
     if values["s"] != sort or not isinstance(values["id"], int):
         raise InvalidCursor()
@@ -141,6 +229,33 @@ def _decode(cursor: str, sort: str, column: Any) -> tuple[Any, int]:
     return value, values["id"]
 
 
+@lru_cache(maxsize=512)
+def _list_statement(shape: _Shape, sort: str, search_dialect: str | None, keyset: bool) -> Any:
+    matches = search.matches(search_dialect) if search_dialect else None
+    key = matches.c.rank if sort == "relevance" and matches is not None else _SORT_COLUMNS[sort]
+    ascending = _ASCENDING[sort]
+    source = recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
+        users, users.c.id == recipes.c.owner_id
+    )
+    if matches is not None:
+        source = source.join(matches, matches.c.recipe_id == recipes.c.id)
+    statement = (
+        sa.select(recipes.c.id, key, documents.c.summary, recipes.c.owner_id, users.c.display_name)
+        .select_from(source)
+        .where(*_conditions(shape))
+        .order_by(
+            key.asc() if ascending else key.desc(),
+            recipes.c.id.asc() if ascending else recipes.c.id.desc(),
+        )
+        .limit(sa.bindparam("page_size"))
+    )
+    if keyset:
+        bound = sa.tuple_(sa.bindparam("after_key", type_=key.type), sa.bindparam("after_id"))
+        row_key = sa.tuple_(key, recipes.c.id)
+        statement = statement.where(row_key > bound if ascending else row_key < bound)
+    return statement
+
+
 async def list_recipes(
     session: AsyncSession,
     *,
@@ -153,42 +268,20 @@ async def list_recipes(
 ) -> bytes:
     """A page of summaries as JSON bytes: {"items": [...], "next": cursor-or-null}."""
     dialect = session.get_bind().dialect.name
-    matches = search.matches(dialect, filters.q) if filters.q else None
-    if sort is None:
-        sort = "relevance" if matches is not None else "created"
-    if sort == "relevance" and matches is None:
-        sort = "created"
-    key = matches.c.rank if sort == "relevance" and matches is not None else _SORT_COLUMNS[sort]
-    ascending = _ASCENDING[sort]
-
-    source = recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
-        users, users.c.id == recipes.c.owner_id
-    )
-    if matches is not None:
-        source = source.join(matches, matches.c.recipe_id == recipes.c.id)
-    statement = (
-        sa.select(recipes.c.id, key, documents.c.summary, recipes.c.owner_id, users.c.display_name)
-        .select_from(source)
-        .where(*_conditions(viewer, filters))
-        .order_by(
-            key.asc() if ascending else key.desc(),
-            recipes.c.id.asc() if ascending else recipes.c.id.desc(),
-        )
-        .limit(limit + 1)
-    )
+    searching = search.match_parameters(dialect, filters.q) if filters.q else None
+    if sort is None or (sort == "relevance" and searching is None):
+        sort = "relevance" if searching is not None else "created"
+    parameters = _parameters(viewer, filters) | (searching or {}) | {"page_size": limit + 1}
     if cursor:
-        value, last_id = _decode(cursor, sort, key)
-        bound = sa.tuple_(sa.literal(value, key.type), sa.literal(last_id))
-        row_key = sa.tuple_(key, recipes.c.id)
-        statement = statement.where(row_key > bound if ascending else row_key < bound)
-
-    heavy = matches is not None or bool(filters.foods or filters.exclude_foods)
-    rows = await read_rows(session, statement, reader=reader, heavy=heavy)
+        parameters["after_key"], parameters["after_id"] = _decode(cursor, sort)
+    statement = _list_statement(
+        _shape(viewer, filters), sort, dialect if searching else None, bool(cursor)
+    )
+    heavy = searching is not None or bool(filters.foods or filters.exclude_foods)
+    rows = await read_rows(session, statement, parameters, reader=reader, heavy=heavy)
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [
-        splice(_owner_prefix(owner_id, name), summary) for _, _, summary, owner_id, name in rows
-    ]
+    items = [splice(_owner_prefix(owner, name), summary) for _, _, summary, owner, name in rows]
     next_cursor = None
     if more:
         last = rows[-1]
@@ -232,11 +325,12 @@ async def cook_with(
             .join(documents, documents.c.recipe_id == recipes.c.id)
             .join(users, users.c.id == recipes.c.owner_id)
         )
-        .where(recipes.c.food_count > 0, *_conditions(viewer, RecipeFilters()))
+        .where(recipes.c.food_count > 0, *_conditions(_shape(viewer, RecipeFilters())))
         .order_by(coverage.desc(), have.c.have.desc(), recipes.c.id.asc())
         .limit(limit)
     )
-    rows = await read_rows(session, statement, reader=reader, heavy=True)
+    parameters = _parameters(viewer, RecipeFilters())
+    rows = await read_rows(session, statement, parameters, reader=reader, heavy=True)
     items = [
         splice(
             _owner_prefix(owner_id, name, have=count, need=need, coverage=round(share, 4)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Float, Integer, bindparam, column, text
@@ -83,27 +84,33 @@ async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> N
     )
 
 
-def matches(dialect: str, query: str) -> Any | None:
-    """A subquery of (recipe_id, rank) for ``query``, or None when it has no words."""
+def match_parameters(dialect: str, query: str) -> dict[str, str] | None:
+    """Bind values for ``matches(dialect)``, or None when the query has no words."""
     words = terms(query)
     if not words:
         return None
     if dialect == "postgresql":
-        tsquery = " & ".join(f"{word}:*" for word in words)
+        return {"tsquery": " & ".join(f"{word}:*" for word in words), "raw": " ".join(words)}
+    # Each word as a quoted prefix: user input never reaches FTS5's query syntax.
+    return {"fts": " ".join(f'"{word}"*' for word in words)}
+
+
+@cache
+def matches(dialect: str) -> Any:
+    """A subquery of (recipe_id, rank), lower rank first, bound by ``match_parameters``."""
+    if dialect == "postgresql":
         statement = text(
             "SELECT r.id AS recipe_id, "
             "-(COALESCE(ts_rank_cd(s.document, q.query), 0) + similarity(r.title, :raw)) AS rank "
             "FROM recipes r LEFT JOIN recipe_search s ON s.recipe_id = r.id "
             "CROSS JOIN to_tsquery('english', :tsquery) AS q(query) "
             "WHERE s.document @@ q.query OR r.title % :raw"
-        ).bindparams(tsquery=tsquery, raw=" ".join(words))
+        )
     else:
-        # Each word as a quoted prefix: user input never reaches FTS5's query syntax.
-        fts = " ".join(f'"{word}"*' for word in words)
         statement = text(
             f"SELECT rowid AS recipe_id, bm25(recipe_search, {_FTS5_WEIGHTS}) AS rank "  # noqa: S608
             "FROM recipe_search WHERE recipe_search MATCH :fts"
-        ).bindparams(fts=fts)
+        )
     return statement.columns(column("recipe_id", Integer), column("rank", Float)).subquery(
         "matches"
     )
