@@ -273,3 +273,21 @@ async def test_if_none_match_takes_a_list_and_weak_tags(
     for header in (f'"other", {etag}', f"W/{etag}", "*"):
         response = await client.get(created.headers["location"], headers={"If-None-Match": header})
         assert response.status_code == 304, header
+
+
+async def test_longest_names_fit_every_database(
+    client: httpx.AsyncClient, owner: dict[str, str]
+) -> None:
+    """Plurals and case folding can lengthen a name past its column; PostgreSQL would refuse."""
+    long_food = "x" * 98 + "ry"  # its plural, "...ries", is longer than 100 characters
+    response = await client.post(
+        BASE,
+        json={
+            "title": "Long names",
+            "tags": ["ß" * 100],
+            "ingredients": [{"food": long_food, "quantity": 1}],
+        },
+        headers=owner,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["ingredients"][0]["food"] == long_food

@@ -26,8 +26,12 @@ _SPACES = re.compile(r"\s+")
 _NOT_PLURAL = ("ss", "us", "is", "ous")
 
 
+KEY_LENGTH = 100  # the column width of every term key and name
+
+
 def term_key(name: str) -> str:
-    return _SPACES.sub(" ", name).strip().casefold()
+    # Case folding can lengthen text ("ß" becomes "ss"), so the key is cut after folding.
+    return _SPACES.sub(" ", name).strip().casefold()[:KEY_LENGTH]
 
 
 def display_name(name: str) -> str:
@@ -94,9 +98,11 @@ def singular(key: str) -> str:
 
 @cache
 def plural(key: str) -> str:
+    """The plural, or the name itself when the plural would not fit a name column."""
     head, _, last = key.rpartition(" ")
     many = _plural_word(last)
-    return f"{head} {many}" if head else many
+    result = f"{head} {many}" if head else many
+    return result if len(result) <= KEY_LENGTH else key
 
 
 def _insert_ignoring_duplicates(
