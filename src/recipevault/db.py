@@ -246,20 +246,36 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed once after the route returns, before the response
     is sent (the dependency is declared with ``scope="function"``), rolled back on any error."""
     database: Database = request.app.state.database
-    async with database.session(write=request.method not in SAFE_METHODS) as session:
-        try:
-            yield session
-        except AppError as exc:
-            # Some refusals are themselves worth keeping (a failed sign-in counts toward a
-            # lockout and is audited); the error says so.
-            if exc.keep_changes:
-                await session.commit()
-                _run_on_commit(session)
-            else:
-                await session.rollback()
-            raise
-        except BaseException:
+    session = database.session(write=request.method not in SAFE_METHODS)
+    try:
+        yield session
+    except AppError as exc:
+        # Some refusals are themselves worth keeping (a failed sign-in counts toward a
+        # lockout and is audited); the error says so.
+        if exc.keep_changes:
+            await _commit(session)
+        elif _touched(session):
             await session.rollback()
-            raise
+        raise
+    except BaseException:
+        if _touched(session):
+            await session.rollback()
+        raise
+    else:
+        await _commit(session)
+    finally:
+        if _touched(session):
+            await session.close()
+
+
+def _touched(session: AsyncSession) -> bool:
+    """Whether the session holds a transaction or unflushed objects. Many reads never touch
+    theirs (anonymous reads served from stored documents), and then committing and closing
+    it would cost a greenlet round trip each for nothing."""
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
+
+
+async def _commit(session: AsyncSession) -> None:
+    if _touched(session):
         await session.commit()
-        _run_on_commit(session)
+    _run_on_commit(session)

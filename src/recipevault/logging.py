@@ -61,7 +61,13 @@ def configure_logging(settings: Settings) -> None:
         final = [structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())]
 
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Dropping events below the level first spares every filtered event (the access log
+        # line at WARNING, say) the whole processor chain.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
