@@ -55,7 +55,22 @@ async def _admin_actor(actor: Annotated[Actor, Depends(_current_actor)]) -> Acto
     return actor
 
 
+async def _read_viewer(request: Request) -> Actor | None:
+    """The viewer of a read-only route that has no session of its own. Anonymous requests,
+    the bulk of public reads, cost nothing; with credentials a short read session checks them."""
+    settings: Settings = request.app.state.settings
+    if "authorization" not in request.headers and (
+        settings.session_cookie_name not in request.cookies
+    ):
+        return None
+    database: Database = request.app.state.database
+    async with database.session(write=False) as session:
+        return await authenticate_request(request, session)
+
+
 OptionalUser = Annotated[Actor | None, Depends(_optional_actor)]
+# For GET routes that read through ``Database.read`` instead of declaring a SessionDep.
+ReadViewer = Annotated[Actor | None, Depends(_read_viewer)]
 CurrentUser = Annotated[Actor, Depends(_current_actor)]
 AdminUser = Annotated[Actor, Depends(_admin_actor)]
 

@@ -9,8 +9,14 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
-from recipevault.db import SqliteReader
-from recipevault.deps import ClientDep, CurrentUser, DatabaseDep, OptionalUser, SessionDep
+from recipevault.deps import (
+    ClientDep,
+    CurrentUser,
+    DatabaseDep,
+    OptionalUser,
+    ReadViewer,
+    SessionDep,
+)
 from recipevault.errors import ValidationFailed
 from recipevault.pagination import Page
 from recipevault.policy import Viewer, Visibility, can_read
@@ -52,10 +58,7 @@ def _field_error(field: str, message: str) -> ValidationFailed:
     )
 
 
-async def _stored(
-    session: SessionDep, viewer: Viewer, recipe_id: int, reader: SqliteReader | None = None
-) -> documents.StoredRecipe:
-    stored = await documents.fetch_document(session, recipe_id=recipe_id, reader=reader)
+def _readable(stored: documents.StoredRecipe | None, viewer: Viewer) -> documents.StoredRecipe:
     if stored is None or not can_read(viewer, stored):
         raise service.RecipeNotFound()
     return stored
@@ -64,7 +67,7 @@ async def _stored(
 async def _written(
     session: SessionDep, viewer: Viewer, recipe_id: int, status_code: int
 ) -> Response:
-    stored = await _stored(session, viewer, recipe_id)
+    stored = _readable(await documents.fetch_document(session, recipe_id=recipe_id), viewer)
     return Response(
         stored.body, status_code=status_code, media_type=JSON, headers={"ETag": stored.etag}
     )
@@ -164,15 +167,15 @@ async def list_trash(actor: CurrentUser, session: SessionDep) -> Response:
 async def read_recipe(
     recipe_id: int,
     request: Request,
-    viewer: OptionalUser,
-    session: SessionDep,
+    viewer: ReadViewer,
     database: DatabaseDep,
     servings: Annotated[Decimal | None, Query(gt=0, le=10_000)] = None,
     scale: Annotated[Decimal | None, Query(gt=0, le=100)] = None,
     units: Literal["metric", "us"] | None = None,
 ) -> Response:
     """A recipe; `servings` or `scale` scale it, `units` converts it."""
-    stored = await _stored(session, viewer, recipe_id, database.reader)
+    # The hottest read: no session dependency; see documents.read_document.
+    stored = _readable(await documents.read_document(database, recipe_id=recipe_id), viewer)
     etag = stored.etag
     body = stored.body
     if servings is not None or scale is not None or units is not None:

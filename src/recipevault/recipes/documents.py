@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from recipevault.accounts.models import User
-from recipevault.db import SqliteReader
+from recipevault.db import Database, SqliteReader
 from recipevault.households.models import Household
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes import search
@@ -277,6 +277,15 @@ async def read_rows(
     return (await connection.execute(statement, parameters)).all()
 
 
+async def read_document(database: Database, *, recipe_id: int) -> StoredRecipe | None:
+    """The stored recipe for a safe request that has no session: through the SQLite reader, or
+    a short read session of its own."""
+    if database.reader is not None:
+        return _stored(database.reader.first(_read_one_sqlite(), (recipe_id,)))
+    async with database.session(write=False) as session:
+        return await fetch_document(session, recipe_id=recipe_id)
+
+
 READ_ONE = read_statement().where(recipes.c.id == bindparam("recipe_id"))
 
 
@@ -289,10 +298,13 @@ async def fetch_document(
     session: AsyncSession, *, recipe_id: int, reader: SqliteReader | None = None
 ) -> StoredRecipe | None:
     if reader is not None:
-        row = reader.first(_read_one_sqlite(), (recipe_id,))
-    else:
-        connection = await session.connection()
-        row = (await connection.execute(READ_ONE, {"recipe_id": recipe_id})).first()
+        return _stored(reader.first(_read_one_sqlite(), (recipe_id,)))
+    connection = await session.connection()
+    row = (await connection.execute(READ_ONE, {"recipe_id": recipe_id})).first()
+    return _stored(None if row is None else tuple(row))
+
+
+def _stored(row: tuple[Any, ...] | None) -> StoredRecipe | None:
     if row is None:
         return None
     rid, owner_id, household_id, visibility, etag, document, owner_name, household_name = row
