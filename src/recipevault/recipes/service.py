@@ -312,14 +312,10 @@ def _values(data: RecipeCreate | RecipeUpdate, *, partial: bool) -> dict[str, An
 # --- Use cases -------------------------------------------------------------------------------
 
 
-async def create_recipe(
-    session: AsyncSession, *, actor: Actor, data: RecipeCreate, ip: str | None = None
-) -> Recipe:
-    household_id = await _household_for(session, actor, data.household_id, owner_id=actor.user_id)
-    now = utcnow()
-    recipe = Recipe(
+def _new_recipe(actor: Actor, data: RecipeCreate, slug: str, now: datetime) -> Recipe:
+    return Recipe(
         owner_id=actor.user_id,
-        slug=await _unique_slug(session, data.title),
+        slug=slug,
         title=data.title,
         visibility=data.visibility,
         created_at=now,
@@ -331,6 +327,13 @@ async def create_recipe(
         ingredients=[],
         steps=[],
     )
+
+
+async def create_recipe(
+    session: AsyncSession, *, actor: Actor, data: RecipeCreate, ip: str | None = None
+) -> Recipe:
+    household_id = await _household_for(session, actor, data.household_id, owner_id=actor.user_id)
+    recipe = _new_recipe(actor, data, await _unique_slug(session, data.title), utcnow())
     await _apply(recipe, Vocabulary(session, household_id), _values(data, partial=False))
     session.add(recipe)
     await session.flush()
@@ -359,20 +362,7 @@ async def create_recipes(
     now = utcnow()
     created = []
     for data, slug, recipe_lines in zip(recipes, slugs, lines, strict=True):
-        recipe = Recipe(
-            owner_id=actor.user_id,
-            slug=slug,
-            title=data.title,
-            visibility=data.visibility,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            tags=[],
-            categories=[],
-            tools=[],
-            ingredients=[],
-            steps=[],
-        )
+        recipe = _new_recipe(actor, data, slug, now)
         await _apply(recipe, vocabulary, _values(data, partial=False), recipe_lines)
         created.append(recipe)
     session.add_all(created)
