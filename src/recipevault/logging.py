@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -93,7 +92,3 @@ def configure_logging(settings: Settings) -> None:
     # At DEBUG these print every statement's parameters: password hashes, token hashes.
     for chatty in ("aiosqlite", "asyncio", "httpcore", "httpx", "multipart"):
         logging.getLogger(chatty).setLevel(max(root.level, logging.INFO))
-
-
-def bound_request_context() -> MutableMapping[str, Any]:
-    return structlog.contextvars.get_contextvars()

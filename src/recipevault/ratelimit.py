@@ -23,7 +23,6 @@ class RateLimiter:
     def __init__(self, uri: str) -> None:
         storage = storage_from_string(uri)
         assert isinstance(storage, Storage)
-        self._storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
 
     @classmethod
@@ -49,12 +48,6 @@ class RateLimiter:
                 message, headers={"Retry-After": await self._retry_after(item, *key)}
             )
 
-    async def clear(self, rate: str, *key: str) -> None:
-        await self._limiter.clear(parse(rate), *key)
-
     async def _retry_after(self, item: RateLimitItem, *key: str) -> str:
         stats = await self._limiter.get_window_stats(item, *key)
         return str(max(1, math.ceil(stats.reset_time - time.time())))
-
-    async def reset(self) -> None:
-        await self._storage.reset()

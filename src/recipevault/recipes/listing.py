@@ -206,7 +206,7 @@ def page_body(items: Sequence[bytes], next_cursor: str | None) -> bytes:
     return b'{"items":[' + b",".join(items) + b'],"next":' + orjson.dumps(next_cursor) + b"}"
 
 
-def _cursor_value(sort: str, value: Any) -> Any:
+def _cursor_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
@@ -285,7 +285,7 @@ async def list_recipes(
     next_cursor = None
     if more:
         last = rows[-1]
-        next_cursor = encode_cursor({"s": sort, "v": _cursor_value(sort, last[1]), "id": last[0]})
+        next_cursor = encode_cursor({"s": sort, "v": _cursor_value(last[1]), "id": last[0]})
     return page_body(items, next_cursor)
 
 

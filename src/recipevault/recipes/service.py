@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
-from recipevault.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed
 from recipevault.households.service import memberships
-from recipevault.policy import Actor, can_edit, can_read, unscoped
+from recipevault.policy import Actor, require_editable, unscoped
 from recipevault.recipes import documents, search
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.models import (
@@ -77,12 +77,7 @@ async def _load(session: AsyncSession, recipe_id: int, *, trashed: bool = False)
 async def editable_recipe(
     session: AsyncSession, *, actor: Actor, recipe_id: int, trashed: bool = False
 ) -> Recipe:
-    recipe = await _load(session, recipe_id, trashed=trashed)
-    if recipe is None or not can_read(actor, recipe):
-        raise RecipeNotFound()
-    if not can_edit(actor, recipe):
-        raise Forbidden("You can read this recipe but not change it.")
-    return recipe
+    return require_editable(actor, await _load(session, recipe_id, trashed=trashed), RecipeNotFound)
 
 
 async def current_etag(session: AsyncSession, recipe_id: int) -> str:
