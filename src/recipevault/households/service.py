@@ -79,6 +79,18 @@ def _add_member(
     session.add(HouseholdMember(household_id=household.id, user_id=user_id, role=role))
 
 
+async def personal_household_id(session: AsyncSession, user_id: int) -> int:
+    """The user's personal household, or, should they have left it, their oldest one."""
+    rows = await session.execute(
+        select(Household.id)
+        .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+        .where(HouseholdMember.user_id == user_id)
+        .order_by(Household.is_personal.desc(), Household.id)
+        .limit(1)
+    )
+    return int(rows.scalar_one())
+
+
 async def create_personal_household(session: AsyncSession, *, user: User) -> Household:
     household = Household(name=f"{user.display_name}'s kitchen"[:100], is_personal=True)
     session.add(household)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
 from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed
-from recipevault.households.service import memberships
+from recipevault.households.service import memberships, personal_household_id
 from recipevault.policy import Actor, require_editable, unscoped
 from recipevault.recipes import documents, search
 from recipevault.recipes.ingredients import parse_ingredient
@@ -209,7 +209,7 @@ async def _household_for(
     roles = await memberships(session, owner_id)
     member_of = {household for household, _ in roles}
     if household_id is None:
-        return await _personal_household(session, owner_id, member_of)
+        return await personal_household_id(session, owner_id)
     if household_id not in member_of and not actor.is_admin:
         raise ValidationFailed(
             "You can only put recipes in households you belong to.",
@@ -225,17 +225,6 @@ async def _household_for(
             },
         )
     return household_id
-
-
-async def _personal_household(session: AsyncSession, user_id: int, member_of: set[int]) -> int:
-    from recipevault.households.models import Household
-
-    personal = await session.scalar(
-        select(Household.id).where(Household.id.in_(member_of), Household.is_personal.is_(True))
-    )
-    if personal is None:
-        return min(member_of)
-    return personal
 
 
 def _apply_sort_keys(recipe: Recipe) -> None:
