@@ -7,8 +7,10 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.logging import REDACTED, configure_logging
+from recipevault.logging import REDACTED, configure_logging, request_context
+from tests.support.world import bearer, make_user
 
 
 def _lines(out: str) -> list[dict[str, object]]:
@@ -35,15 +37,28 @@ async def test_access_log_line_is_json_with_request_fields(
     assert str(line["timestamp"]).endswith("Z")
 
 
+async def test_access_log_names_the_signed_in_user(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(app.state.settings)
+    user = await make_user(session, app.state.settings)
+    await client.get("/api/v1/users/me", headers=bearer(user, app.state.settings, session))
+    (line,) = [
+        line for line in _lines(capsys.readouterr().out) if line["logger"] == "recipevault.access"
+    ]
+    assert line["user_id"] == user.id
+    assert line["status"] == 200
+
+
 def test_standard_library_loggers_share_the_format(
     app: FastAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure_logging(app.state.settings)
-    structlog.contextvars.bind_contextvars(request_id="ctx-9")
-    try:
+    with request_context(request_id="ctx-9"):
         logging.getLogger("uvicorn.error").warning("from the server")
-    finally:
-        structlog.contextvars.clear_contextvars()
     (line,) = _lines(capsys.readouterr().out)
     assert line == {
         "message": "from the server",

@@ -45,3 +45,13 @@ async def test_metrics_count_by_route_template(client: httpx.AsyncClient) -> Non
     )
     assert "/api/v1/_things/1" not in text
     assert 'http_request_duration_seconds_bucket{le="0.005",method="GET"' in text
+
+
+async def test_unknown_methods_share_one_label(client: httpx.AsyncClient) -> None:
+    for method in ("BREW", "PROPFIND"):
+        await client.request(method, "/api/v1/_things/1")
+
+    text = (await client.get("/metrics")).text
+    labels = 'method="OTHER",route="/api/v1/_things/{thing_id}",status="405"'
+    assert _sample(text, "http_requests_total", labels) == 2
+    assert 'method="BREW"' not in text

@@ -9,7 +9,9 @@ never wait for writers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -157,6 +159,11 @@ class SqliteReader:
             max_overflow=12,
             connect_args={"check_same_thread": False},
         )
+        # Each calling thread (in practice the event loop's) keeps one connection checked out:
+        # a pool checkout and return per read costs more than the read itself.
+        self._own = threading.local()
+        self._own_connections: list[Connection] = []
+        self._own_lock = threading.Lock()
 
         @event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -165,18 +172,29 @@ class SqliteReader:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.close()
 
+    def _connection(self) -> Connection:
+        connection: Connection | None = getattr(self._own, "connection", None)
+        if connection is None:
+            # Autocommit: each statement is its own read transaction and sees every commit.
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with self._own_lock:
+                self._own_connections.append(connection)
+            self._own.connection = connection
+        return connection
+
     def first(self, sql: str, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """One row of a precompiled statement, straight through the driver (the hottest read)."""
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            row = cursor.execute(sql, parameters).fetchone()
-            cursor.close()
-            return tuple(row) if row is not None else None
-        finally:
-            connection.close()
+        driver_connection = self._connection().connection.driver_connection
+        assert driver_connection is not None
+        row = driver_connection.execute(sql, parameters).fetchone()
+        return tuple(row) if row is not None else None
 
     def execute(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> list[Row[Any]]:
+        return list(self._connection().execute(statement, parameters).all())
+
+    def _execute_pooled(
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> list[Row[Any]]:
         with self.engine.connect() as connection:
@@ -185,9 +203,15 @@ class SqliteReader:
     async def execute_in_thread(
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> list[Row[Any]]:
-        return await anyio.to_thread.run_sync(self.execute, statement, parameters)
+        # Worker threads come and go: they borrow from the pool rather than keep their own.
+        return await anyio.to_thread.run_sync(self._execute_pooled, statement, parameters)
 
     def dispose(self) -> None:
+        with self._own_lock:
+            for connection in self._own_connections:
+                connection.close()
+            self._own_connections.clear()
+        self._own = threading.local()
         self.engine.dispose()
 
 
@@ -279,3 +303,21 @@ async def _commit(session: AsyncSession) -> None:
     if _touched(session):
         await session.commit()
     _run_on_commit(session)
+
+
+@asynccontextmanager
+async def undo_on_error(session: AsyncSession) -> AsyncIterator[None]:
+    """A step of the request's unit of work whose changes an ``AppError`` undoes (unless the
+    error says to keep them), for pages that show the error beside a form and then commit the
+    rest normally: a reset link whose new password was refused must stay usable."""
+    savepoint = await session.begin_nested()
+    try:
+        yield
+    except AppError as exc:
+        if exc.keep_changes:
+            await savepoint.commit()
+        else:
+            await savepoint.rollback()
+        raise
+    else:
+        await savepoint.commit()

@@ -55,7 +55,7 @@ async def _admin_actor(actor: Annotated[Actor, Depends(_current_actor)]) -> Acto
     return actor
 
 
-async def _read_viewer(request: Request) -> Actor | None:
+async def read_viewer(request: Request) -> Actor | None:
     """The viewer of a read-only route that has no session of its own. Anonymous requests,
     the bulk of public reads, cost nothing; with credentials a short read session checks them."""
     settings: Settings = request.app.state.settings
@@ -70,7 +70,7 @@ async def _read_viewer(request: Request) -> Actor | None:
 
 OptionalUser = Annotated[Actor | None, Depends(_optional_actor)]
 # For GET routes that read through ``Database.read`` instead of declaring a SessionDep.
-ReadViewer = Annotated[Actor | None, Depends(_read_viewer)]
+ReadViewer = Annotated[Actor | None, Depends(read_viewer)]
 CurrentUser = Annotated[Actor, Depends(_current_actor)]
 AdminUser = Annotated[Actor, Depends(_admin_actor)]
 

@@ -16,6 +16,8 @@ from prometheus_client import (
 )
 
 UNMATCHED_ROUTE = "<unmatched>"
+# Methods outside this set are counted as OTHER, so a client cannot mint label values at will.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -46,9 +48,22 @@ class HttpMetrics:
             multiprocess_mode="livesum",
         )
 
+        # labels() validates and locks on every call; the children of a label set never change.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
     def observe(self, *, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route, str(status)).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            label_values = (method if method in KNOWN_METHODS else "OTHER", route, str(status))
+            children = (
+                self.requests.labels(*label_values),
+                self.latency.labels(*label_values),
+            )
+            self._children[key] = children
+        requests, latency = children
+        requests.inc()
+        latency.observe(seconds)
 
     def exposition(self) -> bytes:
         # Several server worker processes each count their own requests; prometheus_client's

@@ -13,13 +13,14 @@ import time
 import uuid
 
 import structlog
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recipevault.errors import PROBLEM_CONTENT_TYPE, unexpected_error_body
+from recipevault.logging import request_context
 from recipevault.metrics import UNMATCHED_ROUTE, HttpMetrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
 # A client-supplied id is echoed only when it is short and harmless in logs and headers.
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -53,10 +54,9 @@ class RequestContextMiddleware:
 
         request_id = _incoming_request_id(scope) or str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
+        request_id_header = (_REQUEST_ID_NAME, request_id.encode("latin-1"))
         method: str = scope["method"]
         path: str = scope["path"]
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id, method=method, path=path)
 
         status = 500
         response_started = False
@@ -67,30 +67,30 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                message["headers"] = [*message.get("headers", ()), request_id_header]
             await send(message)
 
-        self.metrics.in_progress.inc()
-        try:
-            await self.app(scope, receive, send_with_request_id)
-        except Exception:
-            status = 500
-            error_log.exception("unhandled exception")
-            if not response_started:
-                await self._send_unexpected_error(send, path=path, request_id=request_id)
-        finally:
-            self.metrics.in_progress.dec()
-            elapsed = time.perf_counter() - start
-            route = _route_template(scope)
-            self.metrics.observe(method=method, route=route, status=status, seconds=elapsed)
-            access_log.info(
-                "request",
-                status=status,
-                duration_ms=round(elapsed * 1000, 3),
-                route=route,
-                client=scope["client"][0] if scope.get("client") else None,
-            )
-            structlog.contextvars.clear_contextvars()
+        with request_context(request_id=request_id, method=method, path=path):
+            self.metrics.in_progress.inc()
+            try:
+                await self.app(scope, receive, send_with_request_id)
+            except Exception:
+                status = 500
+                error_log.exception("unhandled exception")
+                if not response_started:
+                    await self._send_unexpected_error(send, path=path, request_id=request_id)
+            finally:
+                self.metrics.in_progress.dec()
+                elapsed = time.perf_counter() - start
+                route = _route_template(scope)
+                self.metrics.observe(method=method, route=route, status=status, seconds=elapsed)
+                access_log.info(
+                    "request",
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 3),
+                    route=route,
+                    client=scope["client"][0] if scope.get("client") else None,
+                )
 
     @staticmethod
     async def _send_unexpected_error(send: Send, *, path: str, request_id: str) -> None:
@@ -136,6 +136,17 @@ _COMMON_HEADERS = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def _raw(name: str, value: str) -> tuple[bytes, bytes]:
+    return name.lower().encode("latin-1"), value.encode("latin-1")
+
+
+# Encoded once: a response's headers are raw (name, value) byte pairs with lower-case names.
+_RAW_COMMON = tuple(_raw(name, value) for name, value in _COMMON_HEADERS)
+_RAW_HSTS = _raw("Strict-Transport-Security", HSTS)
+_CSP_NAME = b"content-security-policy"
+_RAW_CSP = {csp: (_CSP_NAME, csp.encode("latin-1")) for csp in (HTML_CSP, API_CSP, DOCS_CSP)}
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app
@@ -148,21 +159,28 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _COMMON_HEADERS:
-                    headers.setdefault(name, value)
-                if "content-security-policy" not in headers:
-                    headers["Content-Security-Policy"] = self._csp(scope, headers)
-                if self.hsts and scope.get("scheme") == "https":
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                message["headers"] = self._with_security_headers(scope, message.get("headers", ()))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
+    def _with_security_headers(
+        self, scope: Scope, raw: list[tuple[bytes, bytes]] | tuple[()]
+    ) -> list[tuple[bytes, bytes]]:
+        headers = list(raw)
+        present = {name.lower() for name, _ in headers}
+        headers.extend(pair for pair in _RAW_COMMON if pair[0] not in present)
+        if _CSP_NAME not in present:
+            headers.append(_RAW_CSP[self._csp(scope, headers)])
+        if self.hsts and scope.get("scheme") == "https" and _RAW_HSTS[0] not in present:
+            headers.append(_RAW_HSTS)
+        return headers
+
     @staticmethod
-    def _csp(scope: Scope, headers: MutableHeaders) -> str:
+    def _csp(scope: Scope, headers: list[tuple[bytes, bytes]]) -> str:
         if scope["path"] in DOCS_PATHS:
             return DOCS_CSP
-        if headers.get("content-type", "").startswith("text/html"):
+        content_type = next((value for name, value in headers if name == b"content-type"), b"")
+        if content_type.startswith(b"text/html"):
             return HTML_CSP
         return API_CSP

@@ -50,26 +50,23 @@ async def test_reader_serves_what_the_session_serves(
             assert via_reader == via_session
             assert via_reader is not None
             assert orjson.loads(via_reader.body)["title"] == "Flatbread"
+            without_reader = Database(database.bind, owns_engine=False)
             for q in (None, "flatbread"):
                 filters = listing.RecipeFilters(q=q)
                 pages = [
                     await listing.list_recipes(
-                        session,
-                        viewer=None,
-                        filters=filters,
-                        sort=None,
-                        limit=10,
-                        cursor=None,
-                        reader=reader,
+                        db, viewer=None, filters=filters, sort=None, limit=10, cursor=None
                     )
-                    for reader in (None, database.reader)
+                    for db in (without_reader, database)
                 ]
                 assert pages[0] == pages[1]
                 assert orjson.loads(pages[1])["items"][0]["title"] == "Flatbread"
-            cooked = await listing.cook_with(
-                session, viewer=None, foods=["flour"], limit=5, reader=database.reader
-            )
-            assert orjson.loads(cooked)["items"][0]["coverage"] == 1.0
+            cooked = [
+                await listing.cook_with(db, viewer=None, foods=["flour"], limit=5)
+                for db in (without_reader, database)
+            ]
+            assert cooked[0] == cooked[1]
+            assert orjson.loads(cooked[1])["items"][0]["coverage"] == 1.0
             assert (
                 await documents.fetch_document(
                     session, recipe_id=recipe.id + 1, reader=database.reader

@@ -24,6 +24,7 @@ from recipevault.db import SAFE_METHODS, Database
 from recipevault.errors import Forbidden, Unauthorized
 from recipevault.households.models import MemberRole
 from recipevault.households.service import memberships
+from recipevault.logging import bind_request_fields
 from recipevault.policy import Actor, AuthMethod
 
 CSRF_HEADER = "X-CSRF-Token"
@@ -141,5 +142,5 @@ async def authenticate_request(request: Request, session: AsyncSession) -> Actor
     if actor is not None:
         if not actor.can_write and request.method not in SAFE_METHODS:
             raise Forbidden("This API token may only read; create one with the write scope.")
-        structlog.contextvars.bind_contextvars(user_id=actor.user_id)
+        bind_request_fields(user_id=actor.user_id)
     return actor

@@ -4,31 +4,34 @@ cook-with, revisions. Reads answer with stored documents as bytes."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 
 from recipevault.deps import (
     ClientDep,
     CurrentUser,
     DatabaseDep,
-    OptionalUser,
     ReadViewer,
     SessionDep,
+    read_viewer,
 )
 from recipevault.errors import ValidationFailed
 from recipevault.pagination import Page
-from recipevault.policy import Viewer, Visibility, can_read
+from recipevault.policy import Viewer, can_read
+from recipevault.querystring import QueryString
 from recipevault.recipes import documents, listing, service
 from recipevault.recipes.presentation import present
 from recipevault.recipes.schemas import (
     CookWithMatch,
     CookWithRequest,
     RecipeCreate,
+    RecipeListQuery,
     RecipeRead,
     RecipeSummary,
     RecipeUpdate,
+    RecipeViewQuery,
     RevisionRead,
     RevisionSummary,
 )
@@ -36,6 +39,8 @@ from recipevault.recipes.schemas import (
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipes"])
 JSON = "application/json"
 IfMatch = Annotated[str | None, Header(description="The ETag you read; 412 if it is stale")]
+LIST_QUERY = QueryString(RecipeListQuery)
+VIEW_QUERY = QueryString(RecipeViewQuery)
 ReadResponses: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified"},
     404: {"description": "No such recipe, or not one you may see"},
@@ -97,61 +102,34 @@ async def create_recipe(
     return response
 
 
-@router.get("", response_model=Page[RecipeSummary], responses={422: {}})
-async def list_recipes(
-    viewer: OptionalUser,
-    session: SessionDep,
-    database: DatabaseDep,
-    q: Annotated[str | None, Query(max_length=200, description="Words to search for")] = None,
-    tag: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006 (FastAPI copies it)
-    category: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    tool: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    food: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    exclude_food: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    max_total_minutes: Annotated[int | None, Query(ge=0, le=525600)] = None,
-    min_rating: Annotated[int | None, Query(ge=1, le=5)] = None,
-    owner: int | None = None,
-    household: int | None = None,
-    visibility: Visibility | None = None,
-    sort: listing.Sort | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> Response:
+@router.get(
+    "",
+    response_model=Page[RecipeSummary],
+    responses={422: {}},
+    openapi_extra=LIST_QUERY.openapi,
+)
+async def list_recipes(request: Request) -> Response:
     """Recipes you may see, filtered (every tag, category, tool and food given must match),
     sorted, and paged with `next` cursors. With `q`, full-text search sorted by relevance."""
-    filters = listing.RecipeFilters(
-        q=q,
-        tags=tag,
-        categories=category,
-        tools=tool,
-        foods=food,
-        exclude_foods=exclude_food,
-        max_total_minutes=max_total_minutes,
-        min_rating=min_rating,
-        owner=owner,
-        household=household,
-        visibility=visibility,
-    )
+    # A hot read: the query string, viewer and database are taken straight from the request
+    # (see querystring.py and deps.read_viewer for what declaring them would cost).
+    query = LIST_QUERY.parse(request)
+    viewer = await read_viewer(request)
     body = await listing.list_recipes(
-        session,
+        request.app.state.database,
         viewer=viewer,
-        filters=filters,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-        reader=database.reader,
+        filters=listing.RecipeFilters.from_query(query),
+        sort=query.sort,
+        limit=query.limit,
+        cursor=query.cursor,
     )
     return Response(body, media_type=JSON)
 
 
 @router.post("/cook-with", response_model=Page[CookWithMatch])
-async def cook_with(
-    data: CookWithRequest, viewer: OptionalUser, session: SessionDep, database: DatabaseDep
-) -> Response:
+async def cook_with(data: CookWithRequest, viewer: ReadViewer, database: DatabaseDep) -> Response:
     """Recipes ranked by the share of their ingredients you have (reads only, though a POST)."""
-    body = await listing.cook_with(
-        session, viewer=viewer, foods=data.foods, limit=data.limit, reader=database.reader
-    )
+    body = await listing.cook_with(database, viewer=viewer, foods=data.foods, limit=data.limit)
     return Response(body, media_type=JSON)
 
 
@@ -163,32 +141,36 @@ async def list_trash(actor: CurrentUser, session: SessionDep) -> Response:
     return Response(b"[" + b",".join(items) + b"]", media_type=JSON)
 
 
-@router.get("/{recipe_id}", response_model=RecipeRead, responses=ReadResponses)
-async def read_recipe(
-    recipe_id: int,
-    request: Request,
-    viewer: ReadViewer,
-    database: DatabaseDep,
-    servings: Annotated[Decimal | None, Query(gt=0, le=10_000)] = None,
-    scale: Annotated[Decimal | None, Query(gt=0, le=100)] = None,
-    units: Literal["metric", "us"] | None = None,
-) -> Response:
+@router.get(
+    "/{recipe_id}",
+    response_model=RecipeRead,
+    responses=ReadResponses,
+    openapi_extra=VIEW_QUERY.openapi,
+)
+async def read_recipe(recipe_id: int, request: Request) -> Response:
     """A recipe; `servings` or `scale` scale it, `units` converts it."""
-    # The hottest read: no session dependency; see documents.read_document.
-    stored = _readable(await documents.read_document(database, recipe_id=recipe_id), viewer)
+    # The hottest read: no declared dependencies or query parameters (see list_recipes).
+    view = VIEW_QUERY.parse(request)
+    viewer = await read_viewer(request)
+    stored = _readable(
+        await documents.read_document(request.app.state.database, recipe_id=recipe_id), viewer
+    )
     etag = stored.etag
     body = stored.body
-    if servings is not None or scale is not None or units is not None:
-        if servings is not None and scale is not None:
+    if view.changes_anything:
+        if view.servings is not None and view.scale is not None:
             raise _field_error("scale", "Give servings or scale, not both.")
         try:
-            view = present(
-                orjson.loads(body), factor=scale or Decimal(1), servings=servings, system=units
+            presented = present(
+                orjson.loads(body),
+                factor=view.scale or Decimal(1),
+                servings=view.servings,
+                system=view.units,
             )
         except ValueError as exc:
             raise _field_error("servings", f"Cannot scale by servings: {exc}.") from None
-        body = orjson.dumps(view)
-        etag = f'{etag[:-1]}-{servings or ""}-{scale or ""}-{units or ""}"'
+        body = orjson.dumps(presented)
+        etag = f'{etag[:-1]}-{view.servings or ""}-{view.scale or ""}-{view.units or ""}"'
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return Response(body, media_type=JSON, headers={"ETag": etag})

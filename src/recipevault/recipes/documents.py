@@ -260,21 +260,21 @@ async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> l
 
 
 async def read_rows(
-    session: AsyncSession,
+    database: Database,
     statement: Any,
     parameters: dict[str, Any] | None = None,
     *,
-    reader: SqliteReader | None = None,
     heavy: bool = False,
 ) -> Sequence[Any]:
-    """Rows for a read-only Core statement: through ``reader`` when the caller has one (safe
-    requests on SQLite; ``heavy`` queries in a worker thread), else the request's session."""
-    if reader is not None:
+    """Rows for a read-only Core statement of a request that has no session: through the SQLite
+    reader (``heavy`` queries in a worker thread), or a short read session of its own."""
+    if database.reader is not None:
         if heavy:
-            return await reader.execute_in_thread(statement, parameters)
-        return reader.execute(statement, parameters)
-    connection = await session.connection()
-    return (await connection.execute(statement, parameters)).all()
+            return await database.reader.execute_in_thread(statement, parameters)
+        return database.reader.execute(statement, parameters)
+    async with database.session(write=False) as session:
+        connection = await session.connection()
+        return (await connection.execute(statement, parameters)).all()
 
 
 async def read_document(database: Database, *, recipe_id: int) -> StoredRecipe | None:

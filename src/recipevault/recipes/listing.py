@@ -3,17 +3,16 @@ summaries: one query per page, keyset pagination on (sort key, id), never an off
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.db import SqliteReader
+from recipevault.db import Database
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
 from recipevault.policy import Viewer, Visibility
 from recipevault.recipes import search
@@ -28,9 +27,9 @@ from recipevault.recipes.models import (
     recipe_tags,
     recipe_tools,
 )
+from recipevault.recipes.schemas import RecipeListQuery, Sort
 from recipevault.recipes.vocabulary import singular, term_key
 
-Sort = Literal["relevance", "title", "created", "updated", "total_time", "rating"]
 _ASCENDING: dict[str, bool] = {
     "relevance": True,
     "title": True,
@@ -63,6 +62,22 @@ class RecipeFilters:
     owner: int | None = None
     household: int | None = None
     visibility: Visibility | None = None
+
+    @classmethod
+    def from_query(cls, query: RecipeListQuery) -> RecipeFilters:
+        return cls(
+            q=query.q,
+            tags=query.tag,
+            categories=query.category,
+            tools=query.tool,
+            foods=query.food,
+            exclude_foods=query.exclude_food,
+            max_total_minutes=query.max_total_minutes,
+            min_rating=query.min_rating,
+            owner=query.owner,
+            household=query.household,
+            visibility=query.visibility,
+        )
 
 
 def _has_term(link: sa.Table, column: str, vocabulary: Any, param: str) -> Any:
@@ -202,12 +217,29 @@ def _owner_prefix(owner_id: int, owner_name: str, **extra: Any) -> bytes:
     return orjson.dumps({"owner": {"id": owner_id, "display_name": owner_name}, **extra})
 
 
+def _spliced(rows: Iterable[tuple[bytes, int, str]]) -> list[bytes]:
+    # A page usually has few owners: serialize each one's prefix once.
+    prefixes: dict[tuple[int, str], bytes] = {}
+    items = []
+    for summary, owner, name in rows:
+        prefix = prefixes.get((owner, name))
+        if prefix is None:
+            prefix = prefixes[(owner, name)] = _owner_prefix(owner, name)
+        items.append(splice(prefix, summary))
+    return items
+
+
 def page_body(items: Sequence[bytes], next_cursor: str | None) -> bytes:
     return b'{"items":[' + b",".join(items) + b'],"next":' + orjson.dumps(next_cursor) + b"}"
 
 
-def _cursor_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+def _cursor_value(value: Any, sort: str) -> Any:
+    # The sort key is selected untyped (only the last row's is ever used), so a time arrives as
+    # SQLite's naive text or the driver's datetime; the cursor always holds aware ISO 8601.
+    if sort in ("created", "updated"):
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    return value
 
 
 def _decode(cursor: str, sort: str) -> tuple[Any, int]:
@@ -231,16 +263,18 @@ def _decode(cursor: str, sort: str) -> tuple[Any, int]:
 
 @lru_cache(maxsize=512)
 def _list_statement(shape: _Shape, sort: str, search_dialect: str | None, keyset: bool) -> Any:
+    """The page's ids and sort keys are chosen first, from the recipes table (and the search
+    matches) alone; only then are the page's summaries and owners joined in. Joined before the
+    sort, every match's summary would be read and carried through it: a search for a common
+    word would read thousands of summaries to return twenty."""
     matches = search.matches(search_dialect) if search_dialect else None
     key = matches.c.rank if sort == "relevance" and matches is not None else _SORT_COLUMNS[sort]
     ascending = _ASCENDING[sort]
-    source = recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
-        users, users.c.id == recipes.c.owner_id
-    )
+    source: Any = recipes
     if matches is not None:
-        source = source.join(matches, matches.c.recipe_id == recipes.c.id)
-    statement = (
-        sa.select(recipes.c.id, key, documents.c.summary, recipes.c.owner_id, users.c.display_name)
+        source = recipes.join(matches, matches.c.recipe_id == recipes.c.id)
+    chosen = (
+        sa.select(recipes.c.id.label("id"), key.label("sort_key"))
         .select_from(source)
         .where(*_conditions(shape))
         .order_by(
@@ -252,22 +286,40 @@ def _list_statement(shape: _Shape, sort: str, search_dialect: str | None, keyset
     if keyset:
         bound = sa.tuple_(sa.bindparam("after_key", type_=key.type), sa.bindparam("after_id"))
         row_key = sa.tuple_(key, recipes.c.id)
-        statement = statement.where(row_key > bound if ascending else row_key < bound)
-    return statement
+        chosen = chosen.where(row_key > bound if ascending else row_key < bound)
+    page = chosen.subquery("page")
+    return (
+        sa.select(
+            page.c.id,
+            # Untyped: only the last row's key is used, for the cursor (see _cursor_value).
+            sa.type_coerce(page.c.sort_key, sa.types.NullType()),
+            documents.c.summary,
+            recipes.c.owner_id,
+            users.c.display_name,
+        )
+        .select_from(
+            page.join(recipes, recipes.c.id == page.c.id)
+            .join(documents, documents.c.recipe_id == page.c.id)
+            .join(users, users.c.id == recipes.c.owner_id)
+        )
+        .order_by(
+            page.c.sort_key.asc() if ascending else page.c.sort_key.desc(),
+            page.c.id.asc() if ascending else page.c.id.desc(),
+        )
+    )
 
 
 async def list_recipes(
-    session: AsyncSession,
+    database: Database,
     *,
     viewer: Viewer,
     filters: RecipeFilters,
     sort: Sort | None,
     limit: int,
     cursor: str | None,
-    reader: SqliteReader | None = None,
 ) -> bytes:
     """A page of summaries as JSON bytes: {"items": [...], "next": cursor-or-null}."""
-    dialect = session.get_bind().dialect.name
+    dialect = database.dialect_name
     searching = search.match_parameters(dialect, filters.q) if filters.q else None
     if sort is None or (sort == "relevance" and searching is None):
         sort = "relevance" if searching is not None else "created"
@@ -278,24 +330,19 @@ async def list_recipes(
         _shape(viewer, filters), sort, dialect if searching else None, bool(cursor)
     )
     heavy = searching is not None or bool(filters.foods or filters.exclude_foods)
-    rows = await read_rows(session, statement, parameters, reader=reader, heavy=heavy)
+    rows = await read_rows(database, statement, parameters, heavy=heavy)
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [splice(_owner_prefix(owner, name), summary) for _, _, summary, owner, name in rows]
+    items = _spliced((summary, owner, name) for _, _, summary, owner, name in rows)
     next_cursor = None
     if more:
         last = rows[-1]
-        next_cursor = encode_cursor({"s": sort, "v": _cursor_value(last[1]), "id": last[0]})
+        next_cursor = encode_cursor({"s": sort, "v": _cursor_value(last[1], sort), "id": last[0]})
     return page_body(items, next_cursor)
 
 
 async def cook_with(
-    session: AsyncSession,
-    *,
-    viewer: Viewer,
-    foods: Sequence[str],
-    limit: int,
-    reader: SqliteReader | None = None,
+    database: Database, *, viewer: Viewer, foods: Sequence[str], limit: int
 ) -> bytes:
     """Recipes ranked by the share of their ingredient foods among ``foods``."""
     spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
@@ -330,7 +377,7 @@ async def cook_with(
         .limit(limit)
     )
     parameters = _parameters(viewer, RecipeFilters())
-    rows = await read_rows(session, statement, parameters, reader=reader, heavy=True)
+    rows = await read_rows(database, statement, parameters, heavy=True)
     items = [
         splice(
             _owner_prefix(owner_id, name, have=count, need=need, coverage=round(share, 4)),

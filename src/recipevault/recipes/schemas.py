@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from recipevault.policy import Visibility
 from recipevault.schemas import InputModel, OutputModel
@@ -209,6 +209,45 @@ class RecipeSummary(OutputModel):
 class RecipePage(OutputModel):
     items: list[RecipeSummary]
     next: str | None
+
+
+Sort = Literal["relevance", "title", "created", "updated", "total_time", "rating"]
+Terms = Annotated[list[Name], Field(default_factory=list, max_length=10)]
+
+
+class RecipeListQuery(BaseModel):
+    """The query string of `GET /api/v1/recipes` (and the website's search page)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    q: str | None = Field(default=None, max_length=200, description="Words to search for")
+    tag: Terms
+    category: Terms
+    tool: Terms
+    food: Terms
+    exclude_food: Terms
+    max_total_minutes: int | None = Field(default=None, ge=0, le=525_600)
+    min_rating: int | None = Field(default=None, ge=1, le=5)
+    owner: int | None = None
+    household: int | None = None
+    visibility: Visibility | None = None
+    sort: Sort | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=512)
+
+
+class RecipeViewQuery(BaseModel):
+    """How `GET /api/v1/recipes/{id}` presents a recipe: scaled and/or converted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    servings: Decimal | None = Field(default=None, gt=0, le=10_000)
+    scale: Decimal | None = Field(default=None, gt=0, le=100)
+    units: Literal["metric", "us"] | None = None
+
+    @property
+    def changes_anything(self) -> bool:
+        return self.servings is not None or self.scale is not None or self.units is not None
 
 
 class CookWithRequest(InputModel):
