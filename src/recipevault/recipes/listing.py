@@ -341,42 +341,57 @@ async def list_recipes(
     return page_body(items, next_cursor)
 
 
-async def cook_with(
-    database: Database, *, viewer: Viewer, foods: Sequence[str], limit: int
-) -> bytes:
-    """Recipes ranked by the share of their ingredient foods among ``foods``."""
-    spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
+@lru_cache(maxsize=8)
+def _cook_with_statement(viewer: ViewerKind) -> Any:
+    # As in _list_statement: rank first, then join the page's summaries and owners.
     have = (
         sa.select(
             ingredients.c.recipe_id,
             sa.func.count(sa.distinct(ingredients.c.food_id)).label("have"),
         )
         .select_from(ingredients.join(food_names, food_names.c.food_id == ingredients.c.food_id))
-        .where(food_names.c.key.in_(spellings))
+        .where(food_names.c.key.in_(sa.bindparam("spellings", expanding=True)))
         .group_by(ingredients.c.recipe_id)
         .subquery("have")
     )
     coverage = (sa.cast(have.c.have, sa.Float) / recipes.c.food_count).label("coverage")
-    statement = (
+    page = (
+        sa.select(recipes.c.id, have.c.have, recipes.c.food_count, coverage)
+        .select_from(recipes.join(have, have.c.recipe_id == recipes.c.id))
+        .where(recipes.c.food_count > 0, *_conditions(_Shape(viewer=viewer)))
+        .order_by(coverage.desc(), have.c.have.desc(), recipes.c.id.asc())
+        .limit(sa.bindparam("page_size"))
+        .subquery("page")
+    )
+    return (
         sa.select(
-            recipes.c.id,
-            have.c.have,
-            recipes.c.food_count,
-            coverage,
+            page.c.id,
+            page.c.have,
+            page.c.food_count,
+            page.c.coverage,
             documents.c.summary,
             recipes.c.owner_id,
             users.c.display_name,
         )
         .select_from(
-            recipes.join(have, have.c.recipe_id == recipes.c.id)
-            .join(documents, documents.c.recipe_id == recipes.c.id)
+            page.join(recipes, recipes.c.id == page.c.id)
+            .join(documents, documents.c.recipe_id == page.c.id)
             .join(users, users.c.id == recipes.c.owner_id)
         )
-        .where(recipes.c.food_count > 0, *_conditions(_shape(viewer, RecipeFilters())))
-        .order_by(coverage.desc(), have.c.have.desc(), recipes.c.id.asc())
-        .limit(limit)
+        .order_by(page.c.coverage.desc(), page.c.have.desc(), page.c.id.asc())
     )
-    parameters = _parameters(viewer, RecipeFilters())
+
+
+async def cook_with(
+    database: Database, *, viewer: Viewer, foods: Sequence[str], limit: int
+) -> bytes:
+    """Recipes ranked by the share of their ingredient foods among ``foods``."""
+    spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
+    parameters = _parameters(viewer, RecipeFilters()) | {
+        "spellings": spellings,
+        "page_size": limit,
+    }
+    statement = _cook_with_statement(_viewer_kind(viewer))
     rows = await read_rows(database, statement, parameters, heavy=True)
     items = [
         splice(
