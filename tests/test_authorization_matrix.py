@@ -1,4 +1,5 @@
-"""Every route, called as each kind of person, answers what the authorization model says.
+"""Every route, API and page, called as each kind of person, answers what the authorization
+model says.
 
 Roles: a visitor (signed out), an outsider (a member of another household), a member and the
 owner of the shared household, and a site admin. They sign in with browser sessions, so every
@@ -171,6 +172,46 @@ MATRIX: dict[tuple[str, str], Case] = {
         (401, 403, 403, 403, 200), json=lambda s: {"registration_open": False}
     ),
     ("GET", "/api/v1/admin/audit"): Case((401, 403, 403, 403, 200)),
+    # Pages. Visitors send no CSRF token here, so their form posts are refused (403) before
+    # anything else; pages that need a signed-in person send visitors to the sign-in page
+    # (303), as do successful form posts.
+    ("GET", "/planner"): Case(same(200)),
+    ("GET", "/shopping"): Case(same(200)),
+    ("GET", "/households"): Case((303, 200, 200, 200, 200)),
+    ("GET", "/admin"): Case((303, 403, 403, 403, 200)),
+    ("GET", "/login"): Case((200, 303, 303, 303, 303)),
+    ("POST", "/login"): Case(
+        (403, 303, 303, 303, 303),
+        form=lambda s: {"email": s.world.owner.email, "password": PASSWORD},
+    ),
+    ("POST", "/logout"): Case((403, 303, 303, 303, 303)),
+    ("GET", "/register"): Case((200, 303, 303, 303, 303)),
+    ("POST", "/register"): Case(
+        (403, 303, 303, 303, 303),
+        form=lambda s: {"email": "fresh@example.org", "password": PASSWORD, "display_name": "F"},
+    ),
+    ("GET", "/forgot-password"): Case(same(200)),
+    ("POST", "/forgot-password"): Case(
+        (403, 303, 303, 303, 303), form=lambda s: {"email": s.world.owner.email}
+    ),
+    ("GET", "/reset-password"): Case(same(200), params={"token": "from-the-mail"}),
+    ("POST", "/reset-password"): Case(
+        (403, 400, 400, 400, 400), form=lambda s: {"token": "nope", "new_password": "x" * 12}
+    ),
+    ("GET", "/verify-email"): Case(same(200), params={"token": "from-the-mail"}),
+    ("POST", "/verify-email"): Case((403, 400, 400, 400, 400), form=lambda s: {"token": "nope"}),
+    ("GET", "/account"): Case((303, 200, 200, 200, 200)),
+    ("POST", "/account/profile"): Case(
+        (403, 303, 303, 303, 303), form=lambda s: {"display_name": "R", "unit_system": "us"}
+    ),
+    ("POST", "/account/password"): Case(
+        (403, 303, 303, 303, 303),
+        form=lambda s: {"current_password": PASSWORD, "new_password": "another fine passphrase"},
+    ),
+    ("POST", "/account/tokens"): Case((403, 201, 201, 201, 201), form=lambda s: {"name": "t"}),
+    # The owner's token, as on the API: nobody else can see that it exists.
+    ("POST", "/account/tokens/{token_id}/delete"): Case((403, 404, 404, 303, 404)),
+    ("POST", "/account/verify-email"): Case((403, 303, 303, 303, 303)),
 }
 
 
@@ -277,6 +318,7 @@ async def test_route_answers_each_role(
         method,
         url,
         headers=headers,
+        params=case.params,
         json=case.json(setup) if case.json else None,
         data=case.form(setup) if case.form else None,
     )

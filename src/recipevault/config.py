@@ -204,8 +204,11 @@ class Settings(BaseSettings):
 
     @property
     def session_cookie_name(self) -> str:
+        return self.cookie_name("rv_session")
+
+    def cookie_name(self, name: str) -> str:
         # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only, path /.
-        return "__Host-rv_session" if self.secure_cookies else "rv_session"
+        return f"__Host-{name}" if self.secure_cookies else name
 
 
 def load_settings(**overrides: Any) -> Settings:

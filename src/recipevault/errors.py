@@ -1,19 +1,24 @@
 """Application errors and the one place that turns them into HTTP responses.
 
-API errors are ``application/problem+json`` documents (RFC 9457). Services raise
-``AppError`` subclasses; nothing else in the code builds an error response.
+API errors are ``application/problem+json`` documents (RFC 9457). Browsers asking for pages
+get friendly HTML pages instead (401 becomes a redirect to the sign-in page); ``web.py``
+renders them. Services raise ``AppError`` subclasses; nothing else builds an error response.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
+from urllib.parse import urlencode
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Problem types are identifiers, not documents to fetch (RFC 9457 §3.1.1 allows a URN).
@@ -152,8 +157,80 @@ def _status_title(status: int) -> str:
         return "Error"
 
 
-async def handle_app_error(request: Request, exc: Exception) -> JSONResponse:
+class ErrorPage(Protocol):
+    """Renders the HTML page for an error (``web.render_error_page``)."""
+
+    async def __call__(
+        self,
+        request: Request,
+        *,
+        status: int,
+        title: str,
+        detail: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response: ...
+
+
+# First path segments that only programs call: their errors are problem+json, always.
+_MACHINE_SEGMENTS = frozenset({"api", "health", "metrics", "openapi.json", "docs", "redoc"})
+SIGN_IN_PATH = "/login"
+
+
+def _is_machine_path(path: str) -> bool:
+    return path.split("/", 2)[1] in _MACHINE_SEGMENTS
+
+
+def wants_html(request: Request) -> bool:
+    """Whether an error should be answered with an HTML page: requests to page routes
+    (their dependencies mark them), htmx requests, and browsers asking for HTML anywhere
+    outside the API and the probes."""
+    if _is_machine_path(request.url.path):
+        return False
+    if getattr(request.state, "page", False) or request.headers.get("hx-request") == "true":
+        return True
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _error_page(request: Request) -> ErrorPage | None:
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    return page if page is not None and wants_html(request) else None
+
+
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    """Send a browser to the sign-in page, coming back here afterwards when "here" is a page
+    (after a form post, the address of the form's target is no page to return to)."""
+    target = SIGN_IN_PATH
+    if request.method in ("GET", "HEAD") and request.url.path != SIGN_IN_PATH:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target += "?" + urlencode({"next": here})
+    return RedirectResponse(target, status_code=303)
+
+
+async def _html_error(
+    request: Request,
+    page: ErrorPage,
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    if status == 401:
+        return sign_in_redirect(request)
+    return await page(request, status=status, title=title, detail=detail, headers=headers)
+
+
+async def handle_app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    if page := _error_page(request):
+        return await _html_error(
+            request,
+            page,
+            status=exc.status_code,
+            title=exc.title,
+            detail=exc.detail,
+            headers=exc.headers,
+        )
     return problem_response(
         request,
         status=exc.status_code,
@@ -165,13 +242,24 @@ async def handle_app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    page = _error_page(request)
     detail = exc.detail if isinstance(exc.detail, str) else _status_title(exc.status_code)
     if exc.status_code == 404 and detail == "Not Found":
-        detail = f"No resource at {request.url.path}"
+        where = request.url.path
+        detail = f"There is no page at {where}." if page else f"No resource at {where}"
     elif exc.status_code == 405 and detail == "Method Not Allowed":
         detail = f"{request.method} is not allowed on {request.url.path}"
+    if page:
+        return await _html_error(
+            request,
+            page,
+            status=exc.status_code,
+            title=_status_title(exc.status_code),
+            detail=detail,
+            headers=dict(exc.headers or {}),
+        )
     return problem_response(
         request,
         status=exc.status_code,
@@ -197,10 +285,17 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
     fields = ", ".join(sorted({e["field"] for e in errors if e["field"]})) or "request"
+    if page := _error_page(request):
+        return await page(
+            request,
+            status=422,
+            title="Invalid request",
+            detail=f"Something in the address or form was not valid: {fields}.",
+        )
     return problem_response(
         request,
         status=422,
@@ -211,19 +306,68 @@ async def handle_validation_error(request: Request, exc: Exception) -> JSONRespo
     )
 
 
+def unexpected_error_detail(request_id: str) -> str:
+    return f"Something went wrong on our side. Quote request id {request_id} if you report it."
+
+
 def unexpected_error_body(*, path: str, request_id: str) -> dict[str, Any]:
     """The body for an unhandled exception: no traceback, only what support needs."""
     return problem_body(
         status=500,
         code="internal-error",
         title="Internal server error",
-        detail=f"Something went wrong on our side. Quote request id {request_id} if you report it.",
+        detail=unexpected_error_detail(request_id),
         instance=path,
         request_id=request_id,
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+class ErrorPageMiddleware:
+    """Unexpected exceptions on browser requests become the friendly 500 page. Other requests
+    pass through untouched: the request context middleware answers them with problem+json."""
+
+    def __init__(self, app: ASGIApp, *, error_page: ErrorPage) -> None:
+        self.app = app
+        self.error_page = error_page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # API and probe requests skip even the wrapper: their errors are never pages.
+        if scope["type"] != "http" or _is_machine_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking_start(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking_start)
+        except Exception as exc:
+            request = Request(scope)
+            if started or not wants_html(request):
+                raise
+            log.exception("unhandled exception")
+            request_id = str(getattr(request.state, "request_id", "") or "unknown")
+            try:
+                response = await self.error_page(
+                    request,
+                    status=500,
+                    title="Something went wrong",
+                    detail=unexpected_error_detail(request_id),
+                )
+            except Exception:
+                log.exception("the error page failed as well")
+                raise exc from None
+            await response(scope, receive, send)
+
+
+def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
+    """Register the handlers; with ``error_page``, browsers get HTML pages (add
+    ``ErrorPageMiddleware`` as well for unexpected exceptions)."""
+    app.state.error_page = error_page
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

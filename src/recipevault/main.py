@@ -14,11 +14,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from recipevault import __version__, health, metrics, pages
 from recipevault.accounts import api as accounts_api
+from recipevault.accounts import pages as accounts_pages
+from recipevault.accounts import settings_pages as account_settings_pages
 from recipevault.accounts.passwords import PasswordHasher
 from recipevault.admin import api as admin_api
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
-from recipevault.errors import install_error_handlers
+from recipevault.errors import ErrorPageMiddleware, install_error_handlers
 from recipevault.households import api as households_api
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
@@ -26,7 +28,7 @@ from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMidd
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import terms_api
-from recipevault.web import mount_static
+from recipevault.web import mount_static, render_error_page
 
 log = structlog.get_logger("recipevault")
 SHUTDOWN_GRACE_SECONDS = 10
@@ -67,8 +69,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.mailer = Mailer.from_settings(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings)
 
-    install_error_handlers(app)
-    # Routes are matched in order: the hottest paths first.
+    install_error_handlers(app, error_page=render_error_page)
+    # Routes are matched in order: the hottest paths first, the API before the pages.
     add_routes(
         app,
         recipes_api.router,
@@ -80,11 +82,14 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         admin_api.router,
         terms_api.router,
         pages.router,
+        accounts_pages.router,
+        account_settings_pages.router,
     )
     mount_static(app)
 
     # Added innermost first: a request passes proxy headers, security headers, request context,
-    # host check and CORS, in that order, before reaching a route.
+    # host check, CORS and the error pages, in that order, before reaching a route.
+    app.add_middleware(ErrorPageMiddleware, error_page=render_error_page)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

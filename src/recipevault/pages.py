@@ -1,16 +1,68 @@
-"""Site-wide pages that belong to no single feature."""
+"""Site-wide pages that belong to no single feature: the home page, and placeholders for the
+sections the navigation already names but that have no pages yet."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request, Response
 
-from recipevault import __version__
-from recipevault.web import templates
+from recipevault.pageauth import MarkPage, OptionalPageUser, PageAdmin, PageUser
+from recipevault.web import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
 
 
-@router.get("/", response_class=HTMLResponse)
-async def home(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "home.html", {"version": __version__})
+@router.get("/")
+async def home(request: Request, viewer: OptionalPageUser) -> Response:
+    return render(request, "home.html")
+
+
+def _coming_soon(request: Request, *, section: str, title: str, blurb: str) -> Response:
+    context = {"section": section, "title": title, "blurb": blurb}
+    return render(request, "coming_soon.html", context)
+
+
+# Each placeholder goes when its feature's pages.py takes over the address.
+@router.get("/planner")
+async def planner(request: Request, viewer: OptionalPageUser) -> Response:
+    return _coming_soon(
+        request,
+        section="planner",
+        title="Meal planner",
+        blurb="Plan breakfasts, lunches and dinners for the week with your household.",
+    )
+
+
+@router.get("/shopping")
+async def shopping(request: Request, viewer: OptionalPageUser) -> Response:
+    return _coming_soon(
+        request,
+        section="shopping",
+        title="Shopping lists",
+        blurb="Turn recipes and meal plans into one list, with like items added up.",
+    )
+
+
+@router.get("/households")
+async def households(request: Request, viewer: PageUser) -> Response:
+    return _coming_soon(
+        request,
+        section="households",
+        title="Households",
+        blurb=(
+            "Invite the people you cook with and manage who shares your recipes. Until this "
+            "page arrives, the API at /api/v1/households does all of it."
+        ),
+    )
+
+
+@router.get("/admin")
+async def admin(request: Request, viewer: PageAdmin) -> Response:
+    return _coming_soon(
+        request,
+        section="admin",
+        title="Site administration",
+        blurb=(
+            "Users, site settings and the audit log. Until this page arrives, the API at "
+            "/api/v1/admin does all of it."
+        ),
+    )

@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from recipevault.accounts import recovery, service, tokens
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts.auth import NotAuthenticated
-from recipevault.accounts.models import ApiToken
+from recipevault.accounts.cookies import clear_session_cookie, set_session_cookie
 from recipevault.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -29,7 +29,6 @@ from recipevault.accounts.schemas import (
     normalize_email,
 )
 from recipevault.admin import service as admin
-from recipevault.config import Settings
 from recipevault.deps import (
     ClientDep,
     CurrentUser,
@@ -44,18 +43,6 @@ from recipevault.errors import ValidationFailed
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 me_router = APIRouter(prefix="/api/v1/users/me", tags=["users"])
-
-
-def _set_session_cookie(response: Response, settings: Settings, value: str) -> None:
-    response.set_cookie(
-        settings.session_cookie_name,
-        value,
-        max_age=settings.session_max_age_days * 86400,
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="lax",
-    )
 
 
 @auth_router.post(
@@ -170,7 +157,7 @@ async def open_session(
         user_agent=client.user_agent,
         replaces=previous,
     )
-    _set_session_cookie(response, settings, opened.cookie_value)
+    set_session_cookie(response, settings, opened.cookie_value)
     return SessionRead(
         user=UserRead.model_validate(user),
         csrf_token=opened.record.csrf_token,
@@ -203,13 +190,7 @@ async def close_session(
     """Sign the browser out: the session record is deleted and the cookie cleared."""
     if actor.session_id is not None:
         await browser_sessions.delete_session(session, actor.session_id, ip=client.ip)
-    response.delete_cookie(
-        settings.session_cookie_name,
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="lax",
-    )
+    clear_session_cookie(response, settings)
 
 
 @auth_router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, responses={429: {}})
@@ -299,13 +280,13 @@ async def change_password(
         opened = await browser_sessions.open_session(
             session, user=user, settings=settings, ip=client.ip, user_agent=client.user_agent
         )
-        _set_session_cookie(response, settings, opened.cookie_value)
+        set_session_cookie(response, settings, opened.cookie_value)
 
 
 @me_router.get("/tokens", response_model=list[ApiTokenRead])
 async def list_tokens(actor: CurrentUser, session: SessionDep) -> list[ApiTokenRead]:
     user = await service.get_user(session, actor.user_id)
-    return [_token_read(t) for t in await tokens.list_api_tokens(session, user=user)]
+    return [tokens.token_read(t) for t in await tokens.list_api_tokens(session, user=user)]
 
 
 @me_router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=ApiTokenCreated)
@@ -315,7 +296,7 @@ async def create_token(
     """Create a personal API token. The token is in this response only."""
     user = await service.get_user(session, actor.user_id)
     record, secret = await tokens.create_api_token(session, user=user, data=data, ip=client.ip)
-    return ApiTokenCreated(**_token_read(record).model_dump(), token=secret)
+    return ApiTokenCreated(**tokens.token_read(record).model_dump(), token=secret)
 
 
 @me_router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -324,15 +305,3 @@ async def delete_token(
 ) -> None:
     user = await service.get_user(session, actor.user_id)
     await tokens.delete_api_token(session, user=user, token_id=token_id, ip=client.ip)
-
-
-def _token_read(record: ApiToken) -> ApiTokenRead:
-    return ApiTokenRead(
-        id=record.id,
-        name=record.name,
-        prefix=record.prefix,
-        scopes=tokens.token_scopes(record),
-        created_at=record.created_at,
-        expires_at=record.expires_at,
-        last_used_at=record.last_used_at,
-    )

@@ -4,6 +4,7 @@ browser session cookie, turned into an ``Actor`` once per request."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import structlog
 from fastapi import Request
@@ -85,7 +86,8 @@ async def _from_bearer(
     return await _actor(session, user, via="jwt")
 
 
-async def _submitted_csrf(request: Request) -> str | None:
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token sent with a request, from the header or else the form field."""
     header = request.headers.get(CSRF_HEADER)
     if header:
         return header
@@ -95,15 +97,32 @@ async def _submitted_csrf(request: Request) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class BrowserIdentity:
+    """A browser signed in with the session cookie. Plain values, not rows: pages still show
+    who is signed in after the request's transaction was rolled back."""
+
+    actor: Actor
+    user_id: int
+    display_name: str
+    email: str
+    email_verified: bool
+    csrf_token: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.actor.is_admin
+
+
 async def _from_cookie(
     request: Request, session: AsyncSession, cookie: str, settings: Settings
-) -> Actor | None:
+) -> BrowserIdentity | None:
     found = await browser_sessions.find_session(session, cookie_value=cookie, settings=settings)
     if found is None:
         return None
     record, user = found
     if request.method not in SAFE_METHODS:
-        submitted = await _submitted_csrf(request)
+        submitted = await submitted_csrf(request)
         if submitted is None or not same_secret(submitted, record.csrf_token):
             raise CsrfRejected(
                 f"Send the session's CSRF token in the {CSRF_HEADER} header or the "
@@ -111,7 +130,14 @@ async def _from_cookie(
             )
     if browser_sessions.needs_touch(record):
         await _write_aside(request.app.state.database, browser_sessions.touch_session, record.id)
-    return await _actor(session, user, via="session", session_id=record.id)
+    return BrowserIdentity(
+        actor=await _actor(session, user, via="session", session_id=record.id),
+        user_id=user.id,
+        display_name=user.display_name,
+        email=user.email,
+        email_verified=user.email_verified,
+        csrf_token=record.csrf_token,
+    )
 
 
 async def _write_aside(
@@ -136,7 +162,8 @@ async def authenticate_request(request: Request, session: AsyncSession) -> Actor
             raise NotAuthenticated("Use an 'Authorization: Bearer <token>' header.")
         actor = await _from_bearer(session, token.strip(), settings, request.app.state.database)
     elif cookie := request.cookies.get(settings.session_cookie_name):
-        actor = await _from_cookie(request, session, cookie, settings)
+        identity = await _from_cookie(request, session, cookie, settings)
+        actor = identity.actor if identity is not None else None
     else:
         actor = None
     if actor is not None:
@@ -144,3 +171,16 @@ async def authenticate_request(request: Request, session: AsyncSession) -> Actor
             raise Forbidden("This API token may only read; create one with the write scope.")
         bind_request_fields(user_id=actor.user_id)
     return actor
+
+
+async def authenticate_browser(request: Request, session: AsyncSession) -> BrowserIdentity | None:
+    """Who is signed in with the session cookie (bearer tokens are for API clients, and
+    pages ignore them). Unsafe requests must carry the session's CSRF token, as on the API."""
+    settings: Settings = request.app.state.settings
+    cookie = request.cookies.get(settings.session_cookie_name)
+    if not cookie:
+        return None
+    identity = await _from_cookie(request, session, cookie, settings)
+    if identity is not None:
+        bind_request_fields(user_id=identity.user_id)
+    return identity

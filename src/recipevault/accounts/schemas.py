@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
@@ -87,6 +87,28 @@ class ApiTokenCreate(InputModel):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(default=["read"], min_length=1, max_length=2)
     expires_at: datetime | None = None
+
+
+class ApiTokenForm(InputModel):
+    """The account page's token form: a lifetime in days instead of an expiry instant."""
+
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[Scope] = Field(default=["read"], min_length=1, max_length=2)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+    def to_create(self, *, now: datetime) -> ApiTokenCreate:
+        expires_at = now + timedelta(days=self.expires_in_days) if self.expires_in_days else None
+        return ApiTokenCreate(name=self.name, scopes=self.scopes, expires_at=expires_at)
+
+
+class ProfileForm(InputModel):
+    """The account page's profile form: unlike ``UserUpdate``, it always sends every field."""
+
+    display_name: DisplayName
+    unit_system: UnitSystem
+
+    def to_update(self) -> UserUpdate:
+        return UserUpdate(display_name=self.display_name, unit_system=self.unit_system)
 
 
 class ApiTokenRead(OutputModel):

@@ -65,6 +65,11 @@ async def display_names(session: AsyncSession, user_ids: set[int]) -> dict[int, 
     return dict(rows.all())
 
 
+async def registration_allowed(session: AsyncSession, *, registration_open: bool) -> bool:
+    """Whether someone may register now: the site allows it, or nobody has an account yet."""
+    return registration_open or not await session.scalar(select(func.count()).select_from(User))
+
+
 async def register_user(
     session: AsyncSession,
     *,

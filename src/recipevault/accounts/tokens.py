@@ -17,7 +17,7 @@ from recipevault.accounts.credentials import (
     new_secret,
 )
 from recipevault.accounts.models import ApiToken, RefreshToken, User
-from recipevault.accounts.schemas import ApiTokenCreate
+from recipevault.accounts.schemas import ApiTokenCreate, ApiTokenRead
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
@@ -143,6 +143,18 @@ async def revoke_refresh_token(
 
 def token_scopes(token: ApiToken) -> list[str]:
     return ["read", "write"] if token.can_write else ["read"]
+
+
+def token_read(record: ApiToken) -> ApiTokenRead:
+    return ApiTokenRead(
+        id=record.id,
+        name=record.name,
+        prefix=record.prefix,
+        scopes=token_scopes(record),
+        created_at=record.created_at,
+        expires_at=record.expires_at,
+        last_used_at=record.last_used_at,
+    )
 
 
 async def create_api_token(
