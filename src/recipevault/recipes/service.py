@@ -6,21 +6,25 @@ same transaction; reads of whole recipes come from those documents (see ``docume
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import orjson
 from slugify import slugify
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
-from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed
+from recipevault.db import Database
+from recipevault.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from recipevault.households.service import memberships, personal_household_id
-from recipevault.policy import Actor, require_editable, unscoped
+from recipevault.policy import Actor, Viewer, can_edit, can_read, require_editable, unscoped
 from recipevault.recipes import documents, search
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.models import (
@@ -43,6 +47,8 @@ from recipevault.recipes.schemas import (
 from recipevault.recipes.vocabulary import Vocabulary, term_key, unit_key
 
 TRASH_DAYS = 30
+# Addresses of website pages under /recipes/ that a recipe's slug must never shadow.
+RESERVED_SLUGS = frozenset({"new", "trash"})
 NO_TIME = 10**9  # sorts recipes without a time after every real one
 # Fields whose change does not count as an edit someone made.
 _BOOKKEEPING = frozenset({"version", "updated_at", "created_at", "id", "slug"})
@@ -182,25 +188,40 @@ def _steps(items: Sequence[StepIn]) -> list[RecipeStep]:
     return rows
 
 
+SLUG_WINDOW = 20
+
+
 async def _unique_slug(
     session: AsyncSession, title: str, *, also_taken: set[str] | None = None
 ) -> str:
     base = slugify(title, max_length=200, word_boundary=True) or "recipe"
-    taken = (also_taken or set()) | set(
-        (
-            await session.scalars(
-                unscoped(select(Recipe.slug)).where(
-                    (Recipe.slug == base) | Recipe.slug.like(f"{base}-%")
-                )
+    return await _free_slug(session, base, RESERVED_SLUGS | (also_taken or set()))
+
+
+async def _free_slug(session: AsyncSession, base: str, taken: Iterable[str]) -> str:
+    """``base``, or else ``base-2``, ``base-3``... whichever is free first. Candidates are
+    looked up a window at a time by equality on the unique index: a pattern match
+    (slug LIKE 'base-%') cannot use it, and scanned every recipe for each collision."""
+    taken = set(taken)
+    start = 1
+    while True:
+        candidates = [
+            base if number == 1 else f"{base}-{number}"
+            for number in range(start, start + SLUG_WINDOW)
+        ]
+        free = [candidate for candidate in candidates if candidate not in taken]
+        if free:
+            existing = set(
+                (
+                    await session.scalars(
+                        unscoped(select(Recipe.slug)).where(Recipe.slug.in_(free))
+                    )
+                ).all()
             )
-        ).all()
-    )
-    if base not in taken:
-        return base
-    suffix = 2
-    while f"{base}-{suffix}" in taken:
-        suffix += 1
-    return f"{base}-{suffix}"
+            for candidate in free:
+                if candidate not in existing:
+                    return candidate
+        start += SLUG_WINDOW
 
 
 async def _household_for(
@@ -345,20 +366,61 @@ async def create_recipes(
     )
     now = utcnow()
     created = []
+    children: list[tuple[list[RecipeIngredient], list[RecipeStep]]] = []
     for data, slug, recipe_lines in zip(recipes, slugs, lines, strict=True):
         recipe = _new_recipe(actor, data, slug, now)
         await _apply(recipe, vocabulary, _values(data, partial=False), recipe_lines)
+        # Lines and steps go in below, one executemany per table: the unit of work would insert
+        # them a row at a time on SQLite, which cannot return generated keys in order for a
+        # multi-row INSERT (thousands of round trips per batch).
+        children.append((recipe.ingredients, recipe.steps))
+        recipe.ingredients, recipe.steps = [], []
         created.append(recipe)
     session.add_all(created)
     await session.flush()
+    ingredient_rows, step_rows = [], []
+    for recipe, (recipe_ingredients, recipe_steps) in zip(created, children, strict=True):
+        ingredient_rows += [_ingredient_row(recipe.id, line) for line in recipe_ingredients]
+        step_rows += [_step_row(recipe.id, step) for step in recipe_steps]
+    # render_nulls: rows are grouped into one statement by their set of non-null values
+    # otherwise, which for ingredient lines is nearly one group per row.
+    for model, rows in ((RecipeIngredient, ingredient_rows), (RecipeStep, step_rows)):
+        if rows:
+            await session.execute(insert(model).execution_options(render_nulls=True), rows)
     ids = [recipe.id for recipe in created]
     await documents.rebuild_documents(session, ids)
     return ids
 
 
+def _ingredient_row(recipe_id: int, line: RecipeIngredient) -> dict[str, Any]:
+    return {
+        "recipe_id": recipe_id,
+        "position": line.position,
+        "section": line.section,
+        "text": line.text,
+        "quantity": line.quantity,
+        "quantity_max": line.quantity_max,
+        "unit_id": line.unit.id if line.unit is not None else None,
+        "food_id": line.food.id if line.food is not None else None,
+        "size": line.size,
+        "note": line.note,
+        "optional": line.optional,
+    }
+
+
+def _step_row(recipe_id: int, step: RecipeStep) -> dict[str, Any]:
+    return {
+        "recipe_id": recipe_id,
+        "position": step.position,
+        "section": step.section,
+        "text": step.text,
+        "timer_minutes": step.timer_minutes,
+    }
+
+
 async def _unique_slugs(session: AsyncSession, titles: Sequence[str]) -> list[str]:
     bases = [slugify(title, max_length=200, word_boundary=True) or "recipe" for title in titles]
-    taken = set(
+    taken = set(RESERVED_SLUGS) | set(
         (
             await session.scalars(
                 unscoped(select(Recipe.slug)).where(Recipe.slug.in_(sorted(set(bases))))
@@ -366,8 +428,8 @@ async def _unique_slugs(session: AsyncSession, titles: Sequence[str]) -> list[st
         ).all()
     )
     slugs = []
-    for title, base in zip(titles, bases, strict=True):
-        slug = base if base not in taken else await _unique_slug(session, title, also_taken=taken)
+    for base in bases:
+        slug = base if base not in taken else await _free_slug(session, base, taken)
         taken.add(slug)
         slugs.append(slug)
     return slugs
@@ -560,3 +622,117 @@ async def count_recipes_of(session: AsyncSession, owner_id: int) -> int:
         )
         or 0
     )
+
+
+# --- The website's reads: recipes by slug, suggestions, history ----------------------------
+
+_recipes = Recipe.__table__
+_ID_BY_SLUG = select(_recipes.c.id).where(
+    _recipes.c.slug == bindparam("slug"), _recipes.c.deleted_at.is_(None)
+)
+
+
+@cache
+def _id_by_slug_sqlite() -> str:
+    return str(_ID_BY_SLUG.compile(dialect=sqlite_dialect.dialect()))
+
+
+async def readable_document(
+    database: Database, *, viewer: Viewer, slug: str
+) -> documents.StoredRecipe:
+    """The stored recipe at ``slug`` for a safe request that has no session (the recipe page):
+    two indexed reads, the id and then the document, through the SQLite reader when there is
+    one. Hidden and missing recipes are both "not found"."""
+    if database.reader is not None:
+        row = database.reader.first(_id_by_slug_sqlite(), (slug,))
+    else:
+        rows = await documents.read_rows(database, _ID_BY_SLUG, {"slug": slug})
+        row = tuple(rows[0]) if rows else None
+    stored = None
+    if row is not None:
+        stored = await documents.read_document(database, recipe_id=int(row[0]))
+    if stored is None or not can_read(viewer, stored):
+        raise RecipeNotFound()
+    return stored
+
+
+async def recipe_id_for_slug(session: AsyncSession, *, slug: str, trashed: bool = False) -> int:
+    """The id behind a page address; callers authorize through the use case they call next."""
+    deleted = Recipe.deleted_at.is_not(None) if trashed else Recipe.deleted_at.is_(None)
+    recipe_id = await session.scalar(
+        unscoped(select(Recipe.id).where(Recipe.slug == slug, deleted))
+    )
+    if recipe_id is None:
+        raise RecipeNotFound()
+    return int(recipe_id)
+
+
+async def editable_document(
+    session: AsyncSession, *, actor: Actor, recipe_id: int
+) -> documents.StoredRecipe:
+    """The stored recipe, if ``actor`` may change it (one query, no ORM loading)."""
+    stored = await documents.fetch_document(session, recipe_id=recipe_id)
+    if stored is None or not can_read(actor, stored):
+        raise RecipeNotFound()
+    if not can_edit(actor, stored):
+        raise Forbidden("You can read this but not change it.")
+    return stored
+
+
+async def term_suggestions(session: AsyncSession, *, actor: Actor) -> dict[str, list[str]]:
+    """The tags and categories of the actor's households, to suggest while typing."""
+    household_ids = sorted(actor.household_ids) or [-1]
+    suggestions: dict[str, list[str]] = {}
+    for kind, model in (("tags", Tag), ("categories", Category)):
+        names = await session.scalars(
+            select(model.name).where(model.household_id.in_(household_ids)).limit(1000)
+        )
+        unique = {name.casefold(): name for name in names}
+        suggestions[kind] = sorted(unique.values(), key=str.casefold)
+    return suggestions
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionStep:
+    """One edit in a recipe's history: the version before it (``revision.snapshot``), who made
+    it, and the recipe as the edit left it (the next revision's snapshot, or the current one)."""
+
+    revision: RecipeRevision
+    author: PersonRef | None
+    after: dict[str, Any]
+
+
+async def revision_history(
+    session: AsyncSession, *, actor: Actor, recipe_id: int
+) -> list[RevisionStep]:
+    """Every edit, newest first, each with the recipe before and after it."""
+    revisions = await list_revisions(session, actor=actor, recipe_id=recipe_id)
+    authors = await revision_authors(session, revisions)
+    current = await _document(session, recipe_id)
+    # Revision N holds version N; versions only ever grow by one, so N + 1 is the next one.
+    snapshots = {revision.number: revision.snapshot for revision in revisions}
+    return [
+        RevisionStep(
+            revision=revision,
+            author=authors.get(revision.author_id),
+            after=snapshots.get(revision.number + 1, current),
+        )
+        for revision in revisions
+    ]
+
+
+async def version_snapshot(
+    session: AsyncSession, *, actor: Actor, recipe_id: int, version: int
+) -> dict[str, Any] | None:
+    """The recipe as it was at ``version`` (None when that version is unknown), for showing
+    an editor what changed since they loaded it."""
+    stored = await editable_document(session, actor=actor, recipe_id=recipe_id)
+    current = dict(orjson.loads(stored.body))
+    if current["version"] == version:
+        return current
+    snapshot = await session.scalar(
+        select(RecipeRevision.snapshot).where(
+            RecipeRevision.recipe_id == recipe_id, RecipeRevision.number == version
+        )
+    )
+    return None if snapshot is None else dict(snapshot)
