@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.config import Settings
 from recipevault.policy import Visibility
-from recipevault.recipes import service
+from recipevault.recipes import search, service
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, StepIn
 from tests.support.world import World, actor_for, bearer, make_world
 
@@ -163,6 +163,40 @@ async def test_full_text_search(
         assert set(titles) == {"Pancakes", "Chocolate cake"}
     else:
         assert titles[0] == first
+
+
+async def test_relevance_is_ranked_within_the_newest_matches_the_viewer_may_see(
+    client: httpx.AsyncClient,
+    world: World,
+    session: AsyncSession,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    outsider = await actor_for(session, world.outsider)
+    # Newer than the owner's private stew: more stew than the window holds, none visible to
+    # the owner. The window is taken among recipes the viewer may see, so the stew is found.
+    for number in range(5):
+        await service.create_recipe(
+            session,
+            actor=outsider,
+            data=_recipe(f"Stew number {number}", ["1 potato"], visibility=Visibility.PRIVATE),
+        )
+    await service.create_recipe(
+        session, actor=outsider, data=_recipe("Stew of the day", ["1 carrot"])
+    )
+    await session.flush()
+
+    owner = bearer(world.owner, settings, session)
+    assert await _titles(client, q="stew", headers=owner) == ["Secret stew", "Stew of the day"]
+    # Past the window, older matches drop out of relevance ranking: four public soups, the
+    # three newest ranked, the oldest (Tomato soup, from the fixture) left out.
+    for title in ("Onion soup", "Pea soup", "Leek soup"):
+        await service.create_recipe(session, actor=outsider, data=_recipe(title, ["1 onion"]))
+    await session.flush()
+    assert set(await _titles(client, q="soup")) == {"Onion soup", "Pea soup", "Leek soup"}
+    # Other orders filter on every match.
+    assert len(await _titles(client, q="soup", sort="title")) == 4
 
 
 async def test_search_never_shows_hidden_or_trashed(

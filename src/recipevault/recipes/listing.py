@@ -261,13 +261,26 @@ def _decode(cursor: str, sort: str) -> tuple[Any, int]:
     return value, values["id"]
 
 
+def _visible_to(shape: _Shape) -> search.Visible:
+    def visible(recipe_id: Any) -> Any:
+        return sa.exists().where(recipes.c.id == recipe_id, *_conditions(shape))
+
+    return visible
+
+
 @lru_cache(maxsize=512)
 def _list_statement(shape: _Shape, sort: str, search_dialect: str | None, keyset: bool) -> Any:
     """The page's ids and sort keys are chosen first, from the recipes table (and the search
     matches) alone; only then are the page's summaries and owners joined in. Joined before the
     sort, every match's summary would be read and carried through it: a search for a common
     word would read thousands of summaries to return twenty."""
-    matches = search.matches(search_dialect) if search_dialect else None
+    matches = None
+    if search_dialect is not None:
+        matches = (
+            search.ranked(search_dialect, _visible_to(shape))
+            if sort == "relevance"
+            else search.matching(search_dialect)
+        )
     key = matches.c.rank if sort == "relevance" and matches is not None else _SORT_COLUMNS[sort]
     ascending = _ASCENDING[sort]
     source: Any = recipes

@@ -9,19 +9,32 @@ module touches them. Indexing happens with every document rebuild, in the same t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, bindparam, column, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql.ext import to_tsquery
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause
 
 from recipevault.recipes.models import Recipe
 
 MAX_TERMS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
 # bm25 weights for title, description, foods, steps: a title hit outranks a step hit.
-_FTS5_WEIGHTS = "10.0, 2.0, 5.0, 1.0"
+_FTS5_WEIGHTS = (10.0, 2.0, 5.0, 1.0)
 
 
 def terms(query: str) -> list[str]:
@@ -84,38 +97,96 @@ async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> N
     )
 
 
-def match_parameters(dialect: str, query: str) -> dict[str, str] | None:
-    """Bind values for ``matches(dialect)``, or None when the query has no words."""
+# Relevance is computed for at most this many matches, the newest the viewer may see. Ranking
+# every match costs a few microseconds each: a common word among 100,000 recipes matches tens
+# of thousands, and the search would slow down as the collection grows. Below the bound (every
+# household-sized collection) the ranking is exact.
+CANDIDATES = 1000
+
+Visible = Callable[[Any], Any]
+"""Given a recipe id column, a condition true when the viewer may see that recipe."""
+
+
+def match_parameters(dialect: str, query: str) -> dict[str, Any] | None:
+    """Bind values for ``ranked`` and ``matching``, or None when the query has no words."""
     words = terms(query)
     if not words:
         return None
     if dialect == "postgresql":
-        return {"tsquery": " & ".join(f"{word}:*" for word in words), "raw": " ".join(words)}
+        return {
+            "tsquery": " & ".join(f"{word}:*" for word in words),
+            "raw": " ".join(words),
+            "candidates": CANDIDATES,
+        }
     # Each word as a quoted prefix: user input never reaches FTS5's query syntax.
-    return {"fts": " ".join(f'"{word}"*' for word in words)}
+    return {"fts": " ".join(f'"{word}"*' for word in words), "candidates": CANDIDATES}
+
+
+_FTS = table("recipe_search", column("rowid", Integer))
+_FTS_DOCUMENT: ColumnClause[Any] = literal_column("recipe_search")
+_PG_SEARCH = table("recipe_search", column("recipe_id", Integer), column("document"))
+_PG_QUERY = to_tsquery("english", bindparam("tsquery"))  # type: ignore[no-untyped-call]
+_recipes = Recipe.__table__
+
+
+def ranked(dialect: str, visible: Visible) -> Any:
+    """A subquery of (recipe_id, rank), lower rank first: the newest ``candidates`` matches
+    the viewer may see, each with its relevance."""
+    if dialect == "postgresql":
+        # Word matches by ts_rank_cd, and titles close to the query (typos) by trigram
+        # similarity, each branch on its own GIN index; a recipe found both ways keeps its
+        # better rank. Ranks are computed over the windows only.
+        words = (
+            select(_PG_SEARCH.c.recipe_id, _PG_SEARCH.c.document)
+            .where(_PG_SEARCH.c.document.op("@@")(_PG_QUERY), visible(_PG_SEARCH.c.recipe_id))
+            .order_by(_PG_SEARCH.c.recipe_id.desc())
+            .limit(bindparam("candidates"))
+            .subquery("words")
+        )
+        titled = _recipes.alias("titled")
+        typos = (
+            select(titled.c.id, titled.c.title)
+            .where(titled.c.title.op("%")(bindparam("raw")), visible(titled.c.id))
+            .order_by(titled.c.id.desc())
+            .limit(bindparam("candidates"))
+            .subquery("typos")
+        )
+        found = union_all(
+            select(
+                words.c.recipe_id,
+                (-func.ts_rank_cd(words.c.document, _PG_QUERY) - 1).label("rank"),
+            ),
+            select(typos.c.id, (-func.similarity(typos.c.title, bindparam("raw"))).label("rank")),
+        ).subquery("found")
+        return (
+            select(found.c.recipe_id, func.min(found.c.rank).label("rank"))
+            .group_by(found.c.recipe_id)
+            .subquery("matches")
+        )
+    # FTS5 walks its matches newest first and stops at the bound; bm25 runs on those only.
+    return (
+        select(
+            _FTS.c.rowid.label("recipe_id"),
+            func.bm25(_FTS_DOCUMENT, *_FTS5_WEIGHTS, type_=Float).label("rank"),
+        )
+        .where(_FTS_DOCUMENT.op("MATCH")(bindparam("fts")), visible(_FTS.c.rowid))
+        .order_by(_FTS.c.rowid.desc())
+        .limit(bindparam("candidates"))
+        .subquery("matches")
+    )
 
 
 @cache
-def matches(dialect: str) -> Any:
-    """A subquery of (recipe_id, rank), lower rank first, bound by ``match_parameters``."""
+def matching(dialect: str) -> Any:
+    """A subquery of the ids of every recipe matching the words (for other sort orders)."""
     if dialect == "postgresql":
-        # Two lookups, each on its own GIN index, rather than one OR that scans every row:
-        # word matches ranked by ts_rank_cd, and titles close to the query (typos) by trigram
-        # similarity; a recipe found both ways keeps its better rank.
-        statement = text(
-            "SELECT recipe_id, MIN(rank) AS rank FROM ("
-            "SELECT s.recipe_id, -ts_rank_cd(s.document, q.query) - 1 AS rank "
-            "FROM recipe_search s, to_tsquery('english', :tsquery) AS q(query) "
-            "WHERE s.document @@ q.query "
-            "UNION ALL "
-            "SELECT r.id, -similarity(r.title, :raw) AS rank FROM recipes r WHERE r.title % :raw"
-            ") AS found GROUP BY recipe_id"
-        )
-    else:
-        statement = text(
-            f"SELECT rowid AS recipe_id, bm25(recipe_search, {_FTS5_WEIGHTS}) AS rank "  # noqa: S608
-            "FROM recipe_search WHERE recipe_search MATCH :fts"
-        )
-    return statement.columns(column("recipe_id", Integer), column("rank", Float)).subquery(
-        "matches"
+        found = union_all(
+            select(_PG_SEARCH.c.recipe_id).where(_PG_SEARCH.c.document.op("@@")(_PG_QUERY)),
+            select(_recipes.c.id).where(_recipes.c.title.op("%")(bindparam("raw"))),
+        ).subquery("found")
+        return select(found.c.recipe_id).distinct().subquery("matches")
+    return (
+        select(_FTS.c.rowid.label("recipe_id"))
+        .where(_FTS_DOCUMENT.op("MATCH")(bindparam("fts")))
+        .subquery("matches")
     )
