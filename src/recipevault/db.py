@@ -258,6 +258,16 @@ class Database:
     def session(self, *, write: bool = True) -> AsyncSession:
         return (self._write_sessions if write else self._read_sessions)()
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection for a read-only Core statement or two, without the cost of an
+        ORM session (for requests that have none). Tests share their own connection."""
+        if isinstance(self.bind, AsyncConnection):
+            yield self.bind
+            return
+        async with self.bind.connect() as connection:
+            yield connection
+
     async def dispose(self) -> None:
         if self.reader is not None:
             self.reader.dispose()

@@ -1,5 +1,5 @@
-"""The SQLite read path outside the session (``SqliteReader``): it must serve exactly what the
-session path serves, from committed data, on a real database file."""
+"""Reads outside a session: the SQLite reader (``SqliteReader``) and, on PostgreSQL, a pooled
+connection. Both must serve exactly what the session path serves, from committed data."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from recipevault.policy import Visibility
 from recipevault.recipes import documents, listing
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate
-from tests.support.database import migrate
+from tests.support.database import DatabaseFactory, migrate
 from tests.support.world import actor_for, make_user
 
-pytestmark = pytest.mark.sqlite_only
 
-
+@pytest.mark.sqlite_only
 async def test_reader_serves_what_the_session_serves(
     settings: Settings, tmp_path: Path, backend: str
 ) -> None:
@@ -73,5 +72,35 @@ async def test_reader_serves_what_the_session_serves(
                 )
                 is None
             )
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.postgres_only
+async def test_sessionless_reads_on_postgresql_see_committed_data(
+    settings: Settings, databases: DatabaseFactory
+) -> None:
+    """Without a reader (PostgreSQL), reads borrow a pooled connection instead of a session."""
+    url = databases.new_url("reading")
+    await asyncio.to_thread(migrate, url)
+    database = Database.from_settings(settings.model_copy(update={"database_url": url}))
+    assert database.reader is None
+    try:
+        async with database.session() as session:
+            actor = await actor_for(session, await make_user(session, settings))
+            recipe = await recipes.create_recipe(
+                session,
+                actor=actor,
+                data=RecipeCreate(title="Flatbread", visibility=Visibility.PUBLIC),
+            )
+            await session.commit()
+        stored = await documents.read_document(database, recipe_id=recipe.id)
+        assert stored is not None
+        assert orjson.loads(stored.body)["title"] == "Flatbread"
+        assert await documents.read_document(database, recipe_id=recipe.id + 1) is None
+        page = await listing.list_recipes(
+            database, viewer=None, filters=listing.RecipeFilters(), sort=None, limit=5, cursor=None
+        )
+        assert [item["title"] for item in orjson.loads(page)["items"]] == ["Flatbread"]
     finally:
         await database.dispose()

@@ -272,8 +272,7 @@ async def read_rows(
         if heavy:
             return await database.reader.execute_in_thread(statement, parameters)
         return database.reader.execute(statement, parameters)
-    async with database.session(write=False) as session:
-        connection = await session.connection()
+    async with database.reading() as connection:
         return (await connection.execute(statement, parameters)).all()
 
 
@@ -282,8 +281,9 @@ async def read_document(database: Database, *, recipe_id: int) -> StoredRecipe |
     a short read session of its own."""
     if database.reader is not None:
         return _stored(database.reader.first(_read_one_sqlite(), (recipe_id,)))
-    async with database.session(write=False) as session:
-        return await fetch_document(session, recipe_id=recipe_id)
+    async with database.reading() as connection:
+        row = (await connection.execute(READ_ONE, {"recipe_id": recipe_id})).first()
+    return _stored(None if row is None else tuple(row))
 
 
 READ_ONE = read_statement().where(recipes.c.id == bindparam("recipe_id"))
