@@ -45,6 +45,8 @@ class Setup:
     invite_code: str
     recipe_id: int
     trashed_recipe_id: int
+    recipe_slug: str
+    trashed_slug: str
     term_id: int
     other_term_id: int
     unused_term_id: int
@@ -67,8 +69,10 @@ def same(status: int) -> tuple[int, int, int, int, int]:
 
 SIGNED_IN = (401, 200, 200, 200, 200)
 HH = "/api/v1/households/{household_id}"
+HH_PAGE = "/households/{household_id}"
 RECIPE = "/api/v1/recipes/{recipe_id}"
 TERM = "/api/v1/vocabularies/{kind}/{term_id}"
+PAGE = "/recipes/{slug}"
 CURATORS = (401, 404, 200, 200, 200)
 # Hidden from visitors and outsiders, readable but not editable by members.
 EDITORS = (401, 404, 403, 200, 200)
@@ -178,7 +182,40 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/planner"): Case(same(200)),
     ("GET", "/shopping"): Case(same(200)),
     ("GET", "/households"): Case((303, 200, 200, 200, 200)),
+    ("POST", "/households"): Case((403, 303, 303, 303, 303), form=lambda s: {"name": "New"}),
+    ("GET", "/households/join"): Case((303, 200, 200, 200, 200)),
+    # Members already in the household are taken to it, as newcomers are after joining.
+    ("POST", "/households/join"): Case(
+        (403, 303, 303, 303, 303), form=lambda s: {"code": s.invite_code}
+    ),
+    ("GET", HH_PAGE): Case((303, 404, 200, 200, 200)),
+    ("POST", HH_PAGE + "/rename"): Case(
+        (403, 404, 403, 303, 303), form=lambda s: {"name": "Renamed"}
+    ),
+    ("POST", HH_PAGE + "/invites"): Case((403, 404, 403, 201, 201), form=lambda s: {}),
+    ("POST", HH_PAGE + "/invites/{invite_id}/revoke"): Case((403, 404, 403, 303, 303)),
+    ("POST", HH_PAGE + "/transfer"): Case(
+        (403, 404, 403, 303, 303), form=lambda s: {"user_id": s.world.member.id}
+    ),
+    ("GET", HH_PAGE + "/members/{user_id}/remove"): Case((303, 404, 403, 200, 200)),
+    ("POST", HH_PAGE + "/members/{user_id}/remove"): Case((403, 404, 403, 303, 303)),
+    # Only members leave: the owner must hand over first (400, the refusal on the page), and
+    # an admin who is not a member has nothing to leave.
+    ("GET", HH_PAGE + "/leave"): Case((303, 404, 200, 200, 404)),
+    ("POST", HH_PAGE + "/leave"): Case((403, 404, 303, 400, 404)),
     ("GET", "/admin"): Case((303, 403, 403, 403, 200)),
+    ("POST", "/admin/registration"): Case(
+        (403, 403, 403, 403, 303), form=lambda s: {"registration_open": "false"}
+    ),
+    ("GET", "/admin/users"): Case((303, 403, 403, 403, 200)),
+    ("POST", "/admin/users/{user_id}/role"): Case(
+        (403, 403, 403, 403, 303), form=lambda s: {"role": "member"}
+    ),
+    ("POST", "/admin/users/{user_id}/active"): Case(
+        (403, 403, 403, 403, 303), form=lambda s: {"is_active": "false"}
+    ),
+    ("POST", "/admin/users/{user_id}/unlock"): Case((403, 403, 403, 403, 303)),
+    ("GET", "/admin/audit"): Case((303, 403, 403, 403, 200)),
     ("GET", "/login"): Case((200, 303, 303, 303, 303)),
     ("POST", "/login"): Case(
         (403, 303, 303, 303, 303),
@@ -212,6 +249,22 @@ MATRIX: dict[tuple[str, str], Case] = {
     # The owner's token, as on the API: nobody else can see that it exists.
     ("POST", "/account/tokens/{token_id}/delete"): Case((403, 404, 404, 303, 404)),
     ("POST", "/account/verify-email"): Case((403, 303, 303, 303, 303)),
+    # Recipe pages, about the same shared recipe as the API rows (a trashed one for restore).
+    ("GET", "/recipes"): Case(same(200)),
+    ("GET", PAGE): Case((404, 404, 200, 200, 200)),
+    ("GET", PAGE + "/cook"): Case((404, 404, 200, 200, 200)),
+    ("GET", "/recipes/new"): Case((303, 200, 200, 200, 200)),
+    ("POST", "/recipes/new"): Case((403, 303, 303, 303, 303), form=lambda s: {"title": "X"}),
+    ("GET", PAGE + "/edit"): Case((303, 404, 403, 200, 200)),
+    ("POST", PAGE + "/edit"): Case(
+        (403, 404, 403, 303, 303), form=lambda s: {"title": "Renamed", "visibility": "household"}
+    ),
+    ("GET", PAGE + "/revisions"): Case((303, 404, 403, 200, 200)),
+    ("POST", PAGE + "/revisions/{number}/restore"): Case((403, 404, 403, 303, 303)),
+    ("GET", PAGE + "/delete"): Case((303, 404, 403, 200, 200)),
+    ("POST", PAGE + "/delete"): Case((403, 404, 403, 303, 303)),
+    ("GET", "/recipes/trash"): Case((303, 200, 200, 200, 200)),
+    ("POST", PAGE + "/restore"): Case((403, 404, 403, 303, 303)),  # a trashed one
 }
 
 
@@ -273,6 +326,8 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         invite_code=code,
         recipe_id=recipe.id,
         trashed_recipe_id=trashed.id,
+        recipe_slug=recipe.slug,
+        trashed_slug=trashed.slug,
         term_id=tags[0].id,
         other_term_id=tags[1].id,
         unused_term_id=tags[2].id,
@@ -300,7 +355,7 @@ async def test_route_answers_each_role(
         await session.flush()
         client.cookies.set(settings.session_cookie_name, opened.cookie_value)
         headers["X-CSRF-Token"] = opened.record.csrf_token
-    trashed = path == RECIPE + "/restore"
+    trashed = path in (RECIPE + "/restore", PAGE + "/restore")
     unused = method == "DELETE" and path == TERM
     url = path.format(
         household_id=setup.world.household.id,
@@ -310,6 +365,7 @@ async def test_route_answers_each_role(
         kind="tags",
         term_id=setup.unused_term_id if unused else setup.term_id,
         recipe_id=setup.trashed_recipe_id if trashed else setup.recipe_id,
+        slug=setup.trashed_slug if trashed else setup.recipe_slug,
         user_id=setup.world.outsider.id
         if path.startswith("/api/v1/admin")
         else setup.world.member.id,

@@ -18,15 +18,21 @@ from recipevault.accounts import pages as accounts_pages
 from recipevault.accounts import settings_pages as account_settings_pages
 from recipevault.accounts.passwords import PasswordHasher
 from recipevault.admin import api as admin_api
+from recipevault.admin import pages as admin_pages
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
 from recipevault.households import api as households_api
+from recipevault.households import member_pages as household_member_pages
+from recipevault.households import pages as households_pages
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
+from recipevault.recipes import edit_pages as recipe_edit_pages
+from recipevault.recipes import history_pages as recipe_history_pages
+from recipevault.recipes import pages as recipe_pages
 from recipevault.recipes import terms_api
 from recipevault.web import mount_static, render_error_page
 
@@ -70,10 +76,15 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.rate_limiter = RateLimiter.from_settings(settings)
 
     install_error_handlers(app, error_page=render_error_page)
-    # Routes are matched in order: the hottest paths first, the API before the pages.
+    # Routes are matched one after another, in this order: the busiest first (reading
+    # recipes, as JSON and as pages), so they skip the dozens of routes behind them.
     add_routes(
         app,
         recipes_api.router,
+        recipe_edit_pages.router,  # /recipes/new and /recipes/trash before /recipes/{slug}
+        recipe_history_pages.router,
+        recipe_pages.router,
+        pages.router,
         health.router,
         metrics.router,
         accounts_api.auth_router,
@@ -81,9 +92,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         households_api.router,
         admin_api.router,
         terms_api.router,
-        pages.router,
         accounts_pages.router,
         account_settings_pages.router,
+        households_pages.router,
+        household_member_pages.router,
+        admin_pages.router,
     )
     mount_static(app)
 

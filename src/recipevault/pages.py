@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from recipevault.pageauth import MarkPage, OptionalPageUser, PageAdmin, PageUser
+from recipevault.pageauth import MarkPage, OptionalPageUser
+from recipevault.recipes import pages as recipe_pages
 from recipevault.web import render
 
 router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
@@ -13,7 +14,8 @@ router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
 
 @router.get("/")
 async def home(request: Request, viewer: OptionalPageUser) -> Response:
-    return render(request, "home.html")
+    context = await recipe_pages.home_context(request.app.state.database)
+    return render(request, "recipes/home.html", context)
 
 
 def _coming_soon(request: Request, *, section: str, title: str, blurb: str) -> Response:
@@ -39,30 +41,4 @@ async def shopping(request: Request, viewer: OptionalPageUser) -> Response:
         section="shopping",
         title="Shopping lists",
         blurb="Turn recipes and meal plans into one list, with like items added up.",
-    )
-
-
-@router.get("/households")
-async def households(request: Request, viewer: PageUser) -> Response:
-    return _coming_soon(
-        request,
-        section="households",
-        title="Households",
-        blurb=(
-            "Invite the people you cook with and manage who shares your recipes. Until this "
-            "page arrives, the API at /api/v1/households does all of it."
-        ),
-    )
-
-
-@router.get("/admin")
-async def admin(request: Request, viewer: PageAdmin) -> Response:
-    return _coming_soon(
-        request,
-        section="admin",
-        title="Site administration",
-        blurb=(
-            "Users, site settings and the audit log. Until this page arrives, the API at "
-            "/api/v1/admin does all of it."
-        ),
     )

@@ -212,3 +212,22 @@ def assert_accessible(page: Any) -> None:
 def fits_viewport(page: Any) -> bool:
     """No sideways scrolling: nothing is wider than the window."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def run_cli(server: LiveServer, *args: str) -> str:
+    """Run the ``recipevault`` command against the live server's database (to make an admin,
+    say) and return what it printed."""
+    port = int(server.url.rsplit(":", 1)[1])
+    command = Path(sys.executable).with_name("recipevault")
+    finished = subprocess.run(
+        [str(command), *args],
+        cwd=server.workdir,
+        env=_server_environment(server.workdir, port),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if finished.returncode != 0:
+        raise RuntimeError(f"recipevault {' '.join(args)} failed:\n{finished.stderr}")
+    return finished.stdout

@@ -20,6 +20,25 @@ class AdminUserUpdate(InputModel):
     is_active: bool | None = None
 
 
+class UserRoleForm(InputModel):
+    """The users page's role form. A form of its own: with ``AdminUserUpdate``, the absent
+    ``is_active`` checkbox would read as "deactivate"."""
+
+    role: Role
+
+    def to_update(self) -> AdminUserUpdate:
+        return AdminUserUpdate(role=self.role)
+
+
+class UserActiveForm(InputModel):
+    """The users page's deactivate and reactivate buttons."""
+
+    is_active: bool
+
+    def to_update(self) -> AdminUserUpdate:
+        return AdminUserUpdate(is_active=self.is_active)
+
+
 class SiteSettingsRead(OutputModel):
     registration_open: bool
 

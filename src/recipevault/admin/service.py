@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -17,6 +18,14 @@ from recipevault.pagination import Page, decode_id_cursor, encode_cursor
 from recipevault.policy import Actor
 
 REGISTRATION_OPEN = "registration_open"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteOverview:
+    users: int
+    admins: int
+    deactivated: int
+    registration_open: bool
 
 
 async def _setting(session: AsyncSession, key: str) -> Any:
@@ -40,6 +49,25 @@ async def set_registration_open(
         ip=ip,
     )
     return open_
+
+
+async def overview(session: AsyncSession, *, settings: Settings) -> SiteOverview:
+    """The numbers the admin home page starts with."""
+    users, admins, deactivated = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(User.role == Role.ADMIN),
+                func.count().filter(User.is_active.is_(False)),
+            ).select_from(User)
+        )
+    ).one()
+    return SiteOverview(
+        users=users,
+        admins=admins,
+        deactivated=deactivated,
+        registration_open=await registration_open(session, settings=settings),
+    )
 
 
 def _escape_like(text: str) -> str:

@@ -53,3 +53,10 @@ async def list_events(
     more = len(events) > limit
     events = events[:limit]
     return Page(items=events, next=encode_cursor({"id": events[-1].id}) if more else None)
+
+
+async def recorded_actions(session: AsyncSession) -> list[str]:
+    """Every kind of event the log holds, for a filter to choose from (the action column is
+    indexed, so this reads the index, not the log)."""
+    result = await session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return list(result.all())

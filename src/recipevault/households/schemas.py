@@ -46,6 +46,12 @@ class InviteCreate(InputModel):
     expires_in_days: int | None = Field(default=None, ge=1, le=90)
 
 
+class InviteForm(InviteCreate):
+    """The household page's invite form: it may also retire the links still out there."""
+
+    revoke_active: bool = False
+
+
 class InviteRead(OutputModel):
     id: int
     household_id: int

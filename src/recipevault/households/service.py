@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.credentials import hash_secret, new_invite_code, normalize_invite_code
@@ -167,17 +167,46 @@ async def get_household(
     session: AsyncSession, *, actor: Actor, household_id: int
 ) -> tuple[HouseholdView, list[MemberView]]:
     household, role = await _visible_household(session, actor, household_id)
-    rows = await session.execute(
+    members = await _members(session, household_id)
+    return HouseholdView(household=household, role=role, member_count=len(members)), members
+
+
+async def _members(
+    session: AsyncSession, household_id: int, *, user_id: int | None = None
+) -> list[MemberView]:
+    query = (
         select(HouseholdMember, User.display_name)
         .join(User, User.id == HouseholdMember.user_id)
         .where(HouseholdMember.household_id == household_id)
         .order_by(HouseholdMember.joined_at, HouseholdMember.user_id)
     )
-    members = [
+    if user_id is not None:
+        query = query.where(HouseholdMember.user_id == user_id)
+    return [
         MemberView(user_id=m.user_id, display_name=name, role=m.role, joined_at=m.joined_at)
-        for m, name in rows
+        for m, name in await session.execute(query)
     ]
-    return HouseholdView(household=household, role=role, member_count=len(members)), members
+
+
+async def membership(session: AsyncSession, *, actor: Actor, household_id: int) -> HouseholdView:
+    """A household the actor is a member of (admins who are not members get "not found", as
+    for anything only members may do, such as leaving)."""
+    household, role = await _visible_household(session, actor, household_id)
+    if role is None:
+        raise HouseholdNotFound()
+    return await _view(session, household, role)
+
+
+async def get_member(
+    session: AsyncSession, *, actor: Actor, household_id: int, user_id: int
+) -> tuple[HouseholdView, MemberView]:
+    """One member of a household the actor manages: what a page shows before removing them
+    or handing them the household."""
+    household, role = await _managed_household(session, actor, household_id)
+    found = await _members(session, household_id, user_id=user_id)
+    if not found:
+        raise NotFound("That person is not a member of this household.")
+    return await _view(session, household, role), found[0]
 
 
 async def rename_household(
@@ -189,10 +218,35 @@ async def rename_household(
     return await _view(session, household, role)
 
 
+def _active_invites(household_id: int, now: datetime) -> Select[HouseholdInvite]:
+    return (
+        select(HouseholdInvite)
+        .where(
+            HouseholdInvite.household_id == household_id,
+            HouseholdInvite.revoked_at.is_(None),
+            HouseholdInvite.expires_at > now,
+        )
+        .order_by(HouseholdInvite.id)
+    )
+
+
 async def create_invite(
-    session: AsyncSession, *, actor: Actor, household_id: int, lifetime: timedelta, ip: str | None
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    household_id: int,
+    lifetime: timedelta,
+    ip: str | None,
+    revoke_active: bool = False,
 ) -> tuple[HouseholdInvite, str]:
+    """A new invite code; with ``revoke_active`` it replaces the ones still usable (codes are
+    stored hashed, so "show me the link again" is a new link, and the old one may leak)."""
     household, _ = await _managed_household(session, actor, household_id)
+    if revoke_active:
+        now = utcnow()
+        for active in await session.scalars(_active_invites(household_id, now)):
+            active.revoked_at = now
+            _record(session, "household.invite_revoked", actor, household.id, ip)
     code = new_invite_code()
     invite = HouseholdInvite(
         household_id=household.id,
@@ -210,15 +264,7 @@ async def list_invites(
     session: AsyncSession, *, actor: Actor, household_id: int
 ) -> list[HouseholdInvite]:
     await _managed_household(session, actor, household_id)
-    result = await session.scalars(
-        select(HouseholdInvite)
-        .where(
-            HouseholdInvite.household_id == household_id,
-            HouseholdInvite.revoked_at.is_(None),
-            HouseholdInvite.expires_at > utcnow(),
-        )
-        .order_by(HouseholdInvite.id)
-    )
+    result = await session.scalars(_active_invites(household_id, utcnow()))
     return list(result.all())
 
 
@@ -233,9 +279,7 @@ async def revoke_invite(
     _record(session, "household.invite_revoked", actor, household_id, ip)
 
 
-async def join_household(
-    session: AsyncSession, *, actor: Actor, code: str, ip: str | None
-) -> HouseholdView:
+async def _usable_invite(session: AsyncSession, code: str) -> tuple[HouseholdInvite, Household]:
     invite = await session.scalar(
         select(HouseholdInvite).where(
             HouseholdInvite.code_hash == hash_secret(normalize_invite_code(code))
@@ -245,6 +289,26 @@ async def join_household(
         raise InviteInvalid("This invite code is not valid or has expired.")
     household = await session.get(Household, invite.household_id)
     assert household is not None
+    return invite, household
+
+
+async def invited_household(session: AsyncSession, *, actor: Actor, code: str) -> HouseholdView:
+    """The household an invite code leads to, for a page that asks before joining; the role
+    is the actor's own, if they are a member already."""
+    _, household = await _usable_invite(session, code)
+    role = await session.scalar(
+        select(HouseholdMember.role).where(
+            HouseholdMember.household_id == household.id,
+            HouseholdMember.user_id == actor.user_id,
+        )
+    )
+    return await _view(session, household, role)
+
+
+async def join_household(
+    session: AsyncSession, *, actor: Actor, code: str, ip: str | None
+) -> HouseholdView:
+    invite, household = await _usable_invite(session, code)
     if actor.in_household(household.id):
         raise Conflict("You are already a member of this household.")
     _add_member(session, household, actor.user_id, MemberRole.MEMBER)
