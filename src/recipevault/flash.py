@@ -38,6 +38,11 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def has_flashes(request: Request) -> bool:
+    """Whether the request may carry notices (cheap: no signature check)."""
+    return _settings(request).cookie_name(FLASH_COOKIE) in request.cookies
+
+
 def pending_flashes(request: Request) -> list[Flash]:
     """Notices waiting in the request's cookie; anything unsigned or malformed is ignored."""
     settings = _settings(request)

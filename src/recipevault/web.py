@@ -126,6 +126,9 @@ def mount_static(app: FastAPI) -> None:
 
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+    # Templates ship with the package and change only with a new release (and a restart):
+    # checking each one's modification time on every render costs a stat() per template.
+    auto_reload=False,
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -156,17 +159,22 @@ def render(
     *,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
+    visitor_forms: bool = True,
 ) -> HTMLResponse:
     """Render a page with what every page needs: the signed-in user (``user``, or None), the
     CSRF token for its forms (``csrf_token``), the flash messages (``flashes``), and the app
     ``version``. The user is the one a page dependency (``OptionalPageUser``, ``PageUser``)
-    found for this request."""
+    found for this request. ``visitor_forms=False`` leaves the token out for visitors."""
     identity = current_identity(request)
     new_csrf_cookie = None
     if identity is not None:
         csrf_token = identity.csrf_token
-    else:
+    elif visitor_forms:
         csrf_token, new_csrf_cookie = anonymous_csrf_token(request)
+    else:
+        # A page with no form for visitors (a recipe) is then the same for every visitor,
+        # and may be kept and served again as it is.
+        csrf_token = ""
     # htmx swaps in fragments that have no place for notices: keep them for the next page.
     flashes = [] if _is_htmx(request) else pending_flashes(request)
     values: dict[str, Any] = {

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from recipevault.accounts.models import UnitSystem
 from recipevault.config import Settings
 from recipevault.policy import Visibility
-from recipevault.recipes.schemas import IngredientIn, StepIn
+from recipevault.recipes import service
+from recipevault.recipes.schemas import IngredientIn, RecipeUpdate, StepIn
 from tests.recipes.pages_support import (
     HTMX,
     QueryCounter,
@@ -23,7 +24,7 @@ from tests.recipes.pages_support import (
     pancakes,
     text_of,
 )
-from tests.support.world import World, make_world
+from tests.support.world import World, actor_for, make_world
 
 
 @pytest.fixture
@@ -436,3 +437,34 @@ async def test_recipe_page_for_the_benchmark_answers_a_public_recipe(
     for item in listed:
         assert (await client.get(f"/recipes/{item['slug']}")).status_code == 200
     assert Decimal(str(listed[0]["servings"])) == 4
+
+
+async def test_visitors_share_one_rendering_until_the_recipe_changes(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    recipe = await make_recipe(session, world.owner, pancakes())
+    first = await client.get(f"/recipes/{recipe.slug}")
+    client.cookies.clear()
+    second = await client.get(f"/recipes/{recipe.slug}")
+    assert second.status_code == 200
+    assert second.content == first.content
+    # Nothing in it belongs to one visitor: no form token, no cookie.
+    assert 'name="csrf-token" content=""' in second.text
+    assert "set-cookie" not in second.headers
+
+    await service.update_recipe(
+        session,
+        actor=await actor_for(session, world.owner),
+        recipe_id=recipe.id,
+        data=RecipeUpdate(title="Buttermilk Pancakes for a crowd"),
+        partial=True,
+        if_match=None,
+    )
+    await session.flush()
+    changed = await client.get(f"/recipes/{recipe.slug}")
+    assert "Buttermilk Pancakes for a crowd" in text_of(changed.text)
+
+    # A signed-in reader gets their own page (their name, their form token), never the copy.
+    token = await browser_for(client, world.member)
+    mine = await client.get(f"/recipes/{recipe.slug}")
+    assert f'name="csrf-token" content="{token}"' in mine.text

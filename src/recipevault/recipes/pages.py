@@ -24,6 +24,7 @@ from recipevault.accounts import service as accounts
 from recipevault.accounts.auth import authenticate_browser
 from recipevault.config import Settings
 from recipevault.db import Database
+from recipevault.flash import has_flashes
 from recipevault.forms import field_errors
 from recipevault.pageauth import PageIdentity
 from recipevault.pagination import InvalidCursor
@@ -33,7 +34,7 @@ from recipevault.recipes.documents import StoredRecipe
 from recipevault.recipes.presentation import present
 from recipevault.recipes.schemas import RecipeListQuery, RecipeViewQuery
 from recipevault.recipes.structured_data import recipe_json_ld, script_json
-from recipevault.web import environment, render
+from recipevault.web import PAGE_HEADERS, environment, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -309,6 +310,13 @@ async def recipe(slug: str, request: Request) -> Response:
         return render(
             request, "recipes/_ingredients.html", context, status_code=status, headers=_VARY
         )
+    # Visitors all see the same page for a version and view of a recipe (no form, no name):
+    # it is rendered once and then served as bytes, like the API serves its documents.
+    for_visitors = reader.identity is None and view.error is None and not has_flashes(request)
+    page_key = (stored.etag, view.servings, view.scale, view.units, view.default_units)
+    if for_visitors and (body := _VISITOR_PAGES.get(page_key)) is not None:
+        _VISITOR_PAGES.move_to_end(page_key)
+        return Response(body, media_type="text/html", headers=_VISITOR_HEADERS)
     editable = can_edit(reader.actor, stored)
     settings: Settings = request.app.state.settings
     url = f"{settings.public_url.rstrip('/')}/recipes/{document['slug']}"
@@ -317,7 +325,17 @@ async def recipe(slug: str, request: Request) -> Response:
         "article": _article(stored.etag, document, view, can_edit=editable),
         "json_ld": script_json(recipe_json_ld(document, url=url)),
     }
-    return render(request, "recipes/detail.html", context, status_code=status, headers=_VARY)
+    response = render(
+        request,
+        "recipes/detail.html",
+        context,
+        status_code=status,
+        headers=_VARY,
+        visitor_forms=not for_visitors,
+    )
+    if for_visitors:
+        _remember(_VISITOR_PAGES, page_key, bytes(response.body))
+    return response
 
 
 def _ingredient_context(view: View) -> dict[str, Any]:
@@ -332,6 +350,17 @@ def _ingredient_context(view: View) -> dict[str, Any]:
 # the oldest renderings make room for new ones.
 _ARTICLES: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
 ARTICLE_CACHE_SIZE = 512
+
+
+# Whole pages as visitors get them, keyed the same way.
+_VISITOR_PAGES: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_VISITOR_HEADERS = {**PAGE_HEADERS, **_VARY}
+
+
+def _remember(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+    cache[key] = value
+    if len(cache) > ARTICLE_CACHE_SIZE:
+        cache.popitem(last=False)
 
 
 def _article(etag: str, document: dict[str, Any], view: View, *, can_edit: bool) -> Markup:
@@ -355,9 +384,7 @@ def _article(etag: str, document: dict[str, Any], view: View, *, can_edit: bool)
     }
     article = Markup(environment.get_template("recipes/_article.html").render(context))  # noqa: S704
     if view.error is None:
-        _ARTICLES[key] = article
-        if len(_ARTICLES) > ARTICLE_CACHE_SIZE:
-            _ARTICLES.popitem(last=False)
+        _remember(_ARTICLES, key, article)
     return article
 
 
