@@ -165,6 +165,7 @@ async def test_full_text_search(
         assert titles[0] == first
 
 
+@pytest.mark.sqlite_only
 async def test_relevance_is_ranked_within_the_newest_matches_the_viewer_may_see(
     client: httpx.AsyncClient,
     world: World,
