@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from recipevault.recipes import documents, service
+from recipevault.recipes import documents, page_reads, service
 from recipevault.recipes.schemas import RecipeUpdate
 from tests.recipes.pages_support import browser_for, input_values, make_recipe, pancakes, text_of
 from tests.support.html import field_error, flashes, form_error
@@ -54,7 +54,7 @@ async def _post(
 
 
 async def _document(session: AsyncSession, slug: str) -> dict[str, Any]:
-    recipe_id = await service.recipe_id_for_slug(session, slug=slug)
+    recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)
     stored = await documents.fetch_document(session, recipe_id=recipe_id)
     assert stored is not None
     return dict(orjson.loads(stored.body))

@@ -21,7 +21,7 @@ from recipevault.deps import ClientDep, SessionDep
 from recipevault.errors import ValidationFailed
 from recipevault.households import service as households
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
-from recipevault.recipes import service
+from recipevault.recipes import page_reads, service
 from recipevault.recipes.recipe_form import (
     DIFF_FIELDS,
     IngredientRow,
@@ -50,7 +50,7 @@ RATING_CHOICES = (("", "No rating"), *((str(n), "★" * n + f" ({n} of 5)") for 
 async def _form_context(
     session: AsyncSession, identity: PageIdentity, form: RecipeForm, *, action_url: str
 ) -> dict[str, Any]:
-    suggestions = await service.term_suggestions(session, actor=identity.actor)
+    suggestions = await page_reads.term_suggestions(session, actor=identity.actor)
     member_of = await households.list_households(session, actor=identity.actor)
     household_choices = [
         (str(view.household.id), view.household.name) for view in member_of if view.role is not None
@@ -140,8 +140,8 @@ async def create_recipe(
 async def edit_recipe(
     slug: str, request: Request, identity: PageUser, session: SessionDep
 ) -> Response:
-    recipe_id = await service.recipe_id_for_slug(session, slug=slug)
-    stored = await service.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
+    recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)
+    stored = await page_reads.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
     document = orjson.loads(stored.body)
     form = form_from_document(document)
     form.etag, form.version = stored.etag, str(document["version"])
@@ -152,8 +152,8 @@ async def edit_recipe(
 async def save_recipe(
     slug: str, request: Request, identity: PageUser, session: SessionDep
 ) -> Response:
-    recipe_id = await service.recipe_id_for_slug(session, slug=slug)
-    stored = await service.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
+    recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)
+    stored = await page_reads.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
     title = orjson.loads(stored.body)["title"]
     form, action = read_recipe_form(await request.form())
     if apply_row_action(form, action):
@@ -196,13 +196,13 @@ async def _conflict_page(
 ) -> Response:
     """Status 409: what the other person changed since the form was loaded, what this person
     changed, and the form with their changes re-applied on top of the current version."""
-    stored = await service.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
+    stored = await page_reads.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
     document = orjson.loads(stored.body)
     current = form_from_document(document)
     current.etag, current.version = stored.etag, str(document["version"])
     base_document = None
     if yours.version.isdigit():
-        base_document = await service.version_snapshot(
+        base_document = await page_reads.version_snapshot(
             session, actor=identity.actor, recipe_id=recipe_id, version=int(yours.version)
         )
     # Without the version the form came from, every field of the form counts as a change.

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from recipevault.deps import ClientDep, SessionDep
 from recipevault.pageauth import MarkPage, PageUser
-from recipevault.recipes import service
+from recipevault.recipes import page_reads, service
 from recipevault.recipes.revision_diff import diff_documents
 from recipevault.web import redirect, render
 
@@ -40,7 +40,7 @@ async def trash(request: Request, identity: PageUser, session: SessionDep) -> Re
 async def restore_from_trash(
     slug: str, request: Request, identity: PageUser, session: SessionDep
 ) -> Response:
-    recipe_id = await service.recipe_id_for_slug(session, slug=slug, trashed=True)
+    recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug, trashed=True)
     recipe = await service.restore_from_trash(session, actor=identity.actor, recipe_id=recipe_id)
     return redirect(request, f"/recipes/{slug}", flash=f"“{recipe.title}” is back from the trash.")
 
@@ -49,8 +49,8 @@ async def restore_from_trash(
 async def confirm_delete(
     slug: str, request: Request, identity: PageUser, session: SessionDep
 ) -> Response:
-    recipe_id = await service.recipe_id_for_slug(session, slug=slug)
-    stored = await service.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
+    recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)
+    stored = await page_reads.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
     context = {
         "slug": slug,
         "title": orjson.loads(stored.body)["title"],
@@ -64,8 +64,8 @@ async def delete(
     slug: str, request: Request, identity: PageUser, session: SessionDep, client: ClientDep
 ) -> Response:
     """Move the recipe to the trash; it can be restored from there for ``TRASH_DAYS`` days."""
-    recipe_id = await service.recipe_id_for_slug(session, slug=slug)
-    stored = await service.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
+    recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)
+    stored = await page_reads.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
     title = orjson.loads(stored.body)["title"]
     await service.trash_recipe(
         session, actor=identity.actor, recipe_id=recipe_id, if_match=None, ip=client.ip
@@ -82,9 +82,9 @@ async def revisions(
     slug: str, request: Request, identity: PageUser, session: SessionDep
 ) -> Response:
     """Every edit, newest first: who made it, when, and what it changed."""
-    recipe_id = await service.recipe_id_for_slug(session, slug=slug)
-    history = await service.revision_history(session, actor=identity.actor, recipe_id=recipe_id)
-    stored = await service.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
+    recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)
+    history = await page_reads.revision_history(session, actor=identity.actor, recipe_id=recipe_id)
+    stored = await page_reads.editable_document(session, actor=identity.actor, recipe_id=recipe_id)
     document = orjson.loads(stored.body)
     edits = [
         {
@@ -105,7 +105,7 @@ async def restore_revision(
     slug: str, number: int, request: Request, identity: PageUser, session: SessionDep
 ) -> Response:
     """Make an old version current again, as a new version (history is only added to)."""
-    recipe_id = await service.recipe_id_for_slug(session, slug=slug)
+    recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)
     recipe = await service.restore_revision(
         session, actor=identity.actor, recipe_id=recipe_id, number=number
     )

@@ -29,7 +29,7 @@ from recipevault.forms import field_errors
 from recipevault.pageauth import PageIdentity
 from recipevault.pagination import InvalidCursor
 from recipevault.policy import Actor, can_edit
-from recipevault.recipes import display, listing, service
+from recipevault.recipes import display, listing, page_reads
 from recipevault.recipes.documents import StoredRecipe
 from recipevault.recipes.presentation import present
 from recipevault.recipes.schemas import RecipeListQuery, RecipeViewQuery
@@ -295,7 +295,7 @@ def _view(request: Request, document: dict[str, Any], preferred: Units | None) -
 async def _recipe(request: Request, slug: str) -> tuple[Reader, StoredRecipe, dict[str, Any], View]:
     reader = await page_reader(request)
     database: Database = request.app.state.database
-    stored = await service.readable_document(database, viewer=reader.actor, slug=slug)
+    stored = await page_reads.readable_document(database, viewer=reader.actor, slug=slug)
     document: dict[str, Any] = orjson.loads(stored.body)
     return reader, stored, document, _view(request, document, reader.units)
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.errors import Forbidden
-from recipevault.recipes import service
+from recipevault.recipes import page_reads, service
 from recipevault.recipes.schemas import RecipeUpdate
 from tests.recipes.pages_support import make_recipe, pancakes
 from tests.support.world import World, actor_for, make_world
@@ -25,29 +25,29 @@ async def test_readable_document_by_slug_hides_what_the_viewer_may_not_read(
 ) -> None:
     public = await make_recipe(session, world.owner, pancakes())
     private = await make_recipe(session, world.owner, pancakes(title="Mine", visibility="private"))
-    stored = await service.readable_document(database, viewer=None, slug=public.slug)
+    stored = await page_reads.readable_document(database, viewer=None, slug=public.slug)
     assert stored.id == public.id
     with pytest.raises(service.RecipeNotFound):
-        await service.readable_document(database, viewer=None, slug=private.slug)
+        await page_reads.readable_document(database, viewer=None, slug=private.slug)
     outsider = await actor_for(session, world.outsider)
     with pytest.raises(service.RecipeNotFound):
-        await service.readable_document(database, viewer=outsider, slug=private.slug)
+        await page_reads.readable_document(database, viewer=outsider, slug=private.slug)
     owner = await actor_for(session, world.owner)
-    assert (await service.readable_document(database, viewer=owner, slug=private.slug)).id == (
+    assert (await page_reads.readable_document(database, viewer=owner, slug=private.slug)).id == (
         private.id
     )
     with pytest.raises(service.RecipeNotFound):
-        await service.readable_document(database, viewer=owner, slug="nothing-here")
+        await page_reads.readable_document(database, viewer=owner, slug="nothing-here")
 
 
 async def test_slugs_find_live_or_trashed_recipes(session: AsyncSession, world: World) -> None:
     recipe = await make_recipe(session, world.owner, pancakes())
     owner = await actor_for(session, world.owner)
-    assert await service.recipe_id_for_slug(session, slug=recipe.slug) == recipe.id
+    assert await page_reads.recipe_id_for_slug(session, slug=recipe.slug) == recipe.id
     await service.trash_recipe(session, actor=owner, recipe_id=recipe.id, if_match=None, ip=None)
     with pytest.raises(service.RecipeNotFound):
-        await service.recipe_id_for_slug(session, slug=recipe.slug)
-    assert await service.recipe_id_for_slug(session, slug=recipe.slug, trashed=True) == recipe.id
+        await page_reads.recipe_id_for_slug(session, slug=recipe.slug)
+    assert await page_reads.recipe_id_for_slug(session, slug=recipe.slug, trashed=True) == recipe.id
 
 
 async def test_editable_document_is_for_editors(session: AsyncSession, world: World) -> None:
@@ -55,22 +55,22 @@ async def test_editable_document_is_for_editors(session: AsyncSession, world: Wo
         session, world.owner, pancakes(visibility="household", household_id=world.household.id)
     )
     owner = await actor_for(session, world.owner)
-    assert (await service.editable_document(session, actor=owner, recipe_id=recipe.id)).id == (
+    assert (await page_reads.editable_document(session, actor=owner, recipe_id=recipe.id)).id == (
         recipe.id
     )
     member = await actor_for(session, world.member)
     with pytest.raises(Forbidden):
-        await service.editable_document(session, actor=member, recipe_id=recipe.id)
+        await page_reads.editable_document(session, actor=member, recipe_id=recipe.id)
     outsider = await actor_for(session, world.outsider)
     with pytest.raises(service.RecipeNotFound):
-        await service.editable_document(session, actor=outsider, recipe_id=recipe.id)
+        await page_reads.editable_document(session, actor=outsider, recipe_id=recipe.id)
 
 
 async def test_suggestions_are_the_households_terms(session: AsyncSession, world: World) -> None:
     await make_recipe(session, world.owner, pancakes(household_id=world.household.id))
     await make_recipe(session, world.outsider, pancakes(tags=["secret"], categories=["Hidden"]))
     member = await actor_for(session, world.member)
-    assert await service.term_suggestions(session, actor=member) == {
+    assert await page_reads.term_suggestions(session, actor=member) == {
         "tags": ["breakfast", "quick"],
         "categories": ["Brunch"],
     }
@@ -90,7 +90,7 @@ async def test_history_pairs_each_version_with_the_next(
             partial=True,
             if_match=None,
         )
-    history = await service.revision_history(session, actor=owner, recipe_id=recipe.id)
+    history = await page_reads.revision_history(session, actor=owner, recipe_id=recipe.id)
     assert [
         (s.revision.number, s.revision.snapshot["title"], s.after["title"]) for s in history
     ] == [
@@ -99,12 +99,17 @@ async def test_history_pairs_each_version_with_the_next(
     ]
     assert history[0].author is not None
     assert history[0].author.display_name == "Olive Owner"
-    snapshot = await service.version_snapshot(session, actor=owner, recipe_id=recipe.id, version=1)
+    snapshot = await page_reads.version_snapshot(
+        session, actor=owner, recipe_id=recipe.id, version=1
+    )
     assert snapshot is not None
     assert snapshot["title"] == "Buttermilk Pancakes"
-    current = await service.version_snapshot(session, actor=owner, recipe_id=recipe.id, version=3)
+    current = await page_reads.version_snapshot(
+        session, actor=owner, recipe_id=recipe.id, version=3
+    )
     assert current is not None
     assert current["title"] == "Third"
     assert (
-        await service.version_snapshot(session, actor=owner, recipe_id=recipe.id, version=9) is None
+        await page_reads.version_snapshot(session, actor=owner, recipe_id=recipe.id, version=9)
+        is None
     )
