@@ -291,3 +291,24 @@ async def test_longest_names_fit_every_database(
     )
     assert response.status_code == 201, response.text
     assert response.json()["ingredients"][0]["food"] == long_food
+
+
+async def test_a_recipe_id_that_is_not_a_number_is_a_422_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(f"{BASE}/pancakes")
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "recipe_id"
+    assert error["location"] == ["path", "recipe_id"]
+
+
+async def test_reading_a_recipe_documents_its_parameters(client: httpx.AsyncClient) -> None:
+    operation = (await client.get("/openapi.json")).json()["paths"][f"{BASE}/{{recipe_id}}"]
+    parameters = {(p["in"], p["name"]) for p in operation["get"]["parameters"]}
+    assert parameters == {
+        ("path", "recipe_id"),
+        ("query", "servings"),
+        ("query", "scale"),
+        ("query", "units"),
+    }

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from recipevault.deps import (
     ClientDep,
@@ -141,15 +142,30 @@ async def list_trash(actor: CurrentUser, session: SessionDep) -> Response:
     return Response(b"[" + b",".join(items) + b"]", media_type=JSON)
 
 
+RECIPE_ID = {"name": "recipe_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _recipe_id(request: Request) -> int:
+    raw = request.path_params["recipe_id"]
+    try:
+        return int(raw)
+    except ValueError:
+        message = "Input should be a valid integer, unable to parse string as an integer"
+        error = {"type": "int_parsing", "loc": ("path", "recipe_id"), "msg": message, "input": raw}
+        raise RequestValidationError([error]) from None
+
+
 @router.get(
     "/{recipe_id}",
     response_model=RecipeRead,
     responses=ReadResponses,
-    openapi_extra=VIEW_QUERY.openapi,
+    openapi_extra={"parameters": [RECIPE_ID, *VIEW_QUERY.openapi["parameters"]]},
 )
-async def read_recipe(recipe_id: int, request: Request) -> Response:
+async def read_recipe(request: Request) -> Response:
     """A recipe; `servings` or `scale` scale it, `units` converts it."""
-    # The hottest read: no declared dependencies or query parameters (see list_recipes).
+    # The hottest read: no declared parameters or dependencies, not even the path's id (see
+    # list_recipes); the OpenAPI document still lists them.
+    recipe_id = _recipe_id(request)
     view = VIEW_QUERY.parse(request)
     viewer = await read_viewer(request)
     stored = _readable(
