@@ -18,7 +18,7 @@ from recipevault.accounts.credentials import (
     decode_access_token,
     same_secret,
 )
-from recipevault.accounts.models import User
+from recipevault.accounts.models import UnitSystem, User
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import SAFE_METHODS, Database
@@ -107,6 +107,7 @@ class BrowserIdentity:
     display_name: str
     email: str
     email_verified: bool
+    unit_system: UnitSystem
     csrf_token: str
 
     @property
@@ -136,6 +137,7 @@ async def _from_cookie(
         display_name=user.display_name,
         email=user.email,
         email_verified=user.email_verified,
+        unit_system=user.unit_system,
         csrf_token=record.csrf_token,
     )
 

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Request, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from recipevault.accounts import service as accounts
 from recipevault.accounts.auth import authenticate_browser
+from recipevault.accounts.models import UnitSystem
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.flash import has_flashes
@@ -91,9 +91,8 @@ async def page_reader(request: Request) -> Reader:
         database: Database = request.app.state.database
         async with database.session(write=False) as session:
             identity = await authenticate_browser(request, session)
-            if identity is not None:
-                user = await accounts.get_user(session, identity.user_id)
-                units = "us" if user.unit_system.value == "us" else "metric"
+        if identity is not None:
+            units = "us" if identity.unit_system == UnitSystem.US else "metric"
     request.state.page_identity = identity
     return Reader(identity=identity, units=units)
 
