@@ -19,7 +19,6 @@ from recipevault.accounts.models import Role
 from recipevault.admin import service
 from recipevault.admin.schemas import (
     AdminUserRead,
-    AdminUserUpdate,
     AuditEventRead,
     SiteSettingsUpdate,
     UserActiveForm,
@@ -148,11 +147,13 @@ async def _change_user(
     *,
     identity: PageIdentity,
     user_id: int,
-    form: Form[Any],
-    update: AdminUserUpdate | None,
+    schema: type[UserRoleForm | UserActiveForm],
     field: str,
     ip: str | None,
 ) -> Response:
+    """One change from a row of the users page: the role, or whether the account is active."""
+    form: Form[Any] = await read_form(request, schema)
+    update = form.data.to_update() if form.data is not None else None
     q, cursor = await _listing(request)
     if update is None:
         refused = (user_id, form, field)
@@ -189,15 +190,12 @@ async def _change_user(
 async def change_role(
     request: Request, user_id: int, identity: PageAdmin, session: SessionDep, client: ClientDep
 ) -> Response:
-    form = await read_form(request, UserRoleForm)
-    update = form.data.to_update() if form.data is not None else None
     return await _change_user(
         request,
         session,
         identity=identity,
         user_id=user_id,
-        form=form,
-        update=update,
+        schema=UserRoleForm,
         field="role",
         ip=client.ip,
     )
@@ -207,15 +205,12 @@ async def change_role(
 async def change_active(
     request: Request, user_id: int, identity: PageAdmin, session: SessionDep, client: ClientDep
 ) -> Response:
-    form = await read_form(request, UserActiveForm)
-    update = form.data.to_update() if form.data is not None else None
     return await _change_user(
         request,
         session,
         identity=identity,
         user_id=user_id,
-        form=form,
-        update=update,
+        schema=UserActiveForm,
         field="is_active",
         ip=client.ip,
     )
