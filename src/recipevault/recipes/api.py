@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Request, Response, status
-from fastapi.exceptions import RequestValidationError
 
 from recipevault.deps import (
     ClientDep,
@@ -48,13 +47,13 @@ ReadResponses: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _field_error(field: str, message: str) -> ValidationFailed:
+def _field_error(field: str, message: str, *, where: str = "query") -> ValidationFailed:
     return ValidationFailed(
         message,
         extra={
             "errors": [
                 {
-                    "location": ["query", field],
+                    "location": [where, field],
                     "field": field,
                     "message": message,
                     "type": "value_error",
@@ -146,13 +145,10 @@ RECIPE_ID = {"name": "recipe_id", "in": "path", "required": True, "schema": {"ty
 
 
 def _recipe_id(request: Request) -> int:
-    raw = request.path_params["recipe_id"]
     try:
-        return int(raw)
+        return int(request.path_params["recipe_id"])
     except ValueError:
-        message = "Input should be a valid integer, unable to parse string as an integer"
-        error = {"type": "int_parsing", "loc": ("path", "recipe_id"), "msg": message, "input": raw}
-        raise RequestValidationError([error]) from None
+        raise _field_error("recipe_id", "A recipe id is a whole number.", where="path") from None
 
 
 @router.get(
