@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 
 from recipevault.accounts.models import User
@@ -282,8 +282,7 @@ async def read_document(database: Database, *, recipe_id: int) -> StoredRecipe |
     if database.reader is not None:
         return _stored(database.reader.first(_read_one_sqlite(), (recipe_id,)))
     async with database.reading() as connection:
-        row = (await connection.execute(READ_ONE, {"recipe_id": recipe_id})).first()
-    return _stored(None if row is None else tuple(row))
+        return await _read_one(connection, recipe_id)
 
 
 READ_ONE = read_statement().where(recipes.c.id == bindparam("recipe_id"))
@@ -299,7 +298,10 @@ async def fetch_document(
 ) -> StoredRecipe | None:
     if reader is not None:
         return _stored(reader.first(_read_one_sqlite(), (recipe_id,)))
-    connection = await session.connection()
+    return await _read_one(await session.connection(), recipe_id)
+
+
+async def _read_one(connection: AsyncConnection, recipe_id: int) -> StoredRecipe | None:
     row = (await connection.execute(READ_ONE, {"recipe_id": recipe_id})).first()
     return _stored(None if row is None else tuple(row))
 
