@@ -110,10 +110,45 @@ class Settings(BaseSettings):
     mail_from: str = "RecipeVault <recipevault@localhost>"
     outbox_dir: Path = Path("./var/outbox")
 
+    # Background jobs: Huey on a SQLite file by default, on Redis when REDIS_URL is set.
+    jobs_sqlite_path: Path = Path("./var/jobs.db")
+    job_max_retries: int = Field(default=3, ge=0, le=20)
+    job_retry_delay_seconds: int = Field(default=10, ge=1, le=3600)
+
+    # Importing. Hosts listed here may be fetched even when they resolve to private addresses.
+    import_allowed_hosts: CommaList = Field(default_factory=list)
+    fetch_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    bulk_import_max_urls: int = Field(default=500, ge=1, le=5000)
+    upload_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    archive_max_entries: int = Field(default=20_000, ge=1)
+    archive_max_uncompressed_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)
+    archive_max_ratio: int = Field(default=200, ge=2)
+    archive_max_depth: int = Field(default=3, ge=1, le=10)
+
+    # Images and exports.
+    image_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    image_max_pixels: int = Field(default=50_000_000, ge=10_000)
+    image_widths: CommaList = Field(default_factory=lambda: ["320", "960", "2048"])
+    export_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+
+    # Backups: where scheduled and admin-made archives are kept, how often, how many.
+    backup_dir: Path = Path("./var/backups")
+    backup_every_hours: int = Field(default=0, ge=0, le=24 * 365)
+    backup_keep: int = Field(default=7, ge=1, le=1000)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
-    @field_validator("allowed_hosts", "cors_origins", "trusted_proxies", mode="before")
+    @field_validator(
+        "allowed_hosts",
+        "cors_origins",
+        "trusted_proxies",
+        "import_allowed_hosts",
+        "image_widths",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return _split_commas(value)
@@ -157,6 +192,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a rate such as '5/minute'") from None
         return value
 
+    @field_validator("image_widths")
+    @classmethod
+    def _widths(cls, value: list[str]) -> list[str]:
+        if not value or not all(item.isdigit() and 16 <= int(item) <= 8192 for item in value):
+            raise ValueError("must be a comma-separated list of widths between 16 and 8192")
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
@@ -191,6 +233,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def image_sizes(self) -> tuple[int, ...]:
+        return tuple(sorted({int(width) for width in self.image_widths}))
 
     @property
     def is_development(self) -> bool:

@@ -1,0 +1,1 @@
+"""Bringing recipes in: from web pages, pasted HTML and other apps' export files."""
