@@ -26,7 +26,7 @@ run: $(STAMP)
 	@mkdir -p var
 	$(BIN)/recipevault db upgrade
 	$(BIN)/recipevault demo load --if-empty
-	$(BIN)/recipevault serve
+	$(BIN)/recipevault serve --with-worker
 
 test: $(TEST_STAMP) lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

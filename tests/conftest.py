@@ -23,6 +23,7 @@ from recipevault.mail import Mailer
 from recipevault.main import create_app
 from tests.support.app import TEST_HOST, make_settings
 from tests.support.database import DatabaseFactory, backends, database_factory, migrate
+from tests.support.jobs import RecordingQueue
 from tests.support.redis import redis_available, redis_required, running_redis
 
 
@@ -111,8 +112,15 @@ async def session(database: Database) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database) -> FastAPI:
-    return create_app(settings, database=database)
+def jobs() -> RecordingQueue:
+    return RecordingQueue()
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database, jobs: RecordingQueue) -> FastAPI:
+    app = create_app(settings, database=database)
+    app.state.jobs = jobs
+    return app
 
 
 @pytest.fixture

@@ -26,11 +26,14 @@ from recipevault.accounts import tokens
 from recipevault.accounts.schemas import ApiTokenCreate
 from recipevault.config import Settings
 from recipevault.households import service as households
+from recipevault.jobs import service as jobs
+from recipevault.jobs.models import JobStatus
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
 from recipevault.recipes.models import Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from recipevault.recipes.vocabulary import resolve_terms
+from tests.support.jobs import RecordingQueue
 from tests.support.world import PASSWORD, World, actor_for, make_world
 
 ROLES = ("visitor", "outsider", "member", "owner", "admin")
@@ -50,6 +53,8 @@ class Setup:
     term_id: int
     other_term_id: int
     unused_term_id: int
+    job_id: int
+    failed_job_id: int
 
 
 Body = Callable[[Setup], dict[str, Any]]
@@ -165,6 +170,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PATCH", TERM): Case(CURATORS, json=lambda s: {"name": "Renamed tag"}),
     ("POST", TERM + "/merge"): Case(CURATORS, json=lambda s: {"into": s.other_term_id}),
     ("DELETE", TERM): Case((401, 404, 204, 204, 204)),  # an unused one
+    # Jobs: the owner's own, seen by them and by admins only.
+    ("GET", "/api/v1/jobs"): Case(SIGNED_IN),
+    ("GET", "/api/v1/jobs/{job_id}"): Case((401, 404, 404, 200, 200)),
+    ("GET", "/api/v1/jobs/{job_id}/items"): Case((401, 404, 404, 200, 200)),
+    ("POST", "/api/v1/jobs/{job_id}/cancel"): Case((401, 404, 404, 200, 200)),
+    ("GET", "/api/v1/admin/jobs"): Case((401, 403, 403, 403, 200)),
+    ("POST", "/api/v1/admin/jobs/{job_id}/retry"): Case((401, 403, 403, 403, 200)),  # failed
     # Site administration.
     ("GET", "/api/v1/admin/users"): Case((401, 403, 403, 403, 200)),
     ("PATCH", "/api/v1/admin/users/{user_id}"): Case(
@@ -317,6 +329,14 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
     trashed = await recipes.create_recipe(session, actor=owner, data=shared)
     await recipes.trash_recipe(session, actor=owner, recipe_id=trashed.id, if_match=None, ip=None)
     tags = await resolve_terms(session, Tag, world.household.id, ["soup", "stew", "unused"])
+    queue = RecordingQueue()
+    job = await jobs.create_job(
+        session, queue=queue, kind="import_url", owner_id=world.owner.id, payload={}
+    )
+    failed = await jobs.create_job(
+        session, queue=queue, kind="import_url", owner_id=world.owner.id, payload={}
+    )
+    failed.status = JobStatus.FAILED
     await session.flush()
     return Setup(
         world=world,
@@ -331,6 +351,8 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         term_id=tags[0].id,
         other_term_id=tags[1].id,
         unused_term_id=tags[2].id,
+        job_id=job.id,
+        failed_job_id=failed.id,
     )
 
 
@@ -362,6 +384,7 @@ async def test_route_answers_each_role(
         token_id=setup.token_id,
         invite_id=setup.invite_id,
         number=1,
+        job_id=setup.failed_job_id if path.endswith("/retry") else setup.job_id,
         kind="tags",
         term_id=setup.unused_term_id if unused else setup.term_id,
         recipe_id=setup.trashed_recipe_id if trashed else setup.recipe_id,

@@ -59,11 +59,19 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default RECIPEVAULT_PORT).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Server worker processes.")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    with_worker: Annotated[
+        bool, typer.Option(help="Also run one job worker, stopped with the server.")
+    ] = False,
 ) -> None:
     """Serve the website and API with uvicorn."""
+    import subprocess
+
     import uvicorn
 
     settings = _settings()
+    job_worker = (
+        subprocess.Popen([sys.executable, "-m", "recipevault", "worker"]) if with_worker else None
+    )
     worker_count = workers or settings.workers
     metrics_dir: str | None = None
     if worker_count > 1 and settings.metrics_multiproc_dir is None:
@@ -85,6 +93,35 @@ def serve(
     finally:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+        if job_worker is not None:
+            _stop(job_worker)
+
+
+def _stop(process: Any) -> None:
+    """Ask a child process to finish its current work, and insist after a while."""
+    import signal
+    import subprocess
+
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Jobs run at once.")] = 2,
+) -> None:
+    """Run background jobs (imports, exports, backups, images) until interrupted."""
+    from recipevault.jobs.worker import Worker
+    from recipevault.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    Worker(settings, concurrency=concurrency).run()
 
 
 def _with_database(settings: Settings, action: Callable[[], T]) -> T:

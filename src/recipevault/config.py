@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     jobs_sqlite_path: Path = Path("./var/jobs.db")
     job_max_retries: int = Field(default=3, ge=0, le=20)
     job_retry_delay_seconds: int = Field(default=10, ge=1, le=3600)
+    # A running job whose worker sent no heartbeat for this long is taken over by another.
+    job_stale_seconds: int = Field(default=60, ge=2, le=3600)
 
     # Importing. Hosts listed here may be fetched even when they resolve to private addresses.
     import_allowed_hosts: CommaList = Field(default_factory=list)

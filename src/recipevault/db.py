@@ -82,7 +82,17 @@ _ON_COMMIT = "recipevault_on_commit"
 def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the unit of work has committed (mail, jobs, cache purges):
     never for work that was rolled back."""
-    session.info.setdefault(_ON_COMMIT, []).append(callback)
+    callbacks = session.info.get(_ON_COMMIT)
+    if callbacks is None:
+        callbacks = session.info[_ON_COMMIT] = []
+        if not event.contains(session.sync_session, "after_soft_rollback", _forget_on_rollback):
+            event.listen(session.sync_session, "after_soft_rollback", _forget_on_rollback)
+    callbacks.append(callback)
+
+
+def _forget_on_rollback(session: Any, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_ON_COMMIT, None)
 
 
 def _run_on_commit(session: AsyncSession) -> None:

@@ -17,6 +17,7 @@ from recipevault.accounts.passwords import PasswordHasher
 from recipevault.config import Settings
 from recipevault.db import Database, request_session
 from recipevault.errors import Forbidden
+from recipevault.jobs.queue import JobQueue
 from recipevault.mail import Mailer
 from recipevault.policy import Actor
 from recipevault.ratelimit import RateLimiter
@@ -103,6 +104,11 @@ async def _rate_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+async def _job_queue(request: Request) -> JobQueue:
+    queue: JobQueue = request.app.state.jobs
+    return queue
+
+
 async def _session_cookie(request: Request, settings: SettingsDep) -> str | None:
     return request.cookies.get(settings.session_cookie_name)
 
@@ -112,3 +118,4 @@ SessionCookieDep = Annotated[str | None, Depends(_session_cookie)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 MailerDep = Annotated[Mailer, Depends(_mailer)]
 RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
+JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]

@@ -25,6 +25,8 @@ from recipevault.errors import ErrorPageMiddleware, install_error_handlers
 from recipevault.households import api as households_api
 from recipevault.households import member_pages as household_member_pages
 from recipevault.households import pages as households_pages
+from recipevault.jobs import api as jobs_api
+from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
@@ -74,6 +76,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.password_hasher = PasswordHasher.from_settings(settings)
     app.state.mailer = Mailer.from_settings(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings)
+    app.state.jobs = HueyQueue(settings)
 
     install_error_handlers(app, error_page=render_error_page)
     # Routes are matched one after another, in this order: the busiest first (reading
@@ -92,6 +95,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         households_api.router,
         admin_api.router,
         terms_api.router,
+        jobs_api.router,
         accounts_pages.router,
         account_settings_pages.router,
         households_pages.router,

@@ -11,6 +11,7 @@ FEATURE_MODEL_MODULES: tuple[str, ...] = (
     "recipevault.audit.models",
     "recipevault.admin.models",
     "recipevault.recipes.models",
+    "recipevault.jobs.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Durable background jobs: imports, exports, backups and image processing."""
