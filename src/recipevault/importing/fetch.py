@@ -1,0 +1,504 @@
+"""Fetching pages and images for imports without letting a URL reach private networks.
+
+A person who imports from a URL chooses where this server connects, so every connection is
+checked: the host name is resolved here, every address it resolves to must be public, and the
+connection goes to that checked address (TLS still verifies the host name), so a DNS answer
+cannot change between the check and the connect. Hosts in ``import_allowed_hosts`` skip the
+address check, for intranets. Any port may be used: a public address is reachable by anyone
+already, and the address check is what keeps internal services out of reach.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import ipaddress
+import re
+import socket
+import ssl
+import zlib
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Literal, Self
+
+import anyio
+import httpcore
+import httpx
+
+from recipevault import __version__
+from recipevault.config import Settings
+from recipevault.importing.draft import SourceRejected
+
+USER_AGENT = f"RecipeVault/{__version__} (+https://github.com/recipevault)"
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+FetchKind = Literal["page", "image"]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+PAGE_TYPES = frozenset(
+    {"text/html", "application/xhtml+xml", "application/ld+json", "application/json", "text/plain"}
+)
+_ACCEPT = {
+    "page": "text/html,application/xhtml+xml,application/ld+json;q=0.9,"
+    "application/json;q=0.8,text/plain;q=0.5",
+    "image": "image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8",
+}
+_WHAT = {"page": ("a web page", "page"), "image": ("an image", "image")}
+
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_DOCUMENTATION = tuple(
+    ipaddress.ip_network(net)
+    for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
+)
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for ``host``, in its order, without repeats."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _normalize_host(host: str) -> str:
+    return host.strip().removeprefix("[").removesuffix("]").rstrip(".").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """What fetching may do: which hosts skip the address check, and how long and how much."""
+
+    allowed_hosts: frozenset[str] = frozenset()
+    timeout_seconds: float = 15.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    resolver: Resolver = field(default=resolve_host)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, resolver: Resolver = resolve_host) -> Self:
+        return cls(
+            allowed_hosts=frozenset(
+                _normalize_host(host) for host in settings.import_allowed_hosts
+            ),
+            timeout_seconds=settings.fetch_timeout_seconds,
+            max_bytes=settings.fetch_max_bytes,
+            max_redirects=settings.fetch_max_redirects,
+            resolver=resolver,
+        )
+
+    def allows(self, host: str) -> bool:
+        """Whether ``host`` (as written in a URL) may resolve to a private address."""
+        return _normalize_host(host) in self.allowed_hosts
+
+
+def check_address(ip: IPAddress) -> str | None:
+    """Why this server must not connect to ``ip`` (completing "the address is ..."), or None.
+
+    An IPv6 address that carries an IPv4 one (mapped ``::ffff:a.b.c.d``, NAT64 ``64:ff9b::/96``,
+    6to4 ``2002::/16``) is judged by the IPv4 address inside it, since that is where it leads.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            reason = check_address(embedded)
+            return f"{reason} (it stands for {embedded})" if reason else None
+        if ip.is_site_local:
+            return "site-local"
+    if ip.is_unspecified:
+        return "unspecified"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast:
+        return "multicast"
+    if ip in _CGNAT:
+        return "in the carrier-grade NAT range"
+    if any(ip in net for net in _DOCUMENTATION):
+        return "reserved for documentation"
+    if ip.is_reserved:
+        return "reserved"
+    if ip.is_private:
+        return "private"
+    if not ip.is_global:
+        return "not a public address"
+    return None
+
+
+class _AddressRefused(SourceRejected):
+    """Raised from the connection layer; ``fetch`` adds the URL to the message."""
+
+
+class _PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves and checks the host itself, then connects to the checked address only."""
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        self._policy = policy
+        self._backend = httpcore.AnyIOBackend()
+
+    async def _checked_addresses(self, host: str, port: int) -> list[str]:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            try:
+                addresses = await self._policy.resolver(host, port)
+            except OSError:
+                addresses = []
+            if not addresses:
+                raise SourceRejected(f"could not find the address of {host}") from None
+            literal = False
+        else:
+            addresses, literal = [host], True
+        if self._policy.allows(host):
+            return addresses
+        checked = []
+        for address in addresses:
+            try:
+                ip = ipaddress.ip_address(address)
+            except ValueError:
+                raise _AddressRefused(f"{host} resolves to {address!r}, not an address") from None
+            if reason := check_address(ip):
+                if literal:
+                    raise _AddressRefused(f"the address is {reason}")
+                raise _AddressRefused(f"{host} resolves to {ip}, which is {reason}")
+            # The canonical form is what was checked, so it is what is connected to.
+            checked.append(str(ip))
+        return checked
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        failure: Exception = httpcore.ConnectError(f"could not connect to {host}")
+        for address in await self._checked_addresses(host, port):
+            try:
+                return await self._backend.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("imports never connect to local sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+# Most specific first: each httpcore error becomes the httpx error of the same meaning.
+_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for core_error, httpx_error in _HTTPX_ERRORS:
+            if isinstance(exc, core_error):
+                raise httpx_error(str(exc)) from exc
+        raise
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterable[bytes] | Iterable[bytes]) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._stream, AsyncIterable)
+        with _as_httpx_errors():
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+class _PinnedTransport(httpx.AsyncBaseTransport):
+    """httpx's default transport, but over an httpcore pool that uses ``_PinnedBackend``.
+
+    httpx.AsyncHTTPTransport takes no network backend, so this builds the pool itself.
+    """
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=20,
+            max_keepalive_connections=10,
+            keepalive_expiry=5.0,
+            network_backend=_PinnedBackend(policy),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx_errors():
+            response = await self._pool.handle_async_request(core_request)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+# Browsers read pages labelled with these as windows-1252, and such pages rely on it.
+_WINDOWS_1252 = frozenset({"iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"})
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A page or image as received: where it ended up, what it is, and its bytes."""
+
+    url: str
+    content_type: str
+    body: bytes
+    charset: str | None = None
+
+    def text(self) -> str:
+        """The body as text: by its byte order mark, declared charset, or UTF-8, as browsers do."""
+        for encoding in self._encodings():
+            try:
+                return self.body.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                continue
+        return self.body.decode("cp1252", errors="replace")
+
+    def _encodings(self) -> Iterator[str]:
+        for bom, encoding in _BOMS:
+            if self.body.startswith(bom):
+                yield encoding
+        declared = self.charset
+        is_html = self.content_type in ("text/html", "application/xhtml+xml")
+        if declared is None and is_html and (match := _META_CHARSET.search(self.body[:1024])):
+            declared = match.group(1).decode("ascii")
+        if declared:
+            declared = declared.lower()
+            yield "cp1252" if declared in _WINDOWS_1252 else declared
+        yield "utf-8"
+
+
+def _size(limit: int) -> str:
+    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if limit >= scale:
+            return f"{round(limit / scale, 1):g} {unit}"
+    return f"{limit} bytes"
+
+
+def _timed_out(seconds: float) -> str:
+    return f"timed out after {seconds:g} s"
+
+
+def _web_address(url: str | httpx.URL) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url.strip() if isinstance(url, str) else url)
+    except httpx.InvalidURL:
+        raise SourceRejected(f"{url} is not a valid web address") from None
+    if parsed.scheme not in ("http", "https"):
+        if parsed.scheme:
+            raise SourceRejected(
+                f"refused to fetch {url}: only http and https addresses can be fetched"
+            )
+        raise SourceRejected(f"{url} is not a web address")
+    if not parsed.host:
+        raise SourceRejected(f"{url} has no host name")
+    return parsed
+
+
+def _redirect_target(url: httpx.URL, location: str) -> httpx.URL:
+    try:
+        target = url.join(location)
+    except httpx.InvalidURL:
+        raise SourceRejected(f"{url.host} redirected to an invalid address") from None
+    return _web_address(target)
+
+
+def _content_type(header: str | None) -> tuple[str, str | None]:
+    media, _, params = (header or "").partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        value = value.strip().strip("\"'")
+        if name.strip().lower() == "charset" and value:
+            charset = value.lower()
+    return media.strip().lower(), charset
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    cause: BaseException | None = exc
+    for _ in range(10):
+        if cause is None:
+            return False
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _describe(exc: httpx.HTTPError, url: httpx.URL, timeout: float) -> str:
+    host = url.host
+    if isinstance(exc, httpx.TimeoutException):
+        return _timed_out(timeout)
+    if isinstance(exc, httpx.ConnectError):
+        if _caused_by(exc, ssl.SSLCertVerificationError):
+            return f"the certificate of {host} is not valid"
+        if _caused_by(exc, ssl.SSLError):
+            return f"could not connect securely to {host}"
+        return f"could not connect to {host}"
+    if isinstance(exc, httpx.NetworkError):
+        return f"the connection to {host} broke off"
+    return f"{host} sent an answer that could not be read"
+
+
+async def _read_body(response: httpx.Response, *, limit: int, noun: str) -> bytes:
+    """The decoded body, refused as soon as it grows past ``limit`` (gzip bombs included)."""
+    too_large = SourceRejected(f"the {noun} is larger than {_size(limit)}")
+    declared = response.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    elif encoding not in ("", "identity"):
+        raise SourceRejected(f"the {noun} came compressed as {encoding}, which cannot be read")
+    else:
+        inflater = None
+    body = bytearray()
+    try:
+        async for raw in response.aiter_raw():
+            # One byte over the room left is enough to know the limit is passed.
+            chunk = inflater.decompress(raw, limit - len(body) + 1) if inflater else raw
+            body += chunk
+            if len(body) > limit:
+                raise too_large
+        if inflater:
+            body += inflater.flush()
+    except zlib.error:
+        raise SourceRejected(f"the {noun} came damaged in its compression") from None
+    if len(body) > limit:
+        raise too_large
+    return bytes(body)
+
+
+async def _accept(response: httpx.Response, kind: FetchKind, limit: int) -> Fetched:
+    if not response.is_success:
+        raise SourceRejected(
+            f"{response.url.host} answered {response.status_code} {response.reason_phrase}"
+        )
+    media, charset = _content_type(response.headers.get("content-type"))
+    what, noun = _WHAT[kind]
+    if not media:
+        raise SourceRejected(f"expected {what} but the site did not say what it sent")
+    if not (media in PAGE_TYPES if kind == "page" else media.startswith("image/")):
+        raise SourceRejected(f"expected {what} but got {media}")
+    body = await _read_body(response, limit=limit, noun=noun)
+    return Fetched(url=str(response.url), content_type=media, body=body, charset=charset)
+
+
+class Fetcher:
+    """One HTTP client shared by many fetches (a bulk import): ``async with Fetcher(policy)``."""
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        self.policy = policy
+        self._client = httpx.AsyncClient(
+            transport=_PinnedTransport(policy),
+            follow_redirects=False,
+            # Proxies and CA bundles named in the environment are not used.
+            trust_env=False,
+            timeout=httpx.Timeout(policy.timeout_seconds),
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str, *, accept: FetchKind) -> Fetched:
+        """Fetch ``url``, following redirects, or raise SourceRejected saying why not."""
+        try:
+            # Per-read timeouts miss a server that sends one byte at a time; this does not.
+            with anyio.fail_after(self.policy.timeout_seconds):
+                return await self._follow(_web_address(url), accept)
+        except TimeoutError:
+            raise SourceRejected(_timed_out(self.policy.timeout_seconds)) from None
+
+    async def _follow(self, url: httpx.URL, kind: FetchKind) -> Fetched:
+        headers = {"Accept": _ACCEPT[kind]}
+        for _ in range(self.policy.max_redirects + 1):
+            try:
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    if not response.is_redirect:
+                        return await _accept(response, kind, self.policy.max_bytes)
+                    location = response.headers["location"]
+            except _AddressRefused as exc:
+                raise SourceRejected(f"refused to fetch {url}: {exc}") from None
+            except httpx.HTTPError as exc:
+                raise SourceRejected(_describe(exc, url, self.policy.timeout_seconds)) from exc
+            url = _redirect_target(url, location)
+        raise SourceRejected(f"too many redirects (more than {self.policy.max_redirects})")
+
+
+async def fetch(url: str, *, policy: FetchPolicy, accept: FetchKind) -> Fetched:
+    """Fetch one page or image; a bulk import should share one ``Fetcher`` instead."""
+    async with Fetcher(policy) as fetcher:
+        return await fetcher.fetch(url, accept=accept)

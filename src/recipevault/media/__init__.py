@@ -1,0 +1,1 @@
+"""Uploaded images: where their files are kept, and the checked WebP renditions made of them."""
