@@ -177,6 +177,26 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/jobs/{job_id}/cancel"): Case((401, 404, 404, 200, 200)),
     ("GET", "/api/v1/admin/jobs"): Case((401, 403, 403, 403, 200)),
     ("POST", "/api/v1/admin/jobs/{job_id}/retry"): Case((401, 403, 403, 403, 200)),  # failed
+    # Imports start jobs for whoever is signed in.
+    ("POST", "/api/v1/imports/url"): Case(
+        (401, 202, 202, 202, 202), json=lambda s: {"url": "https://example.org/soup"}
+    ),
+    ("POST", "/api/v1/imports/bulk"): Case(
+        (401, 202, 202, 202, 202), json=lambda s: {"urls": ["https://example.org/soup"]}
+    ),
+    ("POST", "/api/v1/imports/html"): Case(
+        (401, 201, 201, 201, 201),
+        json=lambda s: {
+            "html": '{"@type": "Recipe", "name": "Soup", "recipeIngredient": ["1 leek"]}'
+        },
+    ),
+    # Without a file: the identity is checked before the (missing) upload.
+    ("POST", "/api/v1/imports/file"): Case(
+        (401, 422, 422, 422, 422), form=lambda s: {"keep_partial": "true"}
+    ),
+    ("POST", "/api/v1/exports"): Case((401, 202, 202, 202, 202), json=lambda s: {}),
+    # An export's file is its owner's alone (the row's job is not an export: 404 all round).
+    ("GET", "/api/v1/exports/{export_id}/download"): Case((401, 404, 404, 404, 404)),
     # Site administration.
     ("GET", "/api/v1/admin/users"): Case((401, 403, 403, 403, 200)),
     ("PATCH", "/api/v1/admin/users/{user_id}"): Case(
@@ -385,6 +405,7 @@ async def test_route_answers_each_role(
         invite_id=setup.invite_id,
         number=1,
         job_id=setup.failed_job_id if path.endswith("/retry") else setup.job_id,
+        export_id=setup.job_id,
         kind="tags",
         term_id=setup.unused_term_id if unused else setup.term_id,
         recipe_id=setup.trashed_recipe_id if trashed else setup.recipe_id,

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import click
 import typer
@@ -122,6 +122,54 @@ def worker(
     settings = _settings()
     configure_logging(settings)
     Worker(settings, concurrency=concurrency).run()
+
+
+@app.command("import")
+def import_recipes(
+    sources: Annotated[list[str], typer.Argument(help="Web addresses and export files.")],
+    user: Annotated[str, typer.Option("--user", help="Email of the account to import for.")],
+    household: Annotated[int | None, typer.Option(help="Household id (default: own).")] = None,
+    visibility: Annotated[
+        str | None, typer.Option(help="private, household or public (default: as found).")
+    ] = None,
+    on_duplicate: Annotated[
+        str, typer.Option(help="For pages imported before: ask (skip), update or copy.")
+    ] = "ask",
+    keep_partial: Annotated[
+        bool, typer.Option(help="Keep what a file yields even if some recipes fail.")
+    ] = False,
+) -> None:
+    """Import recipes from web pages and other apps' export files, with a progress bar."""
+    import asyncio
+
+    from rich.console import Console
+
+    from recipevault.importing.cli import ImportCommandError, ImportRequest, run_import
+    from recipevault.importing.schemas import OnDuplicate
+    from recipevault.logging import configure_logging
+    from recipevault.policy import Visibility
+
+    settings = _settings()
+    configure_logging(settings)
+    if on_duplicate not in ("ask", "update", "copy"):
+        raise CommandError("--on-duplicate must be ask, update or copy")
+    try:
+        request = ImportRequest(
+            sources=sources,
+            email=user,
+            household_id=household,
+            visibility=Visibility(visibility) if visibility else None,
+            on_duplicate=cast("OnDuplicate", on_duplicate),
+            keep_partial=keep_partial,
+        )
+    except ValueError:
+        raise CommandError("--visibility must be private, household or public") from None
+    try:
+        failed = asyncio.run(run_import(settings, request, Console()))
+    except ImportCommandError as exc:
+        raise CommandError(str(exc)) from None
+    if failed:
+        raise typer.Exit(code=1)
 
 
 def _with_database(settings: Settings, action: Callable[[], T]) -> T:

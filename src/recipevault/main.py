@@ -22,9 +22,11 @@ from recipevault.admin import pages as admin_pages
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
+from recipevault.exporting import api as exporting_api
 from recipevault.households import api as households_api
 from recipevault.households import member_pages as household_member_pages
 from recipevault.households import pages as households_pages
+from recipevault.importing import api as importing_api
 from recipevault.jobs import api as jobs_api
 from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
@@ -96,6 +98,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         admin_api.router,
         terms_api.router,
         jobs_api.router,
+        importing_api.router,
+        exporting_api.router,
         accounts_pages.router,
         account_settings_pages.router,
         households_pages.router,

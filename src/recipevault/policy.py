@@ -30,7 +30,7 @@ class Visibility(StrEnum):
     PUBLIC = "public"
 
 
-AuthMethod = Literal["session", "jwt", "api_token"]
+AuthMethod = Literal["session", "jwt", "api_token", "job"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.jobs.models import JobStatus
-from recipevault.jobs.runner import run_job
+from recipevault.jobs.runner import load_handlers, run_job
 
 
 @dataclass
@@ -24,6 +24,7 @@ class RecordingQueue:
         self, database: Database, settings: Settings, *, rounds: int = 10
     ) -> dict[int, JobStatus | None]:
         """Run every queued job, and the retries they queue, in order (at most ``rounds``)."""
+        load_handlers()
         ended: dict[int, JobStatus | None] = {}
         for _ in range(rounds):
             if not self.queued:

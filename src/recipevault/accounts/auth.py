@@ -65,6 +65,15 @@ async def _actor(
     )
 
 
+async def actor_for_job(session: AsyncSession, user_id: int) -> Actor | None:
+    """The person a background job acts for, as they are now: None once their account is
+    closed or deactivated, so a queued job cannot outlive its owner's access."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return await _actor(session, user, via="job")
+
+
 async def _from_bearer(
     session: AsyncSession, token: str, settings: Settings, database: Database
 ) -> Actor:

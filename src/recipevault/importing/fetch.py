@@ -128,6 +128,11 @@ def check_address(ip: IPAddress) -> str | None:
     return None
 
 
+class SiteUnavailable(SourceRejected):
+    """The site could not be reached just now (a timeout, a dropped connection, a 5xx or 429
+    answer): worth trying again later, unlike a refusal."""
+
+
 class _AddressRefused(SourceRejected):
     """Raised from the connection layer; ``fetch`` adds the URL to the message."""
 
@@ -388,6 +393,12 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
+def _transient(exc: httpx.HTTPError) -> bool:
+    if isinstance(exc, httpx.ConnectError):
+        return not _caused_by(exc, ssl.SSLError)
+    return isinstance(exc, httpx.TimeoutException | httpx.NetworkError)
+
+
 def _describe(exc: httpx.HTTPError, url: httpx.URL, timeout: float) -> str:
     host = url.host
     if isinstance(exc, httpx.TimeoutException):
@@ -434,6 +445,10 @@ async def _read_body(response: httpx.Response, *, limit: int, noun: str) -> byte
 
 
 async def _accept(response: httpx.Response, kind: FetchKind, limit: int) -> Fetched:
+    if response.status_code >= 500 or response.status_code == 429:
+        raise SiteUnavailable(
+            f"{response.url.host} answered {response.status_code} {response.reason_phrase}"
+        )
     if not response.is_success:
         raise SourceRejected(
             f"{response.url.host} answered {response.status_code} {response.reason_phrase}"
@@ -480,7 +495,7 @@ class Fetcher:
             with anyio.fail_after(self.policy.timeout_seconds):
                 return await self._follow(_web_address(url), accept)
         except TimeoutError:
-            raise SourceRejected(_timed_out(self.policy.timeout_seconds)) from None
+            raise SiteUnavailable(_timed_out(self.policy.timeout_seconds)) from None
 
     async def _follow(self, url: httpx.URL, kind: FetchKind) -> Fetched:
         headers = {"Accept": _ACCEPT[kind]}
@@ -493,7 +508,10 @@ class Fetcher:
             except _AddressRefused as exc:
                 raise SourceRejected(f"refused to fetch {url}: {exc}") from None
             except httpx.HTTPError as exc:
-                raise SourceRejected(_describe(exc, url, self.policy.timeout_seconds)) from exc
+                message = _describe(exc, url, self.policy.timeout_seconds)
+                if _transient(exc):
+                    raise SiteUnavailable(message) from exc
+                raise SourceRejected(message) from exc
             url = _redirect_target(url, location)
         raise SourceRejected(f"too many redirects (more than {self.policy.max_redirects})")
 

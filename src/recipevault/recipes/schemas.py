@@ -17,7 +17,7 @@ MAX_TAGS = 50
 MINUTES = Field(default=None, ge=0, le=60 * 24 * 365)
 
 
-def _http_url(value: str | None) -> str | None:
+def http_url(value: str | None) -> str | None:
     if value is not None and not value.lower().startswith(("http://", "https://")):
         raise ValueError("must be an http:// or https:// address")
     return value
@@ -86,7 +86,7 @@ class RecipeFields(InputModel):
     total_minutes: int | None = MINUTES
     notes: str | None = Field(default=None, max_length=20_000)
     nutrition: Nutrition | None = None
-    source_url: Annotated[str | None, AfterValidator(_http_url)] = Field(
+    source_url: Annotated[str | None, AfterValidator(http_url)] = Field(
         default=None, max_length=2048
     )
     attribution: str | None = Field(default=None, max_length=500)
@@ -120,7 +120,7 @@ class RecipeUpdate(InputModel):
     total_minutes: int | None = MINUTES
     notes: str | None = Field(default=None, max_length=20_000)
     nutrition: Nutrition | None = None
-    source_url: Annotated[str | None, AfterValidator(_http_url)] = Field(
+    source_url: Annotated[str | None, AfterValidator(http_url)] = Field(
         default=None, max_length=2048
     )
     attribution: str | None = Field(default=None, max_length=500)

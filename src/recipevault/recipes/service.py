@@ -453,7 +453,7 @@ async def update_recipe(
     values = _values(data, partial=partial)
     if household_id != recipe.household_id:
         # Terms belong to a household: moving the recipe re-files everything it names.
-        kept = _input_from_snapshot(before)
+        kept = input_from_snapshot(before)
         for name in ("tags", "categories", "tools", "ingredients"):
             values.setdefault(name, getattr(kept, name))
     await _apply(recipe, Vocabulary(session, household_id), values)
@@ -560,7 +560,7 @@ async def get_revision(
     return revision
 
 
-def _input_from_snapshot(snapshot: dict[str, Any]) -> RecipeCreate:
+def input_from_snapshot(snapshot: dict[str, Any]) -> RecipeCreate:
     ingredients = [
         IngredientIn(
             text=line["text"],
@@ -594,7 +594,7 @@ async def restore_revision(
 ) -> Recipe:
     """Bring back an old version as a new one: history is only ever added to."""
     revision = await get_revision(session, actor=actor, recipe_id=recipe_id, number=number)
-    data = _input_from_snapshot(revision.snapshot)
+    data = input_from_snapshot(revision.snapshot)
     recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     before = await document_of(session, recipe.id)
     assert recipe.household_id is not None

@@ -1,0 +1,121 @@
+"""The export job, and the worker's sweep that removes exports past their lifetime."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import select, update
+
+from recipevault.clock import utcnow
+from recipevault.config import Settings
+from recipevault.db import Database
+from recipevault.exporting.service import EXPORT
+from recipevault.exporting.writers import ExportItem, write_csv, write_zip
+from recipevault.jobs.models import Job, JobStatus
+from recipevault.jobs.queue import JobQueue
+from recipevault.jobs.runner import JobContext, job_handler
+from recipevault.jobs.worker import MAINTENANCE
+from recipevault.media.storage import MediaNotFound, MediaStorage, storage_from_settings
+from recipevault.recipes.service import document_of, input_from_snapshot
+from recipevault.recipes.sources import owned_recipe_ids
+
+CONTENT_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}
+PROGRESS_EVERY = 50
+PURGE_BATCH = 100
+
+
+async def _images(storage: MediaStorage, document: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """Each image at its widest rendition, main image first."""
+    found = []
+    for image in document.get("images") or []:
+        urls = image.get("urls") or {}
+        if not urls:
+            continue
+        widest = urls[max(urls, key=int)]
+        try:
+            found.append(("webp", await storage.get(widest.removeprefix("/media/"))))
+        except MediaNotFound:
+            continue
+    return found
+
+
+async def _item(
+    context: JobContext, storage: MediaStorage, recipe_id: int, with_images: bool
+) -> ExportItem:
+    async with context.database.session(write=False) as session:
+        document = await document_of(session, recipe_id)
+    return ExportItem(
+        slug=document["slug"],
+        recipe=input_from_snapshot(document),
+        created_at=datetime.fromisoformat(document["created_at"]),
+        updated_at=datetime.fromisoformat(document["updated_at"]),
+        images=await _images(storage, document) if with_images else [],
+    )
+
+
+@job_handler(EXPORT)
+async def export_recipes(context: JobContext) -> dict[str, Any]:
+    assert context.owner_id is not None
+    extension = context.payload["format"]
+    content_type = CONTENT_TYPES[extension]
+    storage = storage_from_settings(context.settings)
+    async with context.database.session(write=False) as session:
+        ids = await owned_recipe_ids(session, owner_id=context.owner_id)
+    await context.set_progress(done=0, total=len(ids))
+    items = []
+    for done, recipe_id in enumerate(ids, start=1):
+        items.append(await _item(context, storage, recipe_id, with_images=extension == "zip"))
+        if done % PROGRESS_EVERY == 0:
+            await context.check_cancelled()
+            await context.set_progress(done=done)
+    now = utcnow()
+    file_name = f"recipevault-export-{now:%Y%m%d-%H%M%S}.{extension}"
+    with tempfile.TemporaryDirectory(prefix="recipevault-export-") as folder:
+        path = Path(folder) / file_name
+        if extension == "zip":
+            count = await anyio.to_thread.run_sync(lambda: write_zip(path, items, exported_at=now))
+        else:
+            count = await anyio.to_thread.run_sync(lambda: write_csv(path, items))
+        key = f"exports/{context.job_id}/{file_name}"
+        await storage.put(key, await anyio.Path(path).read_bytes(), content_type=content_type)
+    await context.set_progress(done=len(ids))
+    expires_at = now + timedelta(hours=context.settings.export_ttl_hours)
+    return {
+        "media_key": key,
+        "file_name": file_name,
+        "content_type": content_type,
+        "recipes": count,
+        "expires_at": expires_at.isoformat(),
+        "download": f"/api/v1/exports/{context.job_id}/download",
+    }
+
+
+async def purge_expired_exports(database: Database, settings: Settings, queue: JobQueue) -> None:
+    """Remove the files of exports past their lifetime; the jobs stay, marked expired."""
+    cutoff = utcnow() - timedelta(hours=settings.export_ttl_hours)
+    storage = storage_from_settings(settings)
+    async with database.session() as session:
+        jobs = (
+            await session.scalars(
+                select(Job)
+                .where(Job.kind == EXPORT, Job.status == JobStatus.DONE, Job.finished_at < cutoff)
+                # Newest first: those expired long ago were purged by earlier sweeps.
+                .order_by(Job.finished_at.desc())
+                .limit(PURGE_BATCH * 10)
+            )
+        ).all()
+        expired = [job for job in jobs if job.result and not job.result.get("expired")]
+        for job in expired[:PURGE_BATCH]:
+            assert job.result is not None
+            await storage.delete(job.result["media_key"])
+            await session.execute(
+                update(Job).where(Job.id == job.id).values(result={**job.result, "expired": True})
+            )
+        await session.commit()
+
+
+MAINTENANCE.append(purge_expired_exports)

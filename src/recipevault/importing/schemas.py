@@ -1,0 +1,50 @@
+"""Import requests: where recipes come from, and what to do with what is already there."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from recipevault.policy import Visibility
+from recipevault.recipes.schemas import RecipeRead, http_url
+from recipevault.schemas import InputModel, OutputModel
+
+MAX_PASTE = 5 * 1024 * 1024
+OnDuplicate = Literal["ask", "update", "copy"]
+WebAddress = Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(http_url)]
+
+
+class ImportOptions(InputModel):
+    household_id: int | None = Field(
+        default=None, description="Household the recipes go to (default: your own)"
+    )
+    visibility: Visibility | None = Field(
+        default=None, description="Who may see the recipes (default: what the source says)"
+    )
+    on_duplicate: OnDuplicate = Field(
+        default="ask",
+        description=(
+            "When you already imported a page: `ask` refuses with 409 and names the recipe, "
+            "`update` updates it (a new revision), `copy` imports another copy"
+        ),
+    )
+
+
+class UrlImport(ImportOptions):
+    url: WebAddress
+
+
+class BulkImport(ImportOptions):
+    urls: list[WebAddress] = Field(min_length=1, description="At most 500 addresses")
+
+
+class HtmlImport(ImportOptions):
+    html: str = Field(
+        min_length=1, max_length=MAX_PASTE, description="A page's HTML, or schema.org JSON-LD"
+    )
+    url: WebAddress | None = Field(default=None, description="The page's address, if known")
+
+
+class HtmlImportRead(OutputModel):
+    recipes: list[RecipeRead]
