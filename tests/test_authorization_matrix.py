@@ -197,6 +197,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/exports"): Case((401, 202, 202, 202, 202), json=lambda s: {}),
     # An export's file is its owner's alone (the row's job is not an export: 404 all round).
     ("GET", "/api/v1/exports/{export_id}/download"): Case((401, 404, 404, 404, 404)),
+    # Backups: admins only (the named file does not exist: 404 once allowed in).
+    ("POST", "/api/v1/admin/backups"): Case((401, 403, 403, 403, 202)),
+    ("GET", "/api/v1/admin/backups"): Case((401, 403, 403, 403, 200)),
+    ("GET", "/api/v1/admin/backups/{name}"): Case((401, 403, 403, 403, 404)),
     # Site administration.
     ("GET", "/api/v1/admin/users"): Case((401, 403, 403, 403, 200)),
     ("PATCH", "/api/v1/admin/users/{user_id}"): Case(
@@ -406,6 +410,7 @@ async def test_route_answers_each_role(
         number=1,
         job_id=setup.failed_job_id if path.endswith("/retry") else setup.job_id,
         export_id=setup.job_id,
+        name="recipevault-backup-20000101-000000.zip",
         kind="tags",
         term_id=setup.unused_term_id if unused else setup.term_id,
         recipe_id=setup.trashed_recipe_id if trashed else setup.recipe_id,

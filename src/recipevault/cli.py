@@ -14,6 +14,7 @@ import click
 import typer
 
 from recipevault import __version__
+from recipevault.backup.cli import backup_app
 from recipevault.config import ConfigError, Settings, get_settings
 from recipevault.errors import AppError
 
@@ -32,6 +33,7 @@ demo_app = typer.Typer(
     help="Load demo recipes (Wikibooks Cookbook, CC BY-SA 4.0).", no_args_is_help=True
 )
 app.add_typer(demo_app, name="demo")
+app.add_typer(backup_app, name="backup")
 
 T = TypeVar("T")
 

@@ -19,6 +19,7 @@ from recipevault.accounts import settings_pages as account_settings_pages
 from recipevault.accounts.passwords import PasswordHasher
 from recipevault.admin import api as admin_api
 from recipevault.admin import pages as admin_pages
+from recipevault.backup import api as backup_api
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
@@ -100,6 +101,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         jobs_api.router,
         importing_api.router,
         exporting_api.router,
+        backup_api.router,
         accounts_pages.router,
         account_settings_pages.router,
         households_pages.router,

@@ -30,7 +30,11 @@ from recipevault.jobs.queue import JobQueue
 log = structlog.get_logger("recipevault.jobs")
 
 # Features whose modules declare job handlers; a worker imports them all.
-HANDLER_MODULES: tuple[str, ...] = ("recipevault.importing.jobs", "recipevault.exporting.jobs")
+HANDLER_MODULES: tuple[str, ...] = (
+    "recipevault.importing.jobs",
+    "recipevault.exporting.jobs",
+    "recipevault.backup.jobs",
+)
 UNEXPECTED = "the job stopped on an unexpected error; it has been logged (job {job_id})"
 
 
