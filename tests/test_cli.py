@@ -116,6 +116,45 @@ def test_serve_answers_and_stops(tmp_path: Path) -> None:
     assert b'"message": "stopped"' in output
 
 
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_with_worker_stops_its_worker(tmp_path: Path, stop: signal.Signals) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "RECIPEVAULT_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
+        "RECIPEVAULT_JOBS_SQLITE_PATH": f"{tmp_path}/jobs.db",
+        "RECIPEVAULT_PORT": str(port),
+    }
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    process = subprocess.Popen(
+        [*CLI, "serve", "--with-worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not workers:
+            workers = _children(process.pid)
+            time.sleep(0.1)
+        assert workers, "no worker process started within 30 s"
+        cmdline = Path(f"/proc/{workers[0]}/cmdline").read_bytes().split(b"\0")
+        assert b"worker" in cmdline
+    finally:
+        process.send_signal(stop)
+        process.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and Path(f"/proc/{workers[0]}").exists():
+        time.sleep(0.1)
+    assert not Path(f"/proc/{workers[0]}").exists(), "the worker outlived the server"
+
+
 def test_users_create(tmp_path: Path) -> None:
     env = {"RECIPEVAULT_DATABASE_URL": f"sqlite:///{tmp_path}/users.db"}
     assert run_cli("db", "upgrade", env=env).returncode == 0

@@ -72,7 +72,11 @@ def serve(
 
     settings = _settings()
     job_worker = (
-        subprocess.Popen([sys.executable, "-m", "recipevault", "worker"]) if with_worker else None
+        subprocess.Popen(
+            [sys.executable, "-m", "recipevault", "worker"], preexec_fn=_die_with_parent
+        )
+        if with_worker
+        else None
     )
     worker_count = workers or settings.workers
     metrics_dir: str | None = None
@@ -97,6 +101,17 @@ def serve(
             shutil.rmtree(metrics_dir, ignore_errors=True)
         if job_worker is not None:
             _stop(job_worker)
+
+
+def _die_with_parent() -> None:
+    """In the child: have Linux send SIGTERM when the server process ends, however it ends
+    (uvicorn re-raises the signal that stopped it, so no clean-up code of ours runs)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _stop(process: Any) -> None:
