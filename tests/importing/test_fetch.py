@@ -28,9 +28,9 @@ from recipevault.importing.fetch import (
     Fetcher,
     FetchKind,
     FetchPolicy,
-    check_address,
     fetch,
 )
+from recipevault.importing.pinning import check_address
 
 LIMIT = 4096
 PAGE = "<!doctype html><title>Crème brûlée</title><h1>Crème brûlée</h1>".encode()

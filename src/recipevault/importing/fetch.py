@@ -10,32 +10,32 @@ already, and the address check is what keeps internal services out of reach.
 
 from __future__ import annotations
 
-import asyncio
 import codecs
-import ipaddress
 import re
-import socket
 import ssl
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal, Self
 
 import anyio
-import httpcore
 import httpx
 
 from recipevault import __version__
 from recipevault.config import Settings
 from recipevault.importing.draft import SourceRejected
+from recipevault.importing.pinning import (
+    AddressRefused,
+    PinnedTransport,
+    Resolver,
+    normalize_host,
+    resolve_host,
+)
 
 USER_AGENT = f"RecipeVault/{__version__} (+https://github.com/recipevault)"
 
-Resolver = Callable[[str, int], Awaitable[list[str]]]
 FetchKind = Literal["page", "image"]
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 PAGE_TYPES = frozenset(
     {"text/html", "application/xhtml+xml", "application/ld+json", "application/json", "text/plain"}
@@ -46,23 +46,6 @@ _ACCEPT = {
     "image": "image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8",
 }
 _WHAT = {"page": ("a web page", "page"), "image": ("an image", "image")}
-
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_DOCUMENTATION = tuple(
-    ipaddress.ip_network(net)
-    for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
-)
-
-
-async def resolve_host(host: str, port: int) -> list[str]:
-    """The addresses the system resolver gives for ``host``, in its order, without repeats."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def _normalize_host(host: str) -> str:
-    return host.strip().removeprefix("[").removesuffix("]").rstrip(".").lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +61,7 @@ class FetchPolicy:
     @classmethod
     def from_settings(cls, settings: Settings, *, resolver: Resolver = resolve_host) -> Self:
         return cls(
-            allowed_hosts=frozenset(
-                _normalize_host(host) for host in settings.import_allowed_hosts
-            ),
+            allowed_hosts=frozenset(normalize_host(host) for host in settings.import_allowed_hosts),
             timeout_seconds=settings.fetch_timeout_seconds,
             max_bytes=settings.fetch_max_bytes,
             max_redirects=settings.fetch_max_redirects,
@@ -89,209 +70,12 @@ class FetchPolicy:
 
     def allows(self, host: str) -> bool:
         """Whether ``host`` (as written in a URL) may resolve to a private address."""
-        return _normalize_host(host) in self.allowed_hosts
-
-
-def check_address(ip: IPAddress) -> str | None:
-    """Why this server must not connect to ``ip`` (completing "the address is ..."), or None.
-
-    An IPv6 address that carries an IPv4 one (mapped ``::ffff:a.b.c.d``, NAT64 ``64:ff9b::/96``,
-    6to4 ``2002::/16``) is judged by the IPv4 address inside it, since that is where it leads.
-    """
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            reason = check_address(embedded)
-            return f"{reason} (it stands for {embedded})" if reason else None
-        if ip.is_site_local:
-            return "site-local"
-    if ip.is_unspecified:
-        return "unspecified"
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_multicast:
-        return "multicast"
-    if ip in _CGNAT:
-        return "in the carrier-grade NAT range"
-    if any(ip in net for net in _DOCUMENTATION):
-        return "reserved for documentation"
-    if ip.is_reserved:
-        return "reserved"
-    if ip.is_private:
-        return "private"
-    if not ip.is_global:
-        return "not a public address"
-    return None
+        return normalize_host(host) in self.allowed_hosts
 
 
 class SiteUnavailable(SourceRejected):
     """The site could not be reached just now (a timeout, a dropped connection, a 5xx or 429
     answer): worth trying again later, unlike a refusal."""
-
-
-class _AddressRefused(SourceRejected):
-    """Raised from the connection layer; ``fetch`` adds the URL to the message."""
-
-
-class _PinnedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves and checks the host itself, then connects to the checked address only."""
-
-    def __init__(self, policy: FetchPolicy) -> None:
-        self._policy = policy
-        self._backend = httpcore.AnyIOBackend()
-
-    async def _checked_addresses(self, host: str, port: int) -> list[str]:
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            try:
-                addresses = await self._policy.resolver(host, port)
-            except OSError:
-                addresses = []
-            if not addresses:
-                raise SourceRejected(f"could not find the address of {host}") from None
-            literal = False
-        else:
-            addresses, literal = [host], True
-        if self._policy.allows(host):
-            return addresses
-        checked = []
-        for address in addresses:
-            try:
-                ip = ipaddress.ip_address(address)
-            except ValueError:
-                raise _AddressRefused(f"{host} resolves to {address!r}, not an address") from None
-            if reason := check_address(ip):
-                if literal:
-                    raise _AddressRefused(f"the address is {reason}")
-                raise _AddressRefused(f"{host} resolves to {ip}, which is {reason}")
-            # The canonical form is what was checked, so it is what is connected to.
-            checked.append(str(ip))
-        return checked
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        failure: Exception = httpcore.ConnectError(f"could not connect to {host}")
-        for address in await self._checked_addresses(host, port):
-            try:
-                return await self._backend.connect_tcp(
-                    address,
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        raise failure
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("imports never connect to local sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
-
-
-# Most specific first: each httpcore error becomes the httpx error of the same meaning.
-_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
-
-
-@contextmanager
-def _as_httpx_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:
-        for core_error, httpx_error in _HTTPX_ERRORS:
-            if isinstance(exc, core_error):
-                raise httpx_error(str(exc)) from exc
-        raise
-
-
-class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: AsyncIterable[bytes] | Iterable[bytes]) -> None:
-        self._stream = stream
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._stream, AsyncIterable)
-        with _as_httpx_errors():
-            async for part in self._stream:
-                yield part
-
-    async def aclose(self) -> None:
-        aclose = getattr(self._stream, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
-class _PinnedTransport(httpx.AsyncBaseTransport):
-    """httpx's default transport, but over an httpcore pool that uses ``_PinnedBackend``.
-
-    httpx.AsyncHTTPTransport takes no network backend, so this builds the pool itself.
-    """
-
-    def __init__(self, policy: FetchPolicy) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=20,
-            max_keepalive_connections=10,
-            keepalive_expiry=5.0,
-            network_backend=_PinnedBackend(policy),
-        )
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        with _as_httpx_errors():
-            response = await self._pool.handle_async_request(core_request)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseStream(response.stream),
-            extensions=response.extensions,
-        )
-
-    async def aclose(self) -> None:
-        await self._pool.aclose()
 
 
 _BOMS = (
@@ -469,7 +253,7 @@ class Fetcher:
     def __init__(self, policy: FetchPolicy) -> None:
         self.policy = policy
         self._client = httpx.AsyncClient(
-            transport=_PinnedTransport(policy),
+            transport=PinnedTransport(allows=policy.allows, resolver=policy.resolver),
             follow_redirects=False,
             # Proxies and CA bundles named in the environment are not used.
             trust_env=False,
@@ -505,7 +289,7 @@ class Fetcher:
                     if not response.is_redirect:
                         return await _accept(response, kind, self.policy.max_bytes)
                     location = response.headers["location"]
-            except _AddressRefused as exc:
+            except AddressRefused as exc:
                 raise SourceRejected(f"refused to fetch {url}: {exc}") from None
             except httpx.HTTPError as exc:
                 message = _describe(exc, url, self.policy.timeout_seconds)
