@@ -201,6 +201,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/admin/backups"): Case((401, 403, 403, 403, 202)),
     ("GET", "/api/v1/admin/backups"): Case((401, 403, 403, 403, 200)),
     ("GET", "/api/v1/admin/backups/{name}"): Case((401, 403, 403, 403, 404)),
+    ("POST", "/api/v1/admin/backups/{name}/restore"): Case(
+        (401, 403, 403, 403, 404), json=lambda s: {"confirm": "x.zip"}
+    ),
     # Site administration.
     ("GET", "/api/v1/admin/users"): Case((401, 403, 403, 403, 200)),
     ("PATCH", "/api/v1/admin/users/{user_id}"): Case(

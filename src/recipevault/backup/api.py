@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 import anyio.to_thread
 from fastapi import APIRouter, Response, status
 from fastapi.responses import FileResponse
+from pydantic import Field
 
-from recipevault.backup.jobs import BACKUP, find_backup
+from recipevault.backup.jobs import BACKUP, RESTORE, find_backup
 from recipevault.backup.service import backup_files
 from recipevault.deps import AdminUser, JobQueueDep, SessionDep, SettingsDep
+from recipevault.errors import ValidationFailed
 from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.jobs.service import create_job
-from recipevault.schemas import OutputModel
+from recipevault.schemas import InputModel, OutputModel
 
 router = APIRouter(tags=["admin"], responses={401: {}, 403: {}})
 
@@ -23,6 +25,13 @@ class BackupFile(OutputModel):
     name: str
     size: int
     modified_at: datetime
+
+
+class RestoreRequest(InputModel):
+    confirm: str = Field(
+        max_length=100,
+        description="The backup's file name again: the site's content will be replaced",
+    )
 
 
 def _listing(folder_files: list[tuple[str, int, float]]) -> list[BackupFile]:
@@ -76,3 +85,43 @@ async def download_backup(name: str, actor: AdminUser, settings: SettingsDep) ->
         filename=path.name,
         headers={"Cache-Control": "private, no-store"},
     )
+
+
+@router.post(
+    "/api/v1/admin/backups/{name}/restore",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobRead,
+    responses={404: {}, 422: {}},
+)
+async def start_restore(
+    name: str,
+    data: RestoreRequest,
+    actor: AdminUser,
+    session: SessionDep,
+    queue: JobQueueDep,
+    settings: SettingsDep,
+    response: Response,
+) -> JobRead:
+    """Replace everything on the site (except the job log) with this backup, as a job. Every
+    account, recipe and file is replaced and everyone is signed out; the backup must be of
+    this schema revision."""
+    path = await anyio.to_thread.run_sync(find_backup, settings.backup_dir, name)
+    if data.confirm != path.name:
+        raise ValidationFailed(
+            "Type the backup's file name to confirm.",
+            extra={
+                "errors": [
+                    {
+                        "location": ["body", "confirm"],
+                        "field": "confirm",
+                        "message": "Must be the backup's file name",
+                        "type": "value_error",
+                    }
+                ]
+            },
+        )
+    job = await create_job(
+        session, queue=queue, kind=RESTORE, owner_id=actor.user_id, payload={"name": path.name}
+    )
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return await job_read(session, job)

@@ -10,6 +10,7 @@ from recipevault.backup.service import (
     backup_files,
     create_backup,
     prune_backups,
+    restore_backup,
     scheduled_backup,
 )
 from recipevault.clock import utcnow
@@ -19,6 +20,7 @@ from recipevault.jobs.worker import MAINTENANCE
 from recipevault.media.storage import storage_from_settings
 
 BACKUP = "backup"
+RESTORE = "restore"
 
 
 class BackupNotFound(NotFound):
@@ -56,6 +58,25 @@ async def backup_site(context: JobContext) -> dict[str, Any]:
         "media": summary.media,
         "schema_revision": summary.schema_revision,
         "removed": [path.name for path in removed],
+    }
+
+
+@job_handler(RESTORE)
+async def restore_site(context: JobContext) -> dict[str, Any]:
+    """Replace the site's content with a backup from the backup folder (admins chose it)."""
+    path = find_backup(context.settings.backup_dir, context.payload["name"])
+    summary = await restore_backup(
+        context.database,
+        storage_from_settings(context.settings),
+        source=path,
+        replace=True,
+    )
+    return {
+        "file_name": path.name,
+        "rows": sum(summary.tables.values()),
+        "media": summary.media,
+        "made_on": summary.made_on,
+        "made_at": summary.created_at.isoformat(),
     }
 
 

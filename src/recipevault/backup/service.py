@@ -42,6 +42,7 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import StatementError
@@ -77,6 +78,8 @@ log = structlog.get_logger("recipevault.backup")
 
 BATCH_ROWS = 500
 SEARCH_BATCH = 200
+# A restore that replaces a running site keeps its job log (the restore is one of its jobs).
+KEPT_ON_REPLACE = frozenset({"jobs", "job_items"})
 _BACKUP_NAME = re.compile(r"recipevault-backup-(\d{8}-\d{6})\.zip")
 _NAME_TIME = "%Y%m%d-%H%M%S"
 
@@ -283,17 +286,27 @@ async def restore_backup(
     source: Path,
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    replace: bool = False,
 ) -> RestoreSummary:
-    """Restore the archive at ``source`` into this empty, migrated database and media storage."""
+    """Restore the archive at ``source`` into this empty, migrated database and media storage.
+
+    With ``replace`` the site's current content is deleted first, in the same transaction, so
+    a running site can go back to a backup: every table but the job log is replaced (jobs stay,
+    their owners and recipes unlinked), and media files the backup lacks are removed once the
+    restore has committed. Everyone is signed out, since sessions come from the backup too."""
     plans = table_plans()
+    restored = [p for p in plans if not (replace and p.table.name in KEPT_ON_REPLACE)]
     reader = await anyio.to_thread.run_sync(partial(ArchiveReader, source, max_bytes=max_bytes))
     manifest = reader.manifest
     written: list[str] = []
+    before = set(await storage.list()) if replace else set()
     try:
         async with database.session() as session, session.begin():
             connection = await session.connection()
-            await _check_target(connection, storage, manifest, plans)
-            await _insert_rows(connection, reader, plans, progress)
+            await _check_target(connection, storage, manifest, plans, replace=replace)
+            if replace:
+                await _clear_site(connection, restored)
+            await _insert_rows(connection, reader, restored, progress)
             indexed = await _rebuild_search(session, connection)
             if connection.dialect.name == "postgresql":
                 await _continue_sequences(connection, plans)
@@ -302,7 +315,8 @@ async def restore_backup(
                 data = await anyio.to_thread.run_sync(reader.read_media, key)
                 content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
                 await storage.put(key, data, content_type=content_type)
-                written.append(key)
+                if key not in before:
+                    written.append(key)
                 await _report(progress, total - manifest.media + len(written), total)
     except BaseException:
         with anyio.CancelScope(shield=True):
@@ -311,6 +325,8 @@ async def restore_backup(
         raise
     finally:
         reader.close()
+    for key in sorted(before - set(reader.media_keys)):
+        await storage.delete(key)
     return RestoreSummary(
         schema_revision=manifest.schema_revision,
         made_on=manifest.database,
@@ -326,6 +342,8 @@ async def _check_target(
     storage: MediaStorage,
     manifest: Manifest,
     plans: Sequence[TablePlan],
+    *,
+    replace: bool,
 ) -> None:
     current = await connection.run_sync(_schema_revision)
     if current != manifest.schema_revision:
@@ -335,6 +353,8 @@ async def _check_target(
         raise BackupRejected(f"the backup holds tables this database lacks: {', '.join(unknown)}")
     if missing := sorted(known - set(manifest.tables)):
         raise BackupRejected(f"the backup lacks tables: {', '.join(missing)}")
+    if replace:
+        return
     occupied = [
         plan.table.name
         for plan in plans
@@ -349,6 +369,17 @@ async def _check_target(
         raise TargetNotEmpty(
             f"the media folder already holds {len(present)} files; restore into an empty one"
         )
+
+
+async def _clear_site(connection: AsyncConnection, plans: Sequence[TablePlan]) -> None:
+    """Delete the rows the restore replaces, children before parents."""
+    jobs = Base.metadata.tables["jobs"]
+    items = Base.metadata.tables["job_items"]
+    await connection.execute(update(jobs).values(owner_id=None))
+    await connection.execute(update(items).values(recipe_id=None))
+    await connection.execute(text(f"DELETE FROM {UNMODELLED_PREFIX}"))  # noqa: S608 - a constant
+    for plan in reversed(plans):
+        await connection.execute(plan.table.delete())
 
 
 def _mismatch(wanted: str, current: str | None) -> str:

@@ -240,9 +240,15 @@ async def _retry_later(
 async def _heartbeat(database: Database, job_id: int, every: float) -> None:
     while True:
         await asyncio.sleep(every)
-        async with database.session() as session:
-            await session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))
-            await session.commit()
+        try:
+            async with database.session() as session:
+                beat = update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow())
+                await session.execute(beat)
+                await session.commit()
+        except Exception:
+            # A beat missed (the database busy with the job's own long write) is no failure;
+            # only beats missed for JOB_STALE_SECONDS make the job look abandoned.
+            log.warning("job heartbeat missed", job_id=job_id, exc_info=True)
 
 
 async def run_job(
