@@ -30,7 +30,7 @@ from recipevault.jobs import service as jobs
 from recipevault.jobs.models import JobStatus
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
-from recipevault.recipes.models import Tag
+from recipevault.recipes.models import ImageStatus, RecipeImage, Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from recipevault.recipes.vocabulary import resolve_terms
 from tests.support.jobs import RecordingQueue
@@ -54,6 +54,7 @@ class Setup:
     other_term_id: int
     unused_term_id: int
     job_id: int
+    image_id: int
     failed_job_id: int
 
 
@@ -78,6 +79,7 @@ HH_PAGE = "/households/{household_id}"
 RECIPE = "/api/v1/recipes/{recipe_id}"
 TERM = "/api/v1/vocabularies/{kind}/{term_id}"
 PAGE = "/recipes/{slug}"
+IMAGES = RECIPE + "/images"
 CURATORS = (401, 404, 200, 200, 200)
 # Hidden from visitors and outsiders, readable but not editable by members.
 EDITORS = (401, 404, 403, 200, 200)
@@ -165,6 +167,15 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", RECIPE + "/revisions"): Case(EDITORS),
     ("GET", RECIPE + "/revisions/{number}"): Case(EDITORS),
     ("POST", RECIPE + "/revisions/{number}/restore"): Case(EDITORS),
+    # Images of the shared recipe: read like it, changed by its editors.
+    ("GET", IMAGES): Case((404, 404, 200, 200, 200)),
+    # Without a file: the recipe is checked before the (missing) upload.
+    ("POST", IMAGES): Case((401, 404, 403, 422, 422)),
+    ("PUT", IMAGES + "/order"): Case(EDITORS, json=lambda s: {"image_ids": [s.image_id]}),
+    ("POST", IMAGES + "/{image_id}/primary"): Case(EDITORS),
+    ("DELETE", IMAGES + "/{image_id}"): Case((401, 404, 403, 204, 204)),
+    # Renditions are capability URLs: no identity matters; this one does not exist.
+    ("GET", "/media/{key:path}"): Case(same(404)),
     # Vocabularies: any member of the household curates them.
     ("GET", "/api/v1/vocabularies/{kind}"): Case(SIGNED_IN),
     ("PATCH", TERM): Case(CURATORS, json=lambda s: {"name": "Renamed tag"}),
@@ -304,6 +315,33 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", PAGE + "/delete"): Case((403, 404, 403, 303, 303)),
     ("GET", "/recipes/trash"): Case((303, 200, 200, 200, 200)),
     ("POST", PAGE + "/restore"): Case((403, 404, 403, 303, 303)),  # a trashed one
+    # Import, job and export pages.
+    ("GET", "/import"): Case((303, 200, 200, 200, 200)),
+    ("POST", "/import/url"): Case(
+        (403, 303, 303, 303, 303), form=lambda s: {"url": "https://example.org/soup"}
+    ),
+    ("POST", "/import/paste"): Case(
+        (403, 303, 303, 303, 303),
+        form=lambda s: {
+            "html": '{"@type": "Recipe", "name": "Soup", "recipeIngredient": ["1 leek"]}'
+        },
+    ),
+    ("POST", "/import/bulk"): Case(
+        (403, 303, 303, 303, 303), form=lambda s: {"urls": "https://example.org/soup"}
+    ),
+    # Without a file the form comes back (400) asking for one.
+    ("POST", "/import/file"): Case(
+        (403, 400, 400, 400, 400), form=lambda s: {"keep_partial": "true"}
+    ),
+    ("GET", "/jobs"): Case((303, 200, 200, 200, 200)),
+    ("GET", "/jobs/{job_id}"): Case((303, 404, 404, 200, 200)),
+    ("GET", "/jobs/{job_id}/progress"): Case((303, 404, 404, 200, 200)),
+    ("POST", "/jobs/{job_id}/cancel"): Case((403, 404, 404, 303, 303)),
+    ("GET", "/exports"): Case((303, 200, 200, 200, 200)),
+    ("POST", "/exports"): Case((403, 303, 303, 303, 303), form=lambda s: {"format": "zip"}),
+    ("GET", "/admin/jobs"): Case((303, 403, 403, 403, 200)),
+    ("POST", "/admin/jobs/{job_id}/retry"): Case((403, 403, 403, 403, 303)),  # failed
+    ("POST", "/admin/jobs/{job_id}/cancel"): Case((403, 403, 403, 403, 303)),
 }
 
 
@@ -364,6 +402,17 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         session, queue=queue, kind="import_url", owner_id=world.owner.id, payload={}
     )
     failed.status = JobStatus.FAILED
+    image = RecipeImage(
+        recipe_id=recipe.id,
+        position=0,
+        status=ImageStatus.READY,
+        original_key=f"recipes/{recipe.id}/1/original.png",
+        content_type="image/png",
+        width=1,
+        height=1,
+        variants=[],
+    )
+    session.add(image)
     await session.flush()
     return Setup(
         world=world,
@@ -380,6 +429,7 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         unused_term_id=tags[2].id,
         job_id=job.id,
         failed_job_id=failed.id,
+        image_id=image.id,
     )
 
 
@@ -406,7 +456,9 @@ async def test_route_answers_each_role(
         headers["X-CSRF-Token"] = opened.record.csrf_token
     trashed = path in (RECIPE + "/restore", PAGE + "/restore")
     unused = method == "DELETE" and path == TERM
-    url = path.format(
+    url = path.replace("{key:path}", "{key}").format(
+        key="recipes/1/1/320-0123456789abcdef.webp",
+        image_id=setup.image_id,
         household_id=setup.world.household.id,
         token_id=setup.token_id,
         invite_id=setup.invite_id,

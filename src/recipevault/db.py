@@ -85,14 +85,22 @@ def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     callbacks = session.info.get(_ON_COMMIT)
     if callbacks is None:
         callbacks = session.info[_ON_COMMIT] = []
-        if not event.contains(session.sync_session, "after_soft_rollback", _forget_on_rollback):
-            event.listen(session.sync_session, "after_soft_rollback", _forget_on_rollback)
+        sync_session = session.sync_session
+        if not event.contains(sync_session, "after_soft_rollback", _forget_on_rollback):
+            event.listen(sync_session, "after_soft_rollback", _forget_on_rollback)
+            # Whoever commits (a request, a job's item, a command), the callbacks follow.
+            event.listen(sync_session, "after_commit", _run_after_commit)
     callbacks.append(callback)
 
 
 def _forget_on_rollback(session: Any, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_ON_COMMIT, None)
+
+
+def _run_after_commit(session: Any) -> None:
+    for callback in session.info.pop(_ON_COMMIT, []):
+        callback()
 
 
 def _run_on_commit(session: AsyncSession) -> None:

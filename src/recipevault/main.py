@@ -18,27 +18,32 @@ from recipevault.accounts import pages as accounts_pages
 from recipevault.accounts import settings_pages as account_settings_pages
 from recipevault.accounts.passwords import PasswordHasher
 from recipevault.admin import api as admin_api
+from recipevault.admin import job_pages as admin_job_pages
 from recipevault.admin import pages as admin_pages
 from recipevault.backup import api as backup_api
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
 from recipevault.exporting import api as exporting_api
+from recipevault.exporting import pages as exporting_pages
 from recipevault.households import api as households_api
 from recipevault.households import member_pages as household_member_pages
 from recipevault.households import pages as households_pages
 from recipevault.importing import api as importing_api
+from recipevault.importing import pages as importing_pages
 from recipevault.jobs import api as jobs_api
+from recipevault.jobs import pages as jobs_pages
 from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
+from recipevault.media import api as media_api
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
 from recipevault.recipes import history_pages as recipe_history_pages
+from recipevault.recipes import images_api, terms_api
 from recipevault.recipes import pages as recipe_pages
-from recipevault.recipes import terms_api
 from recipevault.web import mount_static, render_error_page
 
 log = structlog.get_logger("recipevault")
@@ -90,6 +95,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         recipe_edit_pages.router,  # /recipes/new and /recipes/trash before /recipes/{slug}
         recipe_history_pages.router,
         recipe_pages.router,
+        media_api.router,
         pages.router,
         health.router,
         metrics.router,
@@ -98,6 +104,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         households_api.router,
         admin_api.router,
         terms_api.router,
+        images_api.router,
         jobs_api.router,
         importing_api.router,
         exporting_api.router,
@@ -107,6 +114,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         households_pages.router,
         household_member_pages.router,
         admin_pages.router,
+        importing_pages.router,
+        jobs_pages.router,
+        exporting_pages.router,
+        admin_job_pages.router,
     )
     mount_static(app)
 

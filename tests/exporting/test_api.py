@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,15 +19,32 @@ from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.exporting.jobs import purge_expired_exports
 from recipevault.jobs.models import Job
+from recipevault.media.storage import storage_from_settings
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
+from recipevault.recipes.images import attach_imported_image
 from recipevault.recipes.schemas import IngredientIn, Nutrition, RecipeCreate, StepIn
 from tests.support.app import make_settings
 from tests.support.jobs import RecordingQueue
 from tests.support.world import actor_for, bearer, make_user
 
 # What an import may rightly change: identity, ownership, timestamps, history.
-NOT_COMPARED = {"id", "slug", "owner", "household", "created_at", "updated_at", "version"}
+NOT_COMPARED = {
+    "id",
+    "slug",
+    "owner",
+    "household",
+    "created_at",
+    "updated_at",
+    "version",
+    "images",  # compared by what they show, since their ids and addresses are new
+}
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "olive").save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def rich_recipe(title: str) -> RecipeCreate:
@@ -95,8 +113,13 @@ async def _readable(
     )
     found = []
     for summary in listed.json()["items"]:
-        recipe = await client.get(f"/api/v1/recipes/{summary['id']}", headers=headers)
-        found.append({k: v for k, v in recipe.json().items() if k not in NOT_COMPARED})
+        recipe = (await client.get(f"/api/v1/recipes/{summary['id']}", headers=headers)).json()
+        fields = {k: v for k, v in recipe.items() if k not in NOT_COMPARED}
+        fields["images"] = [
+            (image["width"], image["height"], sorted(image["urls"], key=int))
+            for image in recipe["images"]
+        ]
+        found.append(fields)
     return found
 
 
@@ -112,7 +135,16 @@ async def test_an_export_imports_back_into_an_empty_account_exactly(
     reader = await make_user(session, settings)
     actor = await actor_for(session, author)
     for title in ("Corn fritters", "Apple fritters"):
-        await recipes.create_recipe(session, actor=actor, data=rich_recipe(title))
+        made = await recipes.create_recipe(session, actor=actor, data=rich_recipe(title))
+    for size in ((1200, 900), (400, 300)):
+        await attach_imported_image(
+            session,
+            recipe_id=made.id,
+            data=_jpeg(*size),
+            queue=jobs,
+            storage=storage_from_settings(job_settings),
+            settings=job_settings,
+        )
     plain = await recipes.create_recipe(session, actor=actor, data=RecipeCreate(title="Toast"))
     trashed = await recipes.create_recipe(session, actor=actor, data=RecipeCreate(title="Gone"))
     await recipes.trash_recipe(session, actor=actor, recipe_id=trashed.id, if_match=None, ip=None)
@@ -120,6 +152,7 @@ async def test_an_export_imports_back_into_an_empty_account_exactly(
     author_headers = bearer(author, settings, session)
     reader_headers = bearer(reader, settings, session)
     await session.commit()
+    await jobs.run_all(database, job_settings)  # the images' renditions
 
     started = await client.post("/api/v1/exports", json={"format": "zip"}, headers=author_headers)
     assert started.status_code == 202
@@ -146,6 +179,7 @@ async def test_an_export_imports_back_into_an_empty_account_exactly(
     copy = await _readable(client, reader_headers, reader.id)
     assert [recipe["title"] for recipe in copy] == ["Apple fritters", "Corn fritters", "Toast"]
     assert copy == original
+    assert copy[0]["images"] == [(960, 720, ["320", "960"]), (320, 240, ["320"])]
 
 
 async def test_csv_export_has_a_row_per_recipe_and_no_formulas(

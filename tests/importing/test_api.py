@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,14 +56,17 @@ def site() -> Iterator[Site]:
 
 
 @pytest.fixture
-def job_settings(settings: Settings, tmp_path: Any) -> Settings:
-    """The worker's settings: the test site on 127.0.0.1 is an allowed intranet host."""
-    return make_settings(
+def job_settings(settings: Settings, tmp_path: Any, app: Any) -> Settings:
+    """The worker's settings (the app's too): the test site on 127.0.0.1 is an allowed
+    intranet host, and media go to the test's own folder."""
+    changed = make_settings(
         settings.database_url,
         import_allowed_hosts=["127.0.0.1"],
         media_dir=str(tmp_path / "media"),
         fetch_timeout_seconds=2,
     )
+    app.state.settings = changed
+    return changed
 
 
 @pytest.fixture
@@ -125,6 +129,40 @@ async def test_a_page_is_imported_by_a_job(
         "Beat the butter and sugar.",
         "Add the eggs and bake for 45 minutes.",
     ]
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "orange").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+async def test_a_pages_image_comes_along(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    site: Site,
+    jobs: RecordingQueue,
+    database: Database,
+    job_settings: Settings,
+) -> None:
+    site.pages["/cake.jpg"] = Page(_jpeg(1200, 800), "image/jpeg")
+    site.pages["/broken.jpg"] = Page(b"not really a picture", "image/jpeg")
+    recipe = {**JSON_LD, "image": ["/cake.jpg", site.url("/broken.jpg")]}
+    site.pages["/pictured"] = Page(page_with(recipe))
+    started = await client.post(
+        "/api/v1/imports/url", json={"url": site.url("/pictured")}, headers=headers
+    )
+    await jobs.run_all(database, job_settings)
+    item = (await _job(client, started.json()["id"], headers))["items"][0]
+    assert item["message"].startswith("created; image left out: ")
+    read = (await client.get(f"/api/v1/recipes/{item['recipe_id']}", headers=headers)).json()
+    [image] = read["images"]
+    # The widest rendition not wider than the original.
+    assert (image["width"], image["height"]) == (960, 640)
+    assert sorted(image["urls"], key=int) == ["320", "960"]
+    served = await client.get(image["urls"]["320"])
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/webp"
 
 
 async def test_importing_a_page_again_asks_then_updates_or_copies(

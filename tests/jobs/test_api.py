@@ -30,7 +30,7 @@ async def test_the_owner_follows_a_job_to_its_end(
         payload={"items": ["ok"] * 150 + ["refuse"]},
     )
     await session.commit()
-    jobs.enqueue(job.id)  # what the request's commit does
+    assert jobs.queued == [job.id]  # queued as the transaction committed
     headers = bearer(world.owner, settings, session)
     await session.commit()
     queued = (await client.get(f"/api/v1/jobs/{job.id}", headers=headers)).json()
@@ -77,6 +77,7 @@ async def test_cancel_then_retry(
         session, queue=jobs, kind="test_items", owner_id=world.owner.id, payload={"items": ["ok"]}
     )
     await session.commit()
+    jobs.queued.clear()
     owner = bearer(world.owner, settings, session)
     admin = bearer(world.admin, settings, session)
     await session.commit()

@@ -283,6 +283,22 @@ def test_json_ld_is_a_schema_org_recipe() -> None:
         },
     ]
     assert "description" not in data  # empty fields are left out
+    assert "image" not in data
+
+
+def test_json_ld_names_the_widest_rendition_of_each_image() -> None:
+    document = {
+        **_document(),
+        "images": [
+            {"id": 1, "urls": {"320": "/media/a/320-x.webp", "960": "/media/a/960-y.webp"}},
+            {"id": 2, "urls": {"320": "/media/b/320-z.webp"}},
+        ],
+    }
+    data = recipe_json_ld(document, url="https://example.org/recipes/soup")
+    assert data["image"] == [
+        "https://example.org/media/a/960-y.webp",
+        "https://example.org/media/b/320-z.webp",
+    ]
 
 
 def test_json_for_a_script_element_escapes_markup_characters() -> None:

@@ -133,12 +133,24 @@ def _stop(pid: int) -> None:
         return
 
 
+def _end(process: subprocess.Popen[bytes]) -> None:
+    _stop(process.pid)
+    try:
+        process.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @contextmanager
-def live_server(workdir: Path) -> Iterator[LiveServer]:
-    """Migrate a new database and serve the app on a free port until the block ends."""
+def live_server(
+    workdir: Path, *, settings: dict[str, str] | None = None, with_worker: bool = False
+) -> Iterator[LiveServer]:
+    """Migrate a new database and serve the app on a free port until the block ends; with
+    ``with_worker`` a job worker runs beside it. ``settings`` are extra environment values."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    environment = _server_environment(workdir, port)
+    environment = {**_server_environment(workdir, port), **(settings or {})}
     command = Path(sys.executable).with_name("recipevault")
     migrated = subprocess.run(
         [str(command), "db", "upgrade"],
@@ -152,35 +164,30 @@ def live_server(workdir: Path) -> Iterator[LiveServer]:
     if migrated.returncode != 0:
         raise RuntimeError(f"recipevault db upgrade failed:\n{migrated.stdout}{migrated.stderr}")
     log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "recipevault.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            cwd=workdir,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    commands = [
+        [
+            sys.executable,
+            *("-m", "uvicorn", "recipevault.main:app"),
+            *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+        ]
+    ]
+    if with_worker:
+        commands.append([sys.executable, "-m", "recipevault", "worker", "--concurrency", "1"])
+    processes = []
+    for number, arguments in enumerate(commands):
+        with (log_path if number == 0 else workdir / "worker.log").open("wb") as log:
+            processes.append(
+                subprocess.Popen(
+                    arguments, cwd=workdir, env=environment, stdout=log, stderr=subprocess.STDOUT
+                )
+            )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(url, process, log_path)
-        yield LiveServer(url=url, pid=process.pid, workdir=workdir, log_path=log_path)
+        _wait_until_ready(url, processes[0], log_path)
+        yield LiveServer(url=url, pid=processes[0].pid, workdir=workdir, log_path=log_path)
     finally:
-        _stop(process.pid)
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+        for process in reversed(processes):
+            _end(process)
 
 
 def screenshot_path(root: Path, test_name: str) -> Path:

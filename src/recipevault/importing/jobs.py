@@ -24,6 +24,10 @@ from recipevault.jobs.runner import ItemOutcome, JobContext, TransientJobError, 
 from recipevault.jobs.service import job_items
 from recipevault.media.storage import MediaNotFound, storage_from_settings
 from recipevault.policy import Actor
+from recipevault.recipes.images import ImageSkipped, attach_imported_image
+
+# Pages often list the same photo in several sizes; the first few are plenty.
+MAX_IMPORTED_IMAGES = 3
 
 
 async def _actor(context: JobContext) -> Actor:
@@ -44,22 +48,63 @@ def _options(payload: dict[str, Any]) -> ImportOptions:
 
 
 async def _save_all(
+    context: JobContext,
     outcome: ItemOutcome,
     actor: Actor,
     found: list[ImportedRecipe],
     options: ImportOptions,
+    *,
+    fetcher: Fetcher | None = None,
     page_url: str | None = None,
 ) -> None:
     session: AsyncSession = outcome.session
-    saved = [
-        await save_imported(session, actor=actor, imported=item, options=options, page_url=page_url)
-        for item in found
-    ]
+    saved = []
+    notes: list[str] = []
+    for item in found:
+        result = await save_imported(
+            session, actor=actor, imported=item, options=options, page_url=page_url
+        )
+        saved.append(result)
+        if result.action == "created":
+            notes += await _attach_images(context, session, result.recipe.id, item, fetcher)
     outcome.recipe_id = saved[0].recipe.id
     actions = [item.action for item in saved]
-    outcome.message = (
-        actions[0] if len(saved) == 1 else f"{len(saved)} recipes ({', '.join(actions)})"
-    )
+    summary = actions[0] if len(saved) == 1 else f"{len(saved)} recipes ({', '.join(actions)})"
+    outcome.message = "; ".join([summary, *notes])
+
+
+async def _attach_images(
+    context: JobContext,
+    session: AsyncSession,
+    recipe_id: int,
+    imported: ImportedRecipe,
+    fetcher: Fetcher | None,
+) -> list[str]:
+    """Keep the recipe's images (at most MAX_IMPORTED_IMAGES). An image that cannot be had is
+    noted, never a reason to lose the recipe."""
+    storage = storage_from_settings(context.settings)
+    notes = []
+    for source in imported.images[:MAX_IMPORTED_IMAGES]:
+        data = source.data
+        if data is None and source.url is not None and fetcher is not None:
+            try:
+                data = (await fetcher.fetch(source.url, accept="image")).body
+            except SourceRejected as exc:
+                notes.append(f"image left out: {exc}")
+                continue
+        if data is None:
+            continue
+        kept = await attach_imported_image(
+            session,
+            recipe_id=recipe_id,
+            data=data,
+            queue=context.queue,
+            storage=storage,
+            settings=context.settings,
+        )
+        if isinstance(kept, ImageSkipped):
+            notes.append(f"image left out: {kept.reason}")
+    return notes
 
 
 @job_handler(IMPORT_URLS)
@@ -81,7 +126,9 @@ async def import_urls(context: JobContext) -> dict[str, Any]:
                 found = await anyio.to_thread.run_sync(
                     lambda: extract_recipes(text, url=page.url)  # noqa: B023 - awaited at once
                 )
-                await _save_all(outcome, actor, found, options, page_url=url)
+                await _save_all(
+                    context, outcome, actor, found, options, fetcher=fetcher, page_url=url
+                )
     return await _summary(context, single=len(urls) == 1)
 
 
@@ -127,7 +174,7 @@ async def import_file(context: JobContext) -> dict[str, Any]:
     for position, imported in enumerate(batch.recipes):
         if position not in handled:
             async with context.item(position, imported.recipe.title) as outcome:
-                await _save_all(outcome, actor, [imported], options)
+                await _save_all(context, outcome, actor, [imported], options)
     for offset, failure in enumerate(batch.failures, start=len(batch.recipes)):
         if offset not in handled:
             async with context.item(offset, failure.item):

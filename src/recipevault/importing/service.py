@@ -34,9 +34,9 @@ class AlreadyImported(Conflict):
 
     def __init__(self, recipe: Recipe) -> None:
         super().__init__(
-            f"You imported this page before as “{recipe.title}”. Import it again with "
-            "on_duplicate set to `update` to update that recipe, or `copy` for another copy.",
-            extra={"recipe_id": recipe.id, "slug": recipe.slug},
+            f"You imported this page before as “{recipe.title}”.",
+            # Send the request again with one of these as `on_duplicate`.
+            extra={"recipe_id": recipe.id, "slug": recipe.slug, "on_duplicate": ["update", "copy"]},
         )
 
 

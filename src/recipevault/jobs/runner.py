@@ -34,6 +34,8 @@ HANDLER_MODULES: tuple[str, ...] = (
     "recipevault.importing.jobs",
     "recipevault.exporting.jobs",
     "recipevault.backup.jobs",
+    "recipevault.recipes.image_jobs",
+    "recipevault.recipes.jobs",
 )
 UNEXPECTED = "the job stopped on an unexpected error; it has been logged (job {job_id})"
 

@@ -3,6 +3,8 @@ what a reader sees, and served as bytes by one indexed query per request.
 
 Owner and household names are not stored in the document (a rename would touch every
 recipe); the read query joins them in and they are spliced in front of the stored object.
+Images appear once their renditions are ready: the recipe lists them primary first, and its
+summary names the primary's narrowest rendition.
 """
 
 from __future__ import annotations
@@ -26,9 +28,16 @@ from sqlalchemy.orm import selectinload
 from recipevault.accounts.models import User
 from recipevault.db import Database, SqliteReader
 from recipevault.households.models import Household
+from recipevault.media.api import media_url
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes import search
-from recipevault.recipes.models import Recipe, RecipeDocument, RecipeIngredient
+from recipevault.recipes.models import (
+    ImageStatus,
+    Recipe,
+    RecipeDocument,
+    RecipeImage,
+    RecipeIngredient,
+)
 from recipevault.recipes.scaling import format_amount
 from recipevault.recipes.units import unit_for
 
@@ -67,6 +76,27 @@ def _ingredient(line: RecipeIngredient) -> dict[str, Any]:
     }
 
 
+def image_urls(image: RecipeImage) -> dict[str, str]:
+    """Each rendition's address by its width (JSON object keys are text), narrowest first."""
+    return {str(variant["width"]): media_url(variant["key"]) for variant in image.variants}
+
+
+def _image(image: RecipeImage) -> dict[str, Any]:
+    widest = image.variants[-1]
+    return {
+        "id": image.id,
+        "width": widest["width"],
+        "height": widest["height"],
+        "urls": image_urls(image),
+    }
+
+
+def _ready_images(recipe: Recipe) -> list[RecipeImage]:
+    return [
+        image for image in recipe.images if image.status == ImageStatus.READY and image.variants
+    ]
+
+
 def recipe_fields(recipe: Recipe) -> dict[str, Any]:
     """Everything a reader sees of the recipe except its owner's and household's names."""
     return {
@@ -94,6 +124,7 @@ def recipe_fields(recipe: Recipe) -> dict[str, Any]:
             {"text": s.text, "section": s.section, "timer_minutes": s.timer_minutes}
             for s in recipe.steps
         ],
+        "images": [_image(image) for image in _ready_images(recipe)],
         "units": "original",
         "created_at": recipe.created_at,
         "updated_at": recipe.updated_at,
@@ -115,6 +146,9 @@ def summary_fields(recipe: Recipe) -> dict[str, Any]:
         "visibility": recipe.visibility.value,
         "tags": [t.name for t in recipe.tags],
         "categories": [c.name for c in recipe.categories],
+        "image": next(
+            (media_url(image.variants[0]["key"]) for image in _ready_images(recipe)), None
+        ),
         "created_at": recipe.created_at,
         "updated_at": recipe.updated_at,
     }
@@ -128,6 +162,7 @@ def full_recipe_options() -> list[Any]:
         selectinload(Recipe.tags),
         selectinload(Recipe.categories),
         selectinload(Recipe.tools),
+        selectinload(Recipe.images),
     ]
 
 

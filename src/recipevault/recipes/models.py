@@ -1,4 +1,4 @@
-"""Recipe tables: recipes with their ordered ingredient lines and steps, per-household
+"""Recipe tables: recipes with their ordered ingredient lines, steps and images, per-household
 vocabularies (tags, categories, tools, foods, units), revisions, and the pre-serialized
 documents that the read path serves.
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -174,6 +175,14 @@ class Recipe(Scoped, CreatedAt, Base):
     tags: Mapped[list[Tag]] = relationship(secondary=recipe_tags, lazy="raise")
     categories: Mapped[list[Category]] = relationship(secondary=recipe_categories, lazy="raise")
     tools: Mapped[list[Tool]] = relationship(secondary=recipe_tools, lazy="raise")
+    # Position 0 is the primary image. Rows go with the recipe in the database (ON DELETE
+    # CASCADE); their files are removed by whoever deletes the recipe for good.
+    images: Mapped[list[RecipeImage]] = relationship(
+        order_by="RecipeImage.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
 
 
 class RecipeIngredient(Base):
@@ -213,6 +222,38 @@ class RecipeStep(Base):
     section: Mapped[str | None] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
     timer_minutes: Mapped[int | None]
+
+
+class ImageStatus(StrEnum):
+    PENDING = "pending"  # stored and checked; its WebP renditions are not made yet
+    READY = "ready"
+    FAILED = "failed"
+
+
+class RecipeImage(CreatedAt, Base):
+    """An uploaded photo of a recipe. The original is kept in media storage and never served;
+    ``variants`` lists its WebP renditions (``{"width", "height", "key"}``), narrowest first."""
+
+    __tablename__ = "recipe_images"
+    __table_args__ = (
+        Index("ix_recipe_images_recipe_position", "recipe_id", "position"),
+        # Files are kept under the image's id and removed by it after the row is gone, so an id
+        # must never be handed out again (SQLite otherwise reuses the largest one once deleted).
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipe_id: Mapped[int] = mapped_column(ForeignKey("recipes.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    status: Mapped[ImageStatus] = mapped_column(
+        string_enum(ImageStatus, "image_status"), default=ImageStatus.PENDING
+    )
+    original_key: Mapped[str] = mapped_column(String(512))
+    content_type: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int]
+    height: Mapped[int]
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(String(500))
 
 
 class RecipeRevision(Base):

@@ -9,11 +9,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from recipevault.policy import Visibility
+from recipevault.recipes.models import ImageStatus
 from recipevault.schemas import InputModel, OutputModel
 
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100
 MAX_TAGS = 50
+MAX_IMAGES = 30
 MINUTES = Field(default=None, ge=0, le=60 * 24 * 365)
 
 
@@ -161,6 +163,15 @@ class StepRead(OutputModel):
     timer_minutes: int | None
 
 
+class ImageRef(OutputModel):
+    """A ready image of a recipe: its WebP renditions by width, and the widest one's size."""
+
+    id: int
+    width: int
+    height: int
+    urls: dict[int, str] = Field(description="Rendition addresses by width, narrowest first")
+
+
 class RecipeRead(OutputModel):
     id: int
     slug: str
@@ -185,6 +196,9 @@ class RecipeRead(OutputModel):
     tools: list[str]
     ingredients: list[IngredientRead]
     steps: list[StepRead]
+    images: list[ImageRef] = Field(
+        default_factory=list, description="Ready images, the primary one first"
+    )
     units: Literal["original", "metric", "us"] = "original"
     created_at: datetime
     updated_at: datetime
@@ -202,6 +216,9 @@ class RecipeSummary(OutputModel):
     owner: PersonRef
     tags: list[str]
     categories: list[str]
+    image: str | None = Field(
+        default=None, description="The primary image's narrowest rendition, when it is ready"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -270,3 +287,21 @@ class RevisionSummary(OutputModel):
 
 class RevisionRead(RevisionSummary):
     recipe: dict[str, object]
+
+
+class RecipeImageRead(OutputModel):
+    id: int
+    position: int = Field(description="The order of the recipe's images; 0 is the primary one")
+    status: ImageStatus = Field(
+        description="`pending` until its renditions are made, then `ready` (or `failed`)"
+    )
+    width: int = Field(description="As displayed, after the camera's orientation is applied")
+    height: int
+    urls: dict[int, str] = Field(description="Rendition addresses by width, once ready")
+    error: str | None = Field(description="Why the image could not be processed")
+
+
+class ImageOrder(InputModel):
+    image_ids: list[int] = Field(
+        min_length=1, max_length=MAX_IMAGES, description="Every image of the recipe, in order"
+    )

@@ -20,13 +20,16 @@ from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
 from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed
 from recipevault.households.service import memberships, personal_household_id
+from recipevault.jobs.queue import JobQueue
 from recipevault.policy import Actor, require_editable, unscoped
 from recipevault.recipes import documents, search
+from recipevault.recipes.image_jobs import image_prefix, remove_later
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.models import (
     Category,
     Recipe,
     RecipeDocument,
+    RecipeImage,
     RecipeIngredient,
     RecipeRevision,
     RecipeStep,
@@ -46,8 +49,9 @@ TRASH_DAYS = 30
 # Addresses of website pages under /recipes/ that a recipe's slug must never shadow.
 RESERVED_SLUGS = frozenset({"new", "trash"})
 NO_TIME = 10**9  # sorts recipes without a time after every real one
-# Fields whose change does not count as an edit someone made.
-_BOOKKEEPING = frozenset({"version", "updated_at", "created_at", "id", "slug"})
+# Fields whose change does not count as an edit someone made. Images change through their own
+# routes and are not part of revisions.
+_BOOKKEEPING = frozenset({"version", "updated_at", "created_at", "id", "slug", "images"})
 
 
 class RecipeNotFound(NotFound):
@@ -522,13 +526,26 @@ async def list_trash(session: AsyncSession, *, actor: Actor) -> list[Recipe]:
     return list((await session.scalars(unscoped(statement))).all())
 
 
-async def purge_trash(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Delete for good what has been in the trash longer than ``TRASH_DAYS``."""
+async def purge_trash(
+    session: AsyncSession, *, queue: JobQueue, now: datetime | None = None
+) -> int:
+    """Delete for good what has been in the trash longer than ``TRASH_DAYS``, and (once that
+    has committed) their images' files. Trashed recipes keep their images until then."""
     cutoff = (now or utcnow()) - timedelta(days=TRASH_DAYS)
-    result = await session.execute(
-        delete(Recipe).where(Recipe.deleted_at.is_not(None), Recipe.deleted_at < cutoff)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    expired = (Recipe.deleted_at.is_not(None), Recipe.deleted_at < cutoff)
+    # Files go by image, not by recipe: SQLite may give a purged recipe's id to a new one.
+    images = (
+        await session.execute(
+            unscoped(select(RecipeImage.recipe_id, RecipeImage.id).join(Recipe)).where(*expired)
+        )
+    ).all()
+    purged = set((await session.scalars(delete(Recipe).where(*expired).returning(Recipe.id))).all())
+    prefixes = [
+        image_prefix(recipe_id, image_id) for recipe_id, image_id in images if recipe_id in purged
+    ]
+    if prefixes:
+        await remove_later(session, queue=queue, prefixes=prefixes)
+    return len(purged)
 
 
 # --- Revisions ------------------------------------------------------------------------------

@@ -77,9 +77,15 @@ def recipe_json_ld(document: Mapping[str, Any], *, url: str) -> dict[str, Any]:
             "@type": "NutritionInformation",
             **{_camel(key): nutrition[key] for key, _ in NUTRITION_LABELS if nutrition.get(key)},
         }
-    image = document.get("image")
-    if image:
-        data["image"] = image
+    # The widest rendition of each image, as absolute addresses (the page's own origin).
+    origin = url.split("/recipes/", 1)[0]
+    images = [
+        origin + image["urls"][max(image["urls"], key=int)]
+        for image in document.get("images") or []
+        if image.get("urls")
+    ]
+    if images:
+        data["image"] = images
     return {key: value for key, value in data.items() if value not in (None, [], "")}
 
 

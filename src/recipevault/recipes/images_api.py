@@ -1,0 +1,188 @@
+"""/api/v1/recipes/{id}/images: upload, list, order, choose the primary one, delete.
+
+Readers of a recipe list its ready images; those who may edit it manage them (and also see the
+ones being processed or refused). Renditions are served by ``media.api``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from starlette.datastructures import UploadFile
+
+from recipevault.deps import CurrentUser, JobQueueDep, OptionalUser, SessionDep, SettingsDep
+from recipevault.errors import AppError, ValidationFailed
+from recipevault.media.storage import storage_from_settings
+from recipevault.recipes import images
+from recipevault.recipes.documents import image_urls
+from recipevault.recipes.models import RecipeImage
+from recipevault.recipes.schemas import ImageOrder, RecipeImageRead
+
+router = APIRouter(prefix="/api/v1/recipes", tags=["recipe images"])
+# Room for the multipart framing around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+FILE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}}
+
+
+class ImageTooLarge(AppError):
+    status_code = 413
+    code = "image-too-large"
+    title = "The image is too large"
+
+
+class LengthRequired(AppError):
+    status_code = 411
+    code = "length-required"
+    title = "Send the upload with a Content-Length"
+
+
+def image_read(image: RecipeImage) -> RecipeImageRead:
+    return RecipeImageRead(
+        id=image.id,
+        position=image.position,
+        status=image.status,
+        width=image.width,
+        height=image.height,
+        urls={int(width): url for width, url in image_urls(image).items()},
+        error=image.error,
+    )
+
+
+@router.post(
+    "/{recipe_id}/images",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RecipeImageRead,
+    responses={**EDIT_RESPONSES, 409: {}, 411: {}, 413: {}, 422: {}},
+    openapi_extra=FILE_BODY,
+)
+async def upload_image(
+    recipe_id: int,
+    request: Request,
+    actor: CurrentUser,
+    session: SessionDep,
+    queue: JobQueueDep,
+    settings: SettingsDep,
+) -> RecipeImageRead:
+    """Add a JPEG, PNG, WebP or GIF photo (multipart field `file`) as the recipe's last image.
+    It is `pending` until its WebP renditions are made in the background, then `ready`."""
+    # Both checked before the body is read: nobody gets the server to take in megabytes for a
+    # recipe they may not change, or more than an image may weigh.
+    await images.authorize_upload(session, actor=actor, recipe_id=recipe_id)
+    limit = settings.image_max_bytes
+    _check_declared_length(request, limit)
+    data = await _read_file(request, limit)
+    image = await images.add_image(
+        session,
+        actor=actor,
+        recipe_id=recipe_id,
+        data=data,
+        queue=queue,
+        storage=storage_from_settings(settings),
+        settings=settings,
+    )
+    return image_read(image)
+
+
+def _too_large(limit: int) -> ImageTooLarge:
+    megabytes = limit / (1024 * 1024)
+    size = f"{megabytes:.3g} MB" if megabytes >= 1 else f"{limit / 1024:.4g} KB"
+    return ImageTooLarge(f"An image may be at most {size}.")
+
+
+def _check_declared_length(request: Request, limit: int) -> None:
+    # The multipart parser spools a file to disk before anyone could look at its size, so the
+    # declared length is checked first and the real one again after.
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise LengthRequired()
+    if int(length) > limit + MULTIPART_OVERHEAD:
+        raise _too_large(limit)
+
+
+async def _read_file(request: Request, limit: int) -> bytes:
+    async with request.form(max_files=1, max_fields=5) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed(
+                "Choose an image to upload.",
+                extra={
+                    "errors": [
+                        {
+                            "location": ["body", "file"],
+                            "field": "file",
+                            "message": "Choose an image to upload",
+                            "type": "missing",
+                        }
+                    ]
+                },
+            )
+        data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(limit)
+    return data
+
+
+@router.get("/{recipe_id}/images", response_model=list[RecipeImageRead], responses={404: {}})
+async def list_images(
+    recipe_id: int, viewer: OptionalUser, session: SessionDep
+) -> list[RecipeImageRead]:
+    """The recipe's images in order; the first is the primary one."""
+    found = await images.list_images(session, viewer=viewer, recipe_id=recipe_id)
+    return [image_read(image) for image in found]
+
+
+@router.put(
+    "/{recipe_id}/images/order",
+    response_model=list[RecipeImageRead],
+    responses={**EDIT_RESPONSES, 422: {}},
+)
+async def reorder_images(
+    recipe_id: int, data: ImageOrder, actor: CurrentUser, session: SessionDep
+) -> list[RecipeImageRead]:
+    """Put the images in this order (every one of them, each once); the first is primary."""
+    ordered = await images.reorder_images(
+        session, actor=actor, recipe_id=recipe_id, image_ids=data.image_ids
+    )
+    return [image_read(image) for image in ordered]
+
+
+@router.post(
+    "/{recipe_id}/images/{image_id}/primary",
+    response_model=list[RecipeImageRead],
+    responses=EDIT_RESPONSES,
+)
+async def choose_primary_image(
+    recipe_id: int, image_id: int, actor: CurrentUser, session: SessionDep
+) -> list[RecipeImageRead]:
+    """Make this image the first one; the others keep their order after it."""
+    ordered = await images.set_primary(session, actor=actor, recipe_id=recipe_id, image_id=image_id)
+    return [image_read(image) for image in ordered]
+
+
+@router.delete(
+    "/{recipe_id}/images/{image_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=EDIT_RESPONSES,
+)
+async def delete_image(
+    recipe_id: int, image_id: int, actor: CurrentUser, session: SessionDep, queue: JobQueueDep
+) -> None:
+    """Delete an image; its files are removed in the background."""
+    await images.delete_image(
+        session, actor=actor, recipe_id=recipe_id, image_id=image_id, queue=queue
+    )
