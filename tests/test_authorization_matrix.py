@@ -342,6 +342,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/admin/jobs"): Case((303, 403, 403, 403, 200)),
     ("POST", "/admin/jobs/{job_id}/retry"): Case((403, 403, 403, 403, 303)),  # failed
     ("POST", "/admin/jobs/{job_id}/cancel"): Case((403, 403, 403, 403, 303)),
+    ("GET", "/admin/backups"): Case((303, 403, 403, 403, 200)),
+    ("POST", "/admin/backups"): Case((403, 403, 403, 403, 303)),
+    # No such backup: the admin is sent back to the list with the reason.
+    ("POST", "/admin/backups/{name}/restore"): Case(
+        (403, 403, 403, 403, 303), form=lambda s: {"confirm": "x.zip"}
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from recipevault.admin import api as admin_api
 from recipevault.admin import job_pages as admin_job_pages
 from recipevault.admin import pages as admin_pages
 from recipevault.backup import api as backup_api
+from recipevault.backup import pages as backup_pages
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
@@ -118,6 +119,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         jobs_pages.router,
         exporting_pages.router,
         admin_job_pages.router,
+        backup_pages.router,
     )
     mount_static(app)
 

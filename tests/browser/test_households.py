@@ -130,5 +130,8 @@ def test_invite_join_remove_and_admin_pages(
         assert_accessible(admin)
         admin.goto("/admin")
         assert_accessible(admin)
+        admin.goto("/admin/backups")
+        expect(admin.get_by_role("heading", name="Backups")).to_be_visible()
+        assert_accessible(admin)
     finally:
         admin_context.close()

@@ -1,27 +1,29 @@
-"""/api/v1/admin/backups: admins make whole-site backups as jobs, list and download them."""
+"""/api/v1/admin/backups: admins back up the site, list and download backups, and restore one
+over the site, the long parts as jobs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Response, status
 from fastapi.responses import FileResponse
 from pydantic import Field
 
-from recipevault.backup.jobs import BACKUP, RESTORE, find_backup
-from recipevault.backup.service import backup_files
+from recipevault.backup.jobs import find_backup, list_backups, start_backup, start_restore
 from recipevault.deps import AdminUser, JobQueueDep, SessionDep, SettingsDep
-from recipevault.errors import ValidationFailed
 from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
-from recipevault.jobs.service import create_job
 from recipevault.schemas import InputModel, OutputModel
 
 router = APIRouter(tags=["admin"], responses={401: {}, 403: {}})
+JOB_STARTED: dict[int | str, dict[str, Any]] = {
+    202: {"headers": {"Location": {"description": "The job to follow"}}}
+}
 
 
-class BackupFile(OutputModel):
+class BackupFileRead(OutputModel):
     name: str
     size: int
     modified_at: datetime
@@ -34,41 +36,27 @@ class RestoreRequest(InputModel):
     )
 
 
-def _listing(folder_files: list[tuple[str, int, float]]) -> list[BackupFile]:
-    return [
-        BackupFile(name=name, size=size, modified_at=datetime.fromtimestamp(mtime, UTC))
-        for name, size, mtime in folder_files
-    ]
-
-
 @router.post(
     "/api/v1/admin/backups",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobRead,
-    responses={202: {"headers": {"Location": {"description": "The job to follow"}}}},
+    responses=JOB_STARTED,
 )
-async def start_backup(
+async def create_backup(
     actor: AdminUser, session: SessionDep, queue: JobQueueDep, response: Response
 ) -> JobRead:
     """Back up the whole site (every table and media file) into the backup folder, as a job;
     the oldest backups beyond RECIPEVAULT_BACKUP_KEEP are removed."""
-    job = await create_job(session, queue=queue, kind=BACKUP, owner_id=actor.user_id, payload={})
+    job = await start_backup(session, queue=queue, admin_id=actor.user_id)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return await job_read(session, job)
 
 
-@router.get("/api/v1/admin/backups", response_model=list[BackupFile])
-async def list_backups(actor: AdminUser, settings: SettingsDep) -> list[BackupFile]:
+@router.get("/api/v1/admin/backups", response_model=list[BackupFileRead])
+async def get_backups(actor: AdminUser, settings: SettingsDep) -> list[BackupFileRead]:
     """The backups in the backup folder, newest first."""
-
-    def scan() -> list[tuple[str, int, float]]:
-        found = []
-        for path in backup_files(settings.backup_dir):
-            stat = path.stat()
-            found.append((path.name, stat.st_size, stat.st_mtime))
-        return found
-
-    return _listing(await anyio.to_thread.run_sync(scan))
+    found = await list_backups(settings.backup_dir)
+    return [BackupFileRead.model_validate(backup, from_attributes=True) for backup in found]
 
 
 @router.get(
@@ -91,9 +79,9 @@ async def download_backup(name: str, actor: AdminUser, settings: SettingsDep) ->
     "/api/v1/admin/backups/{name}/restore",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobRead,
-    responses={404: {}, 422: {}},
+    responses={**JOB_STARTED, 404: {}, 422: {}},
 )
-async def start_restore(
+async def restore_backup(
     name: str,
     data: RestoreRequest,
     actor: AdminUser,
@@ -105,23 +93,13 @@ async def start_restore(
     """Replace everything on the site (except the job log) with this backup, as a job. Every
     account, recipe and file is replaced and everyone is signed out; the backup must be of
     this schema revision."""
-    path = await anyio.to_thread.run_sync(find_backup, settings.backup_dir, name)
-    if data.confirm != path.name:
-        raise ValidationFailed(
-            "Type the backup's file name to confirm.",
-            extra={
-                "errors": [
-                    {
-                        "location": ["body", "confirm"],
-                        "field": "confirm",
-                        "message": "Must be the backup's file name",
-                        "type": "value_error",
-                    }
-                ]
-            },
-        )
-    job = await create_job(
-        session, queue=queue, kind=RESTORE, owner_id=actor.user_id, payload={"name": path.name}
+    job = await start_restore(
+        session,
+        queue=queue,
+        admin_id=actor.user_id,
+        folder=settings.backup_dir,
+        name=name,
+        confirm=data.confirm,
     )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return await job_read(session, job)

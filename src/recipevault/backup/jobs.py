@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import anyio.to_thread
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.backup.service import (
     backup_file_name,
@@ -14,8 +19,11 @@ from recipevault.backup.service import (
     scheduled_backup,
 )
 from recipevault.clock import utcnow
-from recipevault.errors import NotFound
+from recipevault.errors import NotFound, ValidationFailed
+from recipevault.jobs.models import Job
+from recipevault.jobs.queue import JobQueue
 from recipevault.jobs.runner import JobContext, job_handler
+from recipevault.jobs.service import create_job
 from recipevault.jobs.worker import MAINTENANCE
 from recipevault.media.storage import storage_from_settings
 
@@ -26,6 +34,62 @@ RESTORE = "restore"
 class BackupNotFound(NotFound):
     code = "backup-not-found"
     title = "Backup not found"
+
+
+class RestoreNotConfirmed(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__(
+            "Type the backup's file name to confirm.",
+            extra={
+                "errors": [
+                    {
+                        "location": ["body", "confirm"],
+                        "field": "confirm",
+                        "message": "Must be the backup's file name",
+                        "type": "value_error",
+                    }
+                ]
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BackupFile:
+    name: str
+    size: int
+    modified_at: datetime
+
+
+def _describe(folder: Path) -> list[BackupFile]:
+    found = []
+    for path in backup_files(folder):
+        stat = path.stat()
+        found.append(
+            BackupFile(path.name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+        )
+    return found
+
+
+async def list_backups(folder: Path) -> list[BackupFile]:
+    """The backups in the folder, newest first."""
+    return await anyio.to_thread.run_sync(_describe, folder)
+
+
+async def start_backup(session: AsyncSession, *, queue: JobQueue, admin_id: int) -> Job:
+    return await create_job(session, queue=queue, kind=BACKUP, owner_id=admin_id, payload={})
+
+
+async def start_restore(
+    session: AsyncSession, *, queue: JobQueue, admin_id: int, folder: Path, name: str, confirm: str
+) -> Job:
+    """Queue the replacement of the site's content by a backup from the folder; the admin
+    confirms by typing its file name."""
+    path = await anyio.to_thread.run_sync(find_backup, folder, name)
+    if confirm.strip() != path.name:
+        raise RestoreNotConfirmed()
+    return await create_job(
+        session, queue=queue, kind=RESTORE, owner_id=admin_id, payload={"name": path.name}
+    )
 
 
 def find_backup(folder: Path, name: str) -> Path:
