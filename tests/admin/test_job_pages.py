@@ -6,25 +6,18 @@ import re
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.admin import job_pages
 from recipevault.config import Settings
 from recipevault.exporting.service import EXPORT
-from recipevault.jobs import pages as job_pages_of_people
 from recipevault.jobs.models import JobStatus
-from tests.jobs.test_pages import make_job, serve
+from tests.jobs.test_pages import make_job
 from tests.support.html import flashes
 from tests.support.jobs import RecordingQueue
 from tests.support.world import World, make_world, sign_in
 
 XSS = '<script>alert("x")</script>'
-
-
-@pytest.fixture(autouse=True)
-def _pages(app: FastAPI) -> None:
-    serve(app, job_pages.router, job_pages_of_people.router)
 
 
 @pytest.fixture

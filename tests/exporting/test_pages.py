@@ -12,21 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.exporting import pages
-from recipevault.jobs import pages as job_pages
 from recipevault.jobs.models import Job
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import RecipeCreate
-from tests.jobs.test_pages import serve
 from tests.support.app import make_settings
 from tests.support.html import flashes
 from tests.support.jobs import RecordingQueue
 from tests.support.world import actor_for, make_user, sign_in
-
-
-@pytest.fixture(autouse=True)
-def _pages(app: FastAPI) -> None:
-    serve(app, pages.router, job_pages.router)
 
 
 @pytest.fixture

@@ -16,14 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.importing import pages
-from recipevault.jobs import pages as job_pages
 from recipevault.jobs.models import Job, JobStatus
 from recipevault.policy import unscoped
 from recipevault.recipes.models import Recipe
 from tests.importing import samples
 from tests.importing.test_api import JSON_LD, page_with
-from tests.jobs.test_pages import serve
 from tests.support.app import make_settings
 from tests.support.html import field_error, flashes, form_error, input_value
 from tests.support.jobs import RecordingQueue
@@ -31,11 +28,6 @@ from tests.support.website import Page, Site, serve_site
 from tests.support.world import World, make_world, sign_in
 
 XSS = '<script>alert("x")</script>'
-
-
-@pytest.fixture(autouse=True)
-def _pages(app: FastAPI) -> None:
-    serve(app, pages.router, job_pages.router)
 
 
 @pytest.fixture

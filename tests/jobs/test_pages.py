@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
@@ -25,19 +24,6 @@ from tests.support.jobs import RecordingQueue
 from tests.support.world import World, actor_for, make_world, sign_in
 
 XSS = '<script>alert("x")</script>'
-
-
-def serve(app: FastAPI, *routers: APIRouter) -> None:
-    """Give the app these page routes unless it has them already."""
-    known = {getattr(route, "path", None) for route in app.router.routes}
-    for router in routers:
-        if not any(getattr(route, "path", None) in known for route in router.routes):
-            app.router.routes.extend(router.routes)
-
-
-@pytest.fixture(autouse=True)
-def _pages(app: FastAPI) -> None:
-    serve(app, pages.router)
 
 
 @pytest.fixture

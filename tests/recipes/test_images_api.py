@@ -15,10 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.media import api as media_api
 from recipevault.media.images import DAMAGED, NOT_AN_IMAGE, TOO_LARGE
 from recipevault.media.storage import LocalMediaStorage
-from recipevault.recipes import images_api
 from tests.recipes.test_images import BLUE, RED, WIDTHS, camera_jpeg, png, png_declaring
 from tests.support.app import make_settings
 from tests.support.jobs import RecordingQueue
@@ -42,12 +40,7 @@ def media_settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(app: FastAPI, media_settings: Settings) -> FastAPI:
-    """The app with its media in a folder of this test's own, and the image routes in it
-    (added here only if the app does not have them already)."""
-    paths = {getattr(route, "path", None) for route in app.router.routes}
-    for router in (images_api.router, media_api.router):
-        if not {getattr(route, "path", None) for route in router.routes} <= paths:
-            app.router.routes.extend(router.routes)
+    """The app with its media in a folder of this test's own."""
     app.state.settings = media_settings
     return app
 
