@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from recipevault.errors import ValidationFailed
+from recipevault.errors import ValidationFailed, field_errors
 
 T = TypeVar("T")
 MAX_CURSOR_LENGTH = 512
@@ -24,16 +24,7 @@ class InvalidCursor(ValidationFailed):
     def __init__(self) -> None:
         super().__init__(
             "The cursor is malformed; use the `next` value of a previous page.",
-            extra={
-                "errors": [
-                    {
-                        "location": ["query", "cursor"],
-                        "field": "cursor",
-                        "message": "Malformed cursor",
-                        "type": "value_error",
-                    }
-                ]
-            },
+            extra=field_errors("cursor", "Malformed cursor", where="query"),
         )
 
 

@@ -21,7 +21,7 @@ from recipevault.accounts.schemas import ApiTokenCreate, ApiTokenRead
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.errors import NotFound, Unauthorized, ValidationFailed
+from recipevault.errors import NotFound, Unauthorized, ValidationFailed, field_errors
 
 # "Last used" is shown to people, not used for security: a coarse mark avoids a write per call.
 TOUCH_INTERVAL = timedelta(minutes=5)
@@ -163,16 +163,7 @@ async def create_api_token(
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise ValidationFailed(
             "The expiry must be in the future.",
-            extra={
-                "errors": [
-                    {
-                        "location": ["body", "expires_at"],
-                        "field": "expires_at",
-                        "message": "Must be in the future",
-                        "type": "value_error",
-                    }
-                ]
-            },
+            extra=field_errors("expires_at", "Must be in the future"),
         )
     secret = new_secret(API_TOKEN_PREFIX)
     token = ApiToken(

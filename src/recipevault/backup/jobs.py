@@ -19,7 +19,7 @@ from recipevault.backup.service import (
     scheduled_backup,
 )
 from recipevault.clock import utcnow
-from recipevault.errors import NotFound, ValidationFailed
+from recipevault.errors import NotFound, ValidationFailed, field_errors
 from recipevault.jobs.models import Job
 from recipevault.jobs.queue import JobQueue
 from recipevault.jobs.runner import JobContext, job_handler
@@ -40,16 +40,7 @@ class RestoreNotConfirmed(ValidationFailed):
     def __init__(self) -> None:
         super().__init__(
             "Type the backup's file name to confirm.",
-            extra={
-                "errors": [
-                    {
-                        "location": ["body", "confirm"],
-                        "field": "confirm",
-                        "message": "Must be the backup's file name",
-                        "type": "value_error",
-                    }
-                ]
-            },
+            extra=field_errors("confirm", "Must be the backup's file name"),
         )
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from recipevault.deps import CurrentUser, JobQueueDep, SessionDep, SettingsDep
-from recipevault.errors import AppError, ValidationFailed
+from recipevault.errors import AppError, ValidationFailed, field_errors
 from recipevault.importing import service
 from recipevault.importing.schemas import (
     BulkImport,
@@ -219,11 +219,4 @@ async def _read_upload(
 
 
 def _form_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(
-        message,
-        extra={
-            "errors": [
-                {"location": ["body", field], "field": field, "message": message, "type": "value"}
-            ]
-        },
-    )
+    return ValidationFailed(message, extra=field_errors(field, message, kind="value"))

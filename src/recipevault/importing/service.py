@@ -10,7 +10,7 @@ import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from recipevault.errors import AppError, Conflict, ValidationFailed
+from recipevault.errors import AppError, Conflict, ValidationFailed, field_errors
 from recipevault.importing.draft import ImportedRecipe, SourceRejected
 from recipevault.importing.extract import extract_recipes
 from recipevault.importing.schemas import BulkImport, HtmlImport, ImportOptions, UrlImport
@@ -44,16 +44,7 @@ class TooManyUrls(ValidationFailed):
     def __init__(self, limit: int) -> None:
         super().__init__(
             f"A bulk import takes at most {limit} addresses.",
-            extra={
-                "errors": [
-                    {
-                        "location": ["body", "urls"],
-                        "field": "urls",
-                        "message": f"At most {limit} addresses",
-                        "type": "too_long",
-                    }
-                ]
-            },
+            extra=field_errors("urls", f"At most {limit} addresses", kind="too_long"),
         )
 
 

@@ -17,7 +17,7 @@ from recipevault.deps import (
     SessionDep,
     read_viewer,
 )
-from recipevault.errors import ValidationFailed
+from recipevault.errors import ValidationFailed, field_errors
 from recipevault.pagination import Page
 from recipevault.policy import Viewer, can_read
 from recipevault.querystring import QueryString
@@ -48,19 +48,7 @@ ReadResponses: dict[int | str, dict[str, Any]] = {
 
 
 def _field_error(field: str, message: str, *, where: str = "query") -> ValidationFailed:
-    return ValidationFailed(
-        message,
-        extra={
-            "errors": [
-                {
-                    "location": [where, field],
-                    "field": field,
-                    "message": message,
-                    "type": "value_error",
-                }
-            ]
-        },
-    )
+    return ValidationFailed(message, extra=field_errors(field, message, where=where))
 
 
 def _readable(stored: documents.StoredRecipe | None, viewer: Viewer) -> documents.StoredRecipe:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from recipevault.errors import Conflict, NotFound, ValidationFailed
+from recipevault.errors import Conflict, NotFound, ValidationFailed, field_errors
 from recipevault.jobs.queue import JobQueue
 from recipevault.media.images import ImageInfo, InvalidImage, inspect_image
 from recipevault.media.storage import MediaStorage
@@ -192,16 +192,7 @@ async def reorder_images(
     if len(image_ids) != len(by_id) or set(image_ids) != set(by_id):
         raise ValidationFailed(
             "List every image of the recipe once.",
-            extra={
-                "errors": [
-                    {
-                        "location": ["body", "image_ids"],
-                        "field": "image_ids",
-                        "message": f"Give the ids of all {len(by_id)} images, each once",
-                        "type": "value_error",
-                    }
-                ]
-            },
+            extra=field_errors("image_ids", f"Give the ids of all {len(by_id)} images, each once"),
         )
     return await _renumber(session, recipe.id, [by_id[image_id] for image_id in image_ids])
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, status
 from starlette.datastructures import UploadFile
 
 from recipevault.deps import CurrentUser, JobQueueDep, OptionalUser, SessionDep, SettingsDep
-from recipevault.errors import AppError, ValidationFailed
+from recipevault.errors import AppError, ValidationFailed, field_errors
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import images
 from recipevault.recipes.documents import image_urls
@@ -120,16 +120,7 @@ async def _read_file(request: Request, limit: int) -> bytes:
         if not isinstance(upload, UploadFile):
             raise ValidationFailed(
                 "Choose an image to upload.",
-                extra={
-                    "errors": [
-                        {
-                            "location": ["body", "file"],
-                            "field": "file",
-                            "message": "Choose an image to upload",
-                            "type": "missing",
-                        }
-                    ]
-                },
+                extra=field_errors("file", "Choose an image to upload", kind="missing"),
             )
         data = await upload.read(limit + 1)
     if len(data) > limit:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
-from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed
+from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed, field_errors
 from recipevault.households.service import memberships, personal_household_id
 from recipevault.jobs.queue import JobQueue
 from recipevault.policy import Actor, require_editable, unscoped
@@ -234,16 +234,7 @@ async def _household_for(
     if household_id not in member_of and not actor.is_admin:
         raise ValidationFailed(
             "You can only put recipes in households you belong to.",
-            extra={
-                "errors": [
-                    {
-                        "location": ["body", "household_id"],
-                        "field": "household_id",
-                        "message": "Not one of your households",
-                        "type": "value_error",
-                    }
-                ]
-            },
+            extra=field_errors("household_id", "Not one of your households"),
         )
     return household_id
 

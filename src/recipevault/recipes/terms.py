@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from recipevault.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_errors
 from recipevault.households import service as households
 from recipevault.policy import Actor, unscoped
 from recipevault.recipes import documents, search
@@ -306,16 +306,7 @@ async def _add_food_spellings(session: AsyncSession, food: Food, name: str, key:
 def _invalid_target(message: str) -> ValidationFailed:
     return ValidationFailed(
         message,
-        extra={
-            "errors": [
-                {
-                    "location": ["body", "into"],
-                    "field": "into",
-                    "message": message,
-                    "type": "value_error",
-                }
-            ]
-        },
+        extra=field_errors("into", message),
     )
 
 
