@@ -165,6 +165,35 @@ async def test_full_text_search(
         assert titles[0] == first
 
 
+async def test_words_match_whole_and_the_last_one_as_typed_when_nothing_else_does(
+    client: httpx.AsyncClient, world: World, session: AsyncSession, settings: Settings
+) -> None:
+    outsider = await actor_for(session, world.outsider)
+    await service.create_recipe(
+        session, actor=outsider, data=_recipe("Breadcrumb chicken", ["1 chicken"])
+    )
+    # A whole word only the outsider's private recipe has must not stop the typed form for
+    # others: what a search falls back to never depends on recipes the viewer cannot see.
+    await service.create_recipe(
+        session,
+        actor=outsider,
+        data=_recipe("Chick pie", ["1 carrot"], visibility=Visibility.PRIVATE),
+    )
+    await session.flush()
+
+    # "bread" is a word of its own (Garlic bread): whole words only.
+    assert await _titles(client, q="bread") == ["Garlic bread"]
+    assert await _titles(client, q="breads") == ["Garlic bread"]  # stemmed
+    # No recipe has the word "breadc": the last word is taken as typed so far. (PostgreSQL
+    # may add titles that are close by trigrams, after these.)
+    for query, first in (("breadc", "Breadcrumb chicken"), ("garlic bre", "Garlic bread")):
+        assert (await _titles(client, q=query))[0] == first
+    assert (await _titles(client, q="chick"))[0] == "Breadcrumb chicken"
+    assert "Breadcrumb chicken" in await _titles(client, q="chick", sort="title")
+    outsider_token = bearer(world.outsider, settings, session)
+    assert (await _titles(client, q="chick", headers=outsider_token))[0] == "Chick pie"
+
+
 @pytest.mark.sqlite_only
 async def test_relevance_is_ranked_within_the_newest_matches_the_viewer_may_see(
     client: httpx.AsyncClient,

@@ -279,7 +279,7 @@ def _list_statement(shape: _Shape, sort: str, search_dialect: str | None, keyset
         matches = (
             search.ranked(search_dialect, _visible_to(shape))
             if sort == "relevance"
-            else search.matching(search_dialect)
+            else search.matching(search_dialect, _visible_to(shape))
         )
     key = matches.c.rank if sort == "relevance" and matches is not None else _SORT_COLUMNS[sort]
     ascending = _ASCENDING[sort]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     Float,
     Integer,
     bindparam,
+    case,
     column,
     func,
     literal_column,
@@ -100,80 +100,111 @@ async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> N
 # On SQLite, relevance is computed for at most this many matches, the newest the viewer may
 # see. Ranking every match costs a few microseconds each: a common word among 100,000 recipes
 # matches tens of thousands, and the search would slow down as the collection grows. Below the
-# bound (every household-sized collection) the ranking is exact.
-CANDIDATES = 1000
+# bound (every household-sized collection) the ranking is exact; past it, relevance pages end
+# there and the other sorts still list every match.
+CANDIDATES = 200
 
 Visible = Callable[[Any], Any]
 """Given a recipe id column, a condition true when the viewer may see that recipe."""
 
 
 def match_parameters(dialect: str, query: str) -> dict[str, Any] | None:
-    """Bind values for ``ranked`` and ``matching``, or None when the query has no words."""
+    """Bind values for ``ranked`` and ``matching``, or None when the query has no words.
+
+    Words match whole, as the index stems them ("tomatoes" finds "tomato", "bread" does not
+    find "breadcrumbs"). When nothing the viewer may see has them all, the last word is taken
+    as the start of a word instead: the search box searches as you type ("garl", "pancak").
+    Whole words are looked up lazily, newest first, where a word's prefix makes the index merge
+    every word it starts, which grows with the collection.
+    """
     words = terms(query)
     if not words:
         return None
     if dialect == "postgresql":
-        return {"tsquery": " & ".join(f"{word}:*" for word in words), "raw": " ".join(words)}
-    # Each word as a quoted prefix: user input never reaches FTS5's query syntax.
-    return {"fts": " ".join(f'"{word}"*' for word in words), "candidates": CANDIDATES}
+        whole = " & ".join(words)
+        return {"whole": whole, "typed": f"{whole}:*", "raw": " ".join(words)}
+    # Each word quoted: user input never reaches FTS5's query syntax.
+    whole = " ".join(f'"{word}"' for word in words)
+    return {"whole": whole, "typed": f"{whole}*", "candidates": CANDIDATES}
 
 
 _FTS = table("recipe_search", column("rowid", Integer))
 _FTS_DOCUMENT: ColumnClause[Any] = literal_column("recipe_search")
+_PROBE = _FTS.alias("probe")
+_PROBE_DOCUMENT: ColumnClause[Any] = literal_column("probe.recipe_search")
 _PG_SEARCH = table("recipe_search", column("recipe_id", Integer), column("document"))
-_PG_QUERY = to_tsquery("english", bindparam("tsquery"))  # type: ignore[no-untyped-call]
+_PG_PROBE = _PG_SEARCH.alias("probe")
 _recipes = Recipe.__table__
+
+
+def _tsquery(text_query: Any) -> Any:
+    return to_tsquery("english", text_query)  # type: ignore[no-untyped-call]
+
+
+def _query(dialect: str, visible: Visible) -> Any:
+    """The query the index runs: the whole words when a recipe the viewer may see has them all
+    (an uncorrelated subquery, evaluated once per statement), else the typed form."""
+    if dialect == "postgresql":
+        found = _PG_PROBE.c.document.op("@@")(_tsquery(bindparam("whole")))
+        probe = select(1).select_from(_PG_PROBE).where(found, visible(_PG_PROBE.c.recipe_id))
+    else:
+        found = _PROBE_DOCUMENT.op("MATCH")(bindparam("whole"))
+        probe = select(1).select_from(_PROBE).where(found, visible(_PROBE.c.rowid))
+    return case((probe.exists(), bindparam("whole")), else_=bindparam("typed"))
 
 
 def ranked(dialect: str, visible: Visible) -> Any:
     """A subquery of (recipe_id, rank), lower rank first: on SQLite the newest ``candidates``
     matches the viewer may see, on PostgreSQL every match, each with its relevance."""
     if dialect == "postgresql":
-        # Two lookups, each on its own GIN index, rather than one OR that scans every row:
-        # word matches ranked by ts_rank_cd, and titles close to the query (typos) by trigram
-        # similarity; a recipe found both ways keeps its better rank. Here every match is
-        # ranked: asked for the newest matches first, the planner walks the whole table in
-        # id order testing each row instead of using the indexes.
-        return _PG_RANKED
+        return _pg_ranked(visible)
     # FTS5 walks its matches newest first and stops at the bound; bm25 runs on those only.
     return (
         select(
             _FTS.c.rowid.label("recipe_id"),
             func.bm25(_FTS_DOCUMENT, *_FTS5_WEIGHTS, type_=Float).label("rank"),
         )
-        .where(_FTS_DOCUMENT.op("MATCH")(bindparam("fts")), visible(_FTS.c.rowid))
+        .where(_FTS_DOCUMENT.op("MATCH")(_query(dialect, visible)), visible(_FTS.c.rowid))
         .order_by(_FTS.c.rowid.desc())
         .limit(bindparam("candidates"))
         .subquery("matches")
     )
 
 
-_PG_RANKED = (
-    text(
-        "SELECT recipe_id, MIN(rank) AS rank FROM ("
-        "SELECT s.recipe_id, -ts_rank_cd(s.document, q.query) - 1 AS rank "
-        "FROM recipe_search s, to_tsquery('english', :tsquery) AS q(query) "
-        "WHERE s.document @@ q.query "
-        "UNION ALL "
-        "SELECT r.id, -similarity(r.title, :raw) AS rank FROM recipes r WHERE r.title % :raw"
-        ") AS found GROUP BY recipe_id"
+def _pg_ranked(visible: Visible) -> Any:
+    # Two lookups, each on its own GIN index, rather than one OR that scans every row: word
+    # matches ranked by ts_rank_cd, and titles close to the query (typos) by trigram
+    # similarity; a recipe found both ways keeps its better rank. Here every match is ranked:
+    # asked for the newest matches first, the planner walks the whole table in id order
+    # testing each row instead of using the indexes.
+    query = _tsquery(_query("postgresql", visible))
+    found = union_all(
+        select(
+            _PG_SEARCH.c.recipe_id,
+            (-func.ts_rank_cd(_PG_SEARCH.c.document, query, type_=Float) - 1).label("rank"),
+        ).where(_PG_SEARCH.c.document.op("@@")(query)),
+        select(
+            _recipes.c.id, (-func.similarity(_recipes.c.title, bindparam("raw"), type_=Float))
+        ).where(_recipes.c.title.op("%")(bindparam("raw"))),
+    ).subquery("found")
+    return (
+        select(found.c.recipe_id, func.min(found.c.rank).label("rank"))
+        .group_by(found.c.recipe_id)
+        .subquery("matches")
     )
-    .columns(column("recipe_id", Integer), column("rank", Float))
-    .subquery("matches")
-)
 
 
-@cache
-def matching(dialect: str) -> Any:
+def matching(dialect: str, visible: Visible) -> Any:
     """A subquery of the ids of every recipe matching the words (for other sort orders)."""
+    query = _query(dialect, visible)
     if dialect == "postgresql":
         found = union_all(
-            select(_PG_SEARCH.c.recipe_id).where(_PG_SEARCH.c.document.op("@@")(_PG_QUERY)),
+            select(_PG_SEARCH.c.recipe_id).where(_PG_SEARCH.c.document.op("@@")(_tsquery(query))),
             select(_recipes.c.id).where(_recipes.c.title.op("%")(bindparam("raw"))),
         ).subquery("found")
         return select(found.c.recipe_id).distinct().subquery("matches")
     return (
         select(_FTS.c.rowid.label("recipe_id"))
-        .where(_FTS_DOCUMENT.op("MATCH")(bindparam("fts")))
+        .where(_FTS_DOCUMENT.op("MATCH")(query))
         .subquery("matches")
     )
