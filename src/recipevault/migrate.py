@@ -23,7 +23,7 @@ FILE_TEMPLATE = "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(rev
 
 
 # Created by hand in migrations, per database, and used through raw SQL only (FTS5 tables and
-# their shadow tables on SQLite, tsvector/trigram objects on PostgreSQL).
+# their shadow tables on SQLite, tsvector/trigram objects on PostgreSQL, cook-with postings).
 UNMODELLED_PREFIX = "recipe_search"
 
 

@@ -167,6 +167,11 @@ async def assert_search_and_reads_work(instance: Instance, site: Site, original:
     assert await titles_found(instance.database, "lentils") == []
     assert await titles_found(instance.database, "lentils", admin_of(site)) == ["Quiet lentil stew"]
     assert await titles_found(instance.database, "quince", admin_of(site)) == []
+    # The cook-with index is rebuilt too, trash left out.
+    cook_with = await listing.cook_with(
+        instance.database, viewer=admin_of(site), foods=["saffron", "onion", "quince"], limit=5
+    )
+    assert [item["title"] for item in orjson.loads(cook_with)["items"]] == ["Saffron tomato soup"]
     for recipe_id in (site.soup_id, site.stew_id):
         restored = await documents.read_document(instance.database, recipe_id=recipe_id)
         made = await documents.read_document(original.database, recipe_id=recipe_id)

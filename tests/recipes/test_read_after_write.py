@@ -51,6 +51,12 @@ async def test_every_kind_of_write_is_visible_in_the_next_read(
 
     assert (await read(changed=False))["title"] == "Soup"
 
+    async def cook_with(*foods: str) -> list[tuple[str, int, int]]:
+        response = await client.post(f"{BASE}/cook-with", json={"foods": foods}, headers=owner)
+        return [(i["title"], i["have"], i["need"]) for i in response.json()["items"]]
+
+    assert await cook_with("tomato") == [("Soup", 1, 2)]
+
     await client.patch(url, json={"title": "Tomato soup"}, headers=owner)
     assert (await read())["title"] == "Tomato soup"
 
@@ -65,6 +71,7 @@ async def test_every_kind_of_write_is_visible_in_the_next_read(
         headers=owner,
     )
     assert [i["quantity"] for i in (await read())["ingredients"]] == [4]
+    assert await cook_with("tomato", "onion") == [("Tomato soup", 1, 1)]
 
     tag = await _term_id(client, owner, "tags", "quick")
     await client.patch(f"/api/v1/vocabularies/tags/{tag}", json={"name": "Speedy"}, headers=owner)
@@ -79,14 +86,17 @@ async def test_every_kind_of_write_is_visible_in_the_next_read(
         f"/api/v1/vocabularies/foods/{tomato}/merge", json={"into": plum}, headers=owner
     )
     assert (await read())["ingredients"][0]["food"] == "plum tomato"
+    assert await cook_with("plum tomato") == [("Tomato soup", 1, 1), ("Other", 1, 1)]
 
     await client.patch("/api/v1/users/me", json={"display_name": "Olive O."}, headers=owner)
     assert (await read())["owner"]["display_name"] == "Olive O."
 
     await client.delete(url, headers=owner)
     assert (await client.get(url)).status_code == 404
+    assert await cook_with("plum tomato") == [("Other", 1, 1)]
     await client.post(f"{url}/restore", headers=owner)
     assert (await read(changed=False))["title"] == "Tomato soup"
+    assert await cook_with("plum tomato") == [("Tomato soup", 1, 1), ("Other", 1, 1)]
 
     listed = (await client.get(BASE, params={"q": "tomato"})).json()["items"]
     assert listed[0]["title"] == "Tomato soup"

@@ -377,7 +377,8 @@ async def _clear_site(connection: AsyncConnection, plans: Sequence[TablePlan]) -
     items = Base.metadata.tables["job_items"]
     await connection.execute(update(jobs).values(owner_id=None))
     await connection.execute(update(items).values(recipe_id=None))
-    await connection.execute(text(f"DELETE FROM {UNMODELLED_PREFIX}"))  # noqa: S608 - a constant
+    for index in search.INDEX_TABLES:
+        await connection.execute(text(f"DELETE FROM {index}"))  # noqa: S608 - constants
     for plan in reversed(plans):
         await connection.execute(plan.table.delete())
 

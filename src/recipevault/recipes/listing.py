@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from recipevault.db import Database
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
 from recipevault.policy import Viewer, Visibility
-from recipevault.recipes import search
+from recipevault.recipes import on_hand, search
 from recipevault.recipes.documents import documents, read_rows, recipes, splice, users
 from recipevault.recipes.models import (
     Category,
@@ -355,62 +355,48 @@ async def list_recipes(
 
 
 @lru_cache(maxsize=8)
-def _cook_with_statement(viewer: ViewerKind) -> Any:
-    # As in _list_statement: rank first, then join the page's summaries and owners.
-    have = (
-        sa.select(
-            ingredients.c.recipe_id,
-            sa.func.count(sa.distinct(ingredients.c.food_id)).label("have"),
+def _cook_with_level(viewer: ViewerKind) -> Any:
+    return on_hand.level_statement(_conditions(_Shape(viewer=viewer)))
+
+
+_SUMMARIES = (
+    sa.select(recipes.c.id, documents.c.summary, recipes.c.owner_id, users.c.display_name)
+    .select_from(
+        recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
+            users, users.c.id == recipes.c.owner_id
         )
-        .select_from(ingredients.join(food_names, food_names.c.food_id == ingredients.c.food_id))
-        .where(food_names.c.key.in_(sa.bindparam("spellings", expanding=True)))
-        .group_by(ingredients.c.recipe_id)
-        .subquery("have")
     )
-    coverage = (sa.cast(have.c.have, sa.Float) / recipes.c.food_count).label("coverage")
-    page = (
-        sa.select(recipes.c.id, have.c.have, recipes.c.food_count, coverage)
-        .select_from(recipes.join(have, have.c.recipe_id == recipes.c.id))
-        .where(recipes.c.food_count > 0, *_conditions(_Shape(viewer=viewer)))
-        .order_by(coverage.desc(), have.c.have.desc(), recipes.c.id.asc())
-        .limit(sa.bindparam("page_size"))
-        .subquery("page")
-    )
-    return (
-        sa.select(
-            page.c.id,
-            page.c.have,
-            page.c.food_count,
-            page.c.coverage,
-            documents.c.summary,
-            recipes.c.owner_id,
-            users.c.display_name,
-        )
-        .select_from(
-            page.join(recipes, recipes.c.id == page.c.id)
-            .join(documents, documents.c.recipe_id == page.c.id)
-            .join(users, users.c.id == recipes.c.owner_id)
-        )
-        .order_by(page.c.coverage.desc(), page.c.have.desc(), page.c.id.asc())
-    )
+    .where(recipes.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
 
 
 async def cook_with(
     database: Database, *, viewer: Viewer, foods: Sequence[str], limit: int
 ) -> bytes:
-    """Recipes ranked by the share of their ingredient foods among ``foods``."""
+    """Recipes ranked by the share of their ingredient foods among ``foods``: a few reads of
+    the cook-with index, highest bounds first, until the top can no longer change (see
+    ``on_hand``), then one read of the winners' summaries."""
     spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
-    parameters = _parameters(viewer, RecipeFilters()) | {
-        "spellings": spellings,
-        "page_size": limit,
-    }
-    statement = _cook_with_statement(_viewer_kind(viewer))
-    rows = await read_rows(database, statement, parameters, heavy=True)
-    items = [
-        splice(
-            _owner_prefix(owner_id, name, have=count, need=need, coverage=round(share, 4)),
-            summary,
-        )
-        for _, count, need, share, summary, owner_id, name in rows
-    ]
+    parameters = _parameters(viewer, RecipeFilters()) | {"spellings": spellings, "limit": limit}
+    statement = _cook_with_level(_viewer_kind(viewer))
+    ranking = on_hand.Ranking(limit)
+    high, low = on_hand.FIRST_LEVEL
+    while True:
+        bounds = {"low": low, "high": high}
+        ranking.add(await read_rows(database, statement, parameters | bounds, heavy=True))
+        lower = ranking.next_level(low)
+        if lower is None:
+            break
+        high, low = low, lower
+    if not ranking.top:
+        return page_body([], None)
+    rows = await read_rows(database, _SUMMARIES, {"ids": [m.recipe_id for m in ranking.top]})
+    found = {recipe_id: (summary, owner, name) for recipe_id, summary, owner, name in rows}
+    items = []
+    for match in ranking.top:
+        if match.recipe_id not in found:
+            continue  # deleted between the two reads
+        summary, owner_id, name = found[match.recipe_id]
+        extra = {"have": match.have, "need": match.need, "coverage": round(match.coverage, 4)}
+        items.append(splice(_owner_prefix(owner_id, name, **extra), summary))
     return page_body(items, None)

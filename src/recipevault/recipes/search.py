@@ -3,7 +3,8 @@ trigram matching on titles (for typos) on PostgreSQL. Both answer the same quest
 recipes match these words, best first", as a (recipe_id, rank) subquery, lower rank first.
 
 The search tables are not ORM models: the migrations create them per database, and only this
-module touches them. Indexing happens with every document rebuild, in the same transaction.
+module touches them (and ``on_hand``, its own). Indexing happens with every document rebuild,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.dialects.postgresql.ext import to_tsquery
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
+from recipevault.recipes import on_hand
 from recipevault.recipes.models import Recipe
 
 MAX_TERMS = 12
@@ -52,9 +54,15 @@ def _parts(recipe: Recipe) -> dict[str, Any]:
     }
 
 
+INDEX_TABLES = ("recipe_search", on_hand.TABLE)
+"""The tables derived from the recipes for finding them: left out of backups, rebuilt."""
+
+
 async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> None:
+    """Index these recipes' words, and their foods for cook-with."""
     if not recipes:
         return
+    await on_hand.index_recipes(session, recipes)
     rows = [_parts(recipe) for recipe in recipes]
     ids = [row["id"] for row in rows]
     if session.get_bind().dialect.name == "postgresql":
@@ -88,6 +96,7 @@ async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> Non
 async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
     if not recipe_ids:
         return
+    await on_hand.unindex_recipes(session, recipe_ids)
     if session.get_bind().dialect.name == "postgresql":
         statement = "DELETE FROM recipe_search WHERE recipe_id IN :ids"
     else:

@@ -1,0 +1,220 @@
+"""The cook-with index: its bounds, and the early-stopping ranking built on them, which must
+give exactly the ranking of counting every recipe's foods."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import delete, event, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from recipevault.config import Settings
+from recipevault.db import Database
+from recipevault.migrate import MIGRATIONS_DIR
+from recipevault.policy import Visibility, unscoped
+from recipevault.recipes import documents, listing, on_hand, service
+from recipevault.recipes.models import Food, Recipe
+from recipevault.recipes.schemas import IngredientIn, RecipeCreate
+from tests.support.world import actor_for, make_world
+
+FOODS = ("salt", "flour", "egg", "milk", "butter", "sugar", "basil", "lemon", "saffron", "quince")
+
+
+def _recipe(title: str, foods: list[str], **fields: Any) -> RecipeCreate:
+    return RecipeCreate(
+        title=title,
+        visibility=fields.pop("visibility", Visibility.PUBLIC),
+        ingredients=[IngredientIn(food=food) for food in foods],
+        **fields,
+    )
+
+
+def test_each_food_bounds_the_share_from_it_to_the_end_of_the_rarest_first_order() -> None:
+    uses = {1: 500, 2: 3, 3: 40, 4: 40}
+    rows = on_hand._rows(7, [1, 2, 3, 4], uses)
+    # Rarest first: 2 (3 uses), then 3 and 4 (40 each, lower id first), then 1 (500).
+    assert [(row["food_id"], row["bound"]) for row in rows] == [
+        (2, 1.0),
+        (3, 0.75),
+        (4, 0.5),
+        (1, 0.25),
+    ]
+    assert {row["recipe_id"] for row in rows} == {7}
+
+
+def _ranking(limit: int, *matches: tuple[int, int, int]) -> on_hand.Ranking:
+    ranking = on_hand.Ranking(limit)
+    ranking.add(matches)
+    return ranking
+
+
+def test_the_ranking_stops_once_the_top_covers_the_bound_read_down_to() -> None:
+    # Two full matches, limit 2: nothing unread can beat them.
+    assert _ranking(2, (1, 3, 3), (2, 2, 2)).next_level(1.0) is None
+    assert [m.recipe_id for m in _ranking(2, (1, 2, 2), (2, 3, 3)).top] == [2, 1]
+    # Not full yet: the next level down.
+    assert _ranking(3, (1, 3, 3)).next_level(1.0) == pytest.approx(2 / 3)
+    # Full, but the last covers 0.8: reading down to 0.8 is enough, and it is above 2/3.
+    assert _ranking(2, (1, 3, 3), (2, 4, 5)).next_level(1.0) == pytest.approx(0.8)
+    # Full, last covers 0.25: the next level (2/3) first.
+    assert _ranking(2, (1, 3, 3), (2, 1, 4)).next_level(1.0) == pytest.approx(2 / 3)
+    # Everything read: done, however few were found.
+    assert _ranking(5).next_level(0.0) is None
+    assert _ranking(5, (1, 1, 9)).next_level(0.0) is None
+
+
+def _exact(recipes: dict[int, set[str]], have: set[str], limit: int) -> list[tuple[int, int, int]]:
+    """Count every recipe's foods: the ranking cook-with must reproduce."""
+    found = [
+        (recipe_id, len(foods & have), len(foods))
+        for recipe_id, foods in recipes.items()
+        if foods & have
+    ]
+    found.sort(key=lambda m: (-m[1] / m[2], -m[1], m[0]))
+    return found[:limit]
+
+
+async def _cook_with(database: Database, foods: list[str], limit: int) -> list[dict[str, Any]]:
+    body = await listing.cook_with(database, viewer=None, foods=foods, limit=limit)
+    return list(orjson.loads(body)["items"])
+
+
+async def test_the_early_stopping_ranking_equals_counting_every_recipe(
+    session: AsyncSession, settings: Settings, database: Database
+) -> None:
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    shuffle = random.Random(20261122)  # noqa: S311 - seeded test data, not secrets
+    # Skewed like real recipes: salt and flour in most, saffron and quince in few.
+    weights = (40, 30, 20, 15, 15, 12, 6, 5, 2, 1)
+    made: list[set[str]] = []
+    for _ in range(80):
+        size = shuffle.randint(1, 6)
+        foods: set[str] = set()
+        while len(foods) < size:
+            foods.add(shuffle.choices(FOODS, weights)[0])
+        made.append(foods)
+    ids = await service.create_recipes(
+        session,
+        actor=owner,
+        household_id=world.household.id,
+        recipes=[_recipe(f"Dish {n}", sorted(foods)) for n, foods in enumerate(made)],
+    )
+    # A private recipe covered in full stays out for visitors.
+    await service.create_recipe(
+        session, actor=owner, data=_recipe("Hidden", ["salt"], visibility=Visibility.PRIVATE)
+    )
+    await session.flush()
+    recipes = dict(zip(ids, made, strict=True))
+
+    for _ in range(40):
+        have = set(shuffle.sample(FOODS, shuffle.randint(1, 5)))
+        for limit in (1, 3, 10, 100):
+            items = await _cook_with(database, sorted(have), limit)
+            got = [(item["id"], item["have"], item["need"]) for item in items]
+            assert got == _exact(recipes, have, limit), (sorted(have), limit)
+            assert all(item["coverage"] == round(item["have"] / item["need"], 4) for item in items)
+
+
+async def test_reads_stop_at_the_first_level_when_enough_recipes_are_covered(
+    session: AsyncSession, settings: Settings, database: Database, engine: AsyncEngine
+) -> None:
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    for n in range(3):
+        await service.create_recipe(session, actor=owner, data=_recipe(f"Toast {n}", ["bread"]))
+    for n in range(30):
+        await service.create_recipe(
+            session, actor=owner, data=_recipe(f"Sandwich {n}", ["bread", "cheese", "ham"])
+        )
+    await session.flush()
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        items = await _cook_with(database, ["bread"], 3)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert [item["title"] for item in items] == ["Toast 0", "Toast 1", "Toast 2"]
+    # One read of the bounds that reach 1 (bread is each toast's only food), one of summaries:
+    # the thirty sandwiches, where bread is the commonest food and so bounds only 1/3, are
+    # never read.
+    assert len(statements) == 2
+
+
+async def _bounds(session: AsyncSession, recipe_id: int) -> dict[str, float]:
+    rows = await session.execute(
+        select(Food.name, on_hand.postings.c.bound)
+        .join(on_hand.postings, on_hand.postings.c.food_id == Food.id)
+        .where(on_hand.postings.c.recipe_id == recipe_id)
+    )
+    return {str(name): float(bound) for name, bound in rows}
+
+
+async def test_writes_keep_the_index_in_step(session: AsyncSession, settings: Settings) -> None:
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    for n in range(3):
+        await service.create_recipe(session, actor=owner, data=_recipe(f"Salted {n}", ["salt"]))
+    dish = await service.create_recipe(
+        session, actor=owner, data=_recipe("Dish", ["salt", "quince", "quince paste"])
+    )
+    await session.flush()
+    assert await _bounds(session, dish.id) == {
+        "quince": 1.0,
+        "quince paste": pytest.approx(2 / 3),
+        "salt": pytest.approx(1 / 3),
+    }
+    await service.trash_recipe(session, actor=owner, recipe_id=dish.id, if_match=None, ip=None)
+    await session.flush()
+    assert await _bounds(session, dish.id) == {}
+
+
+def _backfill_sql() -> str:
+    """The migration's own statement, which fills the index of an existing database."""
+    path = next((MIGRATIONS_DIR / "versions").glob("*_b7e1c2d9a4f3_*.py"))
+    spec = importlib.util.spec_from_file_location("cook_with_index_migration", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module._BACKFILL)
+
+
+async def _postings(session: AsyncSession) -> set[tuple[int, int, float]]:
+    rows = await session.execute(select(on_hand.postings))
+    return {(recipe_id, food_id, bound) for recipe_id, food_id, bound in rows}
+
+
+async def test_the_migration_fills_the_index_as_indexing_all_recipes_at_once_does(
+    session: AsyncSession, settings: Settings
+) -> None:
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    shuffle = random.Random(7)  # noqa: S311 - seeded test data, not secrets
+    for n in range(25):
+        foods = shuffle.sample(FOODS, shuffle.randint(1, 6))
+        await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}", foods))
+    trashed = await service.create_recipe(session, actor=owner, data=_recipe("Gone", ["salt"]))
+    await service.trash_recipe(session, actor=owner, recipe_id=trashed.id, if_match=None, ip=None)
+    await session.flush()
+    # Every recipe, as the migration sees them (the scoping a request would add left off).
+    every = select(Recipe).where(Recipe.deleted_at.is_(None))
+    live = (await session.scalars(unscoped(every).options(*documents.full_recipe_options()))).all()
+    assert len(live) == 25
+
+    await session.execute(delete(on_hand.postings))
+    await on_hand.index_recipes(session, live)
+    indexed = await _postings(session)
+    await session.execute(delete(on_hand.postings))
+    await session.execute(text(_backfill_sql()))
+    assert await _postings(session) == indexed
+    assert trashed.id not in {recipe_id for recipe_id, _, _ in indexed}
+    assert len(indexed) == sum(len({line.food_id for line in r.ingredients}) for r in live)
