@@ -106,7 +106,7 @@ async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> N
     )
 
 
-# On SQLite, relevance is computed for at most this many matches, the newest the viewer may
+# Relevance is computed for at most this many matches, the newest the viewer may
 # see. Ranking every match costs a few microseconds each: a common word among 100,000 recipes
 # matches tens of thousands, and the search would slow down as the collection grows. Below the
 # bound (every household-sized collection) the ranking is exact; past it, relevance pages end
@@ -131,7 +131,12 @@ def match_parameters(dialect: str, query: str) -> dict[str, Any] | None:
         return None
     if dialect == "postgresql":
         whole = " & ".join(words)
-        return {"whole": whole, "typed": f"{whole}:*", "raw": " ".join(words)}
+        return {
+            "whole": whole,
+            "typed": f"{whole}:*",
+            "raw": " ".join(words),
+            "candidates": CANDIDATES,
+        }
     # Each word quoted: user input never reaches FTS5's query syntax.
     whole = " ".join(f'"{word}"' for word in words)
     return {"whole": whole, "typed": f"{whole}*", "candidates": CANDIDATES}
@@ -163,8 +168,9 @@ def _query(dialect: str, visible: Visible) -> Any:
 
 
 def ranked(dialect: str, visible: Visible) -> Any:
-    """A subquery of (recipe_id, rank), lower rank first: on SQLite the newest ``candidates``
-    matches the viewer may see, on PostgreSQL every match, each with its relevance."""
+    """A subquery of (recipe_id, rank), lower rank first: the newest ``candidates`` matches
+    the viewer may see, each with its relevance (on PostgreSQL, plus titles close to the
+    words)."""
     if dialect == "postgresql":
         return _pg_ranked(visible)
     # FTS5 walks its matches newest first and stops at the bound; bm25 runs on those only.
@@ -183,22 +189,36 @@ def ranked(dialect: str, visible: Visible) -> Any:
 def _pg_ranked(visible: Visible) -> Any:
     # Two lookups, each on its own GIN index, rather than one OR that scans every row: word
     # matches ranked by ts_rank_cd, and titles close to the query (typos) by trigram
-    # similarity; a recipe found both ways keeps its better rank. Here every match is ranked:
-    # asked for the newest matches first, the planner walks the whole table in id order
-    # testing each row instead of using the indexes.
+    # similarity; a recipe found both ways keeps its better rank. As on SQLite only the newest
+    # ``candidates`` word matches the viewer may see are ranked (ts_rank_cd reads each one's
+    # whole document). Their ids come from the GIN index first, materialized: asked for the
+    # newest matches directly, the planner walks the table in id order testing every row,
+    # which for a rare word means the whole table.
     query = _tsquery(_query("postgresql", visible))
-    found = union_all(
+    found = (
+        select(_PG_SEARCH.c.recipe_id)
+        .where(_PG_SEARCH.c.document.op("@@")(query))
+        .cte("word_matches")
+        .prefix_with("MATERIALIZED")
+    )
+    newest = (
+        select(found.c.recipe_id)
+        .where(visible(found.c.recipe_id))
+        .order_by(found.c.recipe_id.desc())
+        .limit(bindparam("candidates"))
+    )
+    ranked_matches = union_all(
         select(
             _PG_SEARCH.c.recipe_id,
             (-func.ts_rank_cd(_PG_SEARCH.c.document, query, type_=Float) - 1).label("rank"),
-        ).where(_PG_SEARCH.c.document.op("@@")(query)),
+        ).where(_PG_SEARCH.c.recipe_id.in_(newest)),
         select(
             _recipes.c.id, (-func.similarity(_recipes.c.title, bindparam("raw"), type_=Float))
         ).where(_recipes.c.title.op("%")(bindparam("raw"))),
     ).subquery("found")
     return (
-        select(found.c.recipe_id, func.min(found.c.rank).label("rank"))
-        .group_by(found.c.recipe_id)
+        select(ranked_matches.c.recipe_id, func.min(ranked_matches.c.rank).label("rank"))
+        .group_by(ranked_matches.c.recipe_id)
         .subquery("matches")
     )
 
