@@ -127,9 +127,7 @@ def level_statement(conditions: Sequence[Any]) -> Any:
         .group_by(_recipes.c.id, _recipes.c.food_count)
         # The best ``limit`` of each range are all the ranking can use: a recipe found in two
         # ranges has the same counts in both.
-        .order_by(
-            (cast(have, Float) / _recipes.c.food_count).desc(), have.desc(), _recipes.c.id
-        )
+        .order_by((cast(have, Float) / _recipes.c.food_count).desc(), have.desc(), _recipes.c.id)
         .limit(bindparam("limit"))
     )
 
