@@ -126,8 +126,7 @@ def print_table(run: SizeRun) -> None:
             f"  {o.name:<26} {rv.requests_per_second:>9.0f} {rv.p50_ms:>8.2f} {rv.p99_ms:>8.2f} "
             f"{bare.requests_per_second:>10.0f} {o.throughput_ratio or 0:>6.2f} {errors:>7}"
         )
-    for o in run.outcomes:
-        if o.alone is not None:
+        if o.alone is not None:  # right under its scenario
             print(
                 f"  {'  same, one at a time':<26} {o.alone.requests_per_second:>9.0f} "
                 f"{o.alone.p50_ms:>8.2f} {o.alone.p99_ms:>8.2f}"
