@@ -184,10 +184,10 @@ async def test_words_match_whole_and_the_last_one_as_typed_when_nothing_else_doe
     # "bread" is a word of its own (Garlic bread): whole words only.
     assert await _titles(client, q="bread") == ["Garlic bread"]
     assert await _titles(client, q="breads") == ["Garlic bread"]  # stemmed
-    # No recipe has the word "breadc": the last word is taken as typed so far. (PostgreSQL
-    # may add titles that are close by trigrams, after these.)
-    for query, first in (("breadc", "Breadcrumb chicken"), ("garlic bre", "Garlic bread")):
-        assert (await _titles(client, q=query))[0] == first
+    # No recipe has the word "breadc": the last word is taken as typed so far. Found that way,
+    # it is not corrected either: PostgreSQL adds no titles close to it by trigrams.
+    assert await _titles(client, q="breadc") == ["Breadcrumb chicken"]
+    assert (await _titles(client, q="garlic bre"))[0] == "Garlic bread"
     assert (await _titles(client, q="chick"))[0] == "Breadcrumb chicken"
     assert "Breadcrumb chicken" in await _titles(client, q="chick", sort="title")
     outsider_token = bearer(world.outsider, settings, session)

@@ -155,16 +155,31 @@ def _tsquery(text_query: Any) -> Any:
     return to_tsquery("english", text_query)  # type: ignore[no-untyped-call]
 
 
-def _query(dialect: str, visible: Visible) -> Any:
-    """The query the index runs: the whole words when a recipe the viewer may see has them all
-    (an uncorrelated subquery, evaluated once per statement), else the typed form."""
+def _found(dialect: str, visible: Visible, form: str) -> Any:
+    """True when a recipe the viewer may see matches the words in this form ("whole" or
+    "typed"): an uncorrelated subquery, evaluated once per statement."""
     if dialect == "postgresql":
-        found = _PG_PROBE.c.document.op("@@")(_tsquery(bindparam("whole")))
+        found = _PG_PROBE.c.document.op("@@")(_tsquery(bindparam(form)))
         probe = select(1).select_from(_PG_PROBE).where(found, visible(_PG_PROBE.c.recipe_id))
     else:
-        found = _PROBE_DOCUMENT.op("MATCH")(bindparam("whole"))
+        found = _PROBE_DOCUMENT.op("MATCH")(bindparam(form))
         probe = select(1).select_from(_PROBE).where(found, visible(_PROBE.c.rowid))
-    return case((probe.exists(), bindparam("whole")), else_=bindparam("typed"))
+    return probe.exists()
+
+
+def _query(dialect: str, visible: Visible) -> Any:
+    """The query the index runs: the whole words when a recipe the viewer may see has them all,
+    else the typed form."""
+    return case((_found(dialect, visible, "whole"), bindparam("whole")), else_=bindparam("typed"))
+
+
+def _close_titles(visible: Visible) -> Any:
+    """Recipes whose title is close to the words by trigrams (typos, on PostgreSQL), looked for
+    only when no recipe the viewer may see has the words even as typed: comparing trigrams
+    reads most titles for a common word, and a word that is found needs no correcting."""
+    return select(_recipes.c.id).where(
+        _recipes.c.title.op("%")(bindparam("raw")), ~_found("postgresql", visible, "typed")
+    )
 
 
 def ranked(dialect: str, visible: Visible) -> Any:
@@ -187,9 +202,9 @@ def ranked(dialect: str, visible: Visible) -> Any:
 
 
 def _pg_ranked(visible: Visible) -> Any:
-    # Two lookups, each on its own GIN index, rather than one OR that scans every row: word
-    # matches ranked by ts_rank_cd, and titles close to the query (typos) by trigram
-    # similarity; a recipe found both ways keeps its better rank. As on SQLite only the newest
+    # Two lookups rather than one OR that scans every row: word matches ranked by
+    # ts_rank_cd, and, when no word matches, titles close to the query (typos) by trigram
+    # similarity. As on SQLite only the newest
     # ``candidates`` word matches the viewer may see are ranked (ts_rank_cd reads each one's
     # whole document). Their ids come from the GIN index first, materialized: asked for the
     # newest matches directly, the planner walks the table in id order testing every row,
@@ -212,9 +227,9 @@ def _pg_ranked(visible: Visible) -> Any:
             _PG_SEARCH.c.recipe_id,
             (-func.ts_rank_cd(_PG_SEARCH.c.document, query, type_=Float) - 1).label("rank"),
         ).where(_PG_SEARCH.c.recipe_id.in_(newest)),
-        select(
-            _recipes.c.id, (-func.similarity(_recipes.c.title, bindparam("raw"), type_=Float))
-        ).where(_recipes.c.title.op("%")(bindparam("raw"))),
+        _close_titles(visible).add_columns(
+            -func.similarity(_recipes.c.title, bindparam("raw"), type_=Float)
+        ),
     ).subquery("found")
     return (
         select(ranked_matches.c.recipe_id, func.min(ranked_matches.c.rank).label("rank"))
@@ -229,7 +244,7 @@ def matching(dialect: str, visible: Visible) -> Any:
     if dialect == "postgresql":
         found = union_all(
             select(_PG_SEARCH.c.recipe_id).where(_PG_SEARCH.c.document.op("@@")(_tsquery(query))),
-            select(_recipes.c.id).where(_recipes.c.title.op("%")(bindparam("raw"))),
+            _close_titles(visible),
         ).subquery("found")
         return select(found.c.recipe_id).distinct().subquery("matches")
     return (
