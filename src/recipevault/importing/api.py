@@ -23,6 +23,7 @@ from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import documents
 from recipevault.schemas import InputModel
+from recipevault.uploads import check_declared_length, read_at_most
 
 router = APIRouter(tags=["imports"], responses={401: {}, 422: {}})
 JOB_STARTED: dict[int | str, dict[str, Any]] = {
@@ -34,12 +35,6 @@ class UploadTooLarge(AppError):
     status_code = 413
     code = "upload-too-large"
     title = "The file is too large"
-
-
-class LengthRequired(AppError):
-    status_code = 411
-    code = "length-required"
-    title = "Send the upload with a Content-Length"
 
 
 class FileImportForm(InputModel):
@@ -185,20 +180,14 @@ async def import_file(
 async def _read_upload(
     request: Request, limit: int
 ) -> tuple[bytes, str | None, ImportOptions, bool]:
-    # The multipart parser spools a file to disk before anyone could look at its size, so
-    # the declared length is checked first and the real one again after.
-    length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
-        raise LengthRequired()
     too_large = UploadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
-    if int(length) > limit + 64 * 1024:
-        raise too_large
+    check_declared_length(request, limit, too_large)
     async with request.form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise _form_error("file", "Choose a file to import")
-        content = await upload.read(limit + 1)
-        if len(content) > limit:
+        content = await read_at_most(upload, limit)
+        if content is None:
             raise too_large
         fields = {name: value for name, value in form.items() if isinstance(value, str)}
     if not content:

@@ -25,7 +25,7 @@ from recipevault.errors import ValidationFailed
 from recipevault.forms import FORM_ERROR, Form, MultiValues, blank_form, read_form, validate_form
 from recipevault.households import service as households
 from recipevault.importing import service
-from recipevault.importing.api import LengthRequired, UploadTooLarge
+from recipevault.importing.api import UploadTooLarge
 from recipevault.importing.schemas import (
     BulkImport,
     HtmlImport,
@@ -37,6 +37,7 @@ from recipevault.jobs.pages import job_url, plain
 from recipevault.media.storage import storage_from_settings
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
 from recipevault.recipes import service as recipes
+from recipevault.uploads import check_declared_length, read_at_most
 from recipevault.web import redirect, render
 
 router = APIRouter(prefix="/import", include_in_schema=False, dependencies=[MarkPage])
@@ -71,8 +72,6 @@ FILE_AGAIN_CHOICES = (
     ("update", "Update the recipes imported from the same page before"),
 )
 DEFAULT_AGAIN = {"url": "ask", "paste": "ask", "bulk": "ask", "file": "copy"}
-# A multipart form's fields and boundaries around the file itself.
-FORM_OVERHEAD = 64 * 1024
 _web_address: TypeAdapter[str] = TypeAdapter(WebAddress)
 
 
@@ -297,11 +296,8 @@ async def _declared_length(request: Request) -> None:
     """Refuse an upload that says it is too large before anything reads it (the CSRF check
     reads the form, and the multipart parser spools a file of any size to disk)."""
     settings: Settings = request.app.state.settings
-    length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
-        raise LengthRequired()
-    if int(length) > settings.upload_max_bytes + FORM_OVERHEAD:
-        raise UploadTooLarge(_too_large(settings))
+    too_large = UploadTooLarge(_too_large(settings))
+    check_declared_length(request, settings.upload_max_bytes, too_large)
 
 
 async def _closing_upload(request: Request) -> AsyncIterator[None]:
@@ -342,8 +338,9 @@ async def import_file(
         if not isinstance(upload, UploadFile) or not upload.filename:
             form = form.with_error("file", "Choose the file to import.")
         else:
-            content = await upload.read(settings.upload_max_bytes + 1)
-            if len(content) > settings.upload_max_bytes:
+            read = await read_at_most(upload, settings.upload_max_bytes)
+            content = read or b""
+            if read is None:
                 form = form.with_error("file", _too_large(settings))
             elif not content:
                 form = form.with_error("file", "The file is empty.")

@@ -18,10 +18,9 @@ from recipevault.recipes import images
 from recipevault.recipes.documents import image_urls
 from recipevault.recipes.models import RecipeImage
 from recipevault.recipes.schemas import ImageOrder, RecipeImageRead
+from recipevault.uploads import check_declared_length, read_at_most
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipe images"])
-# Room for the multipart framing around the file.
-MULTIPART_OVERHEAD = 64 * 1024
 FILE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -43,12 +42,6 @@ class ImageTooLarge(AppError):
     status_code = 413
     code = "image-too-large"
     title = "The image is too large"
-
-
-class LengthRequired(AppError):
-    status_code = 411
-    code = "length-required"
-    title = "Send the upload with a Content-Length"
 
 
 def image_read(image: RecipeImage) -> RecipeImageRead:
@@ -84,7 +77,7 @@ async def upload_image(
     # recipe they may not change, or more than an image may weigh.
     await images.authorize_upload(session, actor=actor, recipe_id=recipe_id)
     limit = settings.image_max_bytes
-    _check_declared_length(request, limit)
+    check_declared_length(request, limit, _too_large(limit))
     data = await _read_file(request, limit)
     image = await images.add_image(
         session,
@@ -104,16 +97,6 @@ def _too_large(limit: int) -> ImageTooLarge:
     return ImageTooLarge(f"An image may be at most {size}.")
 
 
-def _check_declared_length(request: Request, limit: int) -> None:
-    # The multipart parser spools a file to disk before anyone could look at its size, so the
-    # declared length is checked first and the real one again after.
-    length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
-        raise LengthRequired()
-    if int(length) > limit + MULTIPART_OVERHEAD:
-        raise _too_large(limit)
-
-
 async def _read_file(request: Request, limit: int) -> bytes:
     async with request.form(max_files=1, max_fields=5) as form:
         upload = form.get("file")
@@ -122,8 +105,8 @@ async def _read_file(request: Request, limit: int) -> bytes:
                 "Choose an image to upload.",
                 extra=field_errors("file", "Choose an image to upload", kind="missing"),
             )
-        data = await upload.read(limit + 1)
-    if len(data) > limit:
+        data = await read_at_most(upload, limit)
+    if data is None:
         raise _too_large(limit)
     return data
 
