@@ -66,6 +66,18 @@ async def new_instance(
         await database.dispose()
 
 
+def app_with_backups(app: Any, settings: Settings, folder: Path, **overrides: Any) -> Settings:
+    """The test app's settings with backups and media under ``folder``, made the app's own."""
+    changed = make_settings(
+        settings.database_url,
+        backup_dir=str(folder / "backups"),
+        media_dir=str(folder / "media"),
+        **overrides,
+    )
+    app.state.settings = changed
+    return changed
+
+
 @dataclass(frozen=True)
 class Site:
     """What ``populate`` made, for the tests to look up."""

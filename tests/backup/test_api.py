@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.jobs.models import JobStatus
-from tests.support.app import make_settings
+from tests.backup import app_with_backups
 from tests.support.jobs import RecordingQueue
 from tests.support.world import bearer, make_world
 
@@ -27,13 +27,7 @@ async def test_an_admin_backs_up_the_site_from_the_api(
     jobs: RecordingQueue,
     tmp_path: Path,
 ) -> None:
-    changed = make_settings(
-        settings.database_url,
-        backup_dir=str(tmp_path / "backups"),
-        media_dir=str(tmp_path / "media"),
-        backup_keep=1,
-    )
-    app.state.settings = changed
+    changed = app_with_backups(app, settings, tmp_path, backup_keep=1)
     world = await make_world(session, settings)
     admin = bearer(world.admin, settings, session)
     member = bearer(world.member, settings, session)
@@ -72,12 +66,7 @@ async def test_an_admin_restores_a_backup_over_the_site(
     jobs: RecordingQueue,
     tmp_path: Path,
 ) -> None:
-    changed = make_settings(
-        settings.database_url,
-        backup_dir=str(tmp_path / "backups"),
-        media_dir=str(tmp_path / "media"),
-    )
-    app.state.settings = changed
+    changed = app_with_backups(app, settings, tmp_path)
     world = await make_world(session, settings)
     admin = bearer(world.admin, settings, session)
     await session.commit()

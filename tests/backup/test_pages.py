@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.jobs.models import Job
-from tests.support.app import make_settings
+from tests.backup import app_with_backups
 from tests.support.html import flashes
 from tests.support.jobs import RecordingQueue
 from tests.support.world import make_world, sign_in
@@ -26,12 +26,7 @@ async def test_admins_back_up_and_restore_from_the_page(
     jobs: RecordingQueue,
     tmp_path: Path,
 ) -> None:
-    changed = make_settings(
-        settings.database_url,
-        backup_dir=str(tmp_path / "backups"),
-        media_dir=str(tmp_path / "media"),
-    )
-    app.state.settings = changed
+    changed = app_with_backups(app, settings, tmp_path)
     world = await make_world(session, settings)
     await session.commit()
 
