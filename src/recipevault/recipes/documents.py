@@ -273,20 +273,24 @@ def read_statement() -> Any:
     )
 
 
+SUMMARIES = (
+    select(recipes.c.id, documents.c.summary, users.c.id, users.c.display_name)
+    .select_from(
+        recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
+            users, users.c.id == recipes.c.owner_id
+        )
+    )
+    .where(recipes.c.id.in_(bindparam("ids", expanding=True)))
+)
+"""(recipe id, summary, owner id, owner name) of the recipes whose ids are ``ids``."""
+
+
 async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> list[bytes]:
     """Summaries in the order given, trashed recipes included (the caller authorized them)."""
     if not recipe_ids:
         return []
     connection = await session.connection()
-    rows = await connection.execute(
-        select(recipes.c.id, documents.c.summary, users.c.id, users.c.display_name)
-        .select_from(
-            recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
-                users, users.c.id == recipes.c.owner_id
-            )
-        )
-        .where(recipes.c.id.in_(recipe_ids))
-    )
+    rows = await connection.execute(SUMMARIES, {"ids": list(recipe_ids)})
     by_id = {
         rid: splice(orjson.dumps({"owner": {"id": uid, "display_name": name}}), summary)
         for rid, summary, uid, name in rows

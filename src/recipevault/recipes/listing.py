@@ -16,7 +16,14 @@ from recipevault.db import Database
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
 from recipevault.policy import Viewer, Visibility
 from recipevault.recipes import on_hand, search
-from recipevault.recipes.documents import documents, read_rows, recipes, splice, users
+from recipevault.recipes.documents import (
+    SUMMARIES,
+    documents,
+    read_rows,
+    recipes,
+    splice,
+    users,
+)
 from recipevault.recipes.models import (
     Category,
     FoodName,
@@ -359,17 +366,6 @@ def _cook_with_level(viewer: ViewerKind) -> Any:
     return on_hand.level_statement(_conditions(_Shape(viewer=viewer)))
 
 
-_SUMMARIES = (
-    sa.select(recipes.c.id, documents.c.summary, recipes.c.owner_id, users.c.display_name)
-    .select_from(
-        recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
-            users, users.c.id == recipes.c.owner_id
-        )
-    )
-    .where(recipes.c.id.in_(sa.bindparam("ids", expanding=True)))
-)
-
-
 async def cook_with(
     database: Database, *, viewer: Viewer, foods: Sequence[str], limit: int
 ) -> bytes:
@@ -390,7 +386,7 @@ async def cook_with(
         high, low = low, lower
     if not ranking.top:
         return page_body([], None)
-    rows = await read_rows(database, _SUMMARIES, {"ids": [m.recipe_id for m in ranking.top]})
+    rows = await read_rows(database, SUMMARIES, {"ids": [m.recipe_id for m in ranking.top]})
     found = {recipe_id: (summary, owner, name) for recipe_id, summary, owner, name in rows}
     items = []
     for match in ranking.top:
