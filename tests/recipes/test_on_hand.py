@@ -3,7 +3,6 @@ give exactly the ranking of counting every recipe's foods."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from typing import Any
 
@@ -14,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.migrate import MIGRATIONS_DIR
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes import documents, listing, on_hand, service
 from recipevault.recipes.models import Food, Recipe
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate
+from tests.support.migrations import load_migration
 from tests.support.world import actor_for, make_world
 
 FOODS = ("salt", "flour", "egg", "milk", "butter", "sugar", "basil", "lemon", "saffron", "quince")
@@ -179,13 +178,7 @@ async def test_writes_keep_the_index_in_step(session: AsyncSession, settings: Se
 
 def _backfill_sql() -> str:
     """The migration's own statement, which fills the index of an existing database."""
-    path = next((MIGRATIONS_DIR / "versions").glob("*_b7e1c2d9a4f3_*.py"))
-    spec = importlib.util.spec_from_file_location("cook_with_index_migration", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return str(module._BACKFILL)
+    return str(load_migration("b7e1c2d9a4f3")._BACKFILL)
 
 
 async def _postings(session: AsyncSession) -> set[tuple[int, int, float]]:

@@ -42,7 +42,6 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import StatementError
@@ -377,8 +376,7 @@ async def _clear_site(connection: AsyncConnection, plans: Sequence[TablePlan]) -
     items = Base.metadata.tables["job_items"]
     await connection.execute(update(jobs).values(owner_id=None))
     await connection.execute(update(items).values(recipe_id=None))
-    for index in search.INDEX_TABLES:
-        await connection.execute(text(f"DELETE FROM {index}"))  # noqa: S608 - constants
+    await search.clear_index(connection)
     for plan in reversed(plans):
         await connection.execute(plan.table.delete())
 

@@ -21,13 +21,15 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    or_,
     select,
     table,
     text,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql.ext import to_tsquery
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
 from recipevault.recipes import on_hand
@@ -54,8 +56,45 @@ def _parts(recipe: Recipe) -> dict[str, Any]:
     }
 
 
-INDEX_TABLES = ("recipe_search", on_hand.TABLE)
+RECENT_TABLE = "recipe_search_recent"
+FLOOR_TABLE = "recipe_search_floor"
+INDEX_TABLES = ("recipe_search", RECENT_TABLE, on_hand.TABLE)
 """The tables derived from the recipes for finding them: left out of backups, rebuilt."""
+
+# The search window: a second index holding the newest recipes only, those whose id is at least
+# the floor. Relevance needs, for each word, the number of recipes that have it (bm25's inverse
+# document frequency); counting them in the window costs the same at any collection size, and
+# the newest matches, which are the ones ranked, are in the window whenever it has enough.
+# The floor moves in steps, so most writes leave it where it is.
+RECENT = 10_000
+RECENT_STEP = 1_000
+_FLOOR = table(FLOOR_TABLE, column("floor", Integer))
+
+
+def window_floor(newest_id: int) -> int:
+    """The lowest recipe id in the window when ``newest_id`` is the highest: the window holds
+    between ``RECENT`` and ``RECENT + RECENT_STEP`` ids."""
+    return max(0, (newest_id - RECENT) // RECENT_STEP * RECENT_STEP)
+
+
+async def _window(session: AsyncSession) -> int:
+    """Move the floor up to where the newest recipe puts it, dropping what falls below, and
+    return it. Every indexed recipe at or above the floor is in the window, whichever of two
+    concurrent writers moves it: each copies its recipes at or above the floor it read."""
+    newest = select(func.coalesce(func.max(_recipes.c.id), 0)).scalar_subquery()
+    row = (await session.execute(select(_FLOOR.c.floor, newest))).one()
+    floor, wanted = row[0], window_floor(row[1])
+    if wanted <= floor:
+        return int(floor)
+    await session.execute(update(_FLOOR).where(_FLOOR.c.floor < wanted).values(floor=wanted))
+    below = f"DELETE FROM {RECENT_TABLE} WHERE {_key(session)} < :floor"  # noqa: S608 - constants
+    await session.execute(text(below), {"floor": wanted})
+    return wanted
+
+
+def _key(session: AsyncSession) -> str:
+    """The recipe id's column in the full-text tables."""
+    return "recipe_id" if session.get_bind().dialect.name == "postgresql" else "rowid"
 
 
 async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> None:
@@ -65,6 +104,7 @@ async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> Non
     await on_hand.index_recipes(session, recipes)
     rows = [_parts(recipe) for recipe in recipes]
     ids = [row["id"] for row in rows]
+    await _unindex_words(session, ids)
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text(
@@ -72,38 +112,56 @@ async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> Non
                 "setweight(to_tsvector('english', :title), 'A') || "
                 "setweight(to_tsvector('english', :foods), 'B') || "
                 "setweight(to_tsvector('english', :description), 'C') || "
-                "setweight(to_tsvector('english', :steps), 'D')) "
-                "ON CONFLICT (recipe_id) DO UPDATE SET document = EXCLUDED.document"
+                "setweight(to_tsvector('english', :steps), 'D'))"
             ),
             rows,
         )
-        return
-    await session.execute(
-        text("DELETE FROM recipe_search WHERE rowid IN :ids").bindparams(
-            bindparam("ids", expanding=True)
-        ),
-        {"ids": ids},
-    )
-    await session.execute(
-        text(
-            "INSERT INTO recipe_search (rowid, title, description, foods, steps) "
-            "VALUES (:id, :title, :description, :foods, :steps)"
-        ),
-        rows,
-    )
+        copy = (
+            "INSERT INTO recipe_search_recent (recipe_id, document) SELECT recipe_id, document "
+            "FROM recipe_search WHERE recipe_id IN :ids AND recipe_id >= :floor"
+        )
+    else:
+        await session.execute(
+            text(
+                "INSERT INTO recipe_search (rowid, title, description, foods, steps) "
+                "VALUES (:id, :title, :description, :foods, :steps)"
+            ),
+            rows,
+        )
+        copy = (
+            "INSERT INTO recipe_search_recent (rowid, title, description, foods, steps) "
+            "SELECT rowid, title, description, foods, steps FROM recipe_search "
+            "WHERE rowid IN :ids AND rowid >= :floor"
+        )
+    floor = await _window(session)
+    if max(ids) >= floor:
+        await session.execute(
+            text(copy).bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids, "floor": floor},
+        )
 
 
 async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
     if not recipe_ids:
         return
     await on_hand.unindex_recipes(session, recipe_ids)
-    if session.get_bind().dialect.name == "postgresql":
-        statement = "DELETE FROM recipe_search WHERE recipe_id IN :ids"
-    else:
-        statement = "DELETE FROM recipe_search WHERE rowid IN :ids"
-    await session.execute(
-        text(statement).bindparams(bindparam("ids", expanding=True)), {"ids": list(recipe_ids)}
-    )
+    await _unindex_words(session, recipe_ids)
+
+
+async def _unindex_words(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
+    """Take these recipes out of both full-text indexes."""
+    for index in ("recipe_search", RECENT_TABLE):
+        statement = f"DELETE FROM {index} WHERE {_key(session)} IN :ids"  # noqa: S608 - constants
+        await session.execute(
+            text(statement).bindparams(bindparam("ids", expanding=True)), {"ids": list(recipe_ids)}
+        )
+
+
+async def clear_index(connection: AsyncConnection) -> None:
+    """Empty every search table, as before any recipe was indexed."""
+    for index in INDEX_TABLES:
+        await connection.execute(text(f"DELETE FROM {index}"))  # noqa: S608 - constants
+    await connection.execute(update(_FLOOR).values(floor=0))
 
 
 # Relevance is computed for at most this many matches, the newest the viewer may
@@ -148,6 +206,9 @@ _PROBE = _FTS.alias("probe")
 _PROBE_DOCUMENT: ColumnClause[Any] = literal_column("probe.recipe_search")
 _PG_SEARCH = table("recipe_search", column("recipe_id", Integer), column("document"))
 _PG_PROBE = _PG_SEARCH.alias("probe")
+_RECENT = table(RECENT_TABLE, column("rowid", Integer))
+_RECENT_DOCUMENT: ColumnClause[Any] = literal_column(RECENT_TABLE)
+_PG_RECENT = table(RECENT_TABLE, column("recipe_id", Integer), column("document"))
 _recipes = Recipe.__table__
 
 
@@ -185,48 +246,98 @@ def _close_titles(visible: Visible) -> Any:
 def ranked(dialect: str, visible: Visible) -> Any:
     """A subquery of (recipe_id, rank), lower rank first: the newest ``candidates`` matches
     the viewer may see, each with its relevance (on PostgreSQL, plus titles close to the
-    words)."""
+    words).
+
+    They are taken from the search window when it has that many, else from every recipe. The
+    window holds every indexed recipe from its floor up, so its newest matches are the newest
+    of all; only the words' counts come from the window alone, a sample of ``RECENT`` recipes.
+    """
     if dialect == "postgresql":
         return _pg_ranked(visible)
     # FTS5 walks its matches newest first and stops at the bound; bm25 runs on those only.
-    return (
-        select(
-            _FTS.c.rowid.label("recipe_id"),
-            func.bm25(_FTS_DOCUMENT, *_FTS5_WEIGHTS, type_=Float).label("rank"),
+    query = _query(dialect, visible)
+
+    def newest(index: Any, document: ColumnClause[Any], *conditions: Any) -> Any:
+        return (
+            select(
+                index.c.rowid.label("recipe_id"),
+                func.bm25(document, *_FTS5_WEIGHTS, type_=Float).label("rank"),
+            )
+            .where(document.op("MATCH")(query), *conditions, visible(index.c.rowid))
+            .order_by(index.c.rowid.desc())
         )
-        .where(_FTS_DOCUMENT.op("MATCH")(_query(dialect, visible)), visible(_FTS.c.rowid))
-        .order_by(_FTS.c.rowid.desc())
+
+    in_window = (
+        newest(_RECENT, _RECENT_DOCUMENT, _RECENT.c.rowid >= _floor())
         .limit(bindparam("candidates"))
-        .subquery("matches")
+        .cte("window_matches")
+        .prefix_with("MATERIALIZED")
     )
+    enough = _enough(in_window)
+    # The whole index is read only when the window falls short: SQLite skips a LIMIT 0 query
+    # before it starts.
+    everywhere = (
+        newest(_FTS, _FTS_DOCUMENT)
+        .limit(case((enough, 0), else_=bindparam("candidates")))
+        .subquery()
+    )
+    return union_all(
+        select(in_window.c.recipe_id, in_window.c.rank).where(enough),
+        select(everywhere.c.recipe_id, everywhere.c.rank),
+    ).subquery("matches")
+
+
+def _floor() -> Any:
+    return select(_FLOOR.c.floor).scalar_subquery()
+
+
+def _enough(in_window: Any) -> Any:
+    """True when the window's matches are enough: ``candidates`` of them, or every match when
+    the floor is 0 (uncorrelated subqueries, evaluated once)."""
+    found = select(func.count()).select_from(in_window).scalar_subquery()
+    return or_(found == bindparam("candidates"), _floor() == 0)
 
 
 def _pg_ranked(visible: Visible) -> Any:
     # Two lookups rather than one OR that scans every row: word matches ranked by
     # ts_rank_cd, and, when no word matches, titles close to the query (typos) by trigram
-    # similarity. As on SQLite only the newest
-    # ``candidates`` word matches the viewer may see are ranked (ts_rank_cd reads each one's
-    # whole document). Their ids come from the GIN index first, materialized: asked for the
-    # newest matches directly, the planner walks the table in id order testing every row,
-    # which for a rare word means the whole table.
+    # similarity. As on SQLite only the newest ``candidates`` word matches the viewer may see
+    # are ranked (ts_rank_cd reads each one's whole document). Their ids come from a GIN index
+    # first, materialized: asked for the newest matches directly, the planner walks the table
+    # in id order testing every row, which for a rare word means the whole table. The window's
+    # index returns at most ``RECENT`` ids however large the collection; the whole one is read
+    # only when the window falls short (a one-time filter).
     query = _tsquery(_query("postgresql", visible))
-    found = (
-        select(_PG_SEARCH.c.recipe_id)
-        .where(_PG_SEARCH.c.document.op("@@")(query))
-        .cte("word_matches")
+
+    def newest(index: Any, name: str, *conditions: Any) -> Any:
+        found = (
+            select(index.c.recipe_id)
+            .where(index.c.document.op("@@")(query), *conditions)
+            .cte(name)
+            .prefix_with("MATERIALIZED")
+        )
+        return (
+            select(found.c.recipe_id)
+            .where(visible(found.c.recipe_id))
+            .order_by(found.c.recipe_id.desc())
+            .limit(bindparam("candidates"))
+        )
+
+    in_window = (
+        newest(_PG_RECENT, "window_word_matches", _PG_RECENT.c.recipe_id >= _floor())
+        .cte("window_matches")
         .prefix_with("MATERIALIZED")
     )
-    newest = (
-        select(found.c.recipe_id)
-        .where(visible(found.c.recipe_id))
-        .order_by(found.c.recipe_id.desc())
-        .limit(bindparam("candidates"))
+    enough = _enough(in_window)
+    everywhere = newest(_PG_SEARCH, "word_matches", ~enough).subquery()
+    candidates = union_all(
+        select(in_window.c.recipe_id).where(enough), select(everywhere.c.recipe_id)
     )
     ranked_matches = union_all(
         select(
             _PG_SEARCH.c.recipe_id,
             (-func.ts_rank_cd(_PG_SEARCH.c.document, query, type_=Float) - 1).label("rank"),
-        ).where(_PG_SEARCH.c.recipe_id.in_(newest)),
+        ).where(_PG_SEARCH.c.recipe_id.in_(candidates)),
         _close_titles(visible).add_columns(
             -func.similarity(_recipes.c.title, bindparam("raw"), type_=Float)
         ),
