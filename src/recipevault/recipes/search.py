@@ -309,27 +309,31 @@ def _pg_ranked(visible: Visible) -> Any:
     # only when the window falls short (a one-time filter).
     query = _tsquery(_query("postgresql", visible))
 
-    def newest(index: Any, name: str, *conditions: Any) -> Any:
+    def newest(index: Any, condition: Any) -> Any:
+        # OFFSET 0 keeps the lookup a query of its own, planned alone and returning its
+        # matches newest first, so the outer query tests visibility only until it has
+        # ``candidates`` of them.
         found = (
             select(index.c.recipe_id)
-            .where(index.c.document.op("@@")(query), *conditions)
-            .cte(name)
-            .prefix_with("MATERIALIZED")
+            .where(index.c.document.op("@@")(query))
+            .order_by(index.c.recipe_id.desc())
+            .offset(0)
+            .subquery()
         )
         return (
             select(found.c.recipe_id)
-            .where(visible(found.c.recipe_id))
+            .where(condition(found.c.recipe_id), visible(found.c.recipe_id))
             .order_by(found.c.recipe_id.desc())
             .limit(bindparam("candidates"))
         )
 
     in_window = (
-        newest(_PG_RECENT, "window_word_matches", _PG_RECENT.c.recipe_id >= _floor())
+        newest(_PG_RECENT, lambda recipe_id: recipe_id >= _floor())
         .cte("window_matches")
         .prefix_with("MATERIALIZED")
     )
     enough = _enough(in_window)
-    everywhere = newest(_PG_SEARCH, "word_matches", ~enough).subquery()
+    everywhere = newest(_PG_SEARCH, lambda _: ~enough).subquery()
     candidates = union_all(
         select(in_window.c.recipe_id).where(enough), select(everywhere.c.recipe_id)
     )
