@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -13,6 +15,7 @@ from recipevault.config import Settings
 from recipevault.db import NAMING_CONVENTION, Base, Database, create_engine
 from recipevault.deps import SessionDep
 from recipevault.errors import NotFound
+from tests.support.database import DatabaseFactory, migrate
 
 router = APIRouter(prefix="/api/v1/_tx")
 
@@ -149,3 +152,38 @@ def test_postgres_engine_has_sized_pool_and_pre_ping(settings: Settings) -> None
     assert pool.size() == 7  # type: ignore[attr-defined]
     assert pool._pre_ping is True  # type: ignore[attr-defined]
     assert engine.dialect.driver == "asyncpg"
+
+
+@pytest.mark.postgres_only
+async def test_settling_after_a_bulk_load_vacuums_and_analyzes_on_postgresql(
+    settings: Settings, databases: DatabaseFactory
+) -> None:
+    url = databases.new_url("settle")
+    await asyncio.to_thread(migrate, url)
+    database = Database.from_settings(settings.model_copy(update={"database_url": url}))
+    try:
+        await database.settle()
+        async with database.reading() as connection:
+            done = await connection.execute(
+                text(
+                    "SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
+                    "FROM pg_stat_user_tables WHERE relname = 'recipes'"
+                )
+            )
+            assert done.scalar_one() is True
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.sqlite_only
+async def test_settling_is_nothing_to_do_on_sqlite(settings: Settings) -> None:
+    database = Database.from_settings(settings)
+    try:
+        await database.settle()
+        async with database.reading() as connection:
+            tables = await connection.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            )
+            assert tables.scalar_one() == 0
+    finally:
+        await database.dispose()

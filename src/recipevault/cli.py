@@ -291,9 +291,11 @@ def _load(settings: Settings, demos: Iterable[Any], total: int, label: str) -> N
         try:
             with Progress(transient=True) as bar:
                 task = bar.add_task(label, total=total)
-                return await loader.load(
+                loaded = await loader.load(
                     database, settings, demos, progress=lambda n: bar.update(task, completed=n)
                 )
+            await database.settle()
+            return loaded
         finally:
             await database.dispose()
 

@@ -18,7 +18,16 @@ from typing import Any, ClassVar
 
 import anyio.to_thread
 from fastapi import Request
-from sqlalchemy import DateTime, Dialect, Executable, MetaData, Row, TypeDecorator, event
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Executable,
+    MetaData,
+    Row,
+    TypeDecorator,
+    event,
+    text,
+)
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -285,6 +294,17 @@ class Database:
             return
         async with self.bind.connect() as connection:
             yield connection
+
+    async def settle(self) -> None:
+        """After a bulk load, on PostgreSQL: vacuum and analyze now, as autovacuum would soon
+        after, in the middle of whatever the server is doing then. The planner then knows the
+        new rows, and the first reads of their pages do not have to write to them (setting hint
+        bits). SQLite keeps no statistics unless asked, and needs neither."""
+        if self.dialect_name != "postgresql" or not isinstance(self.bind, AsyncEngine):
+            return
+        async with self.bind.connect() as connection:
+            outside_transaction = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await outside_transaction.execute(text("VACUUM (ANALYZE)"))
 
     async def dispose(self) -> None:
         if self.reader is not None:
