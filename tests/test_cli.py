@@ -121,6 +121,13 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
+def _serving(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_serve_with_worker_stops_its_worker(tmp_path: Path, stop: signal.Signals) -> None:
     port = _free_port()
@@ -139,11 +146,14 @@ def test_serve_with_worker_stops_its_worker(tmp_path: Path, stop: signal.Signals
     )
     workers: list[int] = []
     try:
+        # Signalled once both run: until uvicorn takes SIGINT over, the server keeps the
+        # disposition it inherited, and a shell's background job inherits SIGINT ignored.
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not workers:
+        while time.monotonic() < deadline and not (workers and _serving(port)):
             workers = _children(process.pid)
             time.sleep(0.1)
         assert workers, "no worker process started within 30 s"
+        assert _serving(port), "the server did not answer within 30 s"
         cmdline = Path(f"/proc/{workers[0]}/cmdline").read_bytes().split(b"\0")
         assert b"worker" in cmdline
     finally:
