@@ -77,7 +77,36 @@ def window_floor(newest_id: int) -> int:
     return max(0, (newest_id - RECENT) // RECENT_STEP * RECENT_STEP)
 
 
-async def _window(session: AsyncSession) -> int:
+# Per database: the recipe id's column in the full-text tables, writing a recipe's words, and
+# copying indexed recipes at or above the floor into the window.
+_KEY = {"postgresql": "recipe_id", "sqlite": "rowid"}
+_WRITE = {
+    "postgresql": (
+        "INSERT INTO recipe_search (recipe_id, document) VALUES (:id, "
+        "setweight(to_tsvector('english', :title), 'A') || "
+        "setweight(to_tsvector('english', :foods), 'B') || "
+        "setweight(to_tsvector('english', :description), 'C') || "
+        "setweight(to_tsvector('english', :steps), 'D'))"
+    ),
+    "sqlite": (
+        "INSERT INTO recipe_search (rowid, title, description, foods, steps) "
+        "VALUES (:id, :title, :description, :foods, :steps)"
+    ),
+}
+_TO_WINDOW = {
+    "postgresql": (
+        "INSERT INTO recipe_search_recent (recipe_id, document) SELECT recipe_id, document "
+        "FROM recipe_search WHERE recipe_id IN :ids AND recipe_id >= :floor"
+    ),
+    "sqlite": (
+        "INSERT INTO recipe_search_recent (rowid, title, description, foods, steps) "
+        "SELECT rowid, title, description, foods, steps FROM recipe_search "
+        "WHERE rowid IN :ids AND rowid >= :floor"
+    ),
+}
+
+
+async def _window(session: AsyncSession, dialect: str) -> int:
     """Move the floor up to where the newest recipe puts it, dropping what falls below, and
     return it. Every indexed recipe at or above the floor is in the window, whichever of two
     concurrent writers moves it: each copies its recipes at or above the floor it read."""
@@ -87,14 +116,9 @@ async def _window(session: AsyncSession) -> int:
     if wanted <= floor:
         return int(floor)
     await session.execute(update(_FLOOR).where(_FLOOR.c.floor < wanted).values(floor=wanted))
-    below = f"DELETE FROM {RECENT_TABLE} WHERE {_key(session)} < :floor"  # noqa: S608 - constants
+    below = f"DELETE FROM {RECENT_TABLE} WHERE {_KEY[dialect]} < :floor"  # noqa: S608 - constants
     await session.execute(text(below), {"floor": wanted})
     return wanted
-
-
-def _key(session: AsyncSession) -> str:
-    """The recipe id's column in the full-text tables."""
-    return "recipe_id" if session.get_bind().dialect.name == "postgresql" else "rowid"
 
 
 async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> None:
@@ -102,41 +126,15 @@ async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> Non
     if not recipes:
         return
     await on_hand.index_recipes(session, recipes)
+    dialect = session.get_bind().dialect.name
     rows = [_parts(recipe) for recipe in recipes]
     ids = [row["id"] for row in rows]
-    await _unindex_words(session, ids)
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            text(
-                "INSERT INTO recipe_search (recipe_id, document) VALUES (:id, "
-                "setweight(to_tsvector('english', :title), 'A') || "
-                "setweight(to_tsvector('english', :foods), 'B') || "
-                "setweight(to_tsvector('english', :description), 'C') || "
-                "setweight(to_tsvector('english', :steps), 'D'))"
-            ),
-            rows,
-        )
-        copy = (
-            "INSERT INTO recipe_search_recent (recipe_id, document) SELECT recipe_id, document "
-            "FROM recipe_search WHERE recipe_id IN :ids AND recipe_id >= :floor"
-        )
-    else:
-        await session.execute(
-            text(
-                "INSERT INTO recipe_search (rowid, title, description, foods, steps) "
-                "VALUES (:id, :title, :description, :foods, :steps)"
-            ),
-            rows,
-        )
-        copy = (
-            "INSERT INTO recipe_search_recent (rowid, title, description, foods, steps) "
-            "SELECT rowid, title, description, foods, steps FROM recipe_search "
-            "WHERE rowid IN :ids AND rowid >= :floor"
-        )
-    floor = await _window(session)
+    await _unindex_words(session, dialect, ids)
+    await session.execute(text(_WRITE[dialect]), rows)
+    floor = await _window(session, dialect)
     if max(ids) >= floor:
         await session.execute(
-            text(copy).bindparams(bindparam("ids", expanding=True)),
+            text(_TO_WINDOW[dialect]).bindparams(bindparam("ids", expanding=True)),
             {"ids": ids, "floor": floor},
         )
 
@@ -145,13 +143,13 @@ async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> N
     if not recipe_ids:
         return
     await on_hand.unindex_recipes(session, recipe_ids)
-    await _unindex_words(session, recipe_ids)
+    await _unindex_words(session, session.get_bind().dialect.name, recipe_ids)
 
 
-async def _unindex_words(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
+async def _unindex_words(session: AsyncSession, dialect: str, recipe_ids: Sequence[int]) -> None:
     """Take these recipes out of both full-text indexes."""
     for index in ("recipe_search", RECENT_TABLE):
-        statement = f"DELETE FROM {index} WHERE {_key(session)} IN :ids"  # noqa: S608 - constants
+        statement = f"DELETE FROM {index} WHERE {_KEY[dialect]} IN :ids"  # noqa: S608 - constants
         await session.execute(
             text(statement).bindparams(bindparam("ids", expanding=True)), {"ids": list(recipe_ids)}
         )
