@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -15,7 +13,7 @@ from recipevault.config import Settings
 from recipevault.db import NAMING_CONVENTION, Base, Database, create_engine
 from recipevault.deps import SessionDep
 from recipevault.errors import NotFound
-from tests.support.database import DatabaseFactory, migrate
+from tests.support.database import DatabaseFactory, own_database
 
 router = APIRouter(prefix="/api/v1/_tx")
 
@@ -158,10 +156,7 @@ def test_postgres_engine_has_sized_pool_and_pre_ping(settings: Settings) -> None
 async def test_settling_after_a_bulk_load_vacuums_and_analyzes_on_postgresql(
     settings: Settings, databases: DatabaseFactory
 ) -> None:
-    url = databases.new_url("settle")
-    await asyncio.to_thread(migrate, url)
-    database = Database.from_settings(settings.model_copy(update={"database_url": url}))
-    try:
+    async with own_database(databases, settings, "settle") as database:
         await database.settle()
         async with database.reading() as connection:
             done = await connection.execute(
@@ -171,8 +166,6 @@ async def test_settling_after_a_bulk_load_vacuums_and_analyzes_on_postgresql(
                 )
             )
             assert done.scalar_one() is True
-    finally:
-        await database.dispose()
 
 
 @pytest.mark.sqlite_only

@@ -15,7 +15,7 @@ from recipevault.policy import Visibility
 from recipevault.recipes import documents, listing
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate
-from tests.support.database import DatabaseFactory, migrate
+from tests.support.database import DatabaseFactory, migrate, own_database
 from tests.support.world import actor_for, make_user
 
 
@@ -81,11 +81,8 @@ async def test_sessionless_reads_on_postgresql_see_committed_data(
     settings: Settings, databases: DatabaseFactory
 ) -> None:
     """Without a reader (PostgreSQL), reads borrow a pooled connection instead of a session."""
-    url = databases.new_url("reading")
-    await asyncio.to_thread(migrate, url)
-    database = Database.from_settings(settings.model_copy(update={"database_url": url}))
-    assert database.reader is None
-    try:
+    async with own_database(databases, settings, "reading") as database:
+        assert database.reader is None
         async with database.session() as session:
             actor = await actor_for(session, await make_user(session, settings))
             recipe = await recipes.create_recipe(
@@ -102,5 +99,3 @@ async def test_sessionless_reads_on_postgresql_see_committed_data(
             database, viewer=None, filters=listing.RecipeFilters(), sort=None, limit=5, cursor=None
         )
         assert [item["title"] for item in orjson.loads(page)["items"]] == ["Flatbread"]
-    finally:
-        await database.dispose()

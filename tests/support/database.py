@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
 from alembic import command
 
+from recipevault.config import Settings
+from recipevault.db import Database
 from recipevault.migrate import alembic_config
 from tests.support.postgres import PostgresServer, running_postgres
 
@@ -59,3 +62,18 @@ class DatabaseFactory:
 def database_factory(backend: str, workdir: Path) -> Iterator[DatabaseFactory]:
     with ExitStack() as stack:
         yield DatabaseFactory(backend, workdir, stack)
+
+
+@asynccontextmanager
+async def own_database(
+    databases: DatabaseFactory, settings: Settings, label: str
+) -> AsyncIterator[Database]:
+    """A new database built by the migrations, outside the test's transaction, opened as the
+    app opens one (commits are real) and closed afterwards."""
+    url = databases.new_url(label)
+    await asyncio.to_thread(migrate, url)
+    database = Database.from_settings(settings.model_copy(update={"database_url": url}))
+    try:
+        yield database
+    finally:
+        await database.dispose()
