@@ -301,10 +301,10 @@ def _pg_ranked(visible: Visible) -> Any:
     # ts_rank_cd, and, when no word matches, titles close to the query (typos) by trigram
     # similarity. As on SQLite only the newest ``candidates`` word matches the viewer may see
     # are ranked (ts_rank_cd reads each one's whole document). Their ids come from a GIN index
-    # first, materialized: asked for the newest matches directly, the planner walks the table
-    # in id order testing every row, which for a rare word means the whole table. The window's
-    # index returns at most ``RECENT`` ids however large the collection; the whole one is read
-    # only when the window falls short (a one-time filter).
+    # first, in a lookup planned on its own: asked for the newest matches directly, the planner
+    # walks the table in id order testing every row, which for a rare word means the whole
+    # table. The window's index returns at most ``RECENT`` ids however large the collection;
+    # the whole one is read only when the window falls short (a one-time filter).
     query = _tsquery(_query("postgresql", visible))
 
     def newest(index: Any, condition: Any) -> Any:
