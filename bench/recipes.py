@@ -1,15 +1,17 @@
 """Benchmark RecipeVault's recipe reads against a bare FastAPI app, at several data sizes.
 
-Run ``.venv/bin/python bench/recipes.py --help``. For each database and size it migrates a fresh
-database in a temporary folder, seeds it with ``recipevault demo synth``, starts RecipeVault and
-the bare app with the same uvicorn options, and measures each scenario right after its bare
-baseline, so the ratio between them survives the machine's drift. See bench/README.md.
+Run ``.venv/bin/python bench/recipes.py --help``. For each database it migrates a fresh database
+of every size in a temporary folder and seeds it with ``recipevault demo synth``, then serves
+each size and the bare app side by side with the same uvicorn options, and measures each
+scenario on all of them in alternating rounds, right after the bare baseline, so the ratios
+between them survive the machine's drift. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import signal
@@ -30,11 +32,13 @@ from harness import (
     BenchError,
     Load,
     LoadOptions,
+    LoadResult,
     Server,
     ServerSpec,
     clean_environment,
     first_statuses,
     measure,
+    run_fixed_rate,
     run_load,
     running_server,
 )
@@ -108,6 +112,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         skip_on_404=True,
     ),
 )
+PACED_SAMPLES = 1_000
+PACED_ROUND_MAX_S = 20.0
 SMOKE = Scenario("live", "liveness probe (smoke)", "/json", lambda s: Load.get("/health/live"))
 
 
@@ -191,60 +197,118 @@ def fetch_sample(base_url: str) -> Sample:
     return Sample(ids, tuple(str(row.get("slug", row["id"])) for row in rows))
 
 
-def run_scenario(
-    scenario: Scenario,
-    sample: Sample,
-    recipevault: Server,
-    bare: Server,
-    options: LoadOptions,
-    warmup_s: float,
-    rounds: int,
-) -> Outcome:
-    """Check the endpoint answers, then measure the bare baseline and RecipeVault in alternating
-    rounds, and report the round with the median ratio: a burst of load from elsewhere on the
-    machine then spoils one round, not the figure."""
+@dataclass(frozen=True)
+class Target:
+    """RecipeVault serving one size, and recipes read through it."""
+
+    size: int
+    server: Server
+    sample: Sample
+
+
+def checked_load(scenario: Scenario, target: Target) -> Load | Outcome:
+    """The scenario's requests for this size, each sent once and answered 2xx; else why not."""
     try:
-        load = scenario.load(sample)
+        load = scenario.load(target.sample)
     except (KeyError, ValueError) as exc:
         return Outcome.failed(scenario, f"cannot build the load: {exc}")
     if not load.requests:
-        return Outcome.failed(scenario, sample.problem or "no requests to send")
-    for path, status in first_statuses(recipevault.base_url, load):
+        return Outcome.failed(scenario, target.sample.problem or "no requests to send")
+    for path, status in first_statuses(target.server.base_url, load):
         if status == httpx.codes.NOT_FOUND and scenario.skip_on_404:
             return Outcome.skipped(scenario, f"{load.method} {path} answers 404 (not built yet?)")
         if not 200 <= status < 300:
             return Outcome.failed(scenario, f"{load.method} {path} answered {status}")
+    return load
+
+
+def run_scenario(
+    scenario: Scenario,
+    targets: Sequence[Target],
+    bare: Server,
+    options: LoadOptions,
+    args: argparse.Namespace,
+) -> list[Outcome]:
+    """One outcome per target. Every size is measured in the same stretch of time, in
+    alternating rounds (bare, then each size, the order of the sizes reversed every round), so
+    a machine that got busier is busier for all of them. Each size reports its round with the
+    median ratio: a burst of load from elsewhere then spoils one round, not the figure.
+
+    Then latency at a fixed rate, ``--rate-share`` of what the smallest size served, the same
+    for every size, again in alternating rounds, each size reporting its median p99 round."""
+    outcomes: dict[int, Outcome] = {}
+    live: list[tuple[Target, Load]] = []
+    for target in targets:
+        checked = checked_load(scenario, target)
+        if isinstance(checked, Outcome):
+            outcomes[target.size] = checked
+        else:
+            live.append((target, checked))
+    if not live:
+        return [outcomes[t.size] for t in targets]
     baseline = Load.get(scenario.baseline)
+    rounds = args.rounds
     print(f"  measuring {scenario.name} ...", flush=True)
     round_options = replace(options, duration_s=options.duration_s / rounds)
-    measured = []
+    measured: dict[int, list[Outcome]] = {t.size: [] for t, _ in live}
     for index in range(rounds):
-        warmup = warmup_s if index == 0 else 0.0
+        warmup = args.warmup if index == 0 else 0.0
         bare_result = measure(bare.base_url, baseline, round_options, warmup_s=warmup)
-        result = measure(recipevault.base_url, load, round_options, warmup_s=warmup)
-        measured.append(Outcome.measured(scenario, result, bare_result))
-    ratios = sorted(outcome.throughput_ratio or 0.0 for outcome in measured)
-    median = sorted(measured, key=lambda outcome: outcome.throughput_ratio or 0.0)[rounds // 2]
-    if rounds > 1:
-        spread = f"median of {rounds} rounds, ratios {ratios[0]:.2f}-{ratios[-1]:.2f}"
-        median = replace(median, note="; ".join(filter(None, (median.note, spread))))
+        for target, load in live if index % 2 == 0 else live[::-1]:
+            result = measure(target.server.base_url, load, round_options, warmup_s=warmup)
+            measured[target.size].append(Outcome.measured(scenario, result, bare_result))
+    for target, _ in live:
+        outcomes[target.size] = median_round(measured[target.size])
+    if rate := fixed_rate(outcomes[live[0][0].size], args.rate_share):
+        # Rounds of at least PACED_SAMPLES requests (up to PACED_ROUND_MAX_S), so a p99 is not
+        # the slowest handful.
+        round_s = min(PACED_ROUND_MAX_S, max(round_options.duration_s, PACED_SAMPLES / rate))
+        paced_options = replace(options, duration_s=round_s)
+        paced: dict[int, list[LoadResult]] = {t.size: [] for t, _ in live}
+        for index in range(rounds):
+            for target, load in live if index % 2 == 0 else live[::-1]:
+                result = run_fixed_rate(target.server.base_url, load, rate, paced_options)
+                paced[target.size].append(result)
+        # For reference: what the client and a server doing nothing cost at that rate.
+        paced_bare = run_fixed_rate(bare.base_url, baseline, rate, round_options)
+        for target, _ in live:
+            median = sorted(paced[target.size], key=lambda result: result.p99_ms)[rounds // 2]
+            outcomes[target.size] = replace(
+                outcomes[target.size], paced=median, paced_bare=paced_bare
+            )
     if scenario.max_p99_ms is not None:
         # Latency as one user sees it: one request at a time, no queue in front of it. With
         # 32 connections kept busy, p99 is mostly time spent waiting behind the others.
         alone = replace(options, connections=1, duration_s=max(2.0, options.duration_s / 2))
-        median = replace(median, alone=run_load(recipevault.base_url, load, alone))
-    return median
+        for target, load in live:
+            result = run_load(target.server.base_url, load, alone)
+            outcomes[target.size] = replace(outcomes[target.size], alone=result)
+    return [outcomes[t.size] for t in targets]
 
 
-def run_size(
-    database: str,
-    size: int,
-    database_url: str,
-    scenarios: Sequence[Scenario],
-    args: argparse.Namespace,
-    work_dir: Path,
-) -> SizeRun:
-    """Migrate and seed a fresh database, serve both apps, measure every scenario."""
+def median_round(measured: Sequence[Outcome]) -> Outcome:
+    """The round whose throughput ratio is the median, noting the spread of the others."""
+    ratios = sorted(outcome.throughput_ratio or 0.0 for outcome in measured)
+    median = sorted(measured, key=lambda outcome: outcome.throughput_ratio or 0.0)[len(ratios) // 2]
+    if len(ratios) == 1:
+        return median
+    spread = f"median of {len(ratios)} rounds, ratios {ratios[0]:.2f}-{ratios[-1]:.2f}"
+    return replace(median, note="; ".join(filter(None, (median.note, spread))))
+
+
+def fixed_rate(outcome: Outcome, share: float) -> float:
+    """``share`` of the requests per second RecipeVault served, to two significant figures;
+    0 when nothing was measured (no fixed-rate run then)."""
+    served = outcome.recipevault.requests_per_second if outcome.recipevault else 0.0
+    if share <= 0 or served <= 0:
+        return 0.0
+    wanted = served * share
+    step = 10 ** max(0, math.floor(math.log10(wanted)) - 1)
+    return float(max(1, math.floor(wanted / step)) * step)
+
+
+def seed(database: str, size: int, database_url: str, work_dir: Path) -> dict[str, str]:
+    """Migrate and seed a fresh database with ``size`` recipes; the app's environment for it."""
     run_dir = work_dir / f"{database}-{size}"
     run_dir.mkdir()
     env = app_environment(database_url, run_dir)
@@ -256,6 +320,22 @@ def run_size(
             ["demo", "synth", "--count", str(size)], env, cwd=run_dir, timeout_s=600 + size / 100
         )
         print(f"  seeded in {time.monotonic() - started:.0f} s: {line.splitlines()[-1:]}")
+    return env
+
+
+def run_database(
+    database: str,
+    create_database: Callable[[str], str],
+    scenarios: Sequence[Scenario],
+    args: argparse.Namespace,
+    work_dir: Path,
+) -> list[SizeRun]:
+    """Seed a database of every size, serve each and the bare app side by side, and measure
+    every scenario on all of them together."""
+    environments = {}
+    for size in args.sizes:
+        print(f"\npreparing {database}, {size:,} recipes", flush=True)
+        environments[size] = seed(database, size, create_database(f"bench_{size}"), work_dir)
     options = LoadOptions(
         duration_s=args.duration,
         connections=args.connections,
@@ -263,18 +343,34 @@ def run_size(
         client=args.client,
     )
     bare_spec = ServerSpec("bare", "bare_app:app", "/json", app_dir=BENCH_DIR, workers=args.workers)
-    rv_spec = ServerSpec(
-        "recipevault", "recipevault.main:app", "/health/live", env, workers=args.workers
-    )
     with ExitStack() as stack:
-        bare = stack.enter_context(running_server(bare_spec, work_dir=run_dir))
-        recipevault = stack.enter_context(running_server(rv_spec, work_dir=run_dir))
-        sample = fetch_sample(recipevault.base_url) if size else Sample((), (), "not seeded")
-        outcomes = [
-            run_scenario(scenario, sample, recipevault, bare, options, args.warmup, args.rounds)
-            for scenario in scenarios
+        bare = stack.enter_context(running_server(bare_spec, work_dir=work_dir))
+        targets = []
+        for size, env in environments.items():
+            spec = ServerSpec(
+                f"recipevault-{size}",
+                "recipevault.main:app",
+                "/health/live",
+                env,
+                workers=args.workers,
+            )
+            server = stack.enter_context(
+                running_server(spec, work_dir=work_dir / f"{database}-{size}")
+            )
+            sample = fetch_sample(server.base_url) if size else Sample((), (), "not seeded")
+            targets.append(Target(size, server, sample))
+        sizes = ", ".join(f"{size:,}" for size in args.sizes)
+        print(f"\nmeasuring {database} at {sizes} recipes", flush=True)
+        by_scenario = [
+            run_scenario(scenario, targets, bare, options, args) for scenario in scenarios
         ]
-    return SizeRun(database=database, size=size, outcomes=outcomes)
+    runs = [
+        SizeRun(database=database, size=target.size, outcomes=[row[i] for row in by_scenario])
+        for i, target in enumerate(targets)
+    ]
+    for run in runs:
+        print_table(run)
+    return runs
 
 
 # --- command line ------------------------------------------------------------------------------
@@ -298,6 +394,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--rounds", type=int, default=5, help="alternating bare/RecipeVault rounds per scenario"
     )
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
+    parser.add_argument(
+        "--rate-share",
+        type=float,
+        default=0.5,
+        help="latency is also timed at this share of the first size's requests/s (0: not)",
+    )
     parser.add_argument("--threads", type=int, default=1, choices=(1, 2), help="wrk threads")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers for both apps")
     parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
@@ -310,9 +412,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     try:
-        args.sizes = [0] if args.smoke else [int(n.replace("_", "")) for n in args.sizes.split(",")]
+        sizes = [0] if args.smoke else [int(n.replace("_", "")) for n in args.sizes.split(",")]
     except ValueError:
         parser.error(f"--sizes must be comma-separated integers, not {args.sizes!r}")
+    args.sizes = sorted(set(sizes))  # the smallest first: it sets each fixed rate
     if any(n <= 0 for n in args.sizes) and not args.smoke:
         parser.error("--sizes must be positive")
     if args.duration is None:
@@ -323,6 +426,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.rounds = 1
     if not 1 <= args.rounds <= 20:
         parser.error("--rounds must be 1..20")
+    if not 0 <= args.rate_share <= 1:
+        parser.error("--rate-share must be 0..1")
     if not 1 <= args.connections <= 1024 or not 1 <= args.workers <= 16:
         parser.error("--connections must be 1..1024 and --workers 1..16")
     if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 60:
@@ -358,11 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scenarios = select_scenarios(args)
         for database in databases:
             with database_factory(database, work_dir) as create_database:
-                for size in args.sizes:
-                    print(f"\npreparing {database}, {size:,} recipes", flush=True)
-                    url = create_database(f"bench_{size}")
-                    runs.append(run_size(database, size, url, scenarios, args, work_dir))
-                    print_table(runs[-1])
+                runs += run_database(database, create_database, scenarios, args, work_dir)
         print_summary(runs, scenarios)
     except BenchError as exc:
         print(f"\nbench: {exc}", file=sys.stderr)

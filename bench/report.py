@@ -1,9 +1,9 @@
 """Turn measured runs into tables, size comparisons, target verdicts and a JSON document.
 
-Every figure is read against the bare app measured in the same run: throughput as RecipeVault's
-requests per second over the bare app's, latency as RecipeVault's over the bare app's. Comparing
-sizes compares those ratios, not raw milliseconds, so a run that happened on a busier machine
-does not pass for a slowdown caused by data growth.
+Throughput is read against the bare app measured in the same round: RecipeVault's requests per
+second over the bare app's, so a busier machine does not pass for a slowdown caused by data
+growth. Latency is compared between sizes at one fixed request rate, measured for every size in
+the same stretch of time; without a fixed-rate run, as latency under load over the bare app's.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ class Outcome:
     bare: LoadResult | None = None
     # The same requests one at a time (scenarios with a latency target).
     alone: LoadResult | None = None
+    # Both apps at one fixed request rate below saturation, the same at every size.
+    paced: LoadResult | None = None
+    paced_bare: LoadResult | None = None
 
     @classmethod
     def measured(cls, scenario: Targeted, result: LoadResult, bare: LoadResult) -> Outcome:
@@ -85,7 +88,9 @@ class SizeRun:
 
 @dataclass(frozen=True)
 class Scaling:
-    """Largest size against smallest, each figure relative to its bare baseline first."""
+    """Largest size against smallest. Requests/s is relative to its bare baseline first;
+    latency is RecipeVault's at the same fixed rate at both sizes (``latency`` says which
+    rate), or, without a fixed-rate run, its latency under load relative to bare's."""
 
     database: str
     key: str
@@ -96,6 +101,7 @@ class Scaling:
     p50: float  # > 1 means slower at the larger size
     p99: float
     raw_p50_ms: tuple[float, float]
+    latency: str
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,16 @@ def print_table(run: SizeRun) -> None:
             f"  {o.name:<26} {rv.requests_per_second:>9.0f} {rv.p50_ms:>8.2f} {rv.p99_ms:>8.2f} "
             f"{bare.requests_per_second:>10.0f} {o.throughput_ratio or 0:>6.2f} {errors:>7}"
         )
-        if o.alone is not None:  # right under its scenario
+        # Right under their scenario: the same requests at a fixed rate, and one at a time.
+        if o.paced is not None and o.paced_bare is not None:
+            paced, paced_bare = o.paced, o.paced_bare
+            errors = paced.error_responses + paced.socket_errors
+            print(
+                f"  {'  same, ' + paced.client:<26} {paced.requests_per_second:>9.0f} "
+                f"{paced.p50_ms:>8.2f} {paced.p99_ms:>8.2f} {'':>10} {'':>6} {errors:>7}"
+                f"  (bare at that rate: {paced_bare.p50_ms:.2f} / {paced_bare.p99_ms:.2f} ms)"
+            )
+        if o.alone is not None:
             print(
                 f"  {'  same, one at a time':<26} {o.alone.requests_per_second:>9.0f} "
                 f"{o.alone.p50_ms:>8.2f} {o.alone.p99_ms:>8.2f}"
@@ -155,20 +170,34 @@ def _scaling_row(
 ) -> Scaling | None:
     if after is None or after.recipevault is None or before.recipevault is None:
         return None
-    figures = (
-        before.throughput_ratio,
-        after.throughput_ratio,
-        before.latency_ratio("p50_ms"),
-        after.latency_ratio("p50_ms"),
-        before.latency_ratio("p99_ms"),
-        after.latency_ratio("p99_ms"),
-    )
-    if any(not f for f in figures):
+    paced = (before.paced, after.paced)
+    if paced[0] and paced[1] and paced[0].client == paced[1].client:  # the client names the rate
+        latency = paced[0].client
+        latencies: list[tuple[float | None, float | None]] = [
+            (r.p50_ms, r.p99_ms) for r in (paced[0], paced[1])
+        ]
+        raw = (paced[0].p50_ms, paced[1].p50_ms)
+    else:
+        latency = "under load, relative to bare"
+        latencies = [
+            (o.latency_ratio("p50_ms"), o.latency_ratio("p99_ms")) for o in (before, after)
+        ]
+        raw = (before.recipevault.p50_ms, after.recipevault.p50_ms)
+    (p50_0, p99_0), (p50_1, p99_1) = latencies
+    t0, t1 = before.throughput_ratio, after.throughput_ratio
+    if not (t0 and t1 and p50_0 and p99_0 and p50_1 and p99_1):
         return None
-    t0, t1, p50_0, p50_1, p99_0, p99_1 = (float(f or 0) for f in figures)
-    raw = (before.recipevault.p50_ms, after.recipevault.p50_ms)
     return Scaling(
-        database, before.key, before.name, small, large, t1 / t0, p50_1 / p50_0, p99_1 / p99_0, raw
+        database,
+        before.key,
+        before.name,
+        small,
+        large,
+        t1 / t0,
+        p50_1 / p50_0,
+        p99_1 / p99_0,
+        raw,
+        latency,
     )
 
 
@@ -213,17 +242,17 @@ def targets(runs: Sequence[SizeRun], scenarios: Sequence[Targeted]) -> list[Verd
 def print_summary(runs: Sequence[SizeRun], scenarios: Sequence[Targeted]) -> None:
     rows = scaling(runs)
     if rows:
-        print("\nlargest size against smallest (each figure relative to bare first)")
+        print("\nlargest size against smallest (req/s relative to bare first; latency as noted)")
         print(
             f"  {'database':<10} {'scenario':<26} {'sizes':>16} {'req/s x':>8} "
-            f"{'p50 x':>6} {'p99 x':>6} {'p50 ms':>16}"
+            f"{'p50 x':>6} {'p99 x':>6} {'p50 ms':>16}  latency"
         )
         for r in rows:
             sizes = f"{r.small:,}->{r.large:,}"
             raw = f"{r.raw_p50_ms[0]:.1f}->{r.raw_p50_ms[1]:.1f}"
             print(
                 f"  {r.database:<10} {r.name:<26} {sizes:>16} {r.throughput:>8.2f} "
-                f"{r.p50:>6.2f} {r.p99:>6.2f} {raw:>16}"
+                f"{r.p50:>6.2f} {r.p99:>6.2f} {raw:>16}  {r.latency}"
             )
     verdicts = targets(runs, scenarios)
     if verdicts:
