@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.policy import Actor, Visibility
-from recipevault.recipes import search, service
+from recipevault.recipes import listing, search, service
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, RecipeUpdate, StepIn
 from tests.support.migrations import load_migration
 from tests.support.world import actor_for, bearer, make_world
@@ -158,6 +158,56 @@ async def test_the_newest_matches_come_from_the_window_or_else_from_every_recipe
     assert await _titles(client, "fille") == ["Filler two", "Filler one"] or set(
         await _titles(client, "fille")
     ) == {"Filler one", "Filler two"}
+
+
+def _probes(plan: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(relation, alias, loops) of every probe scan in an EXPLAIN (ANALYZE, FORMAT JSON) plan."""
+    found = []
+    if "probe" in plan.get("Alias", ""):
+        found.append((plan["Relation Name"], plan["Alias"], plan["Actual Loops"]))
+    for child in plan.get("Plans", []):
+        found += _probes(child)
+    return found
+
+
+@pytest.mark.postgres_only
+async def test_postgresql_asks_the_whole_index_only_when_the_window_has_no_match(
+    session: AsyncSession, settings: Settings, small_window: None
+) -> None:
+    """A GIN index builds a bitmap of every match before testing one, so whether the words
+    match at all (and as typed, for close titles) is asked of the window first."""
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    titles = ["Quince jelly", "Filler one", "Filler two", "Filler three", "Old soup"]
+    for title in [*titles, "Barley soup", "Leek soup", "Pea soup"]:
+        await service.create_recipe(session, actor=owner, data=_recipe(title))
+    floor = await _assert_window_exact(session)
+    jelly = "SELECT id FROM recipes WHERE title = 'Quince jelly'"
+    assert (await session.execute(text(jelly))).scalar_one() < floor
+    statement = listing._list_statement(
+        listing._Shape(viewer="visitor"), "relevance", "postgresql", False
+    )
+    connection = await session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+
+    async def probes(q: str) -> dict[str, int]:
+        values = compiled.construct_params(
+            search.match_parameters("postgresql", q) | {"page_size": 21}
+        )
+        explained = await connection.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}",
+            tuple(values[name] for name in compiled.positiontup or ()),
+        )
+        loops: dict[str, int] = {}
+        for relation, _, count in _probes(explained.scalar_one()[0]["Plan"]):
+            loops[relation] = loops.get(relation, 0) + count
+        return loops
+
+    in_window = await probes("soup")
+    assert in_window["recipe_search_recent"] >= 1
+    assert in_window["recipe_search"] == 0
+    below_floor = await probes("jelly")
+    assert below_floor["recipe_search"] >= 1
 
 
 def _migration() -> ModuleType:

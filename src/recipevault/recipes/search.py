@@ -207,6 +207,7 @@ _PG_PROBE = _PG_SEARCH.alias("probe")
 _RECENT = table(RECENT_TABLE, column("rowid", Integer))
 _RECENT_DOCUMENT: ColumnClause[Any] = literal_column(RECENT_TABLE)
 _PG_RECENT = table(RECENT_TABLE, column("recipe_id", Integer), column("document"))
+_PG_RECENT_PROBE = _PG_RECENT.alias("recent_probe")
 _recipes = Recipe.__table__
 
 
@@ -216,14 +217,23 @@ def _tsquery(text_query: Any) -> Any:
 
 def _found(dialect: str, visible: Visible, form: str) -> Any:
     """True when a recipe the viewer may see matches the words in this form ("whole" or
-    "typed"): an uncorrelated subquery, evaluated once per statement."""
+    "typed"): uncorrelated subqueries, evaluated once per statement.
+
+    On PostgreSQL a GIN index answers with a bitmap of every match before the first is
+    tested, so the window is asked first: its bitmap holds at most ``RECENT`` ids however
+    large the collection, and the whole index is asked only when the window has no match the
+    viewer may see (OR stops at the first true)."""
     if dialect == "postgresql":
-        found = _PG_PROBE.c.document.op("@@")(_tsquery(bindparam(form)))
-        probe = select(1).select_from(_PG_PROBE).where(found, visible(_PG_PROBE.c.recipe_id))
-    else:
-        found = _PROBE_DOCUMENT.op("MATCH")(bindparam(form))
-        probe = select(1).select_from(_PROBE).where(found, visible(_PROBE.c.rowid))
-    return probe.exists()
+
+        def probe(index: Any, *conditions: Any) -> Any:
+            found = index.c.document.op("@@")(_tsquery(bindparam(form)))
+            return select(1).where(found, visible(index.c.recipe_id), *conditions).exists()
+
+        return or_(
+            probe(_PG_RECENT_PROBE, _PG_RECENT_PROBE.c.recipe_id >= _floor()), probe(_PG_PROBE)
+        )
+    found = _PROBE_DOCUMENT.op("MATCH")(bindparam(form))
+    return select(1).select_from(_PROBE).where(found, visible(_PROBE.c.rowid)).exists()
 
 
 def _query(dialect: str, visible: Visible) -> Any:
@@ -235,9 +245,13 @@ def _query(dialect: str, visible: Visible) -> Any:
 def _close_titles(visible: Visible) -> Any:
     """Recipes whose title is close to the words by trigrams (typos, on PostgreSQL), looked for
     only when no recipe the viewer may see has the words even as typed: comparing trigrams
-    reads most titles for a common word, and a word that is found needs no correcting."""
+    reads most titles for a common word, and a word that is found needs no correcting. The
+    whole words are asked about first: they are what a search usually finds, and asked the
+    same way elsewhere in the statement."""
     return select(_recipes.c.id).where(
-        _recipes.c.title.op("%")(bindparam("raw")), ~_found("postgresql", visible, "typed")
+        _recipes.c.title.op("%")(bindparam("raw")),
+        ~_found("postgresql", visible, "whole"),
+        ~_found("postgresql", visible, "typed"),
     )
 
 
