@@ -230,9 +230,10 @@ def run_scenario(
     args: argparse.Namespace,
 ) -> list[Outcome]:
     """One outcome per target. Every size is measured in the same stretch of time, in
-    alternating rounds (bare, then each size, the order of the sizes reversed every round), so
-    a machine that got busier is busier for all of them. Each size reports its round with the
-    median ratio: a burst of load from elsewhere then spoils one round, not the figure.
+    alternating rounds (the bare app then a size, for each size, their order reversed every
+    round), so a machine that got busier is busier for all of them. Each size reports its
+    round with the median ratio: a burst of load from elsewhere then spoils one round, not the
+    figure.
 
     Then latency at a fixed rate, ``--rate-share`` of what the smallest size served, the same
     for every size, again in alternating rounds, each size reporting its median p99 round."""
@@ -253,8 +254,9 @@ def run_scenario(
     measured: dict[int, list[Outcome]] = {t.size: [] for t, _ in live}
     for index in range(rounds):
         warmup = args.warmup if index == 0 else 0.0
-        bare_result = measure(bare.base_url, baseline, round_options, warmup_s=warmup)
         for target, load in live if index % 2 == 0 else live[::-1]:
+            # Each size right after its own bare run: the ratio is of two neighbouring runs.
+            bare_result = measure(bare.base_url, baseline, round_options, warmup_s=warmup)
             result = measure(target.server.base_url, load, round_options, warmup_s=warmup)
             measured[target.size].append(Outcome.measured(scenario, result, bare_result))
     for target, _ in live:
