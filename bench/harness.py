@@ -211,6 +211,24 @@ class LoadResult:
     error_responses: int
     socket_errors: int
 
+    @classmethod
+    def timed(
+        cls, client: str, latencies_ms: list[float], elapsed_s: float, errors: Mapping[str, int]
+    ) -> LoadResult:
+        """The figures of a Python client's run: every answered request's latency, the time it
+        took, and its ``status`` and ``socket`` error counts."""
+        latencies_ms.sort()
+        return cls(
+            client=client,
+            requests=len(latencies_ms),
+            duration_s=elapsed_s,
+            requests_per_second=len(latencies_ms) / elapsed_s if elapsed_s > 0 else 0.0,
+            p50_ms=percentile(latencies_ms, 50),
+            p99_ms=percentile(latencies_ms, 99),
+            error_responses=errors["status"],
+            socket_errors=errors["socket"],
+        )
+
 
 def first_statuses(base_url: str, load: Load, limit: int = 100) -> list[tuple[str, int]]:
     """Each distinct request once, so a broken endpoint is reported instead of timed."""
@@ -440,17 +458,8 @@ async def _paced(base_url: str, load: Load, rate: float, options: LoadOptions) -
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         errors["socket"] = total - len(latencies)
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return LoadResult(
-        client=f"fixed rate {rate:g}/s",
-        requests=len(latencies),
-        duration_s=elapsed,
-        requests_per_second=len(latencies) / elapsed if elapsed > 0 else 0.0,
-        p50_ms=percentile(latencies, 50),
-        p99_ms=percentile(latencies, 99),
-        error_responses=errors["status"],
-        socket_errors=errors["socket"],
+    return LoadResult.timed(
+        f"fixed rate {rate:g}/s", latencies, time.perf_counter() - started, errors
     )
 
 
@@ -515,15 +524,4 @@ async def run_httpx(base_url: str, load: Load, options: LoadOptions) -> LoadResu
     ) as client:
         async with asyncio.timeout(options.duration_s + options.timeout_s + 10):
             await asyncio.gather(*(worker(client, n) for n in range(options.connections)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return LoadResult(
-        client="httpx",
-        requests=len(latencies),
-        duration_s=elapsed,
-        requests_per_second=len(latencies) / elapsed if elapsed > 0 else 0.0,
-        p50_ms=percentile(latencies, 50),
-        p99_ms=percentile(latencies, 99),
-        error_responses=errors["status"],
-        socket_errors=errors["socket"],
-    )
+    return LoadResult.timed("httpx", latencies, time.perf_counter() - started, errors)
