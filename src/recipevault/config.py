@@ -142,6 +142,9 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] = "json"
+    # FastAPI's OpenTelemetry spans, metrics and exception logs. Off unless asked for: even with
+    # nothing configured, it would look up the global providers on every request.
+    opentelemetry: bool = False
 
     @field_validator(
         "allowed_hosts",

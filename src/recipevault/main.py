@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.telemetry import TelemetryConfig
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         summary="Recipes, meal plans and shopping lists for a household.",
         lifespan=lifespan,
         debug=False,
+        telemetry=telemetry_config(settings),
     )
     app.state.settings = settings
     app.state.metrics = metrics.HttpMetrics(multiprocess_dir=settings.metrics_multiproc_dir)
@@ -149,6 +151,16 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
+
+
+def telemetry_config(settings: Settings) -> TelemetryConfig:
+    """FastAPI's own OpenTelemetry instrumentation, when ``RECIPEVAULT_OPENTELEMETRY`` is on.
+
+    It then reports to the providers set up in the process (by ``opentelemetry-instrument``, or
+    by FastAPI itself from ``OTEL_*`` variables with ``FASTAPI_OTEL_AUTO_CONFIGURE=true``)."""
+    if settings.opentelemetry:
+        return {}
+    return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def add_routes(app: FastAPI, *routers: APIRouter) -> None:

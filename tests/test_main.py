@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from recipevault.config import Settings
+from recipevault.db import Database
+from recipevault.main import create_app
+from tests.support.app import make_settings
+
+
+@pytest.fixture
+def spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
+    """A tracer provider set up in the process, as `opentelemetry-instrument` would."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    return exporter
+
+
+async def _get(settings: Settings, database: Database, path: str, **overrides: object) -> None:
+    app = create_app(make_settings(settings.database_url, **overrides), database=database)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assert (await client.get(path)).status_code == 200
+
+
+async def test_requests_are_traced_when_opentelemetry_is_on(
+    settings: Settings, database: Database, spans: InMemorySpanExporter
+) -> None:
+    await _get(settings, database, "/health/live", opentelemetry=True)
+    server = [span for span in spans.get_finished_spans() if span.kind == trace.SpanKind.SERVER]
+    assert [span.name for span in server] == ["GET /health/live"]
+    assert server[0].attributes is not None
+    assert server[0].attributes["http.response.status_code"] == 200
+
+
+async def test_no_spans_by_default_even_with_a_provider(
+    settings: Settings, database: Database, spans: InMemorySpanExporter
+) -> None:
+    await _get(settings, database, "/health/live")
+    assert spans.get_finished_spans() == ()
