@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -41,14 +39,22 @@ def redact_secrets(_: Any, __: str, event_dict: EventDict) -> EventDict:
 _request_fields: ContextVar[dict[str, Any] | None] = ContextVar("request_fields", default=None)
 
 
-@contextmanager
-def request_context(**fields: Any) -> Iterator[None]:
-    """Tag every line logged inside the block (by any logger) with ``fields``."""
-    token = _request_fields.set(fields)
-    try:
-        yield
-    finally:
-        _request_fields.reset(token)
+class request_context:  # lower case, as contextlib's own small context managers
+    """Tag every line logged inside the block (by any logger) with ``fields``.
+
+    A class, not ``@contextmanager``: it wraps every request, and a generator-based context
+    manager costs microseconds more to enter and leave."""
+
+    __slots__ = ("_fields", "_token")
+
+    def __init__(self, **fields: Any) -> None:
+        self._fields = fields
+
+    def __enter__(self) -> None:
+        self._token = _request_fields.set(self._fields)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _request_fields.reset(self._token)
 
 
 def bind_request_fields(**fields: Any) -> None:
