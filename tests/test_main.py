@@ -3,6 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi.routing import APIRoute
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -47,3 +48,13 @@ async def test_no_spans_by_default_even_with_a_provider(
 ) -> None:
     await _get(settings, database, "/health/live")
     assert spans.get_finished_spans() == ()
+
+
+def test_routes_are_tried_busiest_first(settings: Settings, database: Database) -> None:
+    # Starlette tries routes one after another: every request to a route pays for those before.
+    app = create_app(make_settings(settings.database_url), database=database)
+    paths = [getattr(route, "path", None) for route in app.routes]
+    assert paths[:2] == ["/api/v1/recipes", "/api/v1/recipes"]
+    assert paths.index("/api/v1/recipes/{recipe_id}") < 10
+    docs = [paths.index(path) for path in ("/openapi.json", "/docs", "/redoc")]
+    assert min(docs) > max(i for i, route in enumerate(app.routes) if isinstance(route, APIRoute))

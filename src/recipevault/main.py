@@ -170,9 +170,12 @@ def add_routes(app: FastAPI, *routers: APIRouter) -> None:
     (once to find it, once inside it), which costs a tenth of a millisecond on every request
     once there are a dozen routers. Our routers bake their prefix, tags and responses into each
     route when it is declared, so the routes stand alone and one flat list matches once.
+    FastAPI's own routes (the OpenAPI document and the docs pages) move behind ours, so no
+    request tries them first.
     """
-    for router in routers:
-        app.router.routes.extend(router.routes)
+    own = list(app.router.routes)
+    app.router.routes[:] = [route for router in routers for route in router.routes]
+    app.router.routes.extend(own)
 
 
 def _app_from_environment() -> FastAPI:
