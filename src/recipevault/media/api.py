@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from recipevault.config import Settings
 from recipevault.media.images import CONTENT_HASH_LENGTH, VARIANT_CONTENT_TYPE
 from recipevault.media.storage import MediaNotFound, storage_from_settings
+from recipevault.routing import direct_get
 
 MEDIA_PATH = "/media"
 CACHE_FOREVER = "public, max-age=31536000, immutable"
@@ -37,7 +38,7 @@ def media_url(key: str) -> str:
     return f"{MEDIA_PATH}/{key}"
 
 
-@router.get(MEDIA_PATH + "/{key:path}")
+@direct_get(router, MEDIA_PATH + "/{key:path}")
 async def media(request: Request) -> Response:
     """One rendition, from a local file or streamed from storage that keeps none."""
     # The key is read from the path rather than declared, like the recipe pages' slugs: a

@@ -35,6 +35,7 @@ from recipevault.recipes.schemas import (
     RevisionRead,
     RevisionSummary,
 )
+from recipevault.routing import direct_get
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipes"])
 JSON = "application/json"
@@ -90,7 +91,8 @@ async def create_recipe(
     return response
 
 
-@router.get(
+@direct_get(
+    router,
     "",
     response_model=Page[RecipeSummary],
     responses={422: {}},
@@ -139,7 +141,8 @@ def _recipe_id(request: Request) -> int:
         raise _field_error("recipe_id", "A recipe id is a whole number.", where="path") from None
 
 
-@router.get(
+@direct_get(
+    router,
     "/{recipe_id}",
     response_model=RecipeRead,
     responses=ReadResponses,

@@ -34,6 +34,7 @@ from recipevault.recipes.documents import StoredRecipe
 from recipevault.recipes.presentation import present
 from recipevault.recipes.schemas import RecipeListQuery, RecipeViewQuery
 from recipevault.recipes.structured_data import recipe_json_ld, script_json
+from recipevault.routing import direct_get
 from recipevault.web import PAGE_HEADERS, environment, render
 
 router = APIRouter(include_in_schema=False)
@@ -173,7 +174,7 @@ async def _summaries(
     return page["items"], page["next"]
 
 
-@router.get("/recipes")
+@direct_get(router, "/recipes")
 async def browse(request: Request) -> Response:
     """Recipes the reader may see, searched and filtered, newest (or best match) first."""
     reader = await page_reader(request)
@@ -304,7 +305,7 @@ async def _recipe(request: Request, slug: str) -> tuple[Reader, StoredRecipe, di
     return reader, stored, document, _view(request, document, reader.units)
 
 
-@router.get("/recipes/{slug}")
+@direct_get(router, "/recipes/{slug}")
 async def recipe(request: Request) -> Response:
     """A recipe, scaled and converted as asked; with htmx, only its ingredients change."""
     # The slug is read from the path, not declared: FastAPI validates a declared parameter on

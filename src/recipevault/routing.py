@@ -1,0 +1,59 @@
+"""Routes for the hottest reads: FastAPI documents them, the endpoint does the rest."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class DirectRoute(APIRoute):
+    """A route whose endpoint takes only the ``Request`` and returns a ``Response``.
+
+    FastAPI still puts it in the OpenAPI document, with its response model and the parameters
+    given in ``openapi_extra``, but the endpoint is called directly. An ordinary route solves
+    dependencies, reads the body, validates parameters and prepares serialization on every
+    request, even when it has none: a fifth of what reading one recipe costs. Exceptions the
+    endpoint raises reach the app's exception handlers as from any other route.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        dependant = self.dependant
+        declared = (
+            dependant.dependencies,
+            dependant.path_params,
+            dependant.query_params,
+            dependant.header_params,
+            dependant.cookie_params,
+            dependant.body_params,
+        )
+        parameters = inspect.signature(self.endpoint).parameters
+        if (
+            any(declared)
+            or dependant.request_param_name is None
+            or len(parameters) != 1
+            or not inspect.iscoroutinefunction(self.endpoint)
+        ):
+            raise TypeError(
+                f"{self.path}: a direct route's endpoint is `async def (request: Request) -> "
+                "Response`, with no parameters or dependencies of its own or its router's"
+            )
+        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return endpoint
+
+
+def direct_get(router: APIRouter, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+    """``@router.get(path, **options)``, served by a ``DirectRoute``."""
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.add_api_route(
+            path, endpoint, methods=["GET"], route_class_override=DirectRoute, **options
+        )
+        return endpoint
+
+    return register
