@@ -153,6 +153,19 @@ def test_postgres_engine_has_sized_pool_and_pre_ping(settings: Settings) -> None
 
 
 @pytest.mark.postgres_only
+async def test_reads_without_a_session_run_outside_a_transaction(settings: Settings) -> None:
+    database = Database.from_settings(settings)
+    try:
+        async with database.reading() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
+            raw = await connection.get_raw_connection()
+            assert raw.driver_connection is not None
+            assert not raw.driver_connection.is_in_transaction()
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.postgres_only
 async def test_settling_after_a_bulk_load_vacuums_and_analyzes_on_postgresql(
     settings: Settings, databases: DatabaseFactory
 ) -> None:

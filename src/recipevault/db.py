@@ -287,13 +287,17 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
-        """A pooled connection for a read-only Core statement or two, without the cost of an
-        ORM session (for requests that have none). Tests share their own connection."""
+        """A pooled connection for read-only Core statements, without the cost of an ORM
+        session (for requests that have none). Tests share their own connection.
+
+        It runs in autocommit: each statement is its own snapshot, with no BEGIN before it and
+        no ROLLBACK when the connection goes back, two round trips fewer per read on
+        PostgreSQL. Statements run one after another may see a commit land between them."""
         if isinstance(self.bind, AsyncConnection):
             yield self.bind
             return
         async with self.bind.connect() as connection:
-            yield connection
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def settle(self) -> None:
         """After a bulk load, on PostgreSQL: vacuum and analyze now, as autovacuum would soon
