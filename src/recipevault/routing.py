@@ -23,20 +23,13 @@ class DirectRoute(APIRoute):
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        dependant = self.dependant
-        declared = (
-            dependant.dependencies,
-            dependant.path_params,
-            dependant.query_params,
-            dependant.header_params,
-            dependant.cookie_params,
-            dependant.body_params,
-        )
+        # One parameter, the request: nothing in the signature to solve or validate. A router's
+        # dependencies still land in the dependant, and would be skipped.
         parameters = inspect.signature(self.endpoint).parameters
         if (
-            any(declared)
-            or dependant.request_param_name is None
-            or len(parameters) != 1
+            len(parameters) != 1
+            or self.dependant.request_param_name is None
+            or self.dependant.dependencies
             or not inspect.iscoroutinefunction(self.endpoint)
         ):
             raise TypeError(
