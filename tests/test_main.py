@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi.routing import APIRoute
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -12,7 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.main import create_app
-from tests.support.app import make_settings
+from tests.support.app import app_client, make_settings
 
 
 @pytest.fixture
@@ -26,11 +24,8 @@ def spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
 
 
 async def _get(settings: Settings, database: Database, path: str, **overrides: object) -> None:
-    app = create_app(make_settings(settings.database_url, **overrides), database=database)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            assert (await client.get(path)).status_code == 200
+    async with app_client(settings, database, **overrides) as client:
+        assert (await client.get(path)).status_code == 200
 
 
 async def test_requests_are_traced_when_opentelemetry_is_on(

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, Request
 
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.main import create_app
-from tests.support.app import make_settings
+from tests.support.app import app_client
 
 router = APIRouter()
 
@@ -20,17 +17,6 @@ router = APIRouter()
 async def whoami(request: Request) -> dict[str, object]:
     client = request.client
     return {"host": client.host if client else None, "scheme": request.url.scheme}
-
-
-async def _client(
-    settings: Settings, database: Database, client_addr: str = "127.0.0.1", **overrides: object
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(make_settings(settings.database_url, **overrides), database=database)
-    app.include_router(router)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, client=(client_addr, 4000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 async def test_request_id_is_generated_as_uuid(client: httpx.AsyncClient) -> None:
@@ -86,7 +72,9 @@ async def test_no_cors_by_default(client: httpx.AsyncClient) -> None:
 
 
 async def test_cors_for_configured_origins(settings: Settings, database: Database) -> None:
-    async for client in _client(settings, database, cors_origins=["https://app.example"]):
+    async with app_client(
+        settings, database, router, cors_origins=["https://app.example"]
+    ) as client:
         allowed = await client.get("/health/live", headers={"Origin": "https://app.example"})
         assert allowed.headers["access-control-allow-origin"] == "https://app.example"
         other = await client.get("/health/live", headers={"Origin": "https://other.example"})
@@ -96,7 +84,7 @@ async def test_cors_for_configured_origins(settings: Settings, database: Databas
 async def test_proxy_headers_ignored_without_trusted_proxies(
     settings: Settings, database: Database
 ) -> None:
-    async for client in _client(settings, database, client_addr="10.1.2.3"):
+    async with app_client(settings, database, router, client_addr="10.1.2.3") as client:
         response = await client.get(
             "/api/v1/_whoami",
             headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
@@ -108,21 +96,21 @@ async def test_proxy_headers_trusted_only_from_configured_proxy(
     settings: Settings, database: Database
 ) -> None:
     forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
-    async for client in _client(
-        settings, database, client_addr="10.1.2.3", trusted_proxies=["10.0.0.0/8"]
-    ):
+    async with app_client(
+        settings, database, router, client_addr="10.1.2.3", trusted_proxies=["10.0.0.0/8"]
+    ) as client:
         response = await client.get("/api/v1/_whoami", headers=forwarded)
         assert response.json() == {"host": "203.0.113.9", "scheme": "https"}
-    async for client in _client(
-        settings, database, client_addr="192.0.2.7", trusted_proxies=["10.0.0.0/8"]
-    ):
+    async with app_client(
+        settings, database, router, client_addr="192.0.2.7", trusted_proxies=["10.0.0.0/8"]
+    ) as client:
         response = await client.get("/api/v1/_whoami", headers=forwarded)
         assert response.json() == {"host": "192.0.2.7", "scheme": "http"}
 
 
 async def test_hsts_only_in_production_over_https(settings: Settings, database: Database) -> None:
     production = {"env": "production", "secret_key": "s" * 40, "trusted_proxies": ["127.0.0.1"]}
-    async for client in _client(settings, database, **production):
+    async with app_client(settings, database, router, **production) as client:
         response = await client.get("/health/live", headers={"X-Forwarded-Proto": "https"})
         assert response.headers["strict-transport-security"].startswith("max-age=")
         response = await client.get("/health/live")

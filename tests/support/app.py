@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import APIRouter
+
 from recipevault.config import Settings, load_settings
+from recipevault.db import Database
+from recipevault.main import create_app
 
 TEST_HOST = "testserver"
 
@@ -21,3 +30,21 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return load_settings(**values)
+
+
+@asynccontextmanager
+async def app_client(
+    settings: Settings,
+    database: Database,
+    *routers: APIRouter,
+    client_addr: str = "127.0.0.1",
+    **overrides: object,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app built with ``overrides`` on the test's settings, plus ``routers``."""
+    app = create_app(make_settings(settings.database_url, **overrides), database=database)
+    for router in routers:
+        app.include_router(router)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, client=(client_addr, 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
