@@ -242,17 +242,12 @@ def _query(dialect: str, visible: Visible) -> Any:
     return case((_found(dialect, visible, "whole"), bindparam("whole")), else_=bindparam("typed"))
 
 
-def _close_titles(visible: Visible) -> Any:
+def _close_titles(unmatched: Any) -> Any:
     """Recipes whose title is close to the words by trigrams (typos, on PostgreSQL), looked for
-    only when no recipe the viewer may see has the words even as typed: comparing trigrams
-    reads most titles for a common word, and a word that is found needs no correcting. The
-    whole words are asked about first: they are what a search usually finds, and asked the
-    same way elsewhere in the statement."""
-    return select(_recipes.c.id).where(
-        _recipes.c.title.op("%")(bindparam("raw")),
-        ~_found("postgresql", visible, "whole"),
-        ~_found("postgresql", visible, "typed"),
-    )
+    only when ``unmatched`` holds: no recipe the viewer may see has the words even as typed.
+    Comparing trigrams reads most titles for a common word, and a word that is found needs no
+    correcting."""
+    return select(_recipes.c.id).where(_recipes.c.title.op("%")(bindparam("raw")), unmatched)
 
 
 def ranked(dialect: str, visible: Visible) -> Any:
@@ -319,7 +314,15 @@ def _pg_ranked(visible: Visible) -> Any:
     # walks the table in id order testing every row, which for a rare word means the whole
     # table. The window's index returns at most ``RECENT`` ids however large the collection;
     # the whole one is read only when the window falls short (a one-time filter).
-    query = _tsquery(_query("postgresql", visible))
+    #
+    # The query is chosen (whole words or as typed) once, in a CTE that every lookup reads:
+    # written out where it is used, each copy was planned, and its probes run, on its own.
+    chosen = (
+        select(_tsquery(_query("postgresql", visible)).label("query"))
+        .cte("search_query")
+        .prefix_with("MATERIALIZED")
+    )
+    query = select(chosen.c.query).scalar_subquery()
 
     def newest(index: Any, condition: Any) -> Any:
         # OFFSET 0 keeps the lookup a query of its own, planned alone and returning its
@@ -346,23 +349,24 @@ def _pg_ranked(visible: Visible) -> Any:
     )
     enough = _enough(in_window)
     everywhere = newest(_PG_SEARCH, lambda _: ~enough).subquery()
-    candidates = union_all(
-        select(in_window.c.recipe_id).where(enough), select(everywhere.c.recipe_id)
+    word_matches = (
+        union_all(select(in_window.c.recipe_id).where(enough), select(everywhere.c.recipe_id))
+        .cte("word_matches")
+        .prefix_with("MATERIALIZED")
     )
-    ranked_matches = union_all(
+    # The word matches are the viewer's matches of the chosen query: when there are none, no
+    # recipe the viewer may see has the words even as typed, and titles close to them are
+    # looked for. The two parts never hold the same recipe.
+    close_titles = _close_titles(~select(1).select_from(word_matches).exists()).add_columns(
+        -func.similarity(_recipes.c.title, bindparam("raw"), type_=Float)
+    )
+    return union_all(
         select(
             _PG_SEARCH.c.recipe_id,
             (-func.ts_rank_cd(_PG_SEARCH.c.document, query, type_=Float) - 1).label("rank"),
-        ).where(_PG_SEARCH.c.recipe_id.in_(candidates)),
-        _close_titles(visible).add_columns(
-            -func.similarity(_recipes.c.title, bindparam("raw"), type_=Float)
-        ),
-    ).subquery("found")
-    return (
-        select(ranked_matches.c.recipe_id, func.min(ranked_matches.c.rank).label("rank"))
-        .group_by(ranked_matches.c.recipe_id)
-        .subquery("matches")
-    )
+        ).where(_PG_SEARCH.c.recipe_id.in_(select(word_matches.c.recipe_id))),
+        close_titles,
+    ).subquery("matches")
 
 
 def matching(dialect: str, visible: Visible) -> Any:
@@ -371,7 +375,9 @@ def matching(dialect: str, visible: Visible) -> Any:
     if dialect == "postgresql":
         found = union_all(
             select(_PG_SEARCH.c.recipe_id).where(_PG_SEARCH.c.document.op("@@")(_tsquery(query))),
-            _close_titles(visible),
+            # The whole words are asked about first: they are what a search usually finds,
+            # and asked the same way in the query.
+            _close_titles(~_found(dialect, visible, "whole") & ~_found(dialect, visible, "typed")),
         ).subquery("found")
         return select(found.c.recipe_id).distinct().subquery("matches")
     return (
