@@ -166,6 +166,35 @@ async def test_reads_without_a_session_run_outside_a_transaction(settings: Setti
 
 
 @pytest.mark.postgres_only
+async def test_reads_planned_once_keep_one_plan_and_leave_the_setting_behind(
+    settings: Settings,
+) -> None:
+    """PostgreSQL plans a prepared statement again for each of its first five runs, and after
+    them whenever a plan for the values looks cheaper; read with ``plan_once``, every run uses
+    the plan made at the first. The setting ends with the read."""
+    database = Database.from_settings(settings)
+    statement = text("SELECT count(*) FROM pg_class WHERE relname = :name")
+    names = ["pg_class", "pg_type", "pg_proc", "pg_index", "pg_attribute", "none", "pg_am"]
+    try:
+        async with database.reading(plan_once=True) as connection:
+            for name in names:
+                await connection.execute(statement, {"name": name})
+            plans = await connection.execute(
+                text(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                    "WHERE statement = :sql"
+                ),
+                {"sql": "SELECT count(*) FROM pg_class WHERE relname = $1"},
+            )
+            assert plans.all() == [(len(names), 0)]
+        async with database.reading() as connection:
+            mode = await connection.execute(text("SHOW plan_cache_mode"))
+            assert mode.scalar_one() == "auto"
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.postgres_only
 async def test_settling_after_a_bulk_load_vacuums_and_analyzes_on_postgresql(
     settings: Settings, databases: DatabaseFactory
 ) -> None:

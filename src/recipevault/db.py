@@ -54,6 +54,7 @@ NAMING_CONVENTION = {
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _SQLITE_BEGIN_OPTION = "recipevault_sqlite_begin"
+_PLAN_ONCE = text("SET LOCAL plan_cache_mode = force_generic_plan")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -286,18 +287,31 @@ class Database:
         return (self._write_sessions if write else self._read_sessions)()
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
+    async def reading(self, *, plan_once: bool = False) -> AsyncIterator[AsyncConnection]:
         """A pooled connection for read-only Core statements, without the cost of an ORM
         session (for requests that have none). Tests share their own connection.
 
         It runs in autocommit: each statement is its own snapshot, with no BEGIN before it and
         no ROLLBACK when the connection goes back, two round trips fewer per read on
-        PostgreSQL. Statements run one after another may see a commit land between them."""
+        PostgreSQL. Statements run one after another may see a commit land between them.
+
+        ``plan_once``, on PostgreSQL: the statements are planned once per connection and the
+        plan kept, whatever their parameters, in a transaction of their own (the setting lasts
+        until its end). For a statement whose plan is built not to depend on its parameters
+        but which takes milliseconds to plan: left to choose, PostgreSQL may plan it again on
+        every run when the parameters make one plan look a little cheaper."""
+        plan_once = plan_once and self.dialect_name == "postgresql"
         if isinstance(self.bind, AsyncConnection):
+            if plan_once:
+                await self.bind.execute(_PLAN_ONCE)
             yield self.bind
             return
         async with self.bind.connect() as connection:
-            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+            if plan_once:
+                await connection.execute(_PLAN_ONCE)  # begins the transaction
+                yield connection
+            else:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def settle(self) -> None:
         """After a bulk load, on PostgreSQL: vacuum and analyze now, as autovacuum would soon

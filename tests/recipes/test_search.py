@@ -7,11 +7,13 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
+from recipevault.db import Database
 from recipevault.policy import Actor, Visibility
 from recipevault.recipes import listing, search, service
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, RecipeUpdate, StepIn
@@ -203,6 +205,36 @@ async def test_postgresql_asks_the_whole_index_only_when_the_window_has_no_match
 
     assert await probes("soup") == {"recipe_search_recent": 1, "recipe_search": 0}
     assert await probes("jelly") == {"recipe_search_recent": 1, "recipe_search": 1}
+
+
+@pytest.mark.postgres_only
+async def test_postgresql_plans_a_search_once_per_connection(settings: Settings) -> None:
+    """Planning the search statement takes milliseconds, and its plan is built not to depend on
+    the words: whatever they are, every run on a connection uses the plan made at the first.
+    (A database of its own, so that the statement is new to the connection.)"""
+    database = Database.from_settings(settings)
+    words = ["soup", "jelly", "quince soup", "leek", "pea", "nothing here", "sou", "jely"]
+    try:
+        for q in words:
+            page = await listing.list_recipes(
+                database,
+                viewer=None,
+                filters=listing.RecipeFilters(q=q),
+                sort=None,
+                limit=20,
+                cursor=None,
+            )
+            assert orjson.loads(page) == {"items": [], "next": None}
+        async with database.reading() as connection:
+            plans = await connection.execute(
+                text(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                    "WHERE statement LIKE 'WITH search_query AS%'"
+                )
+            )
+            assert plans.all() == [(len(words), 0)]
+    finally:
+        await database.dispose()
 
 
 def _migration() -> ModuleType:

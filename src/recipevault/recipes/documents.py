@@ -304,14 +304,16 @@ async def read_rows(
     parameters: dict[str, Any] | None = None,
     *,
     heavy: bool = False,
+    plan_once: bool = False,
 ) -> Sequence[Any]:
     """Rows for a read-only Core statement of a request that has no session: through the SQLite
-    reader (``heavy`` queries in a worker thread), or a short read session of its own."""
+    reader (``heavy`` queries in a worker thread), or a short read session of its own (see
+    ``Database.reading`` for ``plan_once``)."""
     if database.reader is not None:
         if heavy:
             return await database.reader.execute_in_thread(statement, parameters)
         return database.reader.execute(statement, parameters)
-    async with database.reading() as connection:
+    async with database.reading(plan_once=plan_once) as connection:
         return (await connection.execute(statement, parameters)).all()
 
 

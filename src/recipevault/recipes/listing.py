@@ -350,7 +350,11 @@ async def list_recipes(
         _shape(viewer, filters), sort, dialect if searching else None, bool(cursor)
     )
     heavy = searching is not None or bool(filters.foods or filters.exclude_foods)
-    rows = await read_rows(database, statement, parameters, heavy=heavy)
+    # A search's plan is built not to depend on the words (see ``search``), and takes
+    # milliseconds to make.
+    rows = await read_rows(
+        database, statement, parameters, heavy=heavy, plan_once=searching is not None
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     items = _spliced((summary, owner, name) for _, _, summary, owner, name in rows)
