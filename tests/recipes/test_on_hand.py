@@ -4,6 +4,8 @@ give exactly the ranking of counting every recipe's foods."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -17,6 +19,7 @@ from recipevault.policy import Visibility, unscoped
 from recipevault.recipes import documents, listing, on_hand, service
 from recipevault.recipes.models import Food, Recipe
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate
+from tests.support.database import DatabaseFactory, own_database
 from tests.support.migrations import load_migration
 from tests.support.world import actor_for, make_world
 
@@ -119,6 +122,22 @@ async def test_the_early_stopping_ranking_equals_counting_every_recipe(
             assert all(item["coverage"] == round(item["have"] / item["need"], 4) for item in items)
 
 
+@contextmanager
+def _index_reads(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements run meanwhile that read the cook-with index."""
+    reads: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if on_hand.TABLE in statement:
+            reads.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield reads
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
 async def test_reads_stop_at_the_first_level_when_enough_recipes_are_covered(
     session: AsyncSession, settings: Settings, database: Database, engine: AsyncEngine
 ) -> None:
@@ -131,21 +150,55 @@ async def test_reads_stop_at_the_first_level_when_enough_recipes_are_covered(
             session, actor=owner, data=_recipe(f"Sandwich {n}", ["bread", "cheese", "ham"])
         )
     await session.flush()
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with _index_reads(engine) as reads:
         items = await _cook_with(database, ["bread"], 3)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert [item["title"] for item in items] == ["Toast 0", "Toast 1", "Toast 2"]
-    # One read of the bounds that reach 1 (bread is each toast's only food), one of summaries:
-    # the thirty sandwiches, where bread is the commonest food and so bounds only 1/3, are
-    # never read.
-    assert len(statements) == 2
+    # One read of the index, of the bounds that reach 1 (bread is each toast's only food): the
+    # thirty sandwiches, where bread is the commonest food and so bounds only 1/3, are never
+    # read.
+    assert len(reads) == 1
+
+
+async def test_foods_no_recipe_names_find_nothing_without_reading_the_index(
+    session: AsyncSession, settings: Settings, database: Database, engine: AsyncEngine
+) -> None:
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    await service.create_recipe(session, actor=owner, data=_recipe("Toast", ["bread"]))
+    await session.flush()
+    with _index_reads(engine) as reads:
+        assert await _cook_with(database, ["unobtainium", "moon dust"], 20) == []
+    assert reads == []
+
+
+@pytest.mark.postgres_only
+async def test_postgresql_keeps_one_plan_for_reading_the_index(
+    settings: Settings, databases: DatabaseFactory
+) -> None:
+    """The plan made for a range's values reads every posting of a common food; the one kept
+    for the statement reads the range's postings alone (see ``on_hand.level_statement``).
+    (A database of its own, so that the statement is new to the connection.)"""
+    async with own_database(databases, settings, "cook_with_plan") as database:
+        async with database.session() as session:
+            world = await make_world(session, settings)
+            owner = await actor_for(session, world.owner)
+            for n, foods in enumerate((["salt", "flour"], ["egg", "milk"], ["salt", "egg"])):
+                await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}", foods))
+            await session.commit()
+        for _ in range(3):
+            for foods in (["salt", "flour"], ["egg", "milk"], ["milk", "salt"]):
+                assert len(await _cook_with(database, foods, 20)) >= 1
+        async with database.reading() as connection:
+            plans = await connection.execute(
+                text(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                    "WHERE statement LIKE 'SELECT recipes.id, count(*) AS have%'"
+                )
+            )
+            (generic, custom), *others = plans.all()
+        # Nine searches read one or more ranges each, all with the plan made at the first.
+        assert (others, custom) == ([], 0)
+        assert generic >= 9
 
 
 async def _bounds(session: AsyncSession, recipe_id: int) -> dict[str, float]:

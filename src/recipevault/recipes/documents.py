@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import bindparam, delete, select
@@ -298,6 +299,42 @@ async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> l
     return [by_id[rid] for rid in recipe_ids if rid in by_id]
 
 
+class Read(Protocol):
+    """Rows for a read-only Core statement and its parameters; ``heavy`` ones, on SQLite, in a
+    worker thread."""
+
+    async def __call__(
+        self, statement: Any, parameters: dict[str, Any] | None = None, *, heavy: bool = False
+    ) -> Sequence[Any]: ...
+
+
+@asynccontextmanager
+async def reading_rows(database: Database, *, plan_once: bool = False) -> AsyncIterator[Read]:
+    """Reads for read-only Core statements of a request that has no session: through the
+    SQLite reader, or one short read session of their own, taken from the pool once however
+    many statements run (see ``Database.reading`` for ``plan_once``)."""
+    reader = database.reader
+    if reader is not None:
+
+        async def read_sqlite(
+            statement: Any, parameters: dict[str, Any] | None = None, *, heavy: bool = False
+        ) -> Sequence[Any]:
+            if heavy:
+                return await reader.execute_in_thread(statement, parameters)
+            return reader.execute(statement, parameters)
+
+        yield read_sqlite
+        return
+    async with database.reading(plan_once=plan_once) as connection:
+
+        async def read(
+            statement: Any, parameters: dict[str, Any] | None = None, *, heavy: bool = False
+        ) -> Sequence[Any]:
+            return (await connection.execute(statement, parameters)).all()
+
+        yield read
+
+
 async def read_rows(
     database: Database,
     statement: Any,
@@ -306,15 +343,10 @@ async def read_rows(
     heavy: bool = False,
     plan_once: bool = False,
 ) -> Sequence[Any]:
-    """Rows for a read-only Core statement of a request that has no session: through the SQLite
-    reader (``heavy`` queries in a worker thread), or a short read session of its own (see
-    ``Database.reading`` for ``plan_once``)."""
-    if database.reader is not None:
-        if heavy:
-            return await database.reader.execute_in_thread(statement, parameters)
-        return database.reader.execute(statement, parameters)
-    async with database.reading(plan_once=plan_once) as connection:
-        return (await connection.execute(statement, parameters)).all()
+    """Rows for one read-only Core statement of a request that has no session (see
+    ``reading_rows``)."""
+    async with reading_rows(database, plan_once=plan_once) as read:
+        return await read(statement, parameters, heavy=heavy)
 
 
 async def read_document(database: Database, *, recipe_id: int) -> StoredRecipe | None:

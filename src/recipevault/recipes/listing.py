@@ -20,6 +20,7 @@ from recipevault.recipes.documents import (
     SUMMARIES,
     documents,
     read_rows,
+    reading_rows,
     recipes,
     splice,
     users,
@@ -377,20 +378,25 @@ async def cook_with(
     the cook-with index, highest bounds first, until the top can no longer change (see
     ``on_hand``), then one read of the winners' summaries."""
     spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
-    parameters = _parameters(viewer, RecipeFilters()) | {"spellings": spellings, "limit": limit}
-    statement = _cook_with_level(_viewer_kind(viewer))
-    ranking = on_hand.Ranking(limit)
-    high, low = on_hand.FIRST_LEVEL
-    while True:
-        bounds = {"low": low, "high": high}
-        ranking.add(await read_rows(database, statement, parameters | bounds, heavy=True))
-        lower = ranking.next_level(low)
-        if lower is None:
-            break
-        high, low = low, lower
-    if not ranking.top:
-        return page_body([], None)
-    rows = await read_rows(database, SUMMARIES, {"ids": [m.recipe_id for m in ranking.top]})
+    # Every read of the index keeps one plan (see ``on_hand.level_statement``).
+    async with reading_rows(database, plan_once=True) as read:
+        on_hand_ids = [row[0] for row in await read(on_hand.FOODS, {"spellings": spellings})]
+        if not on_hand_ids:
+            return page_body([], None)
+        parameters = _parameters(viewer, RecipeFilters()) | {"foods": on_hand_ids, "limit": limit}
+        statement = _cook_with_level(_viewer_kind(viewer))
+        ranking = on_hand.Ranking(limit)
+        high, low = on_hand.FIRST_LEVEL
+        while True:
+            bounds = {"low": low, "high": high}
+            ranking.add(await read(statement, parameters | bounds, heavy=True))
+            lower = ranking.next_level(low)
+            if lower is None:
+                break
+            high, low = low, lower
+        if not ranking.top:
+            return page_body([], None)
+        rows = await read(SUMMARIES, {"ids": [m.recipe_id for m in ranking.top]})
     found = {recipe_id: (summary, owner, name) for recipe_id, summary, owner, name in rows}
     items = []
     for match in ranking.top:
