@@ -13,7 +13,7 @@ from recipevault.config import Settings
 from recipevault.db import NAMING_CONVENTION, Base, Database, create_engine
 from recipevault.deps import SessionDep
 from recipevault.errors import NotFound
-from tests.support.database import DatabaseFactory, own_database
+from tests.support.database import DatabaseFactory, own_database, plans_made
 
 router = APIRouter(prefix="/api/v1/_tx")
 
@@ -179,14 +179,8 @@ async def test_reads_planned_once_keep_one_plan_and_leave_the_setting_behind(
         async with database.reading(plan_once=True) as connection:
             for name in names:
                 await connection.execute(statement, {"name": name})
-            plans = await connection.execute(
-                text(
-                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-                    "WHERE statement = :sql"
-                ),
-                {"sql": "SELECT count(*) FROM pg_class WHERE relname = $1"},
-            )
-            assert plans.all() == [(len(names), 0)]
+            plans = await plans_made(connection, "SELECT count(*) FROM pg_class WHERE relname = $1")
+            assert plans == [(len(names), 0)]
         async with database.reading() as connection:
             mode = await connection.execute(text("SHOW plan_cache_mode"))
             assert mode.scalar_one() == "auto"

@@ -19,7 +19,7 @@ from recipevault.policy import Visibility, unscoped
 from recipevault.recipes import documents, listing, on_hand, service
 from recipevault.recipes.models import Food, Recipe
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate
-from tests.support.database import DatabaseFactory, own_database
+from tests.support.database import DatabaseFactory, own_database, plans_made
 from tests.support.migrations import load_migration
 from tests.support.world import actor_for, make_world
 
@@ -189,13 +189,8 @@ async def test_postgresql_keeps_one_plan_for_reading_the_index(
             for foods in (["salt", "flour"], ["egg", "milk"], ["milk", "salt"]):
                 assert len(await _cook_with(database, foods, 20)) >= 1
         async with database.reading() as connection:
-            plans = await connection.execute(
-                text(
-                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-                    "WHERE statement LIKE 'SELECT recipes.id, count(*) AS have%'"
-                )
-            )
-            (generic, custom), *others = plans.all()
+            plans = await plans_made(connection, "SELECT recipes.id, count(*) AS have%")
+            (generic, custom), *others = plans
         # Nine searches read one or more ranges each, all with the plan made at the first.
         assert (others, custom) == ([], 0)
         assert generic >= 9

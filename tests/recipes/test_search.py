@@ -17,6 +17,7 @@ from recipevault.db import Database
 from recipevault.policy import Actor, Visibility
 from recipevault.recipes import listing, search, service
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, RecipeUpdate, StepIn
+from tests.support.database import plans_made
 from tests.support.migrations import load_migration
 from tests.support.world import actor_for, bearer, make_world
 
@@ -226,13 +227,8 @@ async def test_postgresql_plans_a_search_once_per_connection(settings: Settings)
             )
             assert orjson.loads(page) == {"items": [], "next": None}
         async with database.reading() as connection:
-            plans = await connection.execute(
-                text(
-                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-                    "WHERE statement LIKE 'WITH search_query AS%'"
-                )
-            )
-            assert plans.all() == [(len(words), 0)]
+            plans = await plans_made(connection, "WITH search_query AS%")
+            assert plans == [(len(words), 0)]
     finally:
         await database.dispose()
 

@@ -10,6 +10,8 @@ from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
 from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recipevault.config import Settings
 from recipevault.db import Database
@@ -77,3 +79,16 @@ async def own_database(
         yield database
     finally:
         await database.dispose()
+
+
+async def plans_made(connection: AsyncConnection, statement_like: str) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of each statement prepared on this PostgreSQL connection
+    whose text is like ``statement_like``."""
+    rows = await connection.execute(
+        text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE :pattern"
+        ),
+        {"pattern": statement_like},
+    )
+    return [(int(generic), int(custom)) for generic, custom in rows]
