@@ -230,6 +230,38 @@ class LoadResult:
         )
 
 
+@dataclass(frozen=True)
+class Timings:
+    """Every answered request's latency in a run, how long the run took, and its errors: what
+    a ``LoadResult`` is computed from, kept so that several runs can be read as one."""
+
+    client: str
+    latencies_ms: tuple[float, ...]
+    elapsed_s: float
+    errors: Mapping[str, int]
+
+    def result(self) -> LoadResult:
+        return LoadResult.timed(self.client, list(self.latencies_ms), self.elapsed_s, self.errors)
+
+
+def pooled(runs: Sequence[Timings]) -> LoadResult:
+    """The figures of several runs of one client as if they were one: percentiles over all
+    their requests, requests/s over their summed time.
+
+    A p99 over five rounds of 2,000 requests is the 100th slowest of 10,000, where each round's
+    own p99 is its 20th slowest, so one stall of the machine in one round no longer sets it."""
+    if not runs:
+        raise BenchError("nothing to pool")
+    if len({run.client for run in runs}) > 1:
+        raise BenchError("runs of different clients (or rates) cannot be pooled")
+    return Timings(
+        runs[0].client,
+        tuple(latency for run in runs for latency in run.latencies_ms),
+        sum(run.elapsed_s for run in runs),
+        {key: sum(run.errors[key] for run in runs) for key in ("status", "socket")},
+    ).result()
+
+
 def first_statuses(base_url: str, load: Load, limit: int = 100) -> list[tuple[str, int]]:
     """Each distinct request once, so a broken endpoint is reported instead of timed."""
     _require_local(base_url)
@@ -398,7 +430,7 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _paced(base_url: str, load: Load, rate: float, options: LoadOptions) -> LoadResult:
+async def _paced(base_url: str, load: Load, rate: float, options: LoadOptions) -> Timings:
     requests = _request_bytes(base_url, load)
     total = min(options.max_requests, max(1, math.floor(rate * options.duration_s)))
     due: asyncio.Queue[float | None] = asyncio.Queue()
@@ -458,14 +490,14 @@ async def _paced(base_url: str, load: Load, rate: float, options: LoadOptions) -
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         errors["socket"] = total - len(latencies)
-    return LoadResult.timed(
-        f"fixed rate {rate:g}/s", latencies, time.perf_counter() - started, errors
-    )
+    elapsed_s = time.perf_counter() - started
+    return Timings(f"fixed rate {rate:g}/s", tuple(latencies), elapsed_s, errors)
 
 
-def run_fixed_rate(base_url: str, load: Load, rate: float, options: LoadOptions) -> LoadResult:
+def run_fixed_rate(base_url: str, load: Load, rate: float, options: LoadOptions) -> Timings:
     """Send ``load`` at ``rate`` requests a second for ``options.duration_s`` (bounded by
-    ``max_requests``) over up to ``options.connections`` keep-alive connections."""
+    ``max_requests``) over up to ``options.connections`` keep-alive connections; every
+    latency is kept (``Timings.result()`` for the figures, ``pooled`` for several runs)."""
     _require_local(base_url)
     if not load.requests or rate <= 0:
         raise BenchError("a fixed-rate load needs requests and a positive rate")

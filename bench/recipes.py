@@ -32,12 +32,13 @@ from harness import (
     BenchError,
     Load,
     LoadOptions,
-    LoadResult,
     Server,
     ServerSpec,
+    Timings,
     clean_environment,
     first_statuses,
     measure,
+    pooled,
     run_fixed_rate,
     run_load,
     running_server,
@@ -112,7 +113,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         skip_on_404=True,
     ),
 )
-PACED_SAMPLES = 1_000
+PACED_SAMPLES = 2_000
 PACED_ROUND_MAX_S = 20.0
 SMOKE = Scenario("live", "liveness probe (smoke)", "/json", lambda s: Load.get("/health/live"))
 
@@ -236,7 +237,8 @@ def run_scenario(
     figure.
 
     Then latency at a fixed rate, ``--rate-share`` of what the smallest size served, the same
-    for every size, again in alternating rounds, each size reporting its median p99 round."""
+    for every size, again in alternating rounds; each size reports the percentiles of all its
+    rounds' requests together (the spread of the rounds' own p99 goes into its note)."""
     outcomes: dict[int, Outcome] = {}
     live: list[tuple[Target, Load]] = []
     for target in targets:
@@ -262,21 +264,22 @@ def run_scenario(
     for target, _ in live:
         outcomes[target.size] = median_round(measured[target.size])
     if rate := fixed_rate(outcomes[live[0][0].size], args.rate_share):
-        # Rounds of at least PACED_SAMPLES requests (up to PACED_ROUND_MAX_S), so a p99 is not
-        # the slowest handful.
+        # Rounds of at least PACED_SAMPLES requests (up to PACED_ROUND_MAX_S each).
         round_s = min(PACED_ROUND_MAX_S, max(round_options.duration_s, PACED_SAMPLES / rate))
         paced_options = replace(options, duration_s=round_s)
-        paced: dict[int, list[LoadResult]] = {t.size: [] for t, _ in live}
+        paced: dict[int, list[Timings]] = {t.size: [] for t, _ in live}
         for index in range(rounds):
             for target, load in live if index % 2 == 0 else live[::-1]:
-                result = run_fixed_rate(target.server.base_url, load, rate, paced_options)
-                paced[target.size].append(result)
+                timings = run_fixed_rate(target.server.base_url, load, rate, paced_options)
+                paced[target.size].append(timings)
         # For reference: what the client and a server doing nothing cost at that rate.
-        paced_bare = run_fixed_rate(bare.base_url, baseline, rate, round_options)
+        paced_bare = run_fixed_rate(bare.base_url, baseline, rate, round_options).result()
         for target, _ in live:
-            median = sorted(paced[target.size], key=lambda result: result.p99_ms)[rounds // 2]
+            runs = paced[target.size]
             outcomes[target.size] = replace(
-                outcomes[target.size], paced=median, paced_bare=paced_bare
+                outcomes[target.size].noted(round_spread(runs)),
+                paced=pooled(runs),
+                paced_bare=paced_bare,
             )
     if scenario.max_p99_ms is not None:
         # Latency as one user sees it: one request at a time, no queue in front of it. With
@@ -294,8 +297,15 @@ def median_round(measured: Sequence[Outcome]) -> Outcome:
     median = sorted(measured, key=lambda outcome: outcome.throughput_ratio or 0.0)[len(ratios) // 2]
     if len(ratios) == 1:
         return median
-    spread = f"median of {len(ratios)} rounds, ratios {ratios[0]:.2f}-{ratios[-1]:.2f}"
-    return replace(median, note="; ".join(filter(None, (median.note, spread))))
+    return median.noted(f"median of {len(ratios)} rounds, ratios {ratios[0]:.2f}-{ratios[-1]:.2f}")
+
+
+def round_spread(runs: Sequence[Timings]) -> str:
+    """How far apart the p99 of fixed-rate rounds were, when there were several."""
+    if len(runs) < 2:
+        return ""
+    p99s = sorted(run.result().p99_ms for run in runs)
+    return f"fixed rate: {len(runs)} rounds pooled, their p99 {p99s[0]:.1f}-{p99s[-1]:.1f} ms"
 
 
 def fixed_rate(outcome: Outcome, share: float) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import platform
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
@@ -63,6 +63,10 @@ class Outcome:
     @classmethod
     def failed(cls, scenario: Targeted, note: str) -> Outcome:
         return cls(scenario.key, scenario.name, "failed", note)
+
+    def noted(self, text: str) -> Outcome:
+        """The same outcome with ``text`` added to its note."""
+        return replace(self, note="; ".join(filter(None, (self.note, text))))
 
     @property
     def throughput_ratio(self) -> float | None:
