@@ -20,7 +20,8 @@ from recipevault.jobs.queue import JobQueue
 from recipevault.jobs.runner import JobContext, job_handler
 from recipevault.jobs.worker import MAINTENANCE
 from recipevault.media.storage import MediaNotFound, MediaStorage, storage_from_settings
-from recipevault.recipes.service import document_of, input_from_snapshot
+from recipevault.recipes.recipe_input import input_from_snapshot
+from recipevault.recipes.service import document_of
 from recipevault.recipes.sources import owned_recipe_ids
 
 CONTENT_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -24,7 +23,6 @@ from recipevault.jobs.queue import JobQueue
 from recipevault.policy import Actor, require_editable, unscoped
 from recipevault.recipes import documents, search
 from recipevault.recipes.image_jobs import image_prefix, remove_later
-from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.models import (
     Category,
     Recipe,
@@ -36,19 +34,25 @@ from recipevault.recipes.models import (
     Tag,
     Tool,
 )
+from recipevault.recipes.recipe_input import (
+    apply_input,
+    effective_line,
+    ingredient_row,
+    input_from_snapshot,
+    input_values,
+    new_recipe,
+    step_row,
+)
 from recipevault.recipes.schemas import (
-    IngredientIn,
     PersonRef,
     RecipeCreate,
     RecipeUpdate,
-    StepIn,
 )
-from recipevault.recipes.vocabulary import Vocabulary, term_key, unit_key
+from recipevault.recipes.vocabulary import Vocabulary
 
 TRASH_DAYS = 30
 # Addresses of website pages under /recipes/ that a recipe's slug must never shadow.
 RESERVED_SLUGS = frozenset({"new", "trash"})
-NO_TIME = 10**9  # sorts recipes without a time after every real one
 # Fields whose change does not count as an edit someone made. Images change through their own
 # routes and are not part of revisions.
 _BOOKKEEPING = frozenset({"version", "updated_at", "created_at", "id", "slug", "images"})
@@ -104,90 +108,6 @@ async def _check_if_match(session: AsyncSession, recipe: Recipe, if_match: str |
         )
 
 
-# --- Building rows from input --------------------------------------------------------------
-
-
-def _compose_text(item: IngredientIn) -> str:
-    parts = [str(item.quantity.normalize()) if item.quantity is not None else "", item.unit or ""]
-    parts.append(item.food or "")
-    text = " ".join(part for part in parts if part)
-    return f"{text}, {item.note}" if item.note else text
-
-
-def _effective(item: IngredientIn) -> dict[str, Any]:
-    """Structured fields as given, or parsed from the text when only text was given."""
-    structured = any(
-        value is not None for value in (item.quantity, item.unit, item.food, item.note, item.size)
-    )
-    if item.text is not None and not structured:
-        parsed = parse_ingredient(item.text)
-        return {
-            "text": item.text,
-            "quantity": parsed.quantity,
-            "quantity_max": parsed.quantity_max,
-            "unit": parsed.unit,
-            "food": parsed.food,
-            "size": parsed.size,
-            "note": parsed.note,
-            "optional": parsed.optional or item.optional,
-        }
-    return {
-        "text": item.text or _compose_text(item),
-        "quantity": item.quantity,
-        "quantity_max": item.quantity_max,
-        "unit": item.unit,
-        "food": item.food,
-        "size": item.size,
-        "note": item.note,
-        "optional": item.optional,
-    }
-
-
-def _clip(value: str | None, length: int) -> str | None:
-    return None if value is None else value[:length]
-
-
-async def _ingredients(
-    vocabulary: Vocabulary,
-    items: Sequence[IngredientIn],
-    lines: list[dict[str, Any]] | None = None,
-) -> list[RecipeIngredient]:
-    lines = lines if lines is not None else [_effective(item) for item in items]
-    foods = await vocabulary.foods([ln["food"][:100] for ln in lines if ln["food"]])
-    units = await vocabulary.units([ln["unit"][:50] for ln in lines if ln["unit"]])
-    rows, section = [], None
-    for position, (item, line) in enumerate(zip(items, lines, strict=True)):
-        # A section names a group of consecutive lines: it holds until the next one.
-        section = item.section if item.section is not None else section
-        rows.append(
-            RecipeIngredient(
-                position=position,
-                section=section,
-                text=line["text"][:500],
-                quantity=line["quantity"],
-                quantity_max=line["quantity_max"],
-                unit=units.get(unit_key(line["unit"][:50])) if line["unit"] else None,
-                food=foods.get(term_key(line["food"][:100])) if line["food"] else None,
-                size=_clip(line["size"], 100),
-                note=_clip(line["note"], 500),
-                optional=line["optional"],
-            )
-        )
-    return rows
-
-
-def _steps(items: Sequence[StepIn]) -> list[RecipeStep]:
-    rows, section = [], None
-    for position, item in enumerate(items):
-        section = item.section if item.section is not None else section
-        rows.append(
-            RecipeStep(
-                position=position, section=section, text=item.text, timer_minutes=item.timer_minutes
-            )
-        )
-    return rows
-
-
 SLUG_WINDOW = 20
 
 
@@ -239,98 +159,15 @@ async def _household_for(
     return household_id
 
 
-def _apply_sort_keys(recipe: Recipe) -> None:
-    if recipe.total_minutes is None and (recipe.prep_minutes or recipe.cook_minutes):
-        recipe.total_minutes = (recipe.prep_minutes or 0) + (recipe.cook_minutes or 0)
-    recipe.sort_title = recipe.title.casefold()[:200]
-    recipe.sort_total_minutes = NO_TIME if recipe.total_minutes is None else recipe.total_minutes
-    recipe.sort_rating = recipe.rating or 0
-    recipe.food_count = len({line.food.id for line in recipe.ingredients if line.food is not None})
-
-
-_SCALARS = (
-    "title",
-    "description",
-    "servings",
-    "yield_text",
-    "prep_minutes",
-    "cook_minutes",
-    "total_minutes",
-    "notes",
-    "source_url",
-    "attribution",
-    "rating",
-    "visibility",
-)
-
-
-async def _apply(
-    recipe: Recipe,
-    vocabulary: Vocabulary,
-    values: dict[str, Any],
-    lines: list[dict[str, Any]] | None = None,
-) -> None:
-    for name in _SCALARS:
-        if name in values:
-            setattr(recipe, name, values[name])
-    if "nutrition" in values:
-        nutrition = values["nutrition"]
-        recipe.nutrition = (
-            {k: v for k, v in nutrition.items() if v is not None} if nutrition else None
-        )
-    recipe.household_id = vocabulary.household_id
-    if "tags" in values:
-        recipe.tags = await vocabulary.terms(Tag, values["tags"])
-    if "categories" in values:
-        recipe.categories = await vocabulary.terms(Category, values["categories"])
-    if "tools" in values:
-        recipe.tools = await vocabulary.terms(Tool, values["tools"])
-    if "ingredients" in values:
-        recipe.ingredients = await _ingredients(vocabulary, values["ingredients"], lines)
-    if "steps" in values:
-        recipe.steps = _steps(values["steps"])
-    _apply_sort_keys(recipe)
-
-
-def _values(data: RecipeCreate | RecipeUpdate, *, partial: bool) -> dict[str, Any]:
-    dumped = data.model_dump(exclude_unset=partial, exclude={"ingredients", "steps"})
-    if not partial or "ingredients" in data.model_fields_set:
-        dumped["ingredients"] = data.ingredients or []
-    if not partial or "steps" in data.model_fields_set:
-        dumped["steps"] = data.steps or []
-    for name in ("tags", "categories", "tools"):
-        if name in dumped and dumped[name] is None:
-            dumped[name] = []
-    dumped.pop("household_id", None)
-    return dumped
-
-
 # --- Use cases -------------------------------------------------------------------------------
-
-
-def _new_recipe(actor: Actor, data: RecipeCreate, slug: str, now: datetime) -> Recipe:
-    return Recipe(
-        owner_id=actor.user_id,
-        slug=slug,
-        title=data.title,
-        visibility=data.visibility,
-        created_at=now,
-        updated_at=now,
-        version=1,
-        tags=[],
-        categories=[],
-        tools=[],
-        ingredients=[],
-        steps=[],
-    )
 
 
 async def create_recipe(
     session: AsyncSession, *, actor: Actor, data: RecipeCreate, ip: str | None = None
 ) -> Recipe:
     household_id = await _household_for(session, actor, data.household_id, owner_id=actor.user_id)
-    recipe = _new_recipe(actor, data, await _unique_slug(session, data.title), utcnow())
-    await _apply(recipe, Vocabulary(session, household_id), _values(data, partial=False))
+    recipe = new_recipe(actor, data, await _unique_slug(session, data.title), utcnow())
+    await apply_input(recipe, Vocabulary(session, household_id), input_values(data, partial=False))
     session.add(recipe)
     await session.flush()
     await documents.rebuild_documents(session, [recipe.id])
@@ -344,7 +181,7 @@ async def create_recipes(
     demo data). The caller has checked that ``actor`` may write to ``household_id``."""
     vocabulary = Vocabulary(session, household_id)
     slugs = await _unique_slugs(session, [data.title for data in recipes])
-    lines = [[_effective(item) for item in data.ingredients] for data in recipes]
+    lines = [[effective_line(item) for item in data.ingredients] for data in recipes]
     every_line = [line for recipe_lines in lines for line in recipe_lines]
     await vocabulary.prime(
         terms={
@@ -359,8 +196,8 @@ async def create_recipes(
     created = []
     children: list[tuple[list[RecipeIngredient], list[RecipeStep]]] = []
     for data, slug, recipe_lines in zip(recipes, slugs, lines, strict=True):
-        recipe = _new_recipe(actor, data, slug, now)
-        await _apply(recipe, vocabulary, _values(data, partial=False), recipe_lines)
+        recipe = new_recipe(actor, data, slug, now)
+        await apply_input(recipe, vocabulary, input_values(data, partial=False), recipe_lines)
         # Lines and steps go in below, one executemany per table: the unit of work would insert
         # them a row at a time on SQLite, which cannot return generated keys in order for a
         # multi-row INSERT (thousands of round trips per batch).
@@ -371,8 +208,8 @@ async def create_recipes(
     await session.flush()
     ingredient_rows, step_rows = [], []
     for recipe, (recipe_ingredients, recipe_steps) in zip(created, children, strict=True):
-        ingredient_rows += [_ingredient_row(recipe.id, line) for line in recipe_ingredients]
-        step_rows += [_step_row(recipe.id, step) for step in recipe_steps]
+        ingredient_rows += [ingredient_row(recipe.id, line) for line in recipe_ingredients]
+        step_rows += [step_row(recipe.id, step) for step in recipe_steps]
     # render_nulls: rows are grouped into one statement by their set of non-null values
     # otherwise, which for ingredient lines is nearly one group per row.
     for model, rows in ((RecipeIngredient, ingredient_rows), (RecipeStep, step_rows)):
@@ -381,32 +218,6 @@ async def create_recipes(
     ids = [recipe.id for recipe in created]
     await documents.rebuild_documents(session, ids)
     return ids
-
-
-def _ingredient_row(recipe_id: int, line: RecipeIngredient) -> dict[str, Any]:
-    return {
-        "recipe_id": recipe_id,
-        "position": line.position,
-        "section": line.section,
-        "text": line.text,
-        "quantity": line.quantity,
-        "quantity_max": line.quantity_max,
-        "unit_id": line.unit.id if line.unit is not None else None,
-        "food_id": line.food.id if line.food is not None else None,
-        "size": line.size,
-        "note": line.note,
-        "optional": line.optional,
-    }
-
-
-def _step_row(recipe_id: int, step: RecipeStep) -> dict[str, Any]:
-    return {
-        "recipe_id": recipe_id,
-        "position": step.position,
-        "section": step.section,
-        "text": step.text,
-        "timer_minutes": step.timer_minutes,
-    }
 
 
 async def _unique_slugs(session: AsyncSession, titles: Sequence[str]) -> list[str]:
@@ -445,13 +256,13 @@ async def update_recipe(
             session, actor, data.household_id, owner_id=recipe.owner_id
         )
     assert household_id is not None
-    values = _values(data, partial=partial)
+    values = input_values(data, partial=partial)
     if household_id != recipe.household_id:
         # Terms belong to a household: moving the recipe re-files everything it names.
         kept = input_from_snapshot(before)
         for name in ("tags", "categories", "tools", "ingredients"):
             values.setdefault(name, getattr(kept, name))
-    await _apply(recipe, Vocabulary(session, household_id), values)
+    await apply_input(recipe, Vocabulary(session, household_id), values)
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
 
 
@@ -568,35 +379,6 @@ async def get_revision(
     return revision
 
 
-def input_from_snapshot(snapshot: dict[str, Any]) -> RecipeCreate:
-    ingredients = [
-        IngredientIn(
-            text=line["text"],
-            section=line["section"],
-            quantity=None if line["quantity"] is None else Decimal(str(line["quantity"])),
-            quantity_max=None
-            if line["quantity_max"] is None
-            else Decimal(str(line["quantity_max"])),
-            unit=line["unit"],
-            food=line["food"],
-            size=line["size"],
-            note=line["note"],
-            optional=line["optional"],
-        )
-        for line in snapshot["ingredients"]
-    ]
-    fields = {
-        key: snapshot[key]
-        for key in (*_SCALARS, "nutrition", "tags", "categories", "tools")
-        if key in snapshot
-    }
-    if fields.get("servings") is not None:
-        fields["servings"] = Decimal(str(fields["servings"]))
-    return RecipeCreate.model_validate(
-        {**fields, "ingredients": ingredients, "steps": snapshot["steps"]}
-    )
-
-
 async def restore_revision(
     session: AsyncSession, *, actor: Actor, recipe_id: int, number: int
 ) -> Recipe:
@@ -607,7 +389,7 @@ async def restore_revision(
     before = await document_of(session, recipe.id)
     assert recipe.household_id is not None
     vocabulary = Vocabulary(session, recipe.household_id)
-    await _apply(recipe, vocabulary, _values(data, partial=False))
+    await apply_input(recipe, vocabulary, input_values(data, partial=False))
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
 
 
