@@ -100,6 +100,35 @@ async def test_writes_keep_the_window_exact_and_its_floor_never_drops(
     assert newest in await _ids(session, search.RECENT_TABLE)
 
 
+async def _window_pages(session: AsyncSession) -> list[tuple[int, bytes]]:
+    rows = await session.execute(text(f"SELECT id, block FROM {search.RECENT_TABLE}_data"))  # noqa: S608
+    return sorted((int(row[0]), bytes(row[1])) for row in rows)
+
+
+@pytest.mark.sqlite_only
+async def test_the_window_is_compact_after_its_floor_moves(
+    session: AsyncSession, settings: Settings, small_window: None
+) -> None:
+    """FTS5 keeps deleted rows' entries until a merge reaches them; the window drops rows each
+    time its floor moves, and is rewritten compact then: compacting it again changes nothing."""
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    moves = 0
+    for number in range(20):
+        floor = await _floor(session)
+        await service.create_recipe(session, actor=owner, data=_recipe(f"Onion dish {number}"))
+        await session.flush()
+        moves += await _floor(session) > floor
+        if moves == 3:  # the last create moved it, after dropping rows twice before
+            break
+    else:
+        pytest.fail("the floor did not move three times")
+    compacted = await _window_pages(session)
+    await session.execute(text(search.COMPACT_WINDOW))
+    assert await _window_pages(session) == compacted
+    await _assert_window_exact(session)
+
+
 async def _rename(session: AsyncSession, actor: Actor, recipe_id: int, title: str) -> None:
     await service.update_recipe(
         session,
