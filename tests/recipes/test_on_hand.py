@@ -230,7 +230,8 @@ def _backfill_sql() -> str:
 
 
 async def _postings(session: AsyncSession) -> set[tuple[int, int, float]]:
-    rows = await session.execute(select(on_hand.postings))
+    table = on_hand.postings.c
+    rows = await session.execute(select(table.recipe_id, table.food_id, table.bound))
     return {(recipe_id, food_id, bound) for recipe_id, food_id, bound in rows}
 
 
@@ -259,3 +260,56 @@ async def test_the_migration_fills_the_index_as_indexing_all_recipes_at_once_doe
     assert await _postings(session) == indexed
     assert trashed.id not in {recipe_id for recipe_id, _, _ in indexed}
     assert len(indexed) == sum(len({line.food_id for line in r.ingredients}) for r in live)
+
+
+async def test_the_need_migration_fills_what_indexing_writes(
+    session: AsyncSession, settings: Settings
+) -> None:
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    shuffle = random.Random(11)  # noqa: S311 - seeded test data, not secrets
+    for n in range(15):
+        foods = shuffle.sample(FOODS, shuffle.randint(1, 6))
+        await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}", foods))
+    await session.flush()
+    indexed = set((await session.execute(select(on_hand.postings))).all())
+    assert {row.need for row in indexed} != {1}
+    # Postings as the earlier migration wrote them: every need at the column's default.
+    await session.execute(on_hand.postings.update().values(need=1))
+    await session.execute(text(str(load_migration("d4e9b2a7c1f5")._BACKFILL)))
+    assert set((await session.execute(select(on_hand.postings))).all()) == indexed
+
+
+async def test_a_recipe_is_read_where_the_foods_on_hand_can_cover_it(
+    session: AsyncSession, settings: Settings
+) -> None:
+    """Saffron is the rarest food of both recipes, so its bound is 1 in each; one food on hand
+    covers at most 1/12 of the stew, which is read in the range that holds 1/12."""
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    others = ["salt", "flour", "egg", "milk", "butter", "sugar", "basil", "lemon", "quince"]
+    others += ["onion", "garlic"]
+    stew = await service.create_recipe(
+        session, actor=owner, data=_recipe("Stew", ["saffron", *others])
+    )
+    rice = await service.create_recipe(session, actor=owner, data=_recipe("Rice", ["saffron"]))
+    await session.flush()
+    saffron = await session.scalar(select(Food.id).where(Food.name == "saffron"))
+    await session.execute(delete(on_hand.postings).where(on_hand.postings.c.food_id == saffron))
+    await session.execute(
+        on_hand.postings.insert(),
+        [
+            {"recipe_id": stew.id, "food_id": saffron, "bound": 1.0, "need": 12},
+            {"recipe_id": rice.id, "food_id": saffron, "bound": 1.0, "need": 1},
+        ],
+    )
+    statement = on_hand.level_statement([])
+    parameters = {"foods": [saffron], "on_hand_count": 1.0, "limit": 20}
+
+    async def read(low: float, high: float) -> list[tuple[int, int, int]]:
+        bounds = {"low": low, "high": high}
+        return [tuple(row) for row in await session.execute(statement, parameters | bounds)]
+
+    assert await read(1.0, 2.0) == [(rice.id, 1, 1)]
+    assert await read(1 / 5, 1.0) == []
+    assert await read(0.0, 1 / 5) == [(stew.id, 1, 12)]

@@ -383,7 +383,11 @@ async def cook_with(
         on_hand_ids = [row[0] for row in await read(on_hand.FOODS, {"spellings": spellings})]
         if not on_hand_ids:
             return page_body([], None)
-        parameters = _parameters(viewer, RecipeFilters()) | {"foods": on_hand_ids, "limit": limit}
+        parameters = _parameters(viewer, RecipeFilters()) | {
+            "foods": on_hand_ids,
+            "on_hand_count": float(len(on_hand_ids)),
+            "limit": limit,
+        }
         statement = _cook_with_level(_viewer_kind(viewer))
         ranking = on_hand.Ranking(limit)
         high, low = on_hand.FIRST_LEVEL
