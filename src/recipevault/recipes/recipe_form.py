@@ -19,25 +19,12 @@ from pydantic import BaseModel, ValidationError
 
 from recipevault.forms import FORM_ERROR, field_errors
 from recipevault.recipes.display import plain_number
+from recipevault.recipes.recipe_input import SCALARS
 from recipevault.recipes.schemas import MAX_INGREDIENTS, MAX_STEPS
 
 M = TypeVar("M", bound=BaseModel)
 
-TEXT_FIELDS = (
-    "title",
-    "description",
-    "servings",
-    "yield_text",
-    "prep_minutes",
-    "cook_minutes",
-    "total_minutes",
-    "notes",
-    "source_url",
-    "attribution",
-    "rating",
-    "visibility",
-    "household_id",
-)
+TEXT_FIELDS = (*SCALARS, "household_id")
 TERM_FIELDS = ("tags", "categories")
 # Optional fields whose blank input means "keep the default" rather than "clear it".
 _DEFAULTED = frozenset({"visibility", "household_id"})
