@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.policy import Visibility, unscoped
+from recipevault.policy import Actor, Visibility, unscoped
 from recipevault.recipes import documents, listing, on_hand, service
 from recipevault.recipes.models import Food, Recipe
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate
@@ -235,15 +235,23 @@ async def _postings(session: AsyncSession) -> set[tuple[int, int, float]]:
     return {(recipe_id, food_id, bound) for recipe_id, food_id, bound in rows}
 
 
+async def _random_dishes(
+    session: AsyncSession, settings: Settings, *, seed: int, count: int
+) -> Actor:
+    """``count`` public recipes of 1-6 foods each, drawn with ``seed``; their owner."""
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    shuffle = random.Random(seed)  # noqa: S311 - seeded test data, not secrets
+    for n in range(count):
+        foods = shuffle.sample(FOODS, shuffle.randint(1, 6))
+        await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}", foods))
+    return owner
+
+
 async def test_the_migration_fills_the_index_as_indexing_all_recipes_at_once_does(
     session: AsyncSession, settings: Settings
 ) -> None:
-    world = await make_world(session, settings)
-    owner = await actor_for(session, world.owner)
-    shuffle = random.Random(7)  # noqa: S311 - seeded test data, not secrets
-    for n in range(25):
-        foods = shuffle.sample(FOODS, shuffle.randint(1, 6))
-        await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}", foods))
+    owner = await _random_dishes(session, settings, seed=7, count=25)
     trashed = await service.create_recipe(session, actor=owner, data=_recipe("Gone", ["salt"]))
     await service.trash_recipe(session, actor=owner, recipe_id=trashed.id, if_match=None, ip=None)
     await session.flush()
@@ -265,12 +273,7 @@ async def test_the_migration_fills_the_index_as_indexing_all_recipes_at_once_doe
 async def test_the_need_migration_fills_what_indexing_writes(
     session: AsyncSession, settings: Settings
 ) -> None:
-    world = await make_world(session, settings)
-    owner = await actor_for(session, world.owner)
-    shuffle = random.Random(11)  # noqa: S311 - seeded test data, not secrets
-    for n in range(15):
-        foods = shuffle.sample(FOODS, shuffle.randint(1, 6))
-        await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}", foods))
+    await _random_dishes(session, settings, seed=11, count=15)
     await session.flush()
     indexed = set((await session.execute(select(on_hand.postings))).all())
     assert {row.need for row in indexed} != {1}
