@@ -129,6 +129,27 @@ async def test_the_window_is_compact_after_its_floor_moves(
     await _assert_window_exact(session)
 
 
+@pytest.mark.sqlite_only
+async def test_the_compaction_migration_leaves_the_window_compact(
+    session: AsyncSession, settings: Settings
+) -> None:
+    """A window whose floor moved before it was compacted on each move holds the entries of
+    the rows it dropped, as recipes edited in it do: the migration rewrites it compact once."""
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    made = await service.create_recipe(session, actor=owner, data=_recipe("Onion dish"))
+    for number in range(12):
+        await _rename(session, owner, made.id, f"Onion dish {number}")
+    await session.flush()
+    bloated = await _window_pages(session)
+    await session.execute(text(load_migration("e5a0c3f8b2d7").COMPACT))
+    compacted = await _window_pages(session)
+    assert len(compacted) < len(bloated)
+    await session.execute(text(search.COMPACT_WINDOW))
+    assert await _window_pages(session) == compacted
+    await _assert_window_exact(session)
+
+
 async def _rename(session: AsyncSession, actor: Actor, recipe_id: int, title: str) -> None:
     await service.update_recipe(
         session,
