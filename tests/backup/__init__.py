@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Text, cast, select
 
 from recipevault.accounts import sessions, tokens
@@ -29,7 +30,8 @@ from recipevault.jobs import service as jobs
 from recipevault.jobs.models import ItemStatus, JobItem
 from recipevault.media.storage import MediaStorage, storage_from_settings
 from recipevault.models import import_all_models
-from recipevault.policy import Visibility
+from recipevault.policy import Actor, Visibility
+from recipevault.recipes import listing
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import IngredientIn, Nutrition, RecipeCreate, RecipeUpdate, StepIn
 from tests.support.app import make_settings
@@ -293,3 +295,22 @@ async def dump(database: Database) -> Dump:
 
 async def media_of(storage: MediaStorage) -> dict[str, bytes]:
     return {key: await storage.get(key) for key in await storage.list()}
+
+
+Source = tuple[Instance, Site]
+
+
+def files_in(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir())
+
+
+async def titles_found(database: Database, words: str, viewer: Actor | None = None) -> list[str]:
+    body = await listing.list_recipes(
+        database,
+        viewer=viewer,
+        filters=listing.RecipeFilters(q=words),
+        sort=None,
+        limit=20,
+        cursor=None,
+    )
+    return [item["title"] for item in orjson.loads(body)["items"]]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from recipevault.backup.service import backup_file_name
+from recipevault.backup.schedule import backup_file_name
 from tests.backup import Instance, Site, dump, media_of, new_instance, populate
 from tests.support.database import DatabaseFactory
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recipevault.backup.service import create_backup, restore_backup
+from recipevault.backup.restore import restore_backup
+from recipevault.backup.service import create_backup
 from recipevault.jobs.service import create_job
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import RecipeCreate
-from tests.backup import dump, media_of, new_instance, populate
-from tests.backup.test_service import titles_found
+from tests.backup import dump, media_of, new_instance, populate, titles_found
 from tests.support.database import DatabaseFactory
 from tests.support.jobs import RecordingQueue
 from tests.support.world import actor_for, make_user

@@ -90,7 +90,8 @@ def create(
     ] = None,
 ) -> None:
     """Write every table and media file to one portable zip archive."""
-    from recipevault.backup.service import backup_file_name, create_backup, prune_backups
+    from recipevault.backup.schedule import backup_file_name, prune_backups
+    from recipevault.backup.service import create_backup
     from recipevault.clock import utcnow
 
     settings = _settings()
@@ -120,7 +121,7 @@ def restore(
 ) -> None:
     """Restore a backup into this instance, whose database and media folder must be empty
     (a new database prepared with `recipevault db upgrade`)."""
-    from recipevault.backup.service import restore_backup
+    from recipevault.backup.restore import restore_backup
 
     settings = _settings()
     started = time.monotonic()

@@ -10,14 +10,14 @@ from typing import Any
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.backup.service import (
+from recipevault.backup.restore import restore_backup
+from recipevault.backup.schedule import (
     backup_file_name,
     backup_files,
-    create_backup,
     prune_backups,
-    restore_backup,
     scheduled_backup,
 )
+from recipevault.backup.service import create_backup
 from recipevault.clock import utcnow
 from recipevault.errors import NotFound, ValidationFailed, field_errors
 from recipevault.jobs.models import Job
