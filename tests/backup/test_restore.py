@@ -143,7 +143,7 @@ async def assert_new_rows_get_new_ids(instance: Instance, before: dict[str, Any]
     assert await titles_found(instance.database, "bread") == ["Fresh bread"]
 
 
-# --- Round trips ----------------------------------------------------------------------------
+# --- Round trips ---------------------------------------------------------------------------
 
 
 async def test_a_backup_restores_every_row_and_media_file(
@@ -238,7 +238,7 @@ async def test_postgresql_to_sqlite_and_back(
         await assert_new_rows_get_new_ids(back, before)
 
 
-# --- Refusals -------------------------------------------------------------------------------
+# --- Refusals ------------------------------------------------------------------------------
 
 
 async def test_refuses_a_database_that_has_rows(source: Source, archive: Path) -> None:
@@ -450,7 +450,7 @@ async def test_refuses_files_that_are_not_backups_or_too_large(
     await assert_empty(target)
 
 
-# --- Rows that refer to each other ----------------------------------------------------------
+# --- Rows that refer to each other ---------------------------------------------------------
 
 
 async def test_rows_that_point_at_later_rows_of_their_own_table(

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import sort_tables_and_constraints
 
 from recipevault import __version__
-from recipevault.backup.archive import ArchiveWriter, BackupError, ColumnCodec, Manifest, codec_for
+from recipevault.backup.archive import ArchiveWriter, BackupError, Manifest
+from recipevault.backup.codecs import ColumnCodec, codec_for
 from recipevault.clock import utcnow
 from recipevault.db import Base, Database
 from recipevault.media.storage import MediaNotFound, MediaStorage
