@@ -171,6 +171,26 @@ async def test_foods_no_recipe_names_find_nothing_without_reading_the_index(
     assert reads == []
 
 
+@pytest.mark.sqlite_only
+async def test_sqlite_reads_a_range_of_bounds_from_the_index_alone(session: AsyncSession) -> None:
+    """Every column a range's read takes from the postings it walks is in their index, so
+    reading a range never visits the table (a third of the time at 100,000 recipes)."""
+    connection = (await session.connection()).sync_connection
+    assert connection is not None
+
+    def explain(*args: Any) -> tuple[str, Any]:
+        return f"EXPLAIN QUERY PLAN {args[2]}", args[3]
+
+    parameters = {"foods": [1, 2], "on_hand_count": 2.0, "limit": 20, "low": 0.5, "high": 1.0}
+    event.listen(connection, "before_cursor_execute", explain, retval=True)
+    try:
+        plan = [row[3] for row in await session.execute(on_hand.level_statement([]), parameters)]
+    finally:
+        event.remove(connection, "before_cursor_execute", explain)
+    walked = [step.split(" (")[0] for step in plan if step.startswith("SEARCH entry ")]
+    assert walked == ["SEARCH entry USING COVERING INDEX recipe_search_foods_bound"], plan
+
+
 @pytest.mark.postgres_only
 async def test_postgresql_keeps_one_plan_for_reading_the_index(
     settings: Settings, databases: DatabaseFactory
