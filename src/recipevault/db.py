@@ -10,7 +10,7 @@ never wait for writers.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,6 @@ from sqlalchemy import (
     Dialect,
     Executable,
     MetaData,
-    Row,
     TypeDecorator,
     event,
     text,
@@ -43,6 +42,7 @@ from sqlalchemy.pool import QueuePool
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import AppError
+from recipevault.sqlite_statements import DriverStatement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -168,6 +168,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+_STATEMENTS_KEPT = 256
+
+
 class SqliteReader:
     """Short, read-only SQLite queries run on the calling thread.
 
@@ -192,6 +195,7 @@ class SqliteReader:
         self._own = threading.local()
         self._own_connections: list[Connection] = []
         self._own_lock = threading.Lock()
+        self._statements: dict[Executable, DriverStatement | None] = {}
 
         @event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -219,20 +223,47 @@ class SqliteReader:
 
     def execute(
         self, statement: Executable, parameters: dict[str, Any] | None = None
-    ) -> list[Row[Any]]:
-        return list(self._connection().execute(statement, parameters).all())
+    ) -> Sequence[Any]:
+        """The rows of a read-only statement, on the calling thread's own connection."""
+        return self._rows(self._connection(), statement, parameters)
 
     def _execute_pooled(
         self, statement: Executable, parameters: dict[str, Any] | None = None
-    ) -> list[Row[Any]]:
+    ) -> Sequence[Any]:
         with self.engine.connect() as connection:
-            return list(connection.execute(statement, parameters).all())
+            return self._rows(connection, statement, parameters)
 
     async def execute_in_thread(
         self, statement: Executable, parameters: dict[str, Any] | None = None
-    ) -> list[Row[Any]]:
+    ) -> Sequence[Any]:
         # Worker threads come and go: they borrow from the pool rather than keep their own.
         return await anyio.to_thread.run_sync(self._execute_pooled, statement, parameters)
+
+    def _rows(
+        self, connection: Connection, statement: Executable, parameters: dict[str, Any] | None
+    ) -> Sequence[Any]:
+        """Tuples straight from the driver where it can (see ``sqlite_statements``), else
+        SQLAlchemy's rows; callers read either by position."""
+        direct = self._direct(statement)
+        bound = None if direct is None else direct.bind(parameters)
+        if bound is None:
+            return connection.execute(statement, parameters).all()
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None
+        return driver_connection.execute(*bound).fetchall()  # type: ignore[no-any-return]
+
+    def _direct(self, statement: Executable) -> DriverStatement | None:
+        try:
+            return self._statements[statement]
+        except KeyError:
+            pass
+        # The statements read this way are built once and kept (a handful per kind of read);
+        # the bound only guards against a caller building one per request.
+        if len(self._statements) >= _STATEMENTS_KEPT:
+            self._statements.clear()
+        direct = DriverStatement.compile(statement, self.engine.dialect)
+        self._statements[statement] = direct
+        return direct
 
     def dispose(self) -> None:
         with self._own_lock:
