@@ -16,7 +16,12 @@ from typing import Any
 
 import pytest
 
-from recipevault.recipes.ingredients import ParsedIngredient, parse_ingredient
+from recipevault.recipes.ingredients import (
+    Measure,
+    ParsedIngredient,
+    package_size,
+    parse_ingredient,
+)
 from recipevault.recipes.units import UNITS
 
 CORPUS: list[dict[str, Any]] = json.loads(
@@ -132,6 +137,10 @@ def P(
         ("1 x 400g tin chopped tomatoes", P("1", "can", "chopped tomatoes", size="400g")),
         ("1 \u00d7 400g tin chopped tomatoes", P("1", "can", "chopped tomatoes", size="400g")),
         ("a 14 oz can of tomatoes", P("1", "can", "tomatoes", size="14 oz")),
+        ("2 cans (15 oz each) beans", P("2", "can", "beans", size="15 oz")),
+        ("1 (0.25 oz) envelope yeast", P("1", "package", "yeast", size="0.25 oz")),
+        ("1 (16 oz) container sour cream", P("1", "package", "sour cream", size="16 oz")),
+        ("2 pouches (8.8 oz) rice", P("2", "package", "rice", size="8.8 oz")),
         ("2 large eggs", P("2", None, "eggs", size="large")),
         ("1 extra-large egg", P("1", None, "egg", size="extra-large")),
         ("3 medium carrots, peeled", P("3", None, "carrots", "peeled", size="medium")),
@@ -183,6 +192,43 @@ def P(
 )
 def test_tricky_line(text: str, expected: dict[str, Any]) -> None:
     assert parse_ingredient(text) == _expected(text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "size", "container", "food"),
+    [
+        ("1 (14 oz) can tomatoes", "1", ("14", "ounce"), "can", "tomatoes"),
+        ("2 (15-ounce) cans black beans", "2", ("15", "ounce"), "can", "black beans"),
+        ("1 14-oz can coconut milk", "1", ("14", "ounce"), "can", "coconut milk"),
+        ("one 400 g tin chickpeas", "1", ("400", "gram"), "can", "chickpeas"),
+        ("1 (8 oz) package cream cheese", "1", ("8", "ounce"), "package", "cream cheese"),
+        ("2 x 400g tins tomatoes", "2", ("400", "gram"), "can", "tomatoes"),
+        ("1 15.5 -Ounce Can Chickpeas", "1", ("15.5", "ounce"), "can", "Chickpeas"),
+        ("24.5 oz jar of passata", "1", ("24.5", "ounce"), "jar", "passata"),
+        ("1 stick (1/2 cup) butter", "1", ("0.5", "cup"), "stick", "butter"),
+        ("1 (12 fl oz) bottle beer", "1", ("12", "fluid_ounce"), "bottle", "beer"),
+        ("4 (6-ounce) salmon filets", "4", ("6", "ounce"), None, "salmon filets"),
+    ],
+)
+def test_a_package_size_is_read_as_an_amount(
+    text: str, count: str, size: tuple[str, str], container: str | None, food: str
+) -> None:
+    parsed = parse_ingredient(text)
+    assert parsed.text == text
+    assert (parsed.quantity, parsed.unit, parsed.food) == (Decimal(count), container, food)
+    assert parsed.package == Measure(Decimal(size[0]), size[1])
+
+
+@pytest.mark.parametrize(
+    "text", ["2 large eggs", "1 cup flour", "3 medium carrots", "salt to taste", "1 can beans"]
+)
+def test_lines_without_a_package_size_have_no_package(text: str) -> None:
+    assert parse_ingredient(text).package is None
+
+
+@pytest.mark.parametrize("size", [None, "", "large", "14", "oz", "2 cloves", "1/0 oz", "14 oz x"])
+def test_package_size_reads_only_a_measure(size: str | None) -> None:
+    assert package_size(size) is None
 
 
 @pytest.mark.parametrize(

@@ -248,7 +248,9 @@ async def test_servings_and_units_rescale_the_ingredients(
 
     metric = text_of((await client.get(f"/recipes/{recipe.slug}?units=metric")).text)
     assert "in metric units" in metric
-    assert "251 g all-purpose flour" in metric  # a cup of flour weighs 125 g
+    assert (
+        "250 g all-purpose flour" in metric
+    )  # a cup of flour weighs 125 g; 251 g is weighed as 250
 
     # With htmx, only the ingredient list comes back.
     fragment = await client.get(
@@ -297,6 +299,21 @@ async def test_signed_in_readers_get_their_units_by_default(
     assert "in metric units" in text_of(page)
     as_written = (await client.get(f"/recipes/{recipe.slug}?units=original")).text
     assert "2 cups all-purpose flour" in text_of(as_written)
+
+
+async def test_package_sizes_survive_scaling_and_conversion(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    tomatoes = IngredientIn(text="1 (14 oz) can diced tomatoes, drained")
+    recipe = await make_recipe(session, world.owner, pancakes(ingredients=[tomatoes]))
+    url = f"/recipes/{recipe.slug}"
+    assert "1 (14 oz) can diced tomatoes, drained" in text_of((await client.get(url)).text)
+    doubled = text_of((await client.get(url, params={"servings": "8"})).text)
+    assert "2 (14 oz) cans diced tomatoes, drained" in doubled
+    metric = text_of((await client.get(url, params={"servings": "8", "units": "metric"})).text)
+    assert "2 (400 g) cans diced tomatoes, drained" in metric
+    cook = text_of((await client.get(f"{url}/cook", params={"servings": "8"})).text)
+    assert "2 (14 oz) cans diced tomatoes, drained" in cook
 
 
 async def test_hidden_recipes_are_not_found(

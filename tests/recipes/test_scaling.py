@@ -7,12 +7,13 @@ import pytest
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.scaling import (
     format_amount,
+    format_package_size,
     format_quantity,
     scale_ingredient,
     scale_quantity,
     servings_factor,
 )
-from recipevault.recipes.units import System, convert, density_for
+from recipevault.recipes.units import System
 
 EN_DASH = "\u2013"
 
@@ -159,44 +160,64 @@ def test_format_amount(
     assert format_amount(Decimal(quantity), top, unit, "us") == expected
 
 
-def _show(line: str, factor: str, system: System) -> str:
-    """Parse, scale, convert (with a density when one is known) and format, as a page would."""
-    parsed = scale_ingredient(parse_ingredient(line), Decimal(factor))
-    assert parsed.quantity is not None
-    unit = parsed.unit
-    density = density_for(parsed.food or "")
-    low = high = None
-    if unit:
-        low, unit = convert(parsed.quantity, unit, system, density_g_per_ml=density)
-        if parsed.quantity_max is not None:
-            high, _ = convert(
-                parsed.quantity_max, parsed.unit or "", system, density_g_per_ml=density
-            )
-    return format_amount(low or parsed.quantity, high or parsed.quantity_max, unit, system)
+@pytest.mark.parametrize(
+    ("quantity", "quantity_max", "unit", "system", "expected"),
+    [
+        # Computed metric amounts are rounded the way a cook measures them.
+        ("50.3", None, "gram", "metric", "50 g"),
+        ("731", None, "gram", "metric", "730 g"),
+        ("113.3981", None, "gram", "metric", "115 g"),
+        ("1462", None, "gram", "metric", "1.45 kg"),
+        ("78.86", None, "milliliter", "metric", "80 ml"),
+        ("2.3", None, "gram", "metric", "2.5 g"),
+        ("900", "1100", "gram", "metric", f"0.9{EN_DASH}1.1 kg"),
+        ("300", "325", "gram", "metric", f"300{EN_DASH}330 g"),
+        ("250.4", "250.8", "gram", "metric", "250 g"),
+        # US measures already read as a cook measures them.
+        ("0.6667", None, "cup", "us", "⅔ cup"),
+        ("1.1023", None, "pound", "us", "1.1 lb"),
+        ("2.5", None, None, "us", "2½"),
+    ],
+)
+def test_computed_amounts_are_rounded_for_the_cook(
+    quantity: str, quantity_max: str | None, unit: str | None, system: System, expected: str
+) -> None:
+    top = None if quantity_max is None else Decimal(quantity_max)
+    assert format_amount(Decimal(quantity), top, unit, system, computed=True) == expected
+
+
+def test_amounts_as_written_keep_their_digits() -> None:
+    assert format_amount(Decimal("731"), None, "gram", "metric") == "731 g"
+    assert format_amount(Decimal("113"), None, "gram", "metric") == "113 g"
+    assert format_amount(Decimal("1500"), None, "gram", "metric") == "1500 g"
 
 
 @pytest.mark.parametrize(
-    ("line", "factor", "system", "expected"),
+    ("quantity", "unit", "size", "expected"),
     [
-        ("2 eggs", "1.5", "us", "3"),
-        ("1 egg", "0.5", "us", "½"),
-        ("3 eggs", "0.3333", "metric", "1"),
-        ("1 cup flour", "1", "metric", "125 g"),
-        ("500 g butter", "1", "us", "2¼ cups"),
-        ("500 g potatoes", "1", "us", "1.1 lb"),
-        ("1 tsp salt", "3", "us", "1 tbsp"),
-        ("1 tbsp sugar", "4", "us", "¼ cup"),
-        ("1 tsp vanilla", "0.0625", "us", "⅛ tsp"),
-        ("1 tsp vanilla", "0.05", "us", "pinch"),
-        ("⅓ cup sugar", "3", "us", "1 cup"),
-        ("¾ cup sugar", "0.5", "us", "⅜ cup"),
-        ("¼ cup sugar", "0.5", "us", "2 tbsp"),
-        ("2 tbsp oil", "0.5", "metric", "1 tbsp"),
-        ("1-2 tbsp olive oil", "1.5", "us", f"1½{EN_DASH}3 tbsp"),
-        ("1-2 cups flour", "1", "metric", f"125{EN_DASH}251 g"),
-        ("750 g flour", "2", "metric", "1.5 kg"),
-        ("1 (14 oz) can tomatoes", "2", "metric", "2 cans"),
+        ("1", "can", "14 oz", "1 (14 oz) can"),
+        ("2", "can", "14 oz", "2 (14 oz) cans"),
+        ("2", "can", "400 g", "2 (400 g) cans"),
+        ("3", "package", "8-ounce", "3 (8-ounce) packages"),
+        ("4", None, "6-ounce", "4 (6-ounce)"),
+        ("1.5", "can", "15 oz", "1½ (15 oz) cans"),
     ],
 )
-def test_scale_convert_and_show(line: str, factor: str, system: System, expected: str) -> None:
-    assert _show(line, factor, system) == expected
+def test_a_package_size_stands_between_count_and_container(
+    quantity: str, unit: str | None, size: str, expected: str
+) -> None:
+    assert format_quantity(Decimal(quantity), unit, "us", size=size) == expected
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit", "expected"),
+    [
+        ("400", "gram", "400 g"),
+        ("13.5", "fluid_ounce", "13.5 fl oz"),
+        ("1.1", "pound", "1.1 lb"),
+        ("1.35", "kilogram", "1.35 kg"),
+        ("14", "ounce", "14 oz"),
+    ],
+)
+def test_format_package_size(quantity: str, unit: str, expected: str) -> None:
+    assert format_package_size(Decimal(quantity), unit) == expected

@@ -39,6 +39,7 @@ from recipevault.recipes.models import (
     RecipeImage,
     RecipeIngredient,
 )
+from recipevault.recipes.presentation import package_of
 from recipevault.recipes.scaling import format_amount
 from recipevault.recipes.units import unit_for
 
@@ -52,17 +53,19 @@ def _number(value: Decimal | None) -> float | int | None:
 
 
 def ingredient_display(
-    quantity: Decimal | None, quantity_max: Decimal | None, unit: str | None
+    quantity: Decimal | None, quantity_max: Decimal | None, unit: str | None, size: str | None
 ) -> str:
+    """The amount as written, read back: "1½ cups", "2 (14 oz) cans" (``size`` a package's)."""
     if quantity is None:
         return ""
     known = unit_for(unit) if unit else None
     system = known.system if known and known.system != "neutral" else "metric"
-    return format_amount(quantity, quantity_max, unit, system)
+    return format_amount(quantity, quantity_max, unit, system, size=size)
 
 
 def _ingredient(line: RecipeIngredient) -> dict[str, Any]:
     unit_key = line.unit.key if line.unit else None
+    package_text, package = package_of({"size": line.size}, None)
     return {
         "text": line.text,
         "section": line.section,
@@ -71,9 +74,10 @@ def _ingredient(line: RecipeIngredient) -> dict[str, Any]:
         "unit": unit_key,
         "food": line.food.name if line.food else None,
         "size": line.size,
+        "package": package,
         "note": line.note,
         "optional": line.optional,
-        "display": ingredient_display(line.quantity, line.quantity_max, unit_key),
+        "display": ingredient_display(line.quantity, line.quantity_max, unit_key, package_text),
     }
 
 

@@ -13,8 +13,11 @@ Decisions a reader of the parsed fields needs to know:
 - "1,5" is one and a half; a comma before exactly three digits ("1,500") groups thousands.
 - ``unit`` is a canonical key from ``units.UNITS`` ("tablespoon", "gram", "can").
 - ``size`` is how big one item is: a package size ("1 (14 oz) can", "1 x 400g tin",
-  "24.5 oz jar", kept as written) or a size word ("2 large eggs" -> "large"). A measure without
-  a count in front of a package ("24.5 oz jar") counts as one package of that size.
+  "24.5 oz jar", "2 cans (15 oz each)", kept as written) or a size word ("2 large eggs" ->
+  "large"). A measure without a count in front of a package ("24.5 oz jar") counts as one
+  package of that size. ``package`` reads a package size as an amount and a unit ("15-ounce"
+  -> 15 ounce), which is what scaling and conversion work with: the count scales, the size
+  of each package does not.
 - Words between the unit and the first comma are the food, preparation words included:
   "1 (14 oz) can diced tomatoes" has food "diced tomatoes". A later step may normalise foods;
   guessing which adjectives matter when shopping is not the parser's job.
@@ -52,6 +55,19 @@ class ParsedIngredient:
     food: str | None = None
     note: str | None = None
     optional: bool = False
+
+    @property
+    def package(self) -> Measure | None:
+        """How much one item holds, when ``size`` is a measure ("14 oz") and not a word."""
+        return package_size(self.size)
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """An amount of a mass or volume unit (a canonical key): a package's size."""
+
+    quantity: Decimal
+    unit: str
 
 
 _VULGAR: dict[str, Fraction] = {
@@ -96,7 +112,10 @@ _UNIT_END = r"\.?(?=$|[\s,;:()\[\]/*])"
 
 _QUANTITY_RE = re.compile(rf"\s*{_QUANTITY}", re.IGNORECASE)
 _UNIT_RE = re.compile(rf"\s*(?P<unit>{UNIT_PATTERN}){_UNIT_END}", re.IGNORECASE)
-_MEASURE_RE = re.compile(rf"\s*{_NUMBER}\s*-?\s*(?P<unit>{UNIT_PATTERN}){_UNIT_END}", re.I)
+_MEASURE_RE = re.compile(
+    rf"\s*(?P<amount>{_NUMBER})\s*-?\s*(?P<unit>{UNIT_PATTERN}){_UNIT_END}", re.I
+)
+_EACH_RE = re.compile(r"\s+each\s*$", re.IGNORECASE)
 _MULTIPLIER_RE = re.compile(rf"\s*[{_TIMES}]\s*(?=\d)", re.IGNORECASE)
 _PAREN_RE = re.compile(r"\s*\((?P<inner>[^()]*)\)")
 _SIZE_WORD_RE = re.compile(
@@ -254,11 +273,25 @@ def _units_and_rest(
 
 
 def _paren_size(text: str) -> tuple[str | None, str]:
-    """A measure in parentheses, "(14 oz)", is the size of one item."""
+    """A measure in parentheses, "(14 oz)" or "(15 oz each)", is the size of one item."""
     paren = _PAREN_RE.match(text)
-    if paren and _is_measure(paren["inner"]):
-        return paren["inner"].strip(), text[paren.end() :]
+    if paren is None:
+        return None, text
+    inner = _EACH_RE.sub("", paren["inner"])
+    if _is_measure(inner):
+        return inner.strip(), text[paren.end() :]
     return None, text
+
+
+def package_size(size: str | None) -> Measure | None:
+    """The amount a package size holds ("14 oz", "15-ounce", "400g", "1/2 cup"), or None when
+    ``size`` is a word ("large") or not one measure."""
+    match = _MEASURE_RE.fullmatch(size) if size else None
+    unit = unit_for(match["unit"]) if match else None
+    if match is None or unit is None or unit.dimension == "count":
+        return None
+    quantity = _decimal(_number(match["amount"]))
+    return None if quantity is None else Measure(quantity, unit.key)
 
 
 def _measure_before_package(text: str) -> tuple[str, str] | None:

@@ -1,12 +1,19 @@
-"""Scaled and converted views of a stored recipe document. Pure: dict in, dict out."""
+"""Scaled and converted views of a stored recipe document. Pure: dict in, dict out.
+
+Every view is computed from the stored amounts, never from another view, so scaling by 3 and
+back gives the recipe as it was; rounding for reading happens last (see ``rounding``).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, Literal
 
-from recipevault.recipes.scaling import format_amount, scale_quantity
-from recipevault.recipes.units import convert, density_for, unit_for
+from recipevault.recipes.densities import density_for
+from recipevault.recipes.ingredients import package_size
+from recipevault.recipes.rounding import package_reading
+from recipevault.recipes.scaling import format_amount, format_package_size, scale_quantity
+from recipevault.recipes.units import UNITS, convert, unit_for
 
 System = Literal["metric", "us"]
 
@@ -21,31 +28,54 @@ def _number(value: Decimal | None) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _system_of(unit: str | None, fallback: System) -> System:
+def _system_of(unit: str | None) -> System | None:
     known = unit_for(unit) if unit else None
-    return known.system if known and known.system in ("metric", "us") else fallback
+    if known is None or known.system == "neutral":
+        return None
+    return "metric" if known.system == "metric" else "us"
+
+
+def package_of(
+    line: dict[str, Any], system: System | None
+) -> tuple[str | None, dict[str, Any] | None]:
+    """How much one package of the line holds, as text for its amount and as a field: as
+    written, or converted for a reader of the other system and rounded as products are sized."""
+    measure = package_size(line.get("size"))
+    if measure is None:
+        return None, None
+    if system is None or UNITS[measure.unit].system == system:
+        return line["size"], {"quantity": _number(measure.quantity), "unit": measure.unit}
+    food = line.get("food")
+    density = density_for(food) if food else None
+    converted, unit = convert(measure.quantity, measure.unit, system, density=density, package=True)
+    quantity, unit = package_reading(converted, unit)
+    return format_package_size(quantity, unit), {"quantity": _number(quantity), "unit": unit}
 
 
 def _line(line: dict[str, Any], factor: Decimal, system: System | None) -> dict[str, Any]:
     quantity, top, unit = _decimal(line["quantity"]), _decimal(line["quantity_max"]), line["unit"]
-    if quantity is None:
-        return line
+    size, package = package_of(line, system)
+    if quantity is None or (factor == 1 and system is None):
+        return {**line, "package": package}
     quantity = scale_quantity(quantity, factor)
     top = None if top is None else scale_quantity(top, factor)
-    if system is not None and unit:
+    # Scaled in its own system, an amount may read better in another unit (16 oz is 1 lb).
+    reader = system or _system_of(unit)
+    if reader is not None and unit:
         density = density_for(line["food"]) if line["food"] else None
-        converted, new_unit = convert(quantity, unit, system, density_g_per_ml=density)
+        converted, new_unit = convert(quantity, unit, reader, density=density)
         if top is not None and quantity:
             # The top of a range follows the bottom into its unit, so a range stays in one unit.
             top = (top * converted / quantity).quantize(Decimal("0.0001"))
         quantity, unit = converted, new_unit
-    shown = system or _system_of(unit, "metric")
+    shown = system or _system_of(unit) or "metric"
     return {
         **line,
         "quantity": _number(quantity),
         "quantity_max": _number(top),
         "unit": unit,
-        "display": format_amount(quantity, top, unit, shown),
+        "package": package,
+        "display": format_amount(quantity, top, unit, shown, computed=True, size=size),
     }
 
 

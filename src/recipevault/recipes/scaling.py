@@ -10,9 +10,13 @@ in halves, thirds, quarters and eighths ("1½ cups", "⅓ tsp"), a metric cook r
   ``units.convert`` first to move a tiny number of cups into spoons.
 - US mass (oz, lb) prints as a decimal with at most one place ("1.1 lb"): it is weighed on a
   scale, and scales read decimals.
-- Metric prints 3 significant digits with at most 2 decimals, and never rounds away whole
-  units: "113 g", "454 g" (for 453.59), "12.3 g", "1.25 kg", "1500 g". Not "nearest 5 g": a
-  113 g stick of butter shown as 115 g looks wrong to the person who typed it.
+- Metric as written prints 3 significant digits with at most 2 decimals, and never rounds away
+  whole units: "113 g", "12.3 g", "1.25 kg", "1500 g": a 113 g stick of butter shown as 115 g
+  looks wrong to the person who typed it. A computed metric amount (scaled or converted) is
+  rounded the way a cook measures instead, and reads in kilograms or litres from 1000: "50 g"
+  for 50.3, "730 g" for 731, "1.5 kg" for 1500 g (see ``rounding``).
+- A package size stays between the count and the container, and never scales: "1 (14 oz) can"
+  twice is "2 (14 oz) cans".
 - Counts (no unit, or neutral units: eggs, cloves, cans, pinches) print as ¼ ⅓ ½ ⅔ ¾ below
   1, to the nearest half from 1 to 10 ("2½ eggs", "3 eggs"), and as whole numbers from 10.
 - A unit the vocabulary does not know prints in the style of the reader's ``system``.
@@ -28,6 +32,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from recipevault.recipes.ingredients import ParsedIngredient
+from recipevault.recipes.rounding import metric_reading
 from recipevault.recipes.units import System, Unit, tidy_decimal, unit_for
 
 _EN_DASH = "\u2013"
@@ -71,29 +76,70 @@ def scale_ingredient(ingredient: ParsedIngredient, factor: Decimal) -> ParsedIng
     )
 
 
-def format_quantity(quantity: Decimal, unit: str | None, system: System) -> str:
+def format_quantity(
+    quantity: Decimal,
+    unit: str | None,
+    system: System,
+    *,
+    computed: bool = False,
+    size: str | None = None,
+) -> str:
     """Write an amount for reading: "1½ cups", "⅓ tsp", "750 g", "1.1 lb", "3", "pinch"."""
-    _check_amount(quantity)
-    known = unit_for(unit) if unit else None
-    if known and known.key == "teaspoon" and 0 < quantity < _PINCH_BELOW:
-        return "pinch"
-    number, value = _number(quantity, known, unit, system)
-    return f"{number} {_label(known, unit, value)}" if unit else number
+    return format_amount(quantity, None, unit, system, computed=computed, size=size)
 
 
 def format_amount(
-    quantity: Decimal, quantity_max: Decimal | None, unit: str | None, system: System
+    quantity: Decimal,
+    quantity_max: Decimal | None,
+    unit: str | None,
+    system: System,
+    *,
+    computed: bool = False,
+    size: str | None = None,
 ) -> str:
-    """Write an amount or a range ("2-3 tbsp" with an en dash); the unit agrees with the top."""
-    if quantity_max is None:
-        return format_quantity(quantity, unit, system)
+    """Write an amount or a range ("2-3 tbsp" with an en dash); the unit agrees with the top.
+
+    A ``computed`` amount (scaled or converted) is rounded the way a cook measures (see
+    ``rounding``); one as written keeps its digits. A package ``size`` goes between the count
+    and the container: "2 (14 oz) cans".
+    """
     _check_amount(quantity)
-    _check_amount(quantity_max)
+    if quantity_max is not None:
+        _check_amount(quantity_max)
     known = unit_for(unit) if unit else None
-    low, _ = _number(quantity, known, unit, system)
-    high, value = _number(quantity_max, known, unit, system)
-    numbers = high if low == high else f"{low}{_EN_DASH}{high}"
-    return f"{numbers} {_label(known, unit, value)}" if unit else numbers
+    if computed and known and known.system == "metric":
+        quantity, quantity_max, unit = _kitchen_metric(quantity, quantity_max, known.key)
+        known = unit_for(unit)
+    if quantity_max is None and known and known.key == "teaspoon" and 0 < quantity < _PINCH_BELOW:
+        return "pinch"
+    low, low_value = _number(quantity, known, unit, system)
+    if quantity_max is None:
+        numbers, value = low, low_value
+    else:
+        high, value = _number(quantity_max, known, unit, system)
+        numbers = high if low == high else f"{low}{_EN_DASH}{high}"
+    parts = (numbers, f"({size})" if size else "", _label(known, unit, value) if unit else "")
+    return " ".join(part for part in parts if part)
+
+
+def format_package_size(quantity: Decimal, unit: str) -> str:
+    """A package's size as labels print it: "400 g", "13.5 fl oz", "1.1 lb"."""
+    known = unit_for(unit)
+    number = format(tidy_decimal(quantity), "f")
+    return f"{number} {known.label(quantity) if known else unit}"
+
+
+def _kitchen_metric(
+    quantity: Decimal, quantity_max: Decimal | None, unit: str
+) -> tuple[Decimal, Decimal | None, str]:
+    """Both ends rounded the way a cook measures, in the unit the larger one reads best in."""
+    low, low_unit = metric_reading(quantity, unit)
+    if quantity_max is None:
+        return low, None, low_unit
+    high, high_unit = metric_reading(quantity_max, unit)
+    if high_unit != low_unit:  # "900 g-1.1 kg" reads as "0.9-1.1 kg"
+        low = tidy_decimal(low / 1000)
+    return low, high, high_unit
 
 
 def _scaled(quantity: Decimal | None, factor: Decimal) -> Decimal | None:

@@ -144,6 +144,13 @@ class HouseholdRef(OutputModel):
     name: str
 
 
+class PackageSize(OutputModel):
+    """How much one can, jar or package of a line holds ("1 (14 oz) can": 14 ounce)."""
+
+    quantity: float
+    unit: str = Field(description="A mass or volume unit: 'ounce', 'gram', 'fluid_ounce' ...")
+
+
 class IngredientRead(OutputModel):
     text: str
     section: str | None
@@ -151,7 +158,12 @@ class IngredientRead(OutputModel):
     quantity_max: float | None
     unit: str | None
     food: str | None
-    size: str | None
+    size: str | None = Field(description="A package's size or a size word, as written")
+    package: PackageSize | None = Field(
+        default=None,
+        description="`size` read as an amount when it is one; converted with `units`, and "
+        "never scaled: scaling changes how many packages, not their size",
+    )
     note: str | None
     optional: bool
     display: str = Field(description="The amount as a cook reads it: '1½ cups', '750 g'")

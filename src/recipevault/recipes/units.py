@@ -21,6 +21,8 @@ from typing import Literal
 
 import pint
 
+from recipevault.recipes.densities import Density
+
 UnitSystem = Literal["metric", "us", "neutral"]
 System = Literal["metric", "us"]
 Dimension = Literal["mass", "volume", "count"]
@@ -126,7 +128,11 @@ _VOCABULARY: tuple[Unit, ...] = (
     _neutral("jar", "jars", package=True),
     _neutral("box", "boxes", package=True),
     _neutral(
-        "package", "packages", "pkg|pkgs|pack|packs|packet|packets|sachet|sachets", package=True
+        "package",
+        "packages",
+        "pkg|pkgs|pack|packs|packet|packets|sachet|sachets|envelope|envelopes|pouch|pouches"
+        "|container|containers",
+        package=True,
     ),
     _neutral("bag", "bags", package=True),
     _neutral("bottle", "bottles", package=True),
@@ -194,6 +200,8 @@ def tidy_decimal(value: Decimal, places: int = 4) -> Decimal:
 _BASE: Mapping[Dimension, str] = MappingProxyType({"mass": "gram", "volume": "milliliter"})
 # Metric kitchens measure with the same 5 ml and 15 ml spoons; "4.93 ml" helps nobody.
 _SPOONS = frozenset({"teaspoon", "tablespoon"})
+# A US volume under this many millilitres reads as spoons to a metric cook too.
+_METRIC_SPOON_BELOW = Decimal(15)
 
 
 @functools.cache
@@ -210,14 +218,29 @@ def _factor(key: str) -> Decimal:
     return Decimal(magnitude).quantize(Decimal("1e-12"))
 
 
-def _readable_unit(amount: Decimal, dimension: Dimension, system: System) -> str:
-    """The unit a cook expects for ``amount`` grams or millilitres."""
+def base_amount(quantity: Decimal, unit: str) -> tuple[Decimal, Dimension]:
+    """``quantity`` of a mass or volume ``unit`` (a canonical key) in grams or millilitres."""
+    dimension = UNITS[unit].dimension
+    if dimension == "count":
+        raise ValueError(f"{unit} is not a measure")
+    return quantity * _factor(unit), dimension
+
+
+def metric_unit(amount: Decimal, dimension: Dimension) -> str:
+    """The metric unit for ``amount`` grams or millilitres: kilograms and litres from 1000."""
+    if dimension == "mass":
+        return "gram" if tidy_decimal(amount) < 1000 else "kilogram"
+    return "milliliter" if tidy_decimal(amount) < 1000 else "liter"
+
+
+def _readable_unit(amount: Decimal, dimension: Dimension, system: System, *, package: bool) -> str:
+    """The unit a cook expects for ``amount`` grams or millilitres (see ``convert``)."""
     if system == "metric":
-        if dimension == "mass":
-            return "gram" if tidy_decimal(amount) < 1000 else "kilogram"
-        return "milliliter" if tidy_decimal(amount) < 1000 else "liter"
+        return metric_unit(amount, dimension)
     if dimension == "mass":
         return "ounce" if tidy_decimal(amount / _factor("ounce")) < 16 else "pound"
+    if package:
+        return "fluid_ounce"  # as US labels give a bottle's or a carton's size
     teaspoons = tidy_decimal(amount / _factor("teaspoon"))
     # From ¼ cup up cups read best; never "0.0625 cup" for a tablespoon.
     if teaspoons >= 12:
@@ -225,96 +248,60 @@ def _readable_unit(amount: Decimal, dimension: Dimension, system: System) -> str
     return "tablespoon" if teaspoons >= 3 else "teaspoon"
 
 
+def _crossed(
+    amount: Decimal, source: Unit, system: System, density: Density | None, *, package: bool
+) -> tuple[Decimal, Dimension]:
+    """The amount in the dimension a reader of ``system`` measures the food in."""
+    dimension = source.dimension
+    if density is None or source.system == system:
+        return amount, dimension
+    if system == "metric" and dimension == "volume":
+        weighed = density.measured == "fat" or (
+            density.measured == "dry" and source.key not in _SPOONS
+        )
+        return (amount * density.g_per_ml, "mass") if weighed else (amount, dimension)
+    if system == "us" and dimension == "mass" and not package:
+        return amount / density.g_per_ml, "volume"  # a package is sold by weight
+    return amount, dimension
+
+
 def convert(
     quantity: Decimal,
     unit: str,
     system: System,
     *,
-    density_g_per_ml: Decimal | None = None,
+    density: Density | None = None,
+    package: bool = False,
 ) -> tuple[Decimal, str]:
     """Express ``quantity`` ``unit`` in ``system``, in the unit a cook would pick there.
 
     Volume stays volume and mass stays mass, unless a density is given and the unit comes from
-    the other system: then a US volume becomes grams (metric cooks weigh dry goods) and a metric
-    mass becomes cups. Counts, neutral and unknown units come back unchanged, as do teaspoons
-    and tablespoons for metric readers. Returns the amount (4 decimals, or 4 significant
-    digits when smaller) and a canonical key.
+    the other system: then grams become cups for a US reader, and a US volume becomes grams for
+    a metric one when metric cooks weigh that food (fats always, dry goods from the cup up; see
+    ``densities``). Counts, neutral and unknown units come back unchanged, as do teaspoons and
+    tablespoons for metric readers; a US volume below a tablespoon becomes spoons for them too,
+    not "7.4 ml". A ``package`` size ("a 15 oz can") is never spoons or cups: a US reader gets
+    ounces or fluid ounces, a metric one grams or millilitres. Returns the amount (4 decimals,
+    or 4 significant digits when smaller) and a canonical key; rounding for reading is the
+    caller's (``rounding``).
     """
     if not quantity.is_finite() or quantity < 0:
         raise ValueError(f"cannot convert a quantity of {quantity}")
-    if density_g_per_ml is not None and not density_g_per_ml > 0:
-        raise ValueError(f"a density must be positive, not {density_g_per_ml}")
     source = unit_for(unit)
     if source is None or source.dimension == "count":
         return quantity, source.key if source else unit
-    if system == "metric" and source.key in _SPOONS:
-        return quantity, source.key
-    dimension = source.dimension
     amount = quantity * _factor(source.key)
-    if source.system != system and density_g_per_ml is not None:
-        if system == "metric" and dimension == "volume":
-            amount, dimension = amount * density_g_per_ml, "mass"
-        elif system == "us" and dimension == "mass":
-            amount, dimension = amount / density_g_per_ml, "volume"
-    target = _readable_unit(amount, dimension, system)
+    amount, dimension = _crossed(amount, source, system, density, package=package)
+    if system == "metric" and dimension == "volume" and not package:
+        if source.key in _SPOONS:
+            return quantity, source.key
+        if source.system == "us" and 0 < amount < _METRIC_SPOON_BELOW:
+            return _expressed(amount, _readable_unit(amount, dimension, "us", package=False))
+    return _expressed(amount, _readable_unit(amount, dimension, system, package=package))
+
+
+def _expressed(amount: Decimal, target: str) -> tuple[Decimal, str]:
     converted = amount / _factor(target)
     # 4 decimals, but at least 4 significant digits: a milligram is not 0 oz.
     places = 4 if converted == 0 else max(4, 3 - converted.adjusted())
     return tidy_decimal(converted, places), target
-
-
-# Densities -------------------------------------------------------------------------------------
-
-# Grams per millilitre, rounded from common cup weights (flour 125 g, sugar 200 g, butter 227 g
-# per US cup). Approximate by nature: how flour is scooped changes it by 10 % or more.
-_DENSITIES: Mapping[str, Decimal] = MappingProxyType(
-    {
-        food: Decimal(value)
-        for food, value in {
-            "water": "1.00",
-            "stock": "1.00",
-            "broth": "1.00",
-            "milk": "1.03",
-            "buttermilk": "1.03",
-            "cream": "1.00",
-            "yogurt": "1.03",
-            "flour": "0.53",
-            "bread flour": "0.54",
-            "whole wheat flour": "0.51",
-            "almond flour": "0.40",
-            "sugar": "0.85",
-            "brown sugar": "0.93",
-            "powdered sugar": "0.51",
-            "confectioners sugar": "0.51",
-            "icing sugar": "0.51",
-            "butter": "0.96",
-            "peanut butter": "1.08",
-            "oil": "0.92",
-            "honey": "1.42",
-            "maple syrup": "1.32",
-            "molasses": "1.40",
-            "rice": "0.85",
-            "salt": "1.22",
-            "kosher salt": "0.60",  # brands differ by half; this is between them
-            "cocoa powder": "0.42",
-            "cornstarch": "0.54",
-            "oats": "0.38",
-            "chocolate chips": "0.72",
-        }.items()
-    }
-)
-_NOT_A_WORD = re.compile(r"[^\w\s]|_")
-
-
-def density_for(food: str) -> Decimal | None:
-    """The approximate density (g/ml) of a food, or None when it is not in the table.
-
-    The table entry must end the food's name, so "light brown sugar" is brown sugar and
-    "all-purpose flour" is flour, while "rice vinegar" is not rice.
-    """
-    words = _NOT_A_WORD.sub("", food.casefold().replace("-", " ")).split()
-    name = " ".join(words)
-    for key in sorted(_DENSITIES, key=len, reverse=True):
-        if name == key or name.endswith(" " + key):
-            return _DENSITIES[key]
-    return None
