@@ -34,13 +34,17 @@ async def test_read_and_update_profile(
     headers = _auth((await _pair(client, user.email))["access_token"])
     me = await client.get("/api/v1/users/me", headers=headers)
     assert me.json()["display_name"] == "Sam"
-    assert me.json()["unit_system"] == "metric"
+    # Recipes read as written until a person chooses a unit system.
+    assert me.json()["unit_system"] == "original"
     updated = await client.patch(
         "/api/v1/users/me", json={"display_name": "Samira", "unit_system": "us"}, headers=headers
     )
     assert updated.status_code == 200
     assert updated.json()["display_name"] == "Samira"
     assert updated.json()["unit_system"] == "us"
+    back = await client.patch("/api/v1/users/me", json={"unit_system": "original"}, headers=headers)
+    assert back.status_code == 200
+    assert back.json()["unit_system"] == "original"
 
 
 async def test_update_rejects_unknown_fields_and_role_changes(

@@ -38,7 +38,7 @@ async def test_account_page_shows_the_settings(
     assert page.status_code == 200
     assert csrf_token(page.text) == token
     assert input_value(page.text, "profile-display-name") == "Ada <Account>"
-    assert '<option value="metric" selected>' in page.text
+    assert '<option value="original" selected>As written</option>' in page.text
     assert "Not confirmed yet" in page.text
     assert "You have no API tokens." in page.text
 

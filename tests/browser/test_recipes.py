@@ -99,7 +99,10 @@ def test_write_read_scale_edit_restore_search_and_cook(
     ingredients = page.locator("#ingredient-list")
     expect(ingredients.get_by_role("heading", name="Crust")).to_be_visible()
     expect(ingredients.get_by_role("heading", name="Filling")).to_be_visible()
-    # New accounts read recipes in metric units until they choose otherwise.
+    # New accounts read recipes as written until they choose otherwise; metric is a click away.
+    expect(ingredients).to_contain_text("2 1/2 cups flour")
+    expect(ingredients).not_to_contain_text("in metric units")
+    page.locator('label[for="units-metric"]').click()
     expect(ingredients).to_contain_text("in metric units")
     expect(ingredients).to_contain_text(re.compile(r"\d+ g flour"))
 

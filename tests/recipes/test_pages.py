@@ -301,6 +301,21 @@ async def test_signed_in_readers_get_their_units_by_default(
     assert "2 cups all-purpose flour" in text_of(as_written)
 
 
+async def test_new_accounts_read_recipes_as_written(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    recipe = await make_recipe(session, world.owner, pancakes())
+    await browser_for(client, world.outsider)  # an account that never chose units
+    page = (await client.get(f"/recipes/{recipe.slug}")).text
+    assert 'id="units-original" type="radio" name="units" value="original" checked' in page
+    assert "in metric units" not in text_of(page)
+    assert "2 cups all-purpose flour" in text_of(page)
+    # The page still converts when asked, and its cook-mode link keeps the choice.
+    metric = (await client.get(f"/recipes/{recipe.slug}?units=metric")).text
+    assert "250 g all-purpose flour" in text_of(metric)
+    assert f'href="/recipes/{recipe.slug}/cook?units=metric"' in metric
+
+
 async def test_package_sizes_survive_scaling_and_conversion(
     client: httpx.AsyncClient, session: AsyncSession, world: World
 ) -> None:

@@ -19,6 +19,10 @@ class Role(StrEnum):
 
 
 class UnitSystem(StrEnum):
+    """The units a person reads recipes in: as each recipe is written (the default), or
+    converted to metric or US customary units."""
+
+    ORIGINAL = "original"
     METRIC = "metric"
     US = "us"
 
@@ -40,7 +44,7 @@ class User(CreatedAt, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     email_verified: Mapped[bool] = mapped_column(default=False)
     unit_system: Mapped[UnitSystem] = mapped_column(
-        string_enum(UnitSystem, "unit_system"), default=UnitSystem.METRIC
+        string_enum(UnitSystem, "unit_system"), default=UnitSystem.ORIGINAL
     )
     last_login_at: Mapped[datetime | None]
     failed_logins: Mapped[int] = mapped_column(default=0)

@@ -63,6 +63,11 @@ TIME_CHOICES: tuple[tuple[str, str], ...] = (
     ("60", "1 hour or less"),
     ("120", "2 hours or less"),
 )
+_PREFERRED_UNITS: dict[UnitSystem, Units] = {
+    UnitSystem.ORIGINAL: "original",
+    UnitSystem.METRIC: "metric",
+    UnitSystem.US: "us",
+}
 _LIST_TERMS = ("tag", "category", "food")
 _LIST_SINGLE = ("q", "max_total_minutes", "sort", "cursor")
 NO_FILTERS = RecipeListQuery.model_validate({})
@@ -93,7 +98,7 @@ async def page_reader(request: Request) -> Reader:
         async with database.session(write=False) as session:
             identity = await authenticate_browser(request, session)
         if identity is not None:
-            units = "us" if identity.unit_system == UnitSystem.US else "metric"
+            units = _PREFERRED_UNITS[identity.unit_system]
     request.state.page_identity = identity
     return Reader(identity=identity, units=units)
 
