@@ -275,7 +275,8 @@ def test_a_full_recipe_is_read() -> None:
     assert data.title == "Tomato & Basil Soup"
     assert data.description == "A summer soup."
     assert (data.servings, data.yield_text) == (Decimal(4), "4 bowls")
-    assert (data.prep_minutes, data.cook_minutes, data.total_minutes) == (10, 20, 30)
+    # No totalTime: left out, so the saved total is prep + cook and follows them.
+    assert (data.prep_minutes, data.cook_minutes, data.total_minutes) == (10, 20, None)
     assert data.nutrition is not None
     assert (data.nutrition.calories, data.nutrition.fat_content) == ("120", "3 g")
     assert data.tags == ["summer", "soup", "Italian"]
@@ -315,9 +316,10 @@ def test_the_source_is_the_given_address_or_the_recipes_own() -> None:
     assert recipe_from_schema(recipe(url="ftp://a.example/r")).recipe.source_url is None
 
 
-def test_total_time_falls_back_to_prep_plus_cook() -> None:
+def test_total_time_is_left_out_unless_the_page_gives_it() -> None:
+    # Left out, the saved recipe's total is prep + cook, and follows them when they are edited.
     data = recipe_from_schema(recipe(prepTime="PT5M")).recipe
-    assert (data.prep_minutes, data.cook_minutes, data.total_minutes) == (5, None, 5)
+    assert (data.prep_minutes, data.cook_minutes, data.total_minutes) == (5, None, None)
     assert recipe_from_schema(recipe(totalTime="PT1H", prepTime="PT5M")).recipe.total_minutes == 60
 
 

@@ -130,6 +130,51 @@ async def test_scaling_and_units(client: httpx.AsyncClient, owner: dict[str, str
     assert set(metric) == set(recipe)
 
 
+async def test_total_time_follows_prep_and_cook_unless_given(
+    client: httpx.AsyncClient, owner: dict[str, str]
+) -> None:
+    recipe = await _create(client, owner)  # 10 + 15 minutes, no total given
+    url = f"{BASE}/{recipe['id']}"
+    assert (recipe["total_minutes"], recipe["total_minutes_given"]) == (25, False)
+
+    async def patch(**fields: Any) -> dict[str, Any]:
+        response = await client.patch(url, json=fields, headers=owner)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    assert (await patch(prep_minutes=20))["total_minutes"] == 35
+    assert (await patch(cook_minutes=None))["total_minutes"] == 20
+    assert (await patch(prep_minutes=None))["total_minutes"] is None
+    assert (await patch(prep_minutes=5, cook_minutes=40))["total_minutes"] == 45
+    # A total given (with an hour of rest, say) stays when the times change...
+    given = await patch(total_minutes=105)
+    assert (given["total_minutes"], given["total_minutes_given"]) == (105, True)
+    assert (await patch(prep_minutes=10))["total_minutes"] == 105
+    # ...until it is cleared, or the recipe is replaced without one.
+    cleared = await patch(total_minutes=None)
+    assert (cleared["total_minutes"], cleared["total_minutes_given"]) == (50, False)
+    await patch(total_minutes=200)
+    replaced = await client.put(url, json={**PANCAKES, "prep_minutes": 12}, headers=owner)
+    assert (replaced.json()["total_minutes"], replaced.json()["total_minutes_given"]) == (27, False)
+
+
+async def test_a_total_given_at_creation_is_kept_and_restored_as_given(
+    client: httpx.AsyncClient, owner: dict[str, str]
+) -> None:
+    recipe = await _create(client, owner, total_minutes=240)
+    url = f"{BASE}/{recipe['id']}"
+    assert recipe["total_minutes_given"] is True
+    await client.patch(url, json={"total_minutes": None}, headers=owner)
+    moved = await client.patch(url, json={"cook_minutes": 30}, headers=owner)
+    assert moved.json()["total_minutes"] == 40
+    restored = await client.post(f"{url}/revisions/1/restore", headers=owner)
+    assert (restored.json()["total_minutes"], restored.json()["total_minutes_given"]) == (240, True)
+    derived = await client.post(f"{url}/revisions/2/restore", headers=owner)
+    assert (derived.json()["total_minutes"], derived.json()["total_minutes_given"]) == (25, False)
+    later = await client.patch(url, json={"prep_minutes": 20}, headers=owner)
+    assert later.json()["total_minutes"] == 35
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -60,6 +60,20 @@ async def _document(session: AsyncSession, slug: str) -> dict[str, Any]:
     return dict(orjson.loads(stored.body))
 
 
+def _loaded_form(page: str) -> dict[str, Any]:
+    """Every field of the recipe form as the page fills it in."""
+    names = (
+        *("title", "description", "servings", "yield_text", "etag", "version", "notes"),
+        *("prep_minutes", "cook_minutes", "total_minutes", "tags", "categories"),
+        *("ingredient_section", "ingredient_text", "step_section", "step_text", "step_timer"),
+    )
+    return {
+        name: values if name.startswith(("ingredient_", "step_")) else values[0]
+        for name in names
+        if (values := input_values(page, name))
+    }
+
+
 async def test_new_recipe_needs_a_signed_in_person(client: httpx.AsyncClient) -> None:
     response = await client.get("/recipes/new")
     assert response.status_code == 303
@@ -251,25 +265,7 @@ async def test_saving_over_a_newer_version_shows_both_changes(
     recipe = await make_recipe(session, world.owner, pancakes())
     token = await browser_for(client, world.owner)
     page = (await client.get(f"/recipes/{recipe.slug}/edit")).text
-    loaded = {
-        name: values if name.startswith(("ingredient_", "step_")) else values[0]
-        for name in (
-            "title",
-            "description",
-            "servings",
-            "etag",
-            "version",
-            "notes",
-            "tags",
-            "categories",
-            "ingredient_section",
-            "ingredient_text",
-            "step_section",
-            "step_text",
-            "step_timer",
-        )
-        if (values := input_values(page, name))
-    }
+    loaded = _loaded_form(page)
     # Meanwhile, someone else (here the owner through the API) changes the title and notes.
     await service.update_recipe(
         session,
@@ -323,3 +319,34 @@ async def test_form_posts_need_the_session_token(client: httpx.AsyncClient, worl
     await browser_for(client, world.owner)
     response = await client.post("/recipes/new", data={"action": "save", **NEW_RECIPE})
     assert response.status_code == 403
+
+
+async def test_a_derived_total_is_left_empty_in_the_form_and_follows_the_times(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    recipe = await make_recipe(session, world.owner, pancakes())  # 10 + 20 min, no total
+    token = await browser_for(client, world.owner)
+    page = (await client.get(f"/recipes/{recipe.slug}/edit")).text
+    assert input_values(page, "prep_minutes") == ["10"]
+    assert input_values(page, "total_minutes") == [""]
+    form = _loaded_form(page) | {"prep_minutes": "25"}
+    assert (await _post(client, f"/recipes/{recipe.slug}/edit", token, form)).status_code == 303
+    document = await _document(session, recipe.slug)
+    assert (document["total_minutes"], document["total_minutes_given"]) == (45, False)
+
+
+async def test_a_total_given_in_the_form_stays_when_the_times_change(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    recipe = await make_recipe(session, world.owner, pancakes())
+    token = await browser_for(client, world.owner)
+    page = (await client.get(f"/recipes/{recipe.slug}/edit")).text
+    rested = _loaded_form(page) | {"total_minutes": "90"}  # the batter rests an hour
+    assert (await _post(client, f"/recipes/{recipe.slug}/edit", token, rested)).status_code == 303
+    page = (await client.get(f"/recipes/{recipe.slug}/edit")).text
+    assert input_values(page, "total_minutes") == ["90"]
+    faster = _loaded_form(page) | {"cook_minutes": "15"}
+    assert (await _post(client, f"/recipes/{recipe.slug}/edit", token, faster)).status_code == 303
+    document = await _document(session, recipe.slug)
+    assert (document["cook_minutes"], document["total_minutes"]) == (15, 90)
+    assert document["total_minutes_given"] is True

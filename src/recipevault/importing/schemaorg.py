@@ -375,9 +375,9 @@ def recipe_from_schema(
         raise NoRecipeFound()
     servings, yield_text = parse_yield(data.get("recipeYield") or data.get("yield"))
     prep, cook = parse_minutes(data.get("prepTime")), parse_minutes(data.get("cookTime"))
+    # Without a totalTime the recipe's total is left out: it is then preparation plus cooking,
+    # and keeps following them when they are edited.
     total = parse_minutes(data.get("totalTime"))
-    if total is None and (prep or cook):
-        total = min((prep or 0) + (cook or 0), MAX_MINUTES)
     description = first_text(data.get("description"))
     fields: dict[str, Any] = {
         "title": clip(title, 200) if title else UNTITLED,

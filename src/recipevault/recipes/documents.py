@@ -114,6 +114,7 @@ def recipe_fields(recipe: Recipe) -> dict[str, Any]:
         "prep_minutes": recipe.prep_minutes,
         "cook_minutes": recipe.cook_minutes,
         "total_minutes": recipe.total_minutes,
+        "total_minutes_given": recipe.total_minutes_given,
         "notes": recipe.notes,
         "nutrition": recipe.nutrition,
         "source_url": recipe.source_url,

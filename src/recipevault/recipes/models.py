@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -141,6 +142,9 @@ class Recipe(Scoped, CreatedAt, Base):
     prep_minutes: Mapped[int | None]
     cook_minutes: Mapped[int | None]
     total_minutes: Mapped[int | None]
+    # Whether ``total_minutes`` was given (it may include resting or chilling time); when not, it
+    # is ``prep_minutes + cook_minutes``, recomputed whenever either changes.
+    total_minutes_given: Mapped[bool] = mapped_column(default=False, server_default=false())
     notes: Mapped[str | None] = mapped_column(Text)
     nutrition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source_url: Mapped[str | None] = mapped_column(String(2048))

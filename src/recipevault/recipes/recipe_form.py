@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from recipevault.forms import FORM_ERROR, field_errors
 from recipevault.recipes.display import plain_number
-from recipevault.recipes.recipe_input import SCALARS
+from recipevault.recipes.recipe_input import SCALARS, total_was_given
 from recipevault.recipes.schemas import MAX_INGREDIENTS, MAX_STEPS
 
 M = TypeVar("M", bound=BaseModel)
@@ -316,6 +316,8 @@ def form_from_document(document: Mapping[str, Any]) -> RecipeForm:
 
     values = {name: text(name) for name in TEXT_FIELDS if name not in ("servings",)}
     values["servings"] = plain_number(document.get("servings"))
+    if not total_was_given(document):
+        values["total_minutes"] = ""  # left empty, it keeps following preparation and cooking
     household = document.get("household")
     values["household_id"] = str(household["id"]) if household else ""
     for name in TERM_FIELDS:

@@ -6,7 +6,7 @@ the household's vocabularies; the sort keys listings use are derived from the re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -101,9 +101,35 @@ def _steps(items: Sequence[StepIn]) -> list[RecipeStep]:
     return rows
 
 
+def derived_total(prep_minutes: int | None, cook_minutes: int | None) -> int | None:
+    """The total time a recipe has when none was given: preparation plus cooking."""
+    if not (prep_minutes or cook_minutes):
+        return None
+    return (prep_minutes or 0) + (cook_minutes or 0)
+
+
+def total_was_given(document: Mapping[str, Any]) -> bool:
+    """Whether a stored recipe document's total time was given rather than derived. Documents
+    and revisions written before the flag existed say so by their numbers, as the migration
+    that added it decided for the recipes themselves."""
+    given = document.get("total_minutes_given")
+    if given is not None:
+        return bool(given)
+    total = document.get("total_minutes")
+    derived = derived_total(document.get("prep_minutes"), document.get("cook_minutes"))
+    return total is not None and total != derived
+
+
+def _total_time(recipe: Recipe, values: dict[str, Any]) -> None:
+    """A total given stays as given; otherwise it follows preparation and cooking, including
+    when a partial update changes only one of them."""
+    if "total_minutes" in values:
+        recipe.total_minutes_given = values["total_minutes"] is not None
+    if not recipe.total_minutes_given:
+        recipe.total_minutes = derived_total(recipe.prep_minutes, recipe.cook_minutes)
+
+
 def _sort_keys(recipe: Recipe) -> None:
-    if recipe.total_minutes is None and (recipe.prep_minutes or recipe.cook_minutes):
-        recipe.total_minutes = (recipe.prep_minutes or 0) + (recipe.cook_minutes or 0)
     recipe.sort_title = recipe.title.casefold()[:200]
     recipe.sort_total_minutes = NO_TIME if recipe.total_minutes is None else recipe.total_minutes
     recipe.sort_rating = recipe.rating or 0
@@ -151,6 +177,7 @@ async def apply_input(
         recipe.ingredients = await _ingredients(vocabulary, values["ingredients"], lines)
     if "steps" in values:
         recipe.steps = _steps(values["steps"])
+    _total_time(recipe, values)
     _sort_keys(recipe)
 
 
@@ -234,6 +261,8 @@ def input_from_snapshot(snapshot: dict[str, Any]) -> RecipeCreate:
     }
     if fields.get("servings") is not None:
         fields["servings"] = Decimal(str(fields["servings"]))
+    if not total_was_given(snapshot):
+        fields["total_minutes"] = None  # derived again from the restored times
     return RecipeCreate.model_validate(
         {**fields, "ingredients": ingredients, "steps": snapshot["steps"]}
     )

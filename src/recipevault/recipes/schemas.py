@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -16,7 +16,22 @@ MAX_INGREDIENTS = 200
 MAX_STEPS = 100
 MAX_TAGS = 50
 MAX_IMAGES = 30
-MINUTES = Field(default=None, ge=0, le=60 * 24 * 365)
+MAX_MINUTES = 60 * 24 * 365
+
+
+def _minutes(description: str | None = None) -> Any:
+    return Field(default=None, ge=0, le=MAX_MINUTES, description=description)
+
+
+MINUTES = _minutes()
+TOTAL_MINUTES = _minutes(
+    "Given, it is kept as given (it may include resting time). Left out or null, it is "
+    "`prep_minutes` + `cook_minutes`, and follows them whenever either changes."
+)
+PATCHED_TOTAL_MINUTES = _minutes(
+    "A number is kept as given; null makes it `prep_minutes` + `cook_minutes` again. Left out, "
+    "a given total stays, and a derived one follows a change to either."
+)
 
 
 def http_url(value: str | None) -> str | None:
@@ -85,7 +100,7 @@ class RecipeFields(InputModel):
     yield_text: str | None = Field(default=None, max_length=100)
     prep_minutes: int | None = MINUTES
     cook_minutes: int | None = MINUTES
-    total_minutes: int | None = MINUTES
+    total_minutes: int | None = TOTAL_MINUTES
     notes: str | None = Field(default=None, max_length=20_000)
     nutrition: Nutrition | None = None
     source_url: Annotated[str | None, AfterValidator(http_url)] = Field(
@@ -119,7 +134,7 @@ class RecipeUpdate(InputModel):
     yield_text: str | None = Field(default=None, max_length=100)
     prep_minutes: int | None = MINUTES
     cook_minutes: int | None = MINUTES
-    total_minutes: int | None = MINUTES
+    total_minutes: int | None = PATCHED_TOTAL_MINUTES
     notes: str | None = Field(default=None, max_length=20_000)
     nutrition: Nutrition | None = None
     source_url: Annotated[str | None, AfterValidator(http_url)] = Field(
@@ -194,6 +209,12 @@ class RecipeRead(OutputModel):
     prep_minutes: int | None
     cook_minutes: int | None
     total_minutes: int | None
+    total_minutes_given: bool | None = Field(
+        default=None,
+        description="True when `total_minutes` was given (it may include resting time) and "
+        "stays as given; false when it is `prep_minutes` + `cook_minutes`, recomputed whenever "
+        "either changes. Absent from recipes not saved since this was recorded.",
+    )
     notes: str | None
     nutrition: Nutrition | None
     source_url: str | None

@@ -42,6 +42,7 @@ from recipevault.recipes.recipe_input import (
     input_values,
     new_recipe,
     step_row,
+    total_was_given,
 )
 from recipevault.recipes.schemas import (
     PersonRef,
@@ -277,6 +278,8 @@ async def document_of(session: AsyncSession, recipe_id: int) -> dict[str, Any]:
 async def _commit_edit(
     session: AsyncSession, *, actor: Actor, recipe: Recipe, before: dict[str, Any]
 ) -> Recipe:
+    # A document older than the flag says by its numbers whether its total was given.
+    before.setdefault("total_minutes_given", total_was_given(before))
     await session.flush()
     after = documents.recipe_fields(recipe)
     after = orjson.loads(orjson.dumps(after))

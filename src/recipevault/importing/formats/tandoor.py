@@ -33,7 +33,7 @@ from recipevault.importing.formats.common import (
     quantity_text,
     term_names,
 )
-from recipevault.importing.formats.freetext import MAX_MINUTES, parse_minutes, servings_amount
+from recipevault.importing.formats.freetext import parse_minutes, servings_amount
 from recipevault.recipes.schemas import RecipeCreate
 
 FORMAT = "tandoor"
@@ -197,7 +197,6 @@ def _recipe(data: Mapping[str, Any], images: list[ImageSource]) -> ImportedRecip
         "yield_text": f"{servings} {label}" if servings is not None and label else label,
         "prep_minutes": prep,
         "cook_minutes": cook,
-        "total_minutes": min((prep or 0) + (cook or 0), MAX_MINUTES) or None,
         "nutrition": _nutrition(data.get("nutrition")),
         "source_url": http_url(data.get("source_url")),
         "tags": term_names(data.get("keywords")),
