@@ -201,6 +201,56 @@ def test_a_refused_form_keeps_what_was_typed(page: Page, console_errors: list[st
     assert console_errors == []
 
 
+def _shown_step_numbers(page: Page) -> list[str]:
+    """The numbers the browser draws in front of the steps on screen (list markers are not in
+    the DOM; Chromium's accessibility tree has them, for the items that are displayed)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        cdp.detach()
+    names = [
+        str(node.get("name", {}).get("value", ""))
+        for node in nodes
+        if node.get("role", {}).get("value") == "ListMarker"
+    ]
+    return [name.strip().rstrip(".") for name in names if re.fullmatch(r"\d+\. ", name)]
+
+
+def test_cook_mode_shows_the_number_of_the_step_it_counts(
+    page: Page, console_errors: list[str]
+) -> None:
+    _register(page, "Stella Steps")
+    recipe = _api_recipe(
+        page,
+        {
+            "title": "Layered stew",
+            "ingredients": [{"text": "2 onions"}, {"text": "1 (14 oz) can tomatoes"}],
+            "steps": [
+                {"text": "Chop the onions.", "section": "Base"},
+                {"text": "Soften them in oil."},
+                {"text": "Add the tomatoes.", "section": "Stew"},
+                {"text": "Simmer until thick.", "timer_minutes": 30},
+            ],
+        },
+    )
+    page.goto(f"/recipes/{recipe['slug']}/cook")
+    expect(page.locator(".cook__step")).to_have_count(4)
+    assert _shown_step_numbers(page) == ["1", "2", "3", "4"]
+
+    page.get_by_role("button", name="One step at a time").click()
+    progress = page.locator("[data-cook-progress]")
+    for number in range(1, 5):
+        expect(progress).to_have_text(f"Step {number} of 4")
+        assert _shown_step_numbers(page) == [str(number)]
+        if number < 4:
+            page.get_by_role("button", name="Next step").click()
+    page.keyboard.press("ArrowLeft")
+    expect(progress).to_have_text("Step 3 of 4")
+    assert _shown_step_numbers(page) == ["3"]
+    assert console_errors == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_recipe_pages_are_accessible_in_both_themes(
     browser: Browser, server: LiveServer, scheme: str

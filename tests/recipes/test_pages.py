@@ -386,6 +386,24 @@ async def test_cook_mode_is_a_large_type_page_with_timers(
     assert f'href="/recipes/{recipe.slug}?servings=8"' in page
 
 
+async def test_cook_mode_numbers_every_step_itself(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    """One step at a time hides the others, and a hidden list item does not count: each step
+    carries its own number, the one "Step N of M" reads from."""
+    steps = [
+        StepIn(text="Sift.", section="Batter"),
+        StepIn(text="Whisk."),
+        StepIn(text="Heat the pan.", section="Cooking"),
+        StepIn(text="Flip once.", timer_minutes=2),
+    ]
+    recipe = await make_recipe(session, world.owner, pancakes(steps=steps))
+    page = (await client.get(f"/recipes/{recipe.slug}/cook")).text
+    items = re.findall(r'<li class="cook__step" value="(\d+)" data-step="(\d+)"', page)
+    assert items == [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")]
+    assert re.findall(r'<ol class="cook__list" start="(\d+)"', page) == ["1", "3"]
+
+
 # --- Home -----------------------------------------------------------------------------------------
 
 

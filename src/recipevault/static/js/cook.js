@@ -37,7 +37,9 @@
     if (heading) {
       heading.classList.add("is-current");
     }
-    progress.textContent = "Step " + (current + 1) + " of " + steps.length;
+    // The number the step itself shows (its value), so the two can never disagree.
+    var number = steps.length ? steps[current].getAttribute("data-step") : "0";
+    progress.textContent = "Step " + number + " of " + steps.length;
     nav.querySelector("[data-cook-prev]").disabled = current === 0;
     nav.querySelector("[data-cook-next]").disabled = current === steps.length - 1;
     if (moveFocus && steps.length) {
