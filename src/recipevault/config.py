@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     # A running job whose worker sent no heartbeat for this long is taken over by another.
     job_stale_seconds: int = Field(default=60, ge=2, le=3600)
 
+    # The largest request body (JSON or form); uploads and pasted HTML have limits of their own.
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     # Importing. Hosts listed here may be fetched even when they resolve to private addresses.
     import_allowed_hosts: CommaList = Field(default_factory=list)
     fetch_timeout_seconds: float = Field(default=15.0, gt=0, le=300)

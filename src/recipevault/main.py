@@ -23,6 +23,7 @@ from recipevault.admin import job_pages as admin_job_pages
 from recipevault.admin import pages as admin_pages
 from recipevault.backup import api as backup_api
 from recipevault.backup import pages as backup_pages
+from recipevault.body_limit import BodyLimitMiddleware
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
@@ -126,7 +127,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     mount_static(app)
 
     # Added innermost first: a request passes proxy headers, security headers, request context,
-    # host check, CORS and the error pages, in that order, before reaching a route.
+    # host check, CORS, the error pages and the body limit, in that order, before reaching a
+    # route.
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ErrorPageMiddleware, error_page=render_error_page)
     if settings.cors_origins:
         app.add_middleware(

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from recipevault.body_limit import body_limit
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
 from recipevault.deps import JobQueueDep, SessionDep, SettingsDep
@@ -27,6 +28,7 @@ from recipevault.households import service as households
 from recipevault.importing import service
 from recipevault.importing.api import UploadTooLarge
 from recipevault.importing.schemas import (
+    MAX_PASTE_BODY,
     BulkImport,
     HtmlImport,
     ImportOptions,
@@ -37,7 +39,7 @@ from recipevault.jobs.pages import job_url, plain
 from recipevault.media.storage import storage_from_settings
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
 from recipevault.recipes import service as recipes
-from recipevault.uploads import check_declared_length, read_at_most
+from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
 from recipevault.web import redirect, render
 
 router = APIRouter(prefix="/import", include_in_schema=False, dependencies=[MarkPage])
@@ -206,6 +208,7 @@ async def import_url(
 
 
 @router.post("/paste")
+@body_limit(lambda _: MAX_PASTE_BODY)
 async def import_paste(
     request: Request, identity: PageUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -320,6 +323,7 @@ def _too_large(settings: Settings) -> str:
 
 
 @router.post("/file", dependencies=[Depends(_declared_length), Depends(_closing_upload)])
+@body_limit(import_upload_body)
 async def import_file(
     request: Request,
     identity: PageUser,

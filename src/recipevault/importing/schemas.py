@@ -11,6 +11,8 @@ from recipevault.recipes.schemas import RecipeRead, http_url
 from recipevault.schemas import InputModel, OutputModel
 
 MAX_PASTE = 5 * 1024 * 1024
+# The request carrying a paste: room for its JSON or form encoding on top of the text.
+MAX_PASTE_BODY = 2 * MAX_PASTE
 OnDuplicate = Literal["ask", "update", "copy"]
 WebAddress = Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(http_url)]
 
