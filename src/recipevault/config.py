@@ -131,6 +131,7 @@ class Settings(BaseSettings):
     archive_max_uncompressed_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)
     archive_max_ratio: int = Field(default=200, ge=2)
     archive_max_depth: int = Field(default=3, ge=1, le=10)
+    archive_max_entry_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
     # Images and exports.
     image_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
