@@ -39,13 +39,12 @@ from recipevault.jobs import pages as jobs_pages
 from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
-from recipevault.media import api as media_api
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
 from recipevault.recipes import history_pages as recipe_history_pages
-from recipevault.recipes import images_api, terms_api
+from recipevault.recipes import image_files, images_api, terms_api
 from recipevault.recipes import pages as recipe_pages
 from recipevault.web import mount_static, render_error_page
 
@@ -99,7 +98,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         recipe_edit_pages.router,  # /recipes/new and /recipes/trash before /recipes/{slug}
         recipe_history_pages.router,
         recipe_pages.router,
-        media_api.router,
+        image_files.router,
         pages.router,
         health.router,
         metrics.router,
