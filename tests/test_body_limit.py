@@ -130,6 +130,12 @@ async def test_routes_declare_larger_limits_of_their_own(
     )
     assert uploaded.status_code == 201, uploaded.text
 
+    # A bulk import may hold as many addresses as it may list, at their longest.
+    urls = [f"https://example.org/recipes/{n:04d}/a-long-enough-name" for n in range(200)]
+    bulk = await client.post("/api/v1/imports/bulk", json={"urls": urls}, headers=headers)
+    assert len(json.dumps({"urls": urls})) > 4096
+    assert bulk.status_code == 202, bulk.text
+
     # Pasted HTML may be larger than any other JSON body, up to its own limit.
     assert MAX_PASTE_BODY > MAX_PASTE > MiB
     paste = {"html": "<p>" + "x" * 20_000 + "</p>"}

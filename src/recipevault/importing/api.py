@@ -19,6 +19,7 @@ from recipevault.importing.schemas import (
     HtmlImportRead,
     ImportOptions,
     UrlImport,
+    bulk_import_body,
 )
 from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
@@ -74,6 +75,7 @@ async def import_url(
     response_model=JobRead,
     responses=JOB_STARTED,
 )
+@body_limit(bulk_import_body)
 async def import_bulk(
     data: BulkImport,
     actor: CurrentUser,

@@ -34,6 +34,7 @@ from recipevault.importing.schemas import (
     ImportOptions,
     UrlImport,
     WebAddress,
+    bulk_import_body,
 )
 from recipevault.jobs.pages import job_url, plain
 from recipevault.media.storage import storage_from_settings
@@ -258,6 +259,7 @@ def _address_problem(lines: list[str]) -> str:
 
 
 @router.post("/bulk")
+@body_limit(bulk_import_body)
 async def import_bulk(
     request: Request,
     identity: PageUser,
