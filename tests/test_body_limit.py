@@ -4,6 +4,7 @@ whole, whoever sends them."""
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -156,3 +157,22 @@ async def test_bodies_of_reads_are_not_read(client: httpx.AsyncClient) -> None:
     response = await client.request("GET", "/health/live", content=body)
     assert response.status_code == 200
     assert body.sent == 0
+
+
+async def test_compressed_bodies_are_never_inflated(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+) -> None:
+    # 100 MB of JSON whitespace in 100 kB: read as the bytes sent, it is no JSON at all.
+    bomb = zlib.compress(b"{" + b" " * 100 * MiB + b'"title": "Soup"}', wbits=31)
+    assert len(bomb) < 200_000
+    response = await client.post(
+        RECIPES,
+        content=bomb,
+        headers={
+            "content-type": "application/json",
+            "content-encoding": "gzip",
+            **bearer(world.owner, settings, session),
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "There was an error parsing the body"
