@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     # A running job whose worker sent no heartbeat for this long is taken over by another.
     job_stale_seconds: int = Field(default=60, ge=2, le=3600)
 
-    # The largest request body (JSON or form); uploads and pasted HTML have limits of their own.
+    # The largest request body (JSON or form); routes that take more declare it (body_limit.py).
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     # Importing. Hosts listed here may be fetched even when they resolve to private addresses.
