@@ -30,6 +30,7 @@ from recipevault.jobs import service as jobs
 from recipevault.jobs.models import JobStatus
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
+from recipevault.recipes.image_addresses import new_token
 from recipevault.recipes.models import ImageStatus, RecipeImage, Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from recipevault.recipes.vocabulary import resolve_terms
@@ -175,7 +176,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", IMAGES + "/{image_id}/primary"): Case(EDITORS),
     ("DELETE", IMAGES + "/{image_id}"): Case((401, 404, 403, 204, 204)),
     # Renditions are capability URLs: no identity matters; this one does not exist.
-    ("GET", "/media/{key:path}"): Case(same(404)),
+    ("GET", "/media/{address:path}"): Case(same(404)),
     # Vocabularies: any member of the household curates them.
     ("GET", "/api/v1/vocabularies/{kind}"): Case(SIGNED_IN),
     ("PATCH", TERM): Case(CURATORS, json=lambda s: {"name": "Renamed tag"}),
@@ -417,6 +418,7 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         width=1,
         height=1,
         variants=[],
+        token=new_token(),
     )
     session.add(image)
     await session.flush()
@@ -462,8 +464,8 @@ async def test_route_answers_each_role(
         headers["X-CSRF-Token"] = opened.record.csrf_token
     trashed = path in (RECIPE + "/restore", PAGE + "/restore")
     unused = method == "DELETE" and path == TERM
-    url = path.replace("{key:path}", "{key}").format(
-        key="recipes/1/1/320-0123456789abcdef.webp",
+    url = path.replace("{address:path}", "{address}").format(
+        address=f"{'0' * 32}/320.webp",
         image_id=setup.image_id,
         household_id=setup.world.household.id,
         token_id=setup.token_id,

@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     # A running job whose worker sent no heartbeat for this long is taken over by another.
     job_stale_seconds: int = Field(default=60, ge=2, le=3600)
 
+    # The largest request body (JSON or form); routes that take more declare it (body_limit.py).
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     # Importing. Hosts listed here may be fetched even when they resolve to private addresses.
     import_allowed_hosts: CommaList = Field(default_factory=list)
     fetch_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
@@ -128,6 +131,7 @@ class Settings(BaseSettings):
     archive_max_uncompressed_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)
     archive_max_ratio: int = Field(default=200, ge=2)
     archive_max_depth: int = Field(default=3, ge=1, le=10)
+    archive_max_entry_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
     # Images and exports.
     image_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

@@ -23,6 +23,7 @@ from recipevault.admin import job_pages as admin_job_pages
 from recipevault.admin import pages as admin_pages
 from recipevault.backup import api as backup_api
 from recipevault.backup import pages as backup_pages
+from recipevault.body_limit import BodyLimitMiddleware
 from recipevault.config import ConfigError, Environment, Settings, get_settings
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
@@ -38,13 +39,12 @@ from recipevault.jobs import pages as jobs_pages
 from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
-from recipevault.media import api as media_api
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
 from recipevault.recipes import history_pages as recipe_history_pages
-from recipevault.recipes import images_api, terms_api
+from recipevault.recipes import image_files, images_api, terms_api
 from recipevault.recipes import pages as recipe_pages
 from recipevault.web import mount_static, render_error_page
 
@@ -98,7 +98,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         recipe_edit_pages.router,  # /recipes/new and /recipes/trash before /recipes/{slug}
         recipe_history_pages.router,
         recipe_pages.router,
-        media_api.router,
+        image_files.router,
         pages.router,
         health.router,
         metrics.router,
@@ -126,7 +126,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     mount_static(app)
 
     # Added innermost first: a request passes proxy headers, security headers, request context,
-    # host check, CORS and the error pages, in that order, before reaching a route.
+    # host check, CORS, the error pages and the body limit, in that order, before reaching a
+    # route.
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ErrorPageMiddleware, error_page=render_error_page)
     if settings.cors_origins:
         app.add_middleware(

@@ -50,3 +50,11 @@ def direct_get(router: APIRouter, path: str, **options: Any) -> Callable[[Endpoi
         return endpoint
 
     return register
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison against a list of entity tags (or ``*``)."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags

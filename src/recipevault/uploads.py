@@ -7,10 +7,21 @@ from __future__ import annotations
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from recipevault.config import Settings
 from recipevault.errors import AppError
 
 MULTIPART_OVERHEAD = 64 * 1024
 """Room for the multipart framing and the form's other fields on top of the file itself."""
+
+
+def import_upload_body(settings: Settings) -> int:
+    """The body limit of a route taking an import file (see ``body_limit``)."""
+    return settings.upload_max_bytes + MULTIPART_OVERHEAD
+
+
+def image_upload_body(settings: Settings) -> int:
+    """The body limit of a route taking an image."""
+    return settings.image_max_bytes + MULTIPART_OVERHEAD
 
 
 class LengthRequired(AppError):

@@ -436,6 +436,23 @@ async def test_a_bad_row_part_way_leaves_the_target_empty(
     await assert_empty(target)
 
 
+async def test_refuses_a_media_file_that_inflates_too_far(
+    archive: Path, target: Instance, tmp_path: Path
+) -> None:
+    changed = rewrite(
+        archive, tmp_path / "changed.zip", manifest=lambda m: m | {"media": m["media"] + 1}
+    )
+    with zipfile.ZipFile(changed, "a", zipfile.ZIP_DEFLATED) as added:
+        added.writestr("media/recipes/1/1/bomb.webp", bytes(8 * 1024 * 1024))
+    assert changed.stat().st_size < 1024 * 1024
+    with pytest.raises(
+        BackupRejected,
+        match=r"media/recipes/1/1/bomb.webp expands more than 200 times \(possible zip bomb\)",
+    ):
+        await restore_backup(target.database, target.storage, source=changed)
+    await assert_empty(target)
+
+
 async def test_refuses_files_that_are_not_backups_or_too_large(
     archive: Path, target: Instance, tmp_path: Path
 ) -> None:

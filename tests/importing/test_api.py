@@ -160,7 +160,10 @@ async def test_a_pages_image_comes_along(
     # The widest rendition not wider than the original.
     assert (image["width"], image["height"]) == (960, 640)
     assert sorted(image["urls"], key=int) == ["320", "960"]
-    served = await client.get(image["urls"]["320"])
+    # The recipe is shared with the importer's household: its image is not for visitors.
+    assert read["visibility"] == "household"
+    assert (await client.get(image["urls"]["320"])).status_code == 404
+    served = await client.get(image["urls"]["320"], headers=headers)
     assert served.status_code == 200
     assert served.headers["content-type"] == "image/webp"
 

@@ -83,8 +83,9 @@ def test_limits_come_from_settings() -> None:
         archive_max_ratio=9,
         archive_max_depth=2,
         image_max_bytes=5000,
+        archive_max_entry_bytes=3000,
     )
-    assert ArchiveLimits.from_settings(settings) == ArchiveLimits(2048, 7, 4096, 9, 2, 5000)
+    assert ArchiveLimits.from_settings(settings) == ArchiveLimits(2048, 7, 4096, 9, 2, 5000, 3000)
 
 
 @pytest.mark.parametrize(

@@ -261,10 +261,12 @@ async def test_the_document_shows_an_image_once_it_is_ready_and_not_before(
             "id": image.id,
             "width": 320,
             "height": 640,
-            "urls": {str(v["width"]): f"/media/{v['key']}" for v in ready.variants},
+            "urls": {
+                str(v["width"]): f"/media/{ready.token}/{v['width']}.webp" for v in ready.variants
+            },
         }
     ]
-    assert (await uploads.summary())["image"] == f"/media/{ready.variants[0]['key']}"
+    assert (await uploads.summary())["image"] == f"/media/{ready.token}/160.webp"
     assert await uploads.etag() != before
     assert document["version"] == 1  # images are not edits of the recipe's text
 
@@ -385,7 +387,7 @@ async def test_images_are_ordered_and_the_first_is_primary(uploads: Uploads) -> 
     assert [i["id"] for i in (await uploads.document())["images"]] == [green.id, red.id, blue.id]
     assert await uploads.etag() != etag
     green_row = await uploads.row(green.id)
-    assert (await uploads.summary())["image"] == f"/media/{green_row.variants[0]['key']}"
+    assert (await uploads.summary())["image"] == f"/media/{green_row.token}/160.webp"
 
     ordered = await images.set_primary(
         uploads.session, actor=kitchen.owner, recipe_id=kitchen.recipe_id, image_id=blue.id
@@ -393,7 +395,7 @@ async def test_images_are_ordered_and_the_first_is_primary(uploads: Uploads) -> 
     assert [i.id for i in ordered] == [blue.id, green.id, red.id]
     assert [i["id"] for i in (await uploads.document())["images"]] == [blue.id, green.id, red.id]
     blue_row = await uploads.row(blue.id)
-    assert (await uploads.summary())["image"] == f"/media/{blue_row.variants[0]['key']}"
+    assert (await uploads.summary())["image"] == f"/media/{blue_row.token}/160.webp"
 
 
 @pytest.mark.parametrize("wrong", ["empty", "missing", "twice", "stranger"])

@@ -33,7 +33,11 @@ Search indexes are not in the archive: they differ per database and are rebuilt 
 
 Reading never trusts the file: member names are checked (no absolute paths, ``..`` or other
 unsafe media keys, nothing unexpected), the declared sizes must fit a budget, the manifest is
-validated field by field, and every row is checked against its column's kind.
+validated field by field, and every row is checked against its column's kind. Tables are read a
+line at a time; a media file is read whole, never past the size it declares (``zipfile`` stops
+there and checks the CRC), and one that declares more than ``MAX_MEDIA_RATIO`` times what it
+stores is refused before anything is read: photos and archives hardly compress, so a small
+backup cannot make a restore hold gigabytes.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ MEDIA = "media/"
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024**3
+MAX_MEDIA_RATIO = 200
+# Small files may compress as they like: they cost little whatever they hold.
+MEDIA_RATIO_GRACE_BYTES = 1024 * 1024
 DATABASES = ("sqlite", "postgresql")
 _TABLE_MEMBER = re.compile(r"tables/([a-z_][a-z0-9_]*)\.jsonl")
 
@@ -260,6 +267,7 @@ class ArchiveReader:
                 tables.add(found.group(1))
             elif name.startswith(MEDIA):
                 media.append(_media_key(name))
+                _check_ratio(info)
             else:
                 raise BackupRejected(f"the backup holds an unexpected file {name!r}")
         if total > max_bytes:
@@ -311,6 +319,15 @@ class ArchiveReader:
 
     def close(self) -> None:
         self._zip.close()
+
+
+def _check_ratio(info: zipfile.ZipInfo) -> None:
+    if info.file_size > MEDIA_RATIO_GRACE_BYTES and (
+        info.file_size > info.compress_size * MAX_MEDIA_RATIO
+    ):
+        raise BackupRejected(
+            f"{info.filename} expands more than {MAX_MEDIA_RATIO} times (possible zip bomb)"
+        )
 
 
 def _media_key(name: str) -> str:

@@ -20,6 +20,7 @@ from recipevault.jobs.queue import JobQueue
 from recipevault.jobs.runner import JobContext, job_handler
 from recipevault.jobs.worker import MAINTENANCE
 from recipevault.media.storage import MediaNotFound, MediaStorage, storage_from_settings
+from recipevault.recipes.images import widest_renditions
 from recipevault.recipes.recipe_input import input_from_snapshot
 from recipevault.recipes.service import document_of
 from recipevault.recipes.sources import owned_recipe_ids
@@ -29,16 +30,12 @@ PROGRESS_EVERY = 50
 PURGE_BATCH = 100
 
 
-async def _images(storage: MediaStorage, document: dict[str, Any]) -> list[tuple[str, bytes]]:
+async def _images(storage: MediaStorage, keys: list[str]) -> list[tuple[str, bytes]]:
     """Each image at its widest rendition, main image first."""
     found = []
-    for image in document.get("images") or []:
-        urls = image.get("urls") or {}
-        if not urls:
-            continue
-        widest = urls[max(urls, key=int)]
+    for key in keys:
         try:
-            found.append(("webp", await storage.get(widest.removeprefix("/media/"))))
+            found.append(("webp", await storage.get(key)))
         except MediaNotFound:
             continue
     return found
@@ -49,12 +46,13 @@ async def _item(
 ) -> ExportItem:
     async with context.database.session(write=False) as session:
         document = await document_of(session, recipe_id)
+        keys = await widest_renditions(session, recipe_id=recipe_id) if with_images else []
     return ExportItem(
         slug=document["slug"],
         recipe=input_from_snapshot(document),
         created_at=datetime.fromisoformat(document["created_at"]),
         updated_at=datetime.fromisoformat(document["updated_at"]),
-        images=await _images(storage, document) if with_images else [],
+        images=await _images(storage, keys),
     )
 
 

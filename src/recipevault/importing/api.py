@@ -8,22 +8,25 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from recipevault.body_limit import body_limit
 from recipevault.deps import CurrentUser, JobQueueDep, SessionDep, SettingsDep
 from recipevault.errors import AppError, ValidationFailed, field_errors
 from recipevault.importing import service
 from recipevault.importing.schemas import (
+    MAX_PASTE_BODY,
     BulkImport,
     HtmlImport,
     HtmlImportRead,
     ImportOptions,
     UrlImport,
+    bulk_import_body,
 )
 from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import documents
 from recipevault.schemas import InputModel
-from recipevault.uploads import check_declared_length, read_at_most
+from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
 
 router = APIRouter(tags=["imports"], responses={401: {}, 422: {}})
 JOB_STARTED: dict[int | str, dict[str, Any]] = {
@@ -72,6 +75,7 @@ async def import_url(
     response_model=JobRead,
     responses=JOB_STARTED,
 )
+@body_limit(bulk_import_body)
 async def import_bulk(
     data: BulkImport,
     actor: CurrentUser,
@@ -94,6 +98,7 @@ async def import_bulk(
     response_model=HtmlImportRead,
     responses={201: {"headers": {"Location": {}}}, 409: {}},
 )
+@body_limit(lambda _: MAX_PASTE_BODY)
 async def import_html(data: HtmlImport, actor: CurrentUser, session: SessionDep) -> Response:
     """Import the recipes in pasted HTML or schema.org JSON-LD at once; they are returned."""
     saved = await service.import_html(session, actor=actor, data=data)
@@ -150,6 +155,7 @@ FILE_BODY = {
     responses={**JOB_STARTED, 411: {}, 413: {}},
     openapi_extra=FILE_BODY,
 )
+@body_limit(import_upload_body)
 async def import_file(
     request: Request,
     actor: CurrentUser,

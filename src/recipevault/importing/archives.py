@@ -8,6 +8,11 @@ its size cannot get more through than it declared, nor more than the limits allo
 
 Archives inside archives (Tandoor exports one zip per recipe inside a zip) share one budget with
 the archive they came from and may only go ``max_depth`` levels deep.
+
+What is held in memory at once is bounded apart from that budget: an entry read whole (a recipe's
+JSON, a nested zip) and anything gunzipped may be at most ``max_entry_bytes``. Decompression
+streams and counts as it goes, and stops one chunk past the limit, so a small file that inflates
+to gigabytes costs no more than the limit; the entry is then reported as unreadable, by name.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
 
-from recipevault.importing.draft import SourceRejected
+from recipevault.importing.draft import ItemUnreadable, SourceRejected
 
 if TYPE_CHECKING:
     from recipevault.config import Settings
@@ -63,6 +68,7 @@ class ArchiveLimits:
     max_ratio: int = 200
     max_depth: int = 3
     max_image_bytes: int = 10 * 1024 * 1024
+    max_entry_bytes: int = 16 * 1024 * 1024
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ArchiveLimits:
@@ -73,6 +79,7 @@ class ArchiveLimits:
             max_ratio=settings.archive_max_ratio,
             max_depth=settings.archive_max_depth,
             max_image_bytes=settings.image_max_bytes,
+            max_entry_bytes=settings.archive_max_entry_bytes,
         )
 
 
@@ -82,6 +89,16 @@ def describe_size(size: int) -> str:
         if size >= 1024**power:
             return f"{size / 1024**power:.1f}".removesuffix(".0") + f" {unit}"
     return f"{size:,} bytes"
+
+
+class EntryTooLarge(ItemUnreadable):
+    """One entry (or gzip stream) would be held in memory beyond ``max_entry_bytes``."""
+
+    def __init__(self, name: str, limits: ArchiveLimits) -> None:
+        super().__init__(
+            f"{name} expands to more than {describe_size(limits.max_entry_bytes)}, "
+            "the most one entry may hold"
+        )
 
 
 def is_zip(data: bytes) -> bool:
@@ -238,6 +255,10 @@ class SafeArchive:
             raise SourceRejected("the archive is password-protected") from None
 
     def read(self, name: str) -> bytes:
+        """A member's bytes; raises ``EntryTooLarge`` past ``max_entry_bytes``, before reading
+        (reading never yields more than the member declares)."""
+        if self._members[name].file_size > self.limits.max_entry_bytes:
+            raise EntryTooLarge(name, self.limits)
         return b"".join(self._chunks(name))
 
     def head(self, name: str, size: int = 16) -> bytes:
@@ -261,9 +282,10 @@ class SafeArchive:
             io.BytesIO(self.read(name)), self.limits, depth=self.depth + 1, budget=self._budget
         )
 
-    def gunzip(self, data: bytes) -> bytes:
-        """Decompress gzip data (an entry of this archive), charged to the same budget."""
-        return _gunzip(data, self.limits, self._budget)
+    def gunzip(self, data: bytes, name: str) -> bytes:
+        """Decompress gzip data (the entry ``name`` of this archive), charged to the same
+        budget; raises ``EntryTooLarge`` past ``max_entry_bytes``."""
+        return _gunzip(data, self.limits, self._budget, name)
 
     @contextmanager
     def extracted(self) -> Iterator[Path]:
@@ -328,10 +350,13 @@ def open_archive(data: bytes | Path, limits: ArchiveLimits) -> SafeArchive:
 def gunzip(data: bytes, limits: ArchiveLimits) -> bytes:
     """Decompress an uploaded gzip file under the same limits as an archive."""
     check_upload_size(len(data), limits)
-    return _gunzip(data, limits, _Budget(limits))
+    try:
+        return _gunzip(data, limits, _Budget(limits), "the file")
+    except EntryTooLarge as exc:
+        raise SourceRejected(str(exc)) from None
 
 
-def _gunzip(data: bytes, limits: ArchiveLimits, budget: _Budget) -> bytes:
+def _gunzip(data: bytes, limits: ArchiveLimits, budget: _Budget, name: str) -> bytes:
     if not is_gzip(data):
         raise SourceRejected("the data is not gzip-compressed")
     out = bytearray()
@@ -348,6 +373,8 @@ def _gunzip(data: bytes, limits: ArchiveLimits, budget: _Budget) -> bytes:
                     break
                 out += chunk
                 budget.charge(len(chunk))
+                if len(out) > limits.max_entry_bytes:
+                    raise EntryTooLarge(name, limits)
                 if len(out) > RATIO_GRACE_BYTES and len(out) > len(data) * limits.max_ratio:
                     raise SourceRejected(
                         f"compressed data expands more than {limits.max_ratio} times "

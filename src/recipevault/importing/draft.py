@@ -37,6 +37,10 @@ class ImportFailure:
     message: str
 
 
+class ItemUnreadable(Exception):
+    """One recipe of a file cannot be used; the message says why in plain words."""
+
+
 class SourceRejected(Exception):
     """The whole source is unusable (an unknown format, a zip bomb, a refused address).
 

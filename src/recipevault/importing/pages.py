@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from recipevault.body_limit import body_limit
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
 from recipevault.deps import JobQueueDep, SessionDep, SettingsDep
@@ -27,17 +28,19 @@ from recipevault.households import service as households
 from recipevault.importing import service
 from recipevault.importing.api import UploadTooLarge
 from recipevault.importing.schemas import (
+    MAX_PASTE_BODY,
     BulkImport,
     HtmlImport,
     ImportOptions,
     UrlImport,
     WebAddress,
+    bulk_import_body,
 )
 from recipevault.jobs.pages import job_url, plain
 from recipevault.media.storage import storage_from_settings
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
 from recipevault.recipes import service as recipes
-from recipevault.uploads import check_declared_length, read_at_most
+from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
 from recipevault.web import redirect, render
 
 router = APIRouter(prefix="/import", include_in_schema=False, dependencies=[MarkPage])
@@ -206,6 +209,7 @@ async def import_url(
 
 
 @router.post("/paste")
+@body_limit(lambda _: MAX_PASTE_BODY)
 async def import_paste(
     request: Request, identity: PageUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -255,6 +259,7 @@ def _address_problem(lines: list[str]) -> str:
 
 
 @router.post("/bulk")
+@body_limit(bulk_import_body)
 async def import_bulk(
     request: Request,
     identity: PageUser,
@@ -320,6 +325,7 @@ def _too_large(settings: Settings) -> str:
 
 
 @router.post("/file", dependencies=[Depends(_declared_length), Depends(_closing_upload)])
+@body_limit(import_upload_body)
 async def import_file(
     request: Request,
     identity: PageUser,

@@ -6,11 +6,17 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from recipevault.config import Settings
 from recipevault.policy import Visibility
 from recipevault.recipes.schemas import RecipeRead, http_url
 from recipevault.schemas import InputModel, OutputModel
 
 MAX_PASTE = 5 * 1024 * 1024
+# The request carrying a paste: room for its JSON or form encoding on top of the text.
+MAX_PASTE_BODY = 2 * MAX_PASTE
+# One address of a bulk import as a request carries it at worst: the longest address the
+# schema takes, form-encoded (``:`` and ``/`` take three bytes each), and its separator.
+BULK_ADDRESS_BYTES = 3 * 2048 + 16
 OnDuplicate = Literal["ask", "update", "copy"]
 WebAddress = Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(http_url)]
 
@@ -33,6 +39,11 @@ class ImportOptions(InputModel):
 
 class UrlImport(ImportOptions):
     url: WebAddress
+
+
+def bulk_import_body(settings: Settings) -> int:
+    """The body limit of a bulk import: as many addresses as it may hold, at their longest."""
+    return max(settings.request_max_bytes, settings.bulk_import_max_urls * BULK_ADDRESS_BYTES)
 
 
 class BulkImport(ImportOptions):

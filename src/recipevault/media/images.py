@@ -74,7 +74,8 @@ class ImageInfo:
 
 @dataclass(frozen=True, slots=True)
 class ImageVariant:
-    """One WebP rendition; ``content_hash`` names it, so its address can be cached forever."""
+    """One WebP rendition; ``content_hash`` names its file in storage (never its address:
+    an address made of the content would tell anyone holding the picture where it is)."""
 
     width: int
     height: int

@@ -35,7 +35,7 @@ from recipevault.recipes.schemas import (
     RevisionRead,
     RevisionSummary,
 )
-from recipevault.routing import direct_get
+from recipevault.routing import direct_get, etag_matches
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipes"])
 JSON = "application/json"
@@ -65,14 +65,6 @@ async def _written(
     return Response(
         stored.body, status_code=status_code, media_type=JSON, headers={"ETag": stored.etag}
     )
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison against a list of entity tags (or ``*``)."""
-    if not if_none_match:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag.removeprefix("W/") in tags
 
 
 @router.post(
@@ -174,7 +166,7 @@ async def read_recipe(request: Request) -> Response:
             raise _field_error("servings", f"Cannot scale by servings: {exc}.") from None
         body = orjson.dumps(presented)
         etag = f'{etag[:-1]}-{view.servings or ""}-{view.scale or ""}-{view.units or ""}"'
-    if _matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return Response(body, media_type=JSON, headers={"ETag": etag})
 

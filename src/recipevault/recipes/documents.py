@@ -4,7 +4,9 @@ what a reader sees, and served as bytes by one indexed query per request.
 Owner and household names are not stored in the document (a rename would touch every
 recipe); the read query joins them in and they are spliced in front of the stored object.
 Images appear once their renditions are ready: the recipe lists them primary first, and its
-summary names the primary's narrowest rendition.
+summary names the primary's narrowest rendition. Building a document also gives its images the
+tokens the recipe's visibility calls for (``image_addresses.follow_visibility``), so the
+addresses it holds are always the ones served.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from sqlalchemy.orm import selectinload
 from recipevault.accounts.models import User
 from recipevault.db import Database, SqliteReader
 from recipevault.households.models import Household
-from recipevault.media.api import media_url
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes import search
+from recipevault.recipes.image_addresses import follow_visibility, image_url
 from recipevault.recipes.models import (
     ImageStatus,
     Recipe,
@@ -83,7 +85,10 @@ def _ingredient(line: RecipeIngredient) -> dict[str, Any]:
 
 def image_urls(image: RecipeImage) -> dict[str, str]:
     """Each rendition's address by its width (JSON object keys are text), narrowest first."""
-    return {str(variant["width"]): media_url(variant["key"]) for variant in image.variants}
+    return {
+        str(variant["width"]): image_url(image.token, variant["width"])
+        for variant in image.variants
+    }
 
 
 def _image(image: RecipeImage) -> dict[str, Any]:
@@ -153,7 +158,8 @@ def summary_fields(recipe: Recipe) -> dict[str, Any]:
         "tags": [t.name for t in recipe.tags],
         "categories": [c.name for c in recipe.categories],
         "image": next(
-            (media_url(image.variants[0]["key"]) for image in _ready_images(recipe)), None
+            (image_url(image.token, image.variants[0]["width"]) for image in _ready_images(recipe)),
+            None,
         ),
         "created_at": recipe.created_at,
         "updated_at": recipe.updated_at,
@@ -187,6 +193,7 @@ async def rebuild_documents(session: AsyncSession, recipe_ids: Sequence[int]) ->
         ).all()
         rows = []
         for recipe in recipes:
+            follow_visibility(recipe)
             document = orjson.dumps(recipe_fields(recipe))
             rows.append(
                 {
@@ -196,6 +203,7 @@ async def rebuild_documents(session: AsyncSession, recipe_ids: Sequence[int]) ->
                     "summary": orjson.dumps(summary_fields(recipe)),
                 }
             )
+        await session.flush()  # the images' new tokens, if any
         await _upsert(session, rows)
         await search.index_recipes(session, recipes)
 

@@ -1,9 +1,11 @@
 """Background work on recipe images: making an upload's WebP renditions, and removing the files
 of deleted images and recipes once their deletion has committed.
 
-Both jobs are safe to run twice. Renditions are named by their content, so a second run writes
-the same files under the same keys; an image deleted while its renditions were being made is
-found gone in the transaction that would mark it ready, and its files are removed then.
+Both jobs are safe to run twice. Renditions are stored under keys named by their content, so a
+second run writes the same files under the same keys; an image deleted while its renditions were
+being made is found gone in the transaction that would mark it ready, and its files are removed
+then. Storage keys stay inside the server: renditions are served at token addresses
+(``image_addresses``).
 """
 
 from __future__ import annotations

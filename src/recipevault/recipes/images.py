@@ -5,7 +5,8 @@ An upload is decoded in full in a worker thread before anything is kept (``media
 what is accepted and why the rest is refused). Its original goes to media storage under
 ``recipes/{recipe}/{image}/`` and a ``process_image`` job makes its WebP renditions once the
 transaction commits; the image appears in the recipe's document when they are ready. Position 0
-is the primary image; positions stay 0, 1, 2... in order.
+is the primary image; positions stay 0, 1, 2... in order. Renditions are served at addresses
+made of a random token (``image_addresses``), to those who may read the recipe.
 
 Files outlive their rows only briefly. A deleted image's files are removed by a job written in
 the deleting transaction (see ``image_jobs.remove_later``), so they go only once the deletion has
@@ -22,16 +23,26 @@ from dataclasses import dataclass
 from functools import partial
 
 import anyio.to_thread
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
+from recipevault.db import Database
 from recipevault.errors import Conflict, NotFound, ValidationFailed, field_errors
 from recipevault.jobs.queue import JobQueue
 from recipevault.media.images import ImageInfo, InvalidImage, inspect_image
 from recipevault.media.storage import MediaStorage
-from recipevault.policy import Actor, Viewer, can_edit, require_editable, require_readable, unscoped
+from recipevault.policy import (
+    Actor,
+    Viewer,
+    Visibility,
+    can_edit,
+    require_editable,
+    require_readable,
+    unscoped,
+)
 from recipevault.recipes import documents
+from recipevault.recipes.image_addresses import new_token
 from recipevault.recipes.image_jobs import image_prefix, process_later, remove_later
 from recipevault.recipes.models import ImageStatus, Recipe, RecipeImage
 from recipevault.recipes.schemas import MAX_IMAGES
@@ -92,6 +103,60 @@ async def list_images(
     if can_edit(viewer, recipe):
         return images
     return [image for image in images if image.status == ImageStatus.READY]
+
+
+# --- Serving ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    """A rendition found by its address, and what deciding who may see it takes. A trashed
+    recipe reads as private: only its owner (and admins) see the trash."""
+
+    key: str
+    owner_id: int
+    household_id: int | None
+    visibility: Visibility
+
+
+_RENDITION = (
+    select(
+        RecipeImage.variants,
+        Recipe.owner_id,
+        Recipe.household_id,
+        Recipe.visibility,
+        Recipe.deleted_at.is_not(None),
+    )
+    .join(Recipe, Recipe.id == RecipeImage.recipe_id)
+    .where(RecipeImage.token == bindparam("token"), RecipeImage.status == ImageStatus.READY)
+)
+
+
+async def find_rendition(database: Database, *, token: str, width: int) -> Rendition | None:
+    """The ready rendition at this address, whoever may see it (one indexed read, without a
+    session: this serves every image on every page)."""
+    rows = await documents.read_rows(database, _RENDITION, {"token": token})
+    if not rows:
+        return None
+    variants, owner_id, household_id, visibility, trashed = rows[0]
+    key = next((v["key"] for v in variants if v["width"] == width), None)
+    if key is None:
+        return None
+    return Rendition(
+        key=key,
+        owner_id=owner_id,
+        household_id=household_id,
+        visibility=Visibility.PRIVATE if trashed else Visibility(visibility),
+    )
+
+
+async def widest_renditions(session: AsyncSession, *, recipe_id: int) -> list[str]:
+    """The storage keys of each ready image's widest rendition, primary first (for exports)."""
+    return [
+        image.variants[-1]["key"]
+        for image in await _images(session, recipe_id)
+        if image.status == ImageStatus.READY and image.variants
+    ]
 
 
 # --- Adding ----------------------------------------------------------------------------------
@@ -168,6 +233,7 @@ async def _keep(
         width=info.width,
         height=info.height,
         variants=[],
+        token=new_token(),
     )
     session.add(image)
     await session.flush()

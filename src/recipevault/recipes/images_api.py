@@ -1,7 +1,7 @@
 """/api/v1/recipes/{id}/images: upload, list, order, choose the primary one, delete.
 
 Readers of a recipe list its ready images; those who may edit it manage them (and also see the
-ones being processed or refused). Renditions are served by ``media.api``.
+ones being processed or refused). Renditions are served by ``image_files``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from starlette.datastructures import UploadFile
 
+from recipevault.body_limit import body_limit
 from recipevault.deps import CurrentUser, JobQueueDep, OptionalUser, SessionDep, SettingsDep
 from recipevault.errors import AppError, ValidationFailed, field_errors
 from recipevault.media.storage import storage_from_settings
@@ -18,7 +19,7 @@ from recipevault.recipes import images
 from recipevault.recipes.documents import image_urls
 from recipevault.recipes.models import RecipeImage
 from recipevault.recipes.schemas import ImageOrder, RecipeImageRead
-from recipevault.uploads import check_declared_length, read_at_most
+from recipevault.uploads import check_declared_length, image_upload_body, read_at_most
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipe images"])
 FILE_BODY: dict[str, Any] = {
@@ -63,6 +64,7 @@ def image_read(image: RecipeImage) -> RecipeImageRead:
     responses={**EDIT_RESPONSES, 409: {}, 411: {}, 413: {}, 422: {}},
     openapi_extra=FILE_BODY,
 )
+@body_limit(image_upload_body)
 async def upload_image(
     recipe_id: int,
     request: Request,

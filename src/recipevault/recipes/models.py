@@ -236,7 +236,9 @@ class ImageStatus(StrEnum):
 
 class RecipeImage(CreatedAt, Base):
     """An uploaded photo of a recipe. The original is kept in media storage and never served;
-    ``variants`` lists its WebP renditions (``{"width", "height", "key"}``), narrowest first."""
+    ``variants`` lists its WebP renditions (``{"width", "height", "key"}``), narrowest first.
+    The storage keys stay inside: renditions are served at an address made of ``token``
+    (see ``image_addresses``)."""
 
     __tablename__ = "recipe_images"
     __table_args__ = (
@@ -258,6 +260,10 @@ class RecipeImage(CreatedAt, Base):
     height: Mapped[int]
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(String(500))
+    # Random, derived from neither the content nor an id; replaced once the recipe is no
+    # longer public, if this one was ever served as a public address.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    token_public: Mapped[bool] = mapped_column(default=False)
 
 
 class RecipeRevision(Base):

@@ -310,6 +310,8 @@ async def trash_recipe(
     recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     await _check_if_match(session, recipe, if_match)
     recipe.deleted_at = utcnow()
+    # Its images are no longer public: the rebuild moves those that were to new addresses.
+    await documents.rebuild_documents(session, [recipe.id])
     await search.unindex_recipes(session, [recipe.id])
 
 

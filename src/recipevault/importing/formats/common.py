@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from recipevault.importing.archives import SafeArchive
-from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure
+from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure, ItemUnreadable
 from recipevault.importing.formats.freetext import tidy_decimal
 
 MAX_AMOUNT = Decimal(1_000_000)
@@ -31,10 +31,6 @@ class ImportBatch:
     format: str
     recipes: list[ImportedRecipe] = field(default_factory=list)
     failures: list[ImportFailure] = field(default_factory=list)
-
-
-class ItemUnreadable(Exception):
-    """One recipe of a file cannot be used; the message says why in plain words."""
 
 
 class BatchCollector:
@@ -172,7 +168,10 @@ def looks_like_image(data: bytes) -> bool:
 
 def image_entry(archive: SafeArchive, name: str) -> ImageSource | None:
     """An archive member as an image, if it is small enough and its content is an image."""
-    if name not in archive or archive.size(name) > archive.limits.max_image_bytes:
+    limits = archive.limits
+    if name not in archive or archive.size(name) > min(
+        limits.max_image_bytes, limits.max_entry_bytes
+    ):
         return None
     data = archive.read(name)
     return ImageSource(data=data) if looks_like_image(data) else None

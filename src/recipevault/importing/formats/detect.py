@@ -20,8 +20,8 @@ from recipevault.importing.archives import (
     is_zip,
     open_archive,
 )
-from recipevault.importing.draft import SourceRejected
-from recipevault.importing.formats.common import ImportBatch, ItemUnreadable, load_json
+from recipevault.importing.draft import ItemUnreadable, SourceRejected
+from recipevault.importing.formats.common import ImportBatch, load_json
 from recipevault.importing.formats.mealie import (
     is_mealie_archive,
     looks_like_mealie,

@@ -15,11 +15,10 @@ from functools import partial
 from typing import Any
 
 from recipevault.importing.archives import SafeArchive
-from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure
+from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure, ItemUnreadable
 from recipevault.importing.formats.common import (
     BatchCollector,
     ImportBatch,
-    ItemUnreadable,
     clean_text,
     image_entry,
     load_json,

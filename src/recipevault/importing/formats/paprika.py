@@ -19,11 +19,10 @@ from functools import partial
 from typing import Any
 
 from recipevault.importing.archives import SafeArchive, is_gzip
-from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure
+from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure, ItemUnreadable
 from recipevault.importing.formats.common import (
     BatchCollector,
     ImportBatch,
-    ItemUnreadable,
     clean_text,
     http_url,
     image_data,
@@ -49,7 +48,7 @@ def is_paprika_archive(archive: SafeArchive) -> bool:
     for name in archive.names()[:_DETECT_MEMBERS]:
         if is_gzip(archive.head(name, 2)):
             try:
-                data = load_json(archive.gunzip(archive.read(name)), name)
+                data = load_json(archive.gunzip(archive.read(name), name), name)
             except ItemUnreadable:
                 continue
             return looks_like_paprika(data)
@@ -62,7 +61,7 @@ def read_paprika_archive(archive: SafeArchive) -> ImportBatch:
         if not is_gzip(archive.head(name, 2)):
             continue
         try:
-            data = load_json(archive.gunzip(archive.read(name)), name)
+            data = load_json(archive.gunzip(archive.read(name), name), name)
         except ItemUnreadable as exc:
             collector.batch.failures.append(ImportFailure(name, str(exc)))
             continue

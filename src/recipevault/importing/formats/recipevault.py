@@ -60,11 +60,16 @@ from functools import partial
 from typing import Any
 
 from recipevault.importing.archives import SafeArchive
-from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure, SourceRejected
+from recipevault.importing.draft import (
+    ImageSource,
+    ImportedRecipe,
+    ImportFailure,
+    ItemUnreadable,
+    SourceRejected,
+)
 from recipevault.importing.formats.common import (
     BatchCollector,
     ImportBatch,
-    ItemUnreadable,
     clean_text,
     load_json,
     looks_like_image,

@@ -12,11 +12,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from recipevault.importing.draft import ImportedRecipe, NoRecipeFound, SourceRejected
+from recipevault.importing.draft import (
+    ImportedRecipe,
+    ItemUnreadable,
+    NoRecipeFound,
+    SourceRejected,
+)
 from recipevault.importing.formats.common import (
     BatchCollector,
     ImportBatch,
-    ItemUnreadable,
     clean_text,
     describe_validation_error,
 )

@@ -17,11 +17,10 @@ from functools import partial
 from typing import Any
 
 from recipevault.importing.archives import SafeArchive, is_zip
-from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure
+from recipevault.importing.draft import ImageSource, ImportedRecipe, ImportFailure, ItemUnreadable
 from recipevault.importing.formats.common import (
     BatchCollector,
     ImportBatch,
-    ItemUnreadable,
     amount,
     clean_text,
     http_url,
@@ -60,7 +59,11 @@ def is_tandoor_archive(archive: SafeArchive) -> bool:
         return _holds_tandoor_recipe(archive)
     for name in archive.names()[:_DETECT_MEMBERS]:
         if is_zip(archive.head(name, 4)):
-            with archive.open_nested(name) as inner:
+            try:
+                inner = archive.open_nested(name)
+            except ItemUnreadable:
+                continue
+            with inner:
                 if _holds_tandoor_recipe(inner):
                     return True
     return False
@@ -81,7 +84,12 @@ def read_tandoor_archive(archive: SafeArchive) -> ImportBatch:
         _read_recipe_zip(archive, RECIPE_FILE, collector)
         return collector.batch
     for name in _nested_zips(archive):
-        with archive.open_nested(name) as inner:
+        try:
+            inner = archive.open_nested(name)
+        except ItemUnreadable as exc:
+            collector.batch.failures.append(ImportFailure(name, str(exc)))
+            continue
+        with inner:
             _read_recipe_zip(inner, name, collector)
     return collector.batch
 

@@ -12,7 +12,7 @@ operation does, would drop ``users`` with foreign keys enforced, and every row t
 user with ON DELETE CASCADE (recipes, sessions, jobs ...) would go with it.
 
 Revision ID: f0388d5b745a
-Revises: f1b6d4a9e8c3
+Revises: a7c4e1f9b3d2
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f0388d5b745a"
-down_revision: str | None = "f1b6d4a9e8c3"
+down_revision: str | None = "a7c4e1f9b3d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
