@@ -1,8 +1,24 @@
-"""Base classes for API schemas."""
+"""Base classes for API schemas, and the one type every id in a request has."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Ids are `integer` columns, 32 bits on PostgreSQL (SQLite's hold more, but hand ids out in
+# order, so they never get this far): a larger number names nothing, and the database driver
+# would refuse to send it. Revision numbers and item positions are stored the same way.
+MAX_ID = 2**31 - 1
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An id in a path, query string, form or body: a whole number from 1 to ``MAX_ID``. Out of
+that range it is a 422 naming the field, like any other invalid input."""
+
+
+def is_id(value: object) -> bool:
+    """Whether ``value``, decoded from JSON (a cursor), is an id: an int in range, not a bool."""
+    return type(value) is int and 1 <= value <= MAX_ID
 
 
 class InputModel(BaseModel):

@@ -35,6 +35,7 @@ from recipevault.recipes.models import (
     recipe_tags,
     recipe_tools,
 )
+from recipevault.recipes.recipe_input import NO_TIME
 from recipevault.recipes.schemas import RecipeListQuery, Sort
 from recipevault.recipes.vocabulary import singular, term_key
 
@@ -53,6 +54,9 @@ _SORT_COLUMNS: dict[str, Any] = {
     "total_time": recipes.c.sort_total_minutes,
     "rating": recipes.c.sort_rating,
 }
+# What the integer sort keys can hold (see recipe_input): a cursor past them was not made here,
+# and its value could be too large for the column.
+_INTEGER_KEYS: dict[str, range] = {"total_time": range(NO_TIME + 1), "rating": range(6)}
 ingredients = RecipeIngredient.__table__
 food_names = FoodName.__table__
 
@@ -252,7 +256,7 @@ def _cursor_value(value: Any, sort: str) -> Any:
 
 def _decode(cursor: str, sort: str) -> tuple[Any, int]:
     values = decode_cursor(cursor, keys=("s", "v", "id"))
-    if values["s"] != sort or not isinstance(values["id"], int):
+    if values["s"] != sort:
         raise InvalidCursor()
     value = values["v"]
     try:
@@ -264,7 +268,9 @@ def _decode(cursor: str, sort: str) -> tuple[Any, int]:
             value = float(value)
         else:
             value = int(value)
-    except (TypeError, ValueError):
+            if value not in _INTEGER_KEYS[sort]:
+                raise InvalidCursor()
+    except (TypeError, ValueError, OverflowError):
         raise InvalidCursor() from None
     return value, values["id"]
 
