@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
+from recipevault.households import service as households
 from recipevault.recipes import documents, page_reads, service
 from recipevault.recipes.schemas import RecipeUpdate
 from tests.recipes.pages_support import browser_for, input_values, make_recipe, pancakes, text_of
@@ -229,6 +230,37 @@ async def test_edit_a_recipe_and_keep_a_revision(
     assert "Your changes are saved." in text_of(
         (await client.get(response.headers["location"])).text
     )
+
+
+async def test_a_recipe_whose_household_was_deleted_can_be_edited(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+) -> None:
+    owner = await actor_for(session, world.owner)
+    cabin = await households.create_household(session, actor=owner, name="Cabin", ip=None)
+    recipe = await make_recipe(
+        session, world.owner, pancakes(visibility="household", household_id=cabin.household.id)
+    )
+    owner = await actor_for(session, world.owner)
+    await households.leave_household(session, actor=owner, household_id=cabin.household.id, ip=None)
+    await session.flush()
+    assert (await _document(session, recipe.slug))["household"] is None
+
+    token = await browser_for(client, world.owner)
+    page = await client.get(f"/recipes/{recipe.slug}/edit")
+    assert page.status_code == 200
+    form = {
+        name: input_values(page.text, name)
+        for name in ("etag", "version", "tags", "ingredient_section", "ingredient_text")
+    }
+    response = await _post(
+        client, f"/recipes/{recipe.slug}/edit", token, {**form, "title": "Cabin pancakes"}
+    )
+    assert response.status_code == 303, form_error(response.text)
+    document = await _document(session, recipe.slug)
+    assert document["title"] == "Cabin pancakes"
+    personal = await households.personal_household_id(session, world.owner.id)
+    assert document["household"]["id"] == personal
+    assert document["tags"] == ["breakfast", "quick"]
 
 
 async def test_editing_is_for_editors_only(

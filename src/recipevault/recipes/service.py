@@ -250,12 +250,7 @@ async def update_recipe(
     recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     await _check_if_match(session, recipe, if_match)
     before = await document_of(session, recipe.id)
-    household_id = recipe.household_id
-    if data.household_id is not None:
-        household_id = await _household_for(
-            session, actor, data.household_id, owner_id=recipe.owner_id
-        )
-    assert household_id is not None
+    household_id = await _edited_household(session, actor, recipe, data.household_id)
     values = input_values(data, partial=partial)
     if household_id != recipe.household_id:
         # Terms belong to a household: moving the recipe re-files everything it names.
@@ -264,6 +259,19 @@ async def update_recipe(
             values.setdefault(name, getattr(kept, name))
     await apply_input(recipe, Vocabulary(session, household_id), values)
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
+
+
+async def _edited_household(
+    session: AsyncSession, actor: Actor, recipe: Recipe, requested: int | None
+) -> int:
+    """The household an edited recipe is filed in: the one asked for, else its own. A recipe
+    whose household was deleted (its last member left) has none, and goes where its owner's
+    private recipes live; its terms move with it, as in any move."""
+    if requested is not None:
+        return await _household_for(session, actor, requested, owner_id=recipe.owner_id)
+    if recipe.household_id is None:
+        return await personal_household_id(session, recipe.owner_id)
+    return recipe.household_id
 
 
 async def document_of(session: AsyncSession, recipe_id: int) -> dict[str, Any]:
@@ -387,8 +395,8 @@ async def restore_revision(
     data = input_from_snapshot(revision.snapshot)
     recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     before = await document_of(session, recipe.id)
-    assert recipe.household_id is not None
-    vocabulary = Vocabulary(session, recipe.household_id)
+    household_id = await _edited_household(session, actor, recipe, None)
+    vocabulary = Vocabulary(session, household_id)
     await apply_input(recipe, vocabulary, input_values(data, partial=False))
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
 
