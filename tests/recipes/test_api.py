@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
+from recipevault.schemas import MAX_ID
 from tests.support.world import World, bearer, make_world
 
 BASE = "/api/v1/recipes"
@@ -263,6 +264,17 @@ async def test_moving_a_recipe_refiles_its_terms_in_the_new_household(
         )
     ).json()
     assert {f["name"] for f in foods} >= {"buttermilk", "maple syrup"}
+
+
+async def test_an_admin_may_file_a_recipe_in_any_household_that_exists(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+) -> None:
+    admin = bearer(world.admin, settings, session)
+    theirs = await _create(client, admin, household_id=world.household.id)
+    assert theirs["household"]["id"] == world.household.id
+    nowhere = await client.post(BASE, json={**PANCAKES, "household_id": MAX_ID}, headers=admin)
+    assert nowhere.status_code == 422, nowhere.text
+    assert nowhere.json()["errors"][0]["field"] == "household_id"
 
 
 async def _orphan(client: httpx.AsyncClient, owner: dict[str, str]) -> dict[str, Any]:

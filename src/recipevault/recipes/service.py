@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
 from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed, field_errors
-from recipevault.households.service import memberships, personal_household_id
+from recipevault.households.service import household_exists, memberships, personal_household_id
 from recipevault.jobs.queue import JobQueue
 from recipevault.policy import Actor, require_editable, unscoped
 from recipevault.recipes import documents, search
@@ -147,16 +147,27 @@ async def _free_slug(session: AsyncSession, base: str, taken: Iterable[str]) -> 
 async def _household_for(
     session: AsyncSession, actor: Actor, household_id: int | None, *, owner_id: int
 ) -> int:
-    roles = await memberships(session, owner_id)
-    member_of = {household for household, _ in roles}
     if household_id is None:
         return await personal_household_id(session, owner_id)
-    if household_id not in member_of and not actor.is_admin:
+    if household_id in {household for household, _ in await memberships(session, owner_id)}:
+        return household_id
+    if not actor.is_admin:
         raise ValidationFailed(
             "You can only put recipes in households you belong to.",
             extra=field_errors("household_id", "Not one of your households"),
         )
+    if not await household_exists(session, household_id):
+        raise ValidationFailed(
+            "There is no household with that id.",
+            extra=field_errors("household_id", "No such household"),
+        )
     return household_id
+
+
+async def check_household(session: AsyncSession, *, actor: Actor, household_id: int) -> None:
+    """Refuse (422) a household ``actor`` may not put their recipes in, before starting work
+    that would (an import job), rather than when that work gets to it."""
+    await _household_for(session, actor, household_id, owner_id=actor.user_id)
 
 
 # --- Use cases -------------------------------------------------------------------------------
