@@ -35,7 +35,7 @@ from recipevault.recipes.schemas import (
     RevisionRead,
     RevisionSummary,
 )
-from recipevault.routing import direct_get
+from recipevault.routing import direct_get, reads_only
 from recipevault.schemas import Id
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipes"])
@@ -118,8 +118,10 @@ async def list_recipes(request: Request) -> Response:
 
 
 @router.post("/cook-with", response_model=Page[CookWithMatch])
+@reads_only
 async def cook_with(data: CookWithRequest, viewer: ReadViewer, database: DatabaseDep) -> Response:
-    """Recipes ranked by the share of their ingredients you have (reads only, though a POST)."""
+    """Recipes ranked by the share of their ingredients you have. It only reads, though a POST
+    (a list of foods is too long for a query string): read-only tokens may call it."""
     body = await listing.cook_with(database, viewer=viewer, foods=data.foods, limit=data.limit)
     return Response(body, media_type=JSON)
 

@@ -20,7 +20,7 @@ from recipevault.clock import utcnow
 from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed, field_errors
 from recipevault.households.service import household_exists, memberships, personal_household_id
 from recipevault.jobs.queue import JobQueue
-from recipevault.policy import Actor, require_editable, unscoped
+from recipevault.policy import Actor, require_editable, require_editor, unscoped
 from recipevault.recipes import documents, search
 from recipevault.recipes.image_jobs import image_prefix, remove_later
 from recipevault.recipes.models import (
@@ -372,10 +372,15 @@ async def purge_trash(
 # --- Revisions ------------------------------------------------------------------------------
 
 
+async def _check_history_reader(session: AsyncSession, actor: Actor, recipe_id: int) -> None:
+    """Whoever may change a recipe may read its revisions, even through a read-only token."""
+    require_editor(actor, await _load(session, recipe_id), RecipeNotFound)
+
+
 async def list_revisions(
     session: AsyncSession, *, actor: Actor, recipe_id: int
 ) -> list[RecipeRevision]:
-    await editable_recipe(session, actor=actor, recipe_id=recipe_id)
+    await _check_history_reader(session, actor, recipe_id)
     result = await session.scalars(
         select(RecipeRevision)
         .where(RecipeRevision.recipe_id == recipe_id)
@@ -387,7 +392,7 @@ async def list_revisions(
 async def get_revision(
     session: AsyncSession, *, actor: Actor, recipe_id: int, number: int
 ) -> RecipeRevision:
-    await editable_recipe(session, actor=actor, recipe_id=recipe_id)
+    await _check_history_reader(session, actor, recipe_id)
     revision = await session.scalar(
         select(RecipeRevision).where(
             RecipeRevision.recipe_id == recipe_id, RecipeRevision.number == number
@@ -402,9 +407,9 @@ async def restore_revision(
     session: AsyncSession, *, actor: Actor, recipe_id: int, number: int
 ) -> Recipe:
     """Bring back an old version as a new one: history is only ever added to."""
+    recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     revision = await get_revision(session, actor=actor, recipe_id=recipe_id, number=number)
     data = input_from_snapshot(revision.snapshot)
-    recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     before = await document_of(session, recipe.id)
     household_id = await _edited_household(session, actor, recipe, None)
     vocabulary = Vocabulary(session, household_id)
