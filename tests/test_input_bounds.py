@@ -1,6 +1,7 @@
 """No input reaches the database driver out of range: every route, API and page, answers numbers
 too large for an id (or negative ones, or crafted cursors) in its path and query with a client
-error, never a server error.
+error, never a server error; nor does text the database cannot hold (the NUL character), or a
+time without its offset.
 
 The routes are read from the app itself, so a route added later is covered without a row here.
 """
@@ -273,3 +274,81 @@ async def test_crafted_cursors_of_each_sort_are_refused(
         response = await client.get("/api/v1/recipes", params={"sort": sort, "cursor": cursor})
         assert response.status_code == 422, (cursor, response.text)
         assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+
+
+# Text holding NUL, which PostgreSQL cannot store: (method, path, body, the field named).
+NUL_BODIES: list[tuple[str, str, dict[str, Any], str]] = [
+    ("POST", "/api/v1/recipes", {"title": "Soup\x00"}, "title"),
+    ("POST", "/api/v1/recipes", {"title": "Soup", "tags": ["\x00"]}, "tags"),
+    ("POST", "/api/v1/recipes", {"title": "S", "ingredients": [{"text": "1 \x00"}]}, "ingredients"),
+    ("PATCH", RECIPE, {"notes": "\x00"}, "notes"),
+    ("POST", "/api/v1/recipes/cook-with", {"foods": ["egg\x00"]}, "foods"),
+    ("POST", "/api/v1/households", {"name": "\x00"}, "name"),
+    ("PATCH", "/api/v1/users/me", {"display_name": "Ada\x00"}, "display_name"),
+    (
+        "POST",
+        "/api/v1/auth/register",
+        {"email": "nul@example.org", "password": "correct horse battery", "display_name": "\x00"},
+        "display_name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), NUL_BODIES, ids=str)
+async def test_text_holding_nul_in_bodies_is_422_naming_the_field(
+    client: httpx.AsyncClient,
+    admin: Admin,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    url = _url(path, "1", admin.ids)
+    response = await client.request(method, url, json=body, headers=admin.headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    assert field in {error["location"][1] for error in response.json()["errors"]}
+
+
+async def test_text_holding_nul_in_forms_comes_back_with_the_form(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    response = await client.post(
+        "/recipes/new", data={"title": "Soup\x00", "visibility": "private"}, headers=admin.headers
+    )
+    assert response.status_code == 400, response.text
+    assert "NUL" in response.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/recipes?tag=%00",
+        "/api/v1/recipes?q=soup%00",
+        "/api/v1/admin/users?q=%00",
+        "/api/v1/admin/audit?action=%00",
+        "/api/v1/admin/backups/backup%00.zip",
+        "/recipes/soup%00",
+        "/media/recipes/%00.webp",
+    ],
+)
+async def test_addresses_holding_nul_are_400(
+    client: httpx.AsyncClient, admin: Admin, url: str
+) -> None:
+    response = await client.get(url, headers=admin.headers)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    assert "NUL" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("expires_at", ["2030-01-01T00:00:00", "9999-12-31T23:59:59"])
+async def test_a_token_expiry_without_an_offset_is_422(
+    client: httpx.AsyncClient, admin: Admin, expires_at: str
+) -> None:
+    response = await client.post(
+        "/api/v1/users/me/tokens",
+        json={"name": "script", "expires_at": expires_at},
+        headers=admin.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "expires_at"

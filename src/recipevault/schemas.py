@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Ids are `integer` columns, 32 bits on PostgreSQL (SQLite's hold more, but hand ids out in
 # order, so they never get this far): a larger number names nothing, and the database driver
@@ -22,9 +22,29 @@ def is_id(value: object) -> bool:
 
 
 class InputModel(BaseModel):
-    """Request bodies: unknown fields are an error, surrounding whitespace is dropped."""
+    """Request bodies and forms: unknown fields are an error, surrounding whitespace is dropped,
+    and text may not hold the NUL character (PostgreSQL cannot store it; SQLite would)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _without_nul(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise ValueError("must not contain the NUL character (U+0000)")
+        return value
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether text in ``value`` (a field's value: text, or a list or mapping of it) holds NUL.
+    Nested models are checked as they are validated."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    return False
 
 
 class OutputModel(BaseModel):

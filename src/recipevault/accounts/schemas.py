@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from recipevault.accounts.models import Role, UnitSystem
 from recipevault.schemas import InputModel, OutputModel
@@ -86,7 +86,8 @@ class SessionRead(OutputModel):
 class ApiTokenCreate(InputModel):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(default=["read"], min_length=1, max_length=2)
-    expires_at: datetime | None = None
+    # With its offset: a time without one is no instant to compare with now.
+    expires_at: AwareDatetime | None = None
 
 
 class ApiTokenForm(InputModel):
