@@ -44,6 +44,8 @@ CRAFTED_CURSORS = (
     _cursor({"id": 2**64}),
     _cursor({"id": -(2**63) - 1}),
     _cursor({"s": "created", "v": "2020-01-01T00:00:00+00:00", "id": 2**64}),
+    _cursor({"s": "created", "v": "2020-01-01T00:00:00", "id": 1}),
+    _cursor({"s": "updated", "v": "9999-12-31T23:59:59-23:59", "id": 1}),
     _cursor({"s": "total_time", "v": 2**64, "id": 1}),
     _cursor({"s": "rating", "v": -(2**70), "id": 1}),
     _cursor({"s": "relevance", "v": "NaN", "id": 1}),
@@ -341,8 +343,10 @@ async def test_addresses_holding_nul_are_400(
     assert "NUL" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("expires_at", ["2030-01-01T00:00:00", "9999-12-31T23:59:59"])
-async def test_a_token_expiry_without_an_offset_is_422(
+@pytest.mark.parametrize(
+    "expires_at", ["2030-01-01T00:00:00", "9999-12-31T23:59:59", "9999-12-31T23:59:59-23:59"]
+)
+async def test_a_token_expiry_without_an_offset_or_past_the_calendar_is_422(
     client: httpx.AsyncClient, admin: Admin, expires_at: str
 ) -> None:
     response = await client.post(

@@ -1,10 +1,11 @@
-"""Base classes for API schemas, and the one type every id in a request has."""
+"""Base classes for API schemas, and the types every id and moment in a request have."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 # Ids are `integer` columns, 32 bits on PostgreSQL (SQLite's hold more, but hand ids out in
 # order, so they never get this far): a larger number names nothing, and the database driver
@@ -14,6 +15,18 @@ MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 """An id in a path, query string, form or body: a whole number from 1 to ``MAX_ID``. Out of
 that range it is a 422 naming the field, like any other invalid input."""
+
+
+def _in_utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-23:59 is in the year 10000 in UTC
+        raise ValueError("is out of range") from None
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+"""A moment in a request: with its offset (a time without one names no instant, and cannot be
+compared with the stored ones), in UTC."""
 
 
 def is_id(value: object) -> bool:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import orjson
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 
 from recipevault.db import Database
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
@@ -38,6 +39,7 @@ from recipevault.recipes.models import (
 from recipevault.recipes.recipe_input import NO_TIME
 from recipevault.recipes.schemas import RecipeListQuery, Sort
 from recipevault.recipes.vocabulary import singular, term_key
+from recipevault.schemas import Instant
 
 _ASCENDING: dict[str, bool] = {
     "relevance": True,
@@ -57,6 +59,7 @@ _SORT_COLUMNS: dict[str, Any] = {
 # What the integer sort keys can hold (see recipe_input): a cursor past them was not made here,
 # and its value could be too large for the column.
 _INTEGER_KEYS: dict[str, range] = {"total_time": range(NO_TIME + 1), "rating": range(6)}
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 ingredients = RecipeIngredient.__table__
 food_names = FoodName.__table__
 
@@ -261,7 +264,7 @@ def _decode(cursor: str, sort: str) -> tuple[Any, int]:
     value = values["v"]
     try:
         if sort in ("created", "updated"):
-            value = datetime.fromisoformat(value)
+            value = _INSTANT.validate_python(value)
         elif sort == "title":
             value = str(value)
         elif sort == "relevance":
@@ -270,7 +273,7 @@ def _decode(cursor: str, sort: str) -> tuple[Any, int]:
             value = int(value)
             if value not in _INTEGER_KEYS[sort]:
                 raise InvalidCursor()
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError):  # ValidationError is a ValueError
         raise InvalidCursor() from None
     return value, values["id"]
 
