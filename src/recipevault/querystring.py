@@ -14,9 +14,9 @@ from typing import Any, Generic, TypeVar, get_origin
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from recipevault.schemas import Id
+from recipevault.schemas import ID_ADAPTER
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -50,21 +50,18 @@ class QueryString(Generic[Model]):
             raise _invalid("query", exc) from None
 
 
-_ID: TypeAdapter[int] = TypeAdapter(Id)
-
-
 def path_id(request: Request, name: str) -> int:
     """The id in path parameter ``name`` of a route that reads its own parameters, checked as
     a declared ``Id`` would be (the same 422 naming it)."""
     try:
-        return _ID.validate_python(request.path_params[name])
+        return ID_ADAPTER.validate_python(request.path_params[name])
     except ValidationError as exc:
         raise _invalid("path", exc, name) from None
 
 
 def path_id_parameter(name: str) -> dict[str, Any]:
     """The OpenAPI parameter object of an id that ``path_id`` reads."""
-    return {"name": name, "in": "path", "required": True, "schema": _ID.json_schema()}
+    return {"name": name, "in": "path", "required": True, "schema": ID_ADAPTER.json_schema()}
 
 
 def _invalid(where: str, exc: ValidationError, *names: str) -> RequestValidationError:

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeGuard
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 # Ids are `integer` columns, 32 bits on PostgreSQL (SQLite's hold more, but hand ids out in
 # order, so they never get this far): a larger number names nothing, and the database driver
@@ -29,9 +38,20 @@ Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 compared with the stored ones), in UTC."""
 
 
-def is_id(value: object) -> bool:
+def is_id(value: object) -> TypeGuard[int]:
     """Whether ``value``, decoded from JSON (a cursor), is an id: an int in range, not a bool."""
     return type(value) is int and 1 <= value <= MAX_ID
+
+
+ID_ADAPTER: TypeAdapter[int] = TypeAdapter(Id)
+
+
+def as_id(text: str) -> int | None:
+    """The id in ``text`` (a form's hidden field), or None when it holds none."""
+    try:
+        return ID_ADAPTER.validate_python(text)
+    except ValidationError:
+        return None
 
 
 class InputModel(BaseModel):

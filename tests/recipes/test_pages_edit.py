@@ -351,6 +351,18 @@ async def test_saving_over_a_newer_version_shows_both_changes(
     assert document["version"] == 3
 
 
+@pytest.mark.parametrize("version", [str(2**31), str(2**64), "9" * 5000, "-1", "one"])
+async def test_a_stale_edit_from_a_version_that_names_none_still_shows_the_conflict(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, version: str
+) -> None:
+    recipe = await make_recipe(session, world.owner, pancakes())
+    token = await browser_for(client, world.owner)
+    form = {"title": "Mine", "etag": '"not-the-current-one"', "version": version}
+    conflict = await _post(client, f"/recipes/{recipe.slug}/edit", token, form)
+    assert conflict.status_code == 409, conflict.text
+    assert input_values(conflict.text, "title") == ["Mine"]
+
+
 async def test_form_posts_need_the_session_token(client: httpx.AsyncClient, world: World) -> None:
     await browser_for(client, world.owner)
     response = await client.post("/recipes/new", data={"action": "save", **NEW_RECIPE})
