@@ -23,6 +23,7 @@ from recipevault.accounts import sessions as browser_sessions
 from recipevault.config import Settings
 from recipevault.errors import PROBLEM_CONTENT_TYPE
 from recipevault.jobs import service as jobs
+from recipevault.media.images import CONTENT_HASH_LENGTH
 from recipevault.recipes import service as recipes
 from recipevault.recipes.models import Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
@@ -199,6 +200,16 @@ async def test_ids_and_pages_out_of_range_in_query_strings_are_client_errors(
                 if problem := await _send(client, "GET", url, headers=admin.headers, params=params):
                     failures.append(f"GET {url}?{name}={value} -> {problem}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE[:-1])
+async def test_media_addresses_naming_ids_out_of_range_are_404(
+    client: httpx.AsyncClient, admin: Admin, value: str
+) -> None:
+    # Shaped like a rendition's address, whose ids name a recipe and an image.
+    url = f"/media/recipes/{value}/{value}/320-{'0' * CONTENT_HASH_LENGTH}.webp"
+    response = await client.get(url, headers=admin.headers)
+    assert response.status_code == 404, response.text
 
 
 RECIPE = "/api/v1/recipes/{recipe_id}"
