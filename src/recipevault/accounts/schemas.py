@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field
 
 from recipevault.accounts.models import Role, UnitSystem
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import InputModel, Instant, OutputModel
 
 
 def normalize_email(value: str) -> str:
@@ -86,7 +86,7 @@ class SessionRead(OutputModel):
 class ApiTokenCreate(InputModel):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(default=["read"], min_length=1, max_length=2)
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
 
 class ApiTokenForm(InputModel):

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field
 from recipevault.config import Settings
 from recipevault.policy import Visibility
 from recipevault.recipes.schemas import RecipeRead, http_url
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import Id, InputModel, OutputModel
 
 MAX_PASTE = 5 * 1024 * 1024
 # The request carrying a paste: room for its JSON or form encoding on top of the text.
@@ -22,7 +22,7 @@ WebAddress = Annotated[str, Field(min_length=8, max_length=2048), AfterValidator
 
 
 class ImportOptions(InputModel):
-    household_id: int | None = Field(
+    household_id: Id | None = Field(
         default=None, description="Household the recipes go to (default: your own)"
     )
     visibility: Visibility | None = Field(
