@@ -9,6 +9,7 @@ never wait for writers.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -400,6 +401,18 @@ async def _commit(session: AsyncSession) -> None:
     if _touched(session):
         await session.commit()
     _run_on_commit(session)
+
+
+async def transaction_lock(session: AsyncSession, name: str) -> None:
+    """Hold the lock called ``name`` until the session's transaction ends; whoever takes it
+    meanwhile waits. For a decision read and then written in one transaction that two
+    requests must not both make (who registered first). On PostgreSQL an advisory lock; on
+    SQLite writes already run one at a time (``BEGIN IMMEDIATE``), so there is none to take."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 @asynccontextmanager
