@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -16,7 +15,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from recipevault.errors import PROBLEM_CONTENT_TYPE, unexpected_error_body
+from recipevault.errors import send_problem, unexpected_error_body
 from recipevault.logging import request_context
 from recipevault.metrics import UNMATCHED_ROUTE, HttpMetrics
 
@@ -100,19 +99,11 @@ class RequestContextMiddleware:
 
     @staticmethod
     async def _send_unexpected_error(send: Send, *, path: str, request_id: str) -> None:
-        body = json.dumps(unexpected_error_body(path=path, request_id=request_id)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 500,
-                "headers": [
-                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                    (REQUEST_ID_HEADER.lower().encode(), request_id.encode()),
-                ],
-            }
+        await send_problem(
+            send,
+            unexpected_error_body(path=path, request_id=request_id),
+            headers=[(REQUEST_ID_HEADER.lower().encode(), request_id.encode())],
         )
-        await send({"type": "http.response.body", "body": body})
 
 
 # Pages: only our own scripts, styles and images; no framing; forms post back to us.
