@@ -94,6 +94,7 @@ def test_list_settings_take_the_json_or_the_comma_form(
     given: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RECIPEVAULT_ALLOWED_HOSTS", given)
+    monkeypatch.setenv("RECIPEVAULT_PUBLIC_URL", "https://example.org")
     assert load_settings(_env_file=None).allowed_hosts == ["example.org", "www.example.org"]
 
 
@@ -150,6 +151,7 @@ def test_allowed_hosts_are_kept_lower_case_with_ipv6_in_brackets() -> None:
     settings = load_settings(
         _env_file=None,
         allowed_hosts="Example.ORG, ::1, *.Example.org",
+        public_url="https://example.org",
     )
     assert settings.allowed_hosts == ["example.org", "[::1]", "*.example.org"]
 
@@ -186,3 +188,41 @@ def test_other_names_in_dotenv_are_left_alone(tmp_path, monkeypatch: pytest.Monk
     (tmp_path / ".env").write_text("POSTGRES_PASSWORD=secret\nRECIPEVAULT_PORT=8765\n")
     monkeypatch.chdir(tmp_path)
     assert load_settings().port == 8765
+
+
+def test_public_url_is_unset_by_default() -> None:
+    settings = load_settings(_env_file=None)
+    assert settings.public_url is None
+    assert settings.listen_url == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 9000, "http://127.0.0.1:9000"),
+        ("0.0.0.0", 8080, "http://localhost:8080"),  # noqa: S104
+        ("::1", 8000, "http://[::1]:8000"),
+        ("recipes.local", 80, "http://recipes.local:80"),
+    ],
+)
+def test_listen_url_is_where_the_server_listens(host: str, port: int, expected: str) -> None:
+    assert load_settings(_env_file=None, host=host, port=port).listen_url == expected
+
+
+@pytest.mark.parametrize("hosts", ["*", "recipes.example.org,*.example.org"])
+def test_a_wildcard_host_needs_a_public_url(hosts: str) -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(_env_file=None, allowed_hosts=hosts)
+    assert "RECIPEVAULT_PUBLIC_URL must be set" in str(excinfo.value)
+    settings = load_settings(
+        _env_file=None, allowed_hosts=hosts, public_url="https://recipes.example.org/"
+    )
+    assert settings.public_url == "https://recipes.example.org"
+
+
+@pytest.mark.parametrize(
+    "url", ["recipes.example.org", "ftp://recipes.example.org", "https://x.org/?a=1"]
+)
+def test_public_url_must_be_an_address(url: str) -> None:
+    with pytest.raises(ConfigError, match="RECIPEVAULT_PUBLIC_URL"):
+        load_settings(_env_file=None, public_url=url)

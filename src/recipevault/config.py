@@ -152,8 +152,9 @@ class Settings(BaseSettings):
         ),
     )
 
-    # Where links in emails point: the address people use to reach this site.
-    public_url: str = "http://127.0.0.1:8000"
+    # The address people use to reach this site, for links in mails, invites and JSON-LD.
+    # Unset: the address each request came to (see ``links.site_url``).
+    public_url: str | None = None
 
     # Accounts and sign-in.
     registration_open: bool = True
@@ -301,9 +302,14 @@ class Settings(BaseSettings):
 
     @field_validator("public_url")
     @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+    def _site_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an address such as https://recipes.example.org")
+        if parts.query or parts.fragment or parts.username is not None:
+            raise ValueError("must be the site's address, without query, fragment or user")
         return value.rstrip("/")
 
     @field_validator("trusted_proxies")
@@ -319,6 +325,16 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _links_need_a_known_address(self) -> Settings:
+        if self.public_url is None and any("*" in host for host in self.allowed_hosts):
+            raise ValueError(
+                "RECIPEVAULT_PUBLIC_URL must be set when RECIPEVAULT_ALLOWED_HOSTS has a "
+                "wildcard: links in mails are built from the address of the request only when "
+                "its Host is a name the site knows"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_secret(self) -> Settings:
         if self.env == Environment.PRODUCTION and (
             self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
@@ -329,6 +345,22 @@ class Settings(BaseSettings):
                 '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
         return self
+
+    @property
+    def listen_url(self) -> str:
+        """The address the server listens on, for links made outside a request when no
+        public address is set."""
+        host = self.host
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            if address.is_unspecified:
+                host = "localhost"
+            elif address.version == 6:
+                host = f"[{address}]"
+        return f"http://{host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:
