@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Literal
 
 import orjson
@@ -89,12 +89,12 @@ class RecipeFilters:
         )
 
 
-def _has_term(link: sa.Table, column: str, vocabulary: Any, param: str) -> Any:
+def _has_term(table: Any, link: sa.Table, column: str, vocabulary: Any, param: str) -> Any:
     terms = vocabulary.__table__
     return sa.exists(
         sa.select(1)
         .select_from(link.join(terms, terms.c.id == link.c[column]))
-        .where(link.c.recipe_id == recipes.c.id, terms.c.key == sa.bindparam(param))
+        .where(link.c.recipe_id == table.c.id, terms.c.key == sa.bindparam(param))
     )
 
 
@@ -103,12 +103,12 @@ def _food_spellings(name: str) -> list[str]:
     return sorted({key, singular(key)})
 
 
-def _has_food(param: str) -> Any:
+def _has_food(table: Any, param: str) -> Any:
     return sa.exists(
         sa.select(1)
         .select_from(ingredients.join(food_names, food_names.c.food_id == ingredients.c.food_id))
         .where(
-            ingredients.c.recipe_id == recipes.c.id,
+            ingredients.c.recipe_id == table.c.id,
             food_names.c.key.in_(sa.bindparam(param, expanding=True)),
         )
     )
@@ -157,45 +157,49 @@ def _shape(viewer: Viewer, filters: RecipeFilters) -> _Shape:
     )
 
 
-def _visible(kind: ViewerKind) -> list[Any]:
+def _visible(kind: ViewerKind, table: Any) -> list[Any]:
     if kind == "admin":
         return []
     if kind == "visitor":
-        return [recipes.c.visibility == Visibility.PUBLIC.value]
+        return [table.c.visibility == Visibility.PUBLIC.value]
     return [
         sa.or_(
-            recipes.c.visibility == Visibility.PUBLIC.value,
-            recipes.c.owner_id == sa.bindparam("viewer_id"),
+            table.c.visibility == Visibility.PUBLIC.value,
+            table.c.owner_id == sa.bindparam("viewer_id"),
             sa.and_(
-                recipes.c.visibility == Visibility.HOUSEHOLD.value,
-                recipes.c.household_id.in_(sa.bindparam("viewer_households", expanding=True)),
+                table.c.visibility == Visibility.HOUSEHOLD.value,
+                table.c.household_id.in_(sa.bindparam("viewer_households", expanding=True)),
             ),
         )
     ]
 
 
-def _conditions(shape: _Shape) -> list[Any]:
-    conditions: list[Any] = [recipes.c.deleted_at.is_(None), *_visible(shape.viewer)]
-    conditions += [_has_term(recipe_tags, "tag_id", Tag, f"tag_{i}") for i in range(shape.tags)]
+def _conditions(shape: _Shape, table: Any = recipes) -> list[Any]:
+    """What a recipe of ``table`` (the recipes table, or an alias of it) must meet to be
+    listed: not in the trash, visible to the viewer, and every filter."""
+    conditions: list[Any] = [table.c.deleted_at.is_(None), *_visible(shape.viewer, table)]
     conditions += [
-        _has_term(recipe_categories, "category_id", Category, f"category_{i}")
+        _has_term(table, recipe_tags, "tag_id", Tag, f"tag_{i}") for i in range(shape.tags)
+    ]
+    conditions += [
+        _has_term(table, recipe_categories, "category_id", Category, f"category_{i}")
         for i in range(shape.categories)
     ]
     conditions += [
-        _has_term(recipe_tools, "tool_id", Tool, f"tool_{i}") for i in range(shape.tools)
+        _has_term(table, recipe_tools, "tool_id", Tool, f"tool_{i}") for i in range(shape.tools)
     ]
-    conditions += [_has_food(f"food_{i}") for i in range(shape.foods)]
-    conditions += [~_has_food(f"exclude_food_{i}") for i in range(shape.exclude_foods)]
+    conditions += [_has_food(table, f"food_{i}") for i in range(shape.foods)]
+    conditions += [~_has_food(table, f"exclude_food_{i}") for i in range(shape.exclude_foods)]
     if shape.max_total_minutes:
-        conditions.append(recipes.c.total_minutes <= sa.bindparam("max_total_minutes"))
+        conditions.append(table.c.total_minutes <= sa.bindparam("max_total_minutes"))
     if shape.min_rating:
-        conditions.append(recipes.c.rating >= sa.bindparam("min_rating"))
+        conditions.append(table.c.rating >= sa.bindparam("min_rating"))
     if shape.owner:
-        conditions.append(recipes.c.owner_id == sa.bindparam("owner"))
+        conditions.append(table.c.owner_id == sa.bindparam("owner"))
     if shape.household:
-        conditions.append(recipes.c.household_id == sa.bindparam("household"))
+        conditions.append(table.c.household_id == sa.bindparam("household"))
     if shape.visibility:
-        conditions.append(recipes.c.visibility == sa.bindparam("visibility"))
+        conditions.append(table.c.visibility == sa.bindparam("visibility"))
     return conditions
 
 
@@ -340,7 +344,7 @@ def _search_statement(shape: _Shape, sort: str, dialect: str, keyset: bool) -> A
     """How many recipes match the words (in all, and with every word in the title), and a
     page of them: by relevance, the best of the tier ``tier`` after the cursor; otherwise by
     the sort's column. One row with the counts and no recipe when the page is empty."""
-    found = search.matches(dialect, _conditions(shape), ranked=sort == "relevance")
+    found = search.matches(dialect, partial(_conditions, shape), ranked=sort == "relevance")
     matches = found.rows
     if sort == "relevance":
         key, ascending, recipe_id = matches.c.score, True, matches.c.recipe_id
@@ -367,7 +371,7 @@ def _search_statement(shape: _Shape, sort: str, dialect: str, keyset: bool) -> A
 
 @lru_cache(maxsize=512)
 def _probe_statement(shape: _Shape, dialect: str) -> Any:
-    return search.probe(dialect, _conditions(shape))
+    return search.probe(dialect, partial(_conditions, shape))
 
 
 async def list_recipes(
