@@ -408,7 +408,7 @@ async def test_the_search_page_runs_a_fixed_number_of_queries(
 ) -> None:
     await browser_for(client, world.member)
     counts = []
-    for count, prefix in ((5, "Few"), (20, "Many")):
+    for count, prefix in ((5, "Handful"), (20, "Many")):
         await _many(session, world, count, prefix)
         with QueryCounter(engine) as queries:
             response = await client.get("/recipes", params={"q": prefix, "tag": "shared"})
