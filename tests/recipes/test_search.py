@@ -143,7 +143,7 @@ async def _paged(
     ids: list[int] = []
     totals: set[int] = set()
     cursor = None
-    for _ in range(40):
+    for _ in range(200):
         page_params = params | ({"cursor": cursor} if cursor else {})
         response = await client.get(BASE, params=page_params, headers=headers)
         assert response.status_code == 200, response.text
@@ -208,6 +208,13 @@ async def test_pages_hold_every_match_once_in_an_exact_ranking(
         )
         assert ids == expected, (viewer, q, filters)
         assert totals == {len(expected)}, (viewer, q, filters)
+        # Sorted otherwise, the same matches, each once.
+        sort = rng.choice(["title", "created", "rating"])
+        ids, totals = await _paged(
+            client, {"q": q, "limit": 5, "sort": sort} | filters, headers[viewer] if viewer else {}
+        )
+        assert sorted(ids) == sorted(expected), (viewer, q, filters, sort)
+        assert totals == {len(expected)}
         checked += len(expected) > 5
     assert checked >= 10  # most cases have more matches than the old window ranked
 
