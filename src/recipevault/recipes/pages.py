@@ -165,7 +165,9 @@ async def _summaries(
     query: RecipeListQuery,
     limit: int,
     sort: Any = None,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[dict[str, Any]], str | None, int | None]:
+    """A page of summaries, the next page's cursor, and with words to search for, how many
+    recipes match."""
     body = await listing.list_recipes(
         database,
         viewer=viewer,
@@ -177,7 +179,7 @@ async def _summaries(
     page = orjson.loads(body)
     for item in page["items"]:
         item["time_text"] = display.minutes_text(item["total_minutes"])
-    return page["items"], page["next"]
+    return page["items"], page["next"], page.get("total")
 
 
 @direct_get(router, "/recipes")
@@ -187,19 +189,20 @@ async def browse(request: Request) -> Response:
     query, problems = _list_query(request)
     database: Database = request.app.state.database
     try:
-        items, next_cursor = await _summaries(
+        items, next_cursor, total = await _summaries(
             database, viewer=reader.actor, query=query, limit=PAGE_SIZE
         )
     except InvalidCursor:
         problems["cursor"] = "That “more” link is out of date; here are the first recipes."
         query = query.model_copy(update={"cursor": None})
-        items, next_cursor = await _summaries(
+        items, next_cursor, total = await _summaries(
             database, viewer=reader.actor, query=query, limit=PAGE_SIZE
         )
     more_url = f"/recipes?{_query_string(query, cursor=next_cursor)}" if next_cursor else None
     context = {
         "query": query,
         "items": items,
+        "total": total,
         "more_url": more_url,
         "problems": problems,
         "searching": bool(query.q or query.tag or query.category or query.food),
@@ -221,8 +224,8 @@ async def browse(request: Request) -> Response:
 async def home_context(database: Database) -> dict[str, Any]:
     """The home page's recipe blocks: the newest and the highest rated public recipes."""
     query = NO_FILTERS
-    recent, _ = await _summaries(database, viewer=None, query=query, limit=HOME_SIZE)
-    popular, _ = await _summaries(
+    recent, _, _ = await _summaries(database, viewer=None, query=query, limit=HOME_SIZE)
+    popular, _, _ = await _summaries(
         database, viewer=None, query=query, limit=HOME_SIZE, sort="rating"
     )
     return {"recent_recipes": recent, "popular_recipes": [r for r in popular if r["rating"]]}
