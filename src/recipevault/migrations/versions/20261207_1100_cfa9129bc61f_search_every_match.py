@@ -4,7 +4,7 @@ misspelt words are corrected from the words the recipes hold, kept here with the
 both databases. recipevault/recipes/search_words.py keeps them and is their only reader.
 
 Revision ID: cfa9129bc61f
-Revises: f1b6d4a9e8c3
+Revises: a7c2e9d4f6b1
 Create Date: 2026-12-07 02:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "cfa9129bc61f"
-down_revision: str | None = "f1b6d4a9e8c3"
+down_revision: str | None = "a7c2e9d4f6b1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
