@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 from sqlalchemy import Integer, String, select, text
@@ -19,11 +19,13 @@ from recipevault.policy import (
     can_edit,
     can_read,
     is_editor,
+    read_keys,
     require_editable,
     require_editor,
     require_readable,
     scoped,
     unscoped,
+    viewer_keys,
 )
 
 OWNER, HOUSEMATE, STRANGER, ADMIN = 1, 2, 3, 4
@@ -108,6 +110,41 @@ def test_editors_are_who_may_edit_with_any_token(who: str) -> None:
     else:
         with pytest.raises(NotFound):
             require_editor(read_only, note, NotFound)
+
+
+@dataclass(frozen=True)
+class _Owned:
+    owner_id: int
+    household_id: int | None
+    visibility: Visibility
+
+
+def _every_viewer() -> list[Actor | None]:
+    viewers: list[Actor | None] = [None]
+    houses = [HOUSE, OTHER_HOUSE, 30]
+    for user_id in (OWNER, HOUSEMATE, STRANGER):
+        for role in (Role.MEMBER, Role.ADMIN):
+            for mask in range(2 ** len(houses)):
+                joined = frozenset(h for i, h in enumerate(houses) if mask >> i & 1)
+                viewers.append(Actor(user_id=user_id, role=role, household_ids=joined))
+    return viewers
+
+
+def test_read_keys_are_the_read_rule() -> None:
+    """The keys a search index keeps for a resource open it to exactly the viewers
+    ``can_read`` lets read it: every kind of viewer against every kind of resource."""
+    resources = [
+        _Owned(owner, household, visibility)
+        for owner in (OWNER, HOUSEMATE, STRANGER)
+        for household in (None, HOUSE, OTHER_HOUSE)
+        for visibility in Visibility
+    ]
+    viewers = _every_viewer()
+    for resource in resources:
+        for viewer in viewers:
+            shares_a_key = not read_keys(resource).isdisjoint(viewer_keys(viewer))
+            assert shares_a_key is can_read(viewer, resource), (viewer, resource)
+    assert len(resources) * len(viewers) > 1000
 
 
 def test_hidden_is_not_found_visible_but_not_editable_is_forbidden() -> None:
