@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from recipevault.db import Database
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
-from recipevault.policy import Viewer, Visibility
+from recipevault.policy import Viewer, Visibility, viewer_keys
 from recipevault.recipes import on_hand, search
 from recipevault.recipes.documents import (
     SUMMARIES,
@@ -59,7 +59,11 @@ _SORT_COLUMNS: dict[str, Any] = {
 }
 # What the integer sort keys can hold (see recipe_input): a cursor past them was not made here,
 # and its value could be too large for the column.
-_INTEGER_KEYS: dict[str, range] = {"total_time": range(NO_TIME + 1), "rating": range(6)}
+_INTEGER_KEYS: dict[str, range] = {
+    "total_time": range(NO_TIME + 1),
+    "rating": range(6),
+    "relevance": range(search.TIERS),
+}
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 ingredients = RecipeIngredient.__table__
 food_names = FoodName.__table__
@@ -184,8 +188,12 @@ def _visible(kind: ViewerKind, table: Any) -> list[Any]:
 def _conditions(shape: _Shape, table: Any = recipes) -> list[Any]:
     """What a recipe of ``table`` (the recipes table, or an alias of it) must meet to be
     listed: not in the trash, visible to the viewer, and every filter."""
-    conditions: list[Any] = [table.c.deleted_at.is_(None), *_visible(shape.viewer, table)]
-    conditions += [
+    return [table.c.deleted_at.is_(None), *_visible(shape.viewer, table), *_filters(shape, table)]
+
+
+def _filters(shape: _Shape, table: Any = recipes) -> list[Any]:
+    """What the filters ask of a recipe of ``table``."""
+    conditions: list[Any] = [
         _has_term(table, recipe_tags, "tag_id", Tag, f"tag_{i}") for i in range(shape.tags)
     ]
     conditions += [
@@ -215,6 +223,11 @@ def _parameters(viewer: Viewer, filters: RecipeFilters) -> dict[str, Any]:
     if viewer is not None and not viewer.is_admin:
         values["viewer_id"] = viewer.user_id
         values["viewer_households"] = sorted(viewer.household_ids) or [-1]
+    return values | _filter_values(filters)
+
+
+def _filter_values(filters: RecipeFilters) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for prefix, names in (
         ("tag", filters.tags),
         ("category", filters.categories),
@@ -273,11 +286,6 @@ def _decode(cursor: str, sort: str) -> tuple[Any, int]:
             value = _INSTANT.validate_python(value)
         elif sort == "title":
             value = str(value)
-        elif sort == "relevance":
-            tier, score = value
-            if tier not in (0, 1) or isinstance(tier, bool):
-                raise InvalidCursor()
-            value = (tier, float(score))
         else:
             value = int(value)
             if value not in _INTEGER_KEYS[sort]:
@@ -301,12 +309,15 @@ def _after(key: Any, recipe_id: Any, ascending: bool) -> Any:
     return row_key > bound if ascending else row_key < bound
 
 
-def _with_summaries(page: Any, *, ascending: bool, counts: Any = None) -> Any:
+def _with_summaries(
+    page: Any, *, ascending: bool, newest_first: bool | None = None, counts: Any = None
+) -> Any:
     """The page's rows with their summaries and owners, joined in only once the page is
     chosen: joined before the sort, every match's summary would be read and carried through
     it, and a search for a common word would read thousands of summaries to return twenty.
-    With ``counts`` (a one-row subquery), its columns come first, on a row of their own when
-    the page is empty."""
+    Rows are in the order of ``sort_key`` then id, the id the same way unless
+    ``newest_first`` says. With ``counts`` (a one-row subquery), its columns come first, on a
+    row of their own when the page is empty."""
     rows: Any = (
         page.join(recipes, recipes.c.id == page.c.id)
         .join(documents, documents.c.recipe_id == page.c.id)
@@ -314,6 +325,7 @@ def _with_summaries(page: Any, *, ascending: bool, counts: Any = None) -> Any:
     )
     if counts is not None:
         rows = counts.outerjoin(rows, sa.true())
+    ids_ascending = ascending if newest_first is None else not newest_first
     return (
         sa.select(
             *(counts.c if counts is not None else ()),
@@ -327,7 +339,7 @@ def _with_summaries(page: Any, *, ascending: bool, counts: Any = None) -> Any:
         .select_from(rows)
         .order_by(
             page.c.sort_key.asc() if ascending else page.c.sort_key.desc(),
-            page.c.id.asc() if ascending else page.c.id.desc(),
+            page.c.id.asc() if ids_ascending else page.c.id.desc(),
         )
     )
 
@@ -350,37 +362,40 @@ def _list_statement(shape: _Shape, sort: str, keyset: bool) -> Any:
 
 @lru_cache(maxsize=512)
 def _search_statement(shape: _Shape, sort: str, dialect: str, keyset: bool) -> Any:
-    """How many recipes match the words (in all, and with every word in the title), and a
-    page of them: by relevance, the best of the tier ``tier`` after the cursor; otherwise by
-    the sort's column. One row with the counts and no recipe when the page is empty."""
-    found = search.matches(dialect, partial(_conditions, shape), ranked=sort == "relevance")
-    matches = found.rows
+    """How many recipes match the words, and a page of them: by relevance, the best after
+    the position the parameters give (see ``search.ranked``); otherwise by the sort's
+    column. One row with the count and no recipe when the page is empty."""
+    filters = partial(_filters, shape)
+    page_size: Any = sa.bindparam("page_size")
     if sort == "relevance":
-        key, ascending, recipe_id = matches.c.score, True, matches.c.recipe_id
+        ranked = search.ranked(dialect, filters)
+        page, total = ranked.page, ranked.total
         chosen = (
-            sa.select(recipe_id.label("id"), key.label("sort_key"))
-            .where(matches.c.tier == sa.bindparam("tier"))
-            .order_by(key, recipe_id)
+            sa.select(page.c.id, page.c.tier.label("sort_key"))
+            .order_by(page.c.tier, page.c.id.desc())
+            .limit(page_size)
         )
-    else:
-        key, ascending, recipe_id = _SORT_COLUMNS[sort], _ASCENDING[sort], recipes.c.id
-        chosen = (
-            sa.select(recipe_id.label("id"), key.label("sort_key"))
-            .select_from(matches.join(recipes, recipes.c.id == matches.c.recipe_id))
-            .order_by(*_ordered(key, ascending))
+        counts = sa.select(total.label("total")).subquery("counts")
+        return _with_summaries(
+            chosen.subquery("page"), ascending=True, newest_first=True, counts=counts
         )
-    chosen = chosen.limit(sa.bindparam("page_size"))
-    if keyset:
-        chosen = chosen.where(_after(key, recipe_id, ascending))
-    counts = sa.select(found.total.label("total"), found.in_title.label("in_title")).subquery(
-        "counts"
+    found = search.matches(dialect, filters)
+    key, ascending = _SORT_COLUMNS[sort], _ASCENDING[sort]
+    chosen = (
+        sa.select(recipes.c.id.label("id"), key.label("sort_key"))
+        .select_from(found.found.join(recipes, recipes.c.id == found.found.c.id))
+        .order_by(*_ordered(key, ascending))
+        .limit(page_size)
     )
+    if keyset:
+        chosen = chosen.where(_after(key, recipes.c.id, ascending))
+    counts = sa.select(found.total.label("total")).subquery("counts")
     return _with_summaries(chosen.subquery("page"), ascending=ascending, counts=counts)
 
 
 @lru_cache(maxsize=512)
 def _probe_statement(shape: _Shape, dialect: str) -> Any:
-    return search.probe(dialect, partial(_conditions, shape))
+    return search.probe(dialect, partial(_filters, shape))
 
 
 async def list_recipes(
@@ -395,13 +410,13 @@ async def list_recipes(
     """A page of summaries as JSON bytes: {"items": [...], "next": cursor-or-null}, and with
     words to search for, "total": how many recipes match them."""
     dialect = database.dialect_name
-    searching = search.match_parameters(dialect, filters.q) if filters.q else None
-    if sort is None or (sort == "relevance" and searching is None):
-        sort = "relevance" if searching is not None else "created"
-    parameters = _parameters(viewer, filters) | {"page_size": limit + 1}
+    words = search.words_of(filters.q) if filters.q else []
+    if sort is None or (sort == "relevance" and not words):
+        sort = "relevance" if words else "created"
     after = _decode(cursor, sort) if cursor else None
     shape = _shape(viewer, filters)
-    if searching is None:
+    if not words:
+        parameters = _parameters(viewer, filters) | {"page_size": limit + 1}
         if after is not None:
             parameters["after_key"], parameters["after_id"] = after
         heavy = bool(filters.foods or filters.exclude_foods)
@@ -412,55 +427,55 @@ async def list_recipes(
     # Every statement of a search keeps one plan per connection: each is built not to depend
     # on the words (see ``search``), and planning one takes milliseconds.
     async with reading_rows(database, plan_once=True) as read:
-        found = _SearchPage(read, shape, sort, dialect, parameters | searching)
-        await found.read(after)
+        parameters = _filter_values(filters) | {"page_size": limit + 1}
+        found = _SearchPage(read, shape, sort, dialect, viewer_keys(viewer), parameters)
+        # The words whole; when nothing has them all, the last one as typed so far; when
+        # that finds nothing either, the misspelt words corrected.
+        await found.read(words, after)
+        if found.total == 0:
+            await found.read(search.as_typed(words), after)
         if found.total == 0 and (corrected := await found.correction(filters.q)):
-            found.parameters |= corrected
-            await found.read(after)
+            await found.read(corrected, after)
         return _page(found.rows, sort, limit, found.total)
 
 
 class _SearchPage:
-    """The rows of a page of search results (by relevance, from one tier and then the next
-    when it runs out), and how many recipes match."""
+    """The rows of a page of search results, and how many recipes match."""
 
     def __init__(
-        self, read: Read, shape: _Shape, sort: str, dialect: str, parameters: dict[str, Any]
+        self,
+        read: Read,
+        shape: _Shape,
+        sort: str,
+        dialect: str,
+        keys: frozenset[str],
+        parameters: dict[str, Any],
     ) -> None:
         self._read, self._shape, self._sort, self._dialect = read, shape, sort, dialect
-        self.parameters = parameters
-        self.rows: list[tuple[Any, ...]] = []
+        self._keys, self._parameters = keys, parameters
+        self.rows: Sequence[tuple[Any, ...]] = []
         self.total = 0
 
-    async def read(self, after: tuple[Any, int] | None) -> None:
-        wanted = self.parameters["page_size"]
-        tier = 0
-        values = dict(self.parameters)
-        if after is not None:
-            key, values["after_id"] = after
-            if self._sort == "relevance":
-                tier, values["after_key"] = key
-            else:
-                values["after_key"] = key
-        statement = _search_statement(self._shape, self._sort, self._dialect, after is not None)
-        rows = await self._read(statement, values | {"tier": tier}, heavy=True)
-        self.total, in_title = rows[0][0], rows[0][1]
-        self.rows = [(tier, *row[2:]) for row in rows if row[2] is not None]
-        # The page runs out of recipes with every word in the title, and others match.
-        short = tier == 0 and len(self.rows) < wanted and self.total > in_title
-        if self._sort == "relevance" and short:
-            first = _search_statement(self._shape, self._sort, self._dialect, False)
-            values |= {"tier": 1, "page_size": wanted - len(self.rows)}
-            more = await self._read(first, values, heavy=True)
-            self.rows += [(1, *row[2:]) for row in more if row[2] is not None]
+    async def read(self, words: Sequence[search.Word], after: tuple[Any, int] | None) -> None:
+        values = self._parameters | search.bind_values(self._dialect, words, self._keys)
+        if self._sort == "relevance":
+            values |= search.position(values["page_size"], after)
+        elif after is not None:
+            values["after_key"], values["after_id"] = after
+        keyset = after is not None and self._sort != "relevance"
+        statement = _search_statement(self._shape, self._sort, self._dialect, keyset)
+        rows = await self._read(statement, values, heavy=True)
+        self.total = rows[0][0]
+        self.rows = [row[1:] for row in rows if row[1] is not None]
 
-    async def correction(self, query: str) -> dict[str, Any] | None:
-        return await search.corrected_parameters(
+    async def correction(self, query: str) -> list[search.Word] | None:
+        return await search.corrected_words(
             self._read,
             self._dialect,
             query,
             _probe_statement(self._shape, self._dialect),
-            self.parameters,
+            self._parameters,
+            self._keys,
         )
 
 
@@ -472,8 +487,6 @@ def _page(rows: Sequence[Any], sort: str, limit: int, total: int | None) -> byte
     if more:
         last = rows[-1]
         value = _cursor_value(last[-4], sort)
-        if sort == "relevance":
-            value = [last[0], value]
         next_cursor = encode_cursor({"s": sort, "v": value, "id": last[-5]})
     return page_body(items, next_cursor, total)
 

@@ -1,13 +1,27 @@
-"""Full-text search: an FTS5 table on SQLite; a weighted tsvector with a GIN index on
-PostgreSQL. Both answer the same question, "which recipes match these words, best first",
-over every match: ``matches`` gives each one's tier and score, and the listing pages through
-them in that order (see docs/search.md).
+"""Full-text search: an FTS5 table on SQLite; a tsvector with a GIN index on PostgreSQL. Both
+answer the same question over every match, "which recipes that this viewer may see have these
+words, best first", and count them, from the index alone (see docs/search.md).
 
-Best first means: recipes whose title holds every word (tier 0) before the others (tier 1),
-then by relevance over the whole recipe (bm25 with the title weighing most, then the foods,
-the description and the steps; ts_rank_cd over the weighted tsvector on PostgreSQL), then by
-id. Scores are computed for one tier at a time: the first pages of a common word only score
-the recipes that have it in their title.
+Best first, on both databases:
+
+1. the tier: how many parts of the recipe, taken in the order title, foods (of its
+   ingredients), description, steps, it takes to hold every word: tier 0 when the title has
+   them all, 1 when the title and the foods together do, 2 with the description too, 3 when a
+   word is only in the steps;
+2. then newest first (the highest id first).
+
+Each tier is one query of the index, whose entries are in id order: SQLite reads a page of a
+tier from the newest end and stops when the page is full; PostgreSQL collects the tier's
+matches from the GIN index and keeps the newest. Counting is the same query for all tiers.
+
+Who may read a recipe is part of its entry: the keys of ``policy.read_keys`` (admins, its
+owner, everyone when it is public, its household's members when it is shared with them). A
+search asks for the words and for any key the viewer holds (``policy.viewer_keys``), so the
+index checks both at once and no match is looked up in ``recipes`` to be counted. A recipe in
+the trash has no entry, and an entry without keys is found by nobody: a key that is missing
+hides a recipe, it never shows one. The database keeps the keys true where a change to a
+recipe bypasses indexing: when a household is deleted its recipes lose its key, and a deleted
+recipe loses its entry (triggers made by the migration "search_keys").
 
 The search tables are not ORM models: the migrations create them per database, and only this
 module (``on_hand`` and ``search_words``, their own) touches them. Indexing happens with every
@@ -22,49 +36,44 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    Float,
+    BigInteger,
     Integer,
+    String,
+    Text,
     bindparam,
     case,
     cast,
     column,
     exists,
     func,
+    literal,
     literal_column,
     null,
     or_,
     select,
     table,
     text,
+    union_all,
 )
-from sqlalchemy.dialects.postgresql.ext import to_tsquery
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnClause
-from sqlalchemy.sql.selectable import Alias
 
+from recipevault.policy import read_keys
 from recipevault.recipes import on_hand, search_words, spelling
 from recipevault.recipes.models import Recipe
 
 MAX_TERMS = 12
-_WORD = re.compile(r"\w+", re.UNICODE)
-# bm25 weights for title, description, foods, steps: a title hit outranks a step hit.
-_FTS5_WEIGHTS = (10.0, 2.0, 5.0, 1.0)
+# Letters and digits: what both indexes take as (part of) one word.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+PARTS = ("title", "foods", "description", "steps")
+"""The parts of a recipe in the order of the tiers."""
+TIERS = len(PARTS)
+NO_BOUND = 2**63 - 1
+"""Above every recipe id: a tier read from its start."""
 
 
 def terms(query: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(query)][:MAX_TERMS]
-
-
-def _parts(recipe: Recipe) -> dict[str, Any]:
-    foods = " ".join(line.food.name for line in recipe.ingredients if line.food is not None)
-    return {
-        "id": recipe.id,
-        "title": recipe.title,
-        "description": recipe.description or "",
-        "foods": foods,
-        "steps": " ".join(step.text for step in recipe.steps),
-    }
 
 
 INDEX_TABLES = (
@@ -75,35 +84,97 @@ INDEX_TABLES = (
 )
 """The tables derived from the recipes for finding them: left out of backups, rebuilt."""
 
-# Per database: the recipe id's column in the full-text table, and writing a recipe's words.
+# --- Writing the index ------------------------------------------------------------------------
+
+# Per database: the recipe id's column in the full-text table, and writing a recipe's entry.
 _KEY = {"postgresql": "recipe_id", "sqlite": "rowid"}
+# On PostgreSQL each word is kept once, as "<tier>:<lexeme>" with the tier of the first part
+# that has it, and each key as "a:<key>": every question of a search is then one tsquery that
+# the GIN index answers alone (no weights, so nothing to recheck in the row).
+_PG_WORDS = (
+    "SELECT array_to_tsvector(array_agg(part || ':' || lexeme)) FROM ("
+    "SELECT lexeme, min(part) AS part FROM ("
+    "SELECT 0 AS part, unnest(tsvector_to_array(to_tsvector('english', :title))) AS lexeme "
+    "UNION ALL SELECT 1, unnest(tsvector_to_array(to_tsvector('english', :foods))) "
+    "UNION ALL SELECT 2, unnest(tsvector_to_array(to_tsvector('english', :description))) "
+    "UNION ALL SELECT 3, unnest(tsvector_to_array(to_tsvector('english', :steps)))"
+    ") AS every_word GROUP BY lexeme) AS first_parts"
+)
 _WRITE = {
     "postgresql": (
-        "INSERT INTO recipe_search (recipe_id, document) VALUES (:id, "
-        "setweight(to_tsvector('english', :title), 'A') || "
-        "setweight(to_tsvector('english', :foods), 'B') || "
-        "setweight(to_tsvector('english', :description), 'C') || "
-        "setweight(to_tsvector('english', :steps), 'D'))"
+        "INSERT INTO recipe_search (recipe_id, terms) VALUES (:id, "  # noqa: S608 - constants
+        f"coalesce(({_PG_WORDS}), ''::tsvector) || array_to_tsvector(CAST(:keys AS TEXT[])))"
     ),
     "sqlite": (
-        "INSERT INTO recipe_search (rowid, title, description, foods, steps) "
-        "VALUES (:id, :title, :description, :foods, :steps)"
+        "INSERT INTO recipe_search (rowid, title, foods, description, steps, access) "
+        "VALUES (:id, :title, :foods, :description, :steps, :keys)"
     ),
 }
 
 
-async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> None:
-    """Index these recipes' words, and their foods for cook-with."""
+# An entry's keys alone, where they differ from the ones given: the words stay as they are.
+_WRITE_KEYS = {
+    "postgresql": (
+        "UPDATE recipe_search SET terms = ts_delete(terms, old.keys) "
+        "|| array_to_tsvector(CAST(:keys AS TEXT[])) "
+        "FROM (SELECT ARRAY(SELECT lexeme FROM unnest(tsvector_to_array(terms)) AS lexeme "
+        "WHERE lexeme LIKE 'a:%') AS keys FROM recipe_search WHERE recipe_id = :id) AS old "
+        "WHERE recipe_id = :id AND NOT (old.keys @> CAST(:keys AS TEXT[]) "
+        "AND old.keys <@ CAST(:keys AS TEXT[]))"
+    ),
+    "sqlite": "UPDATE recipe_search SET access = :keys WHERE rowid = :id AND access IS NOT :keys",
+}
+
+
+def index_keys(dialect: str, keys: frozenset[str]) -> Any:
+    """Keys of ``policy.read_keys`` as the index keeps them."""
+    if dialect == "postgresql":
+        return [f"a:{key}" for key in sorted(keys)]
+    return " ".join(sorted(keys))
+
+
+def _entry(dialect: str, recipe: Recipe) -> dict[str, Any]:
+    foods = " ".join(line.food.name for line in recipe.ingredients if line.food is not None)
+    return {
+        "id": recipe.id,
+        "title": recipe.title,
+        "foods": foods,
+        "description": recipe.description or "",
+        "steps": " ".join(step.text for step in recipe.steps),
+        "keys": index_keys(dialect, read_keys(recipe)),
+    }
+
+
+async def index_recipes(
+    session: AsyncSession, recipes: Sequence[Recipe], *, words: bool = True, foods: bool = True
+) -> None:
+    """(Re)write the entries of these recipes, and their foods for cook-with, in the caller's
+    transaction. Those in the trash lose theirs: nobody finds them. An edit that changed
+    neither their words nor their foods may say so (``words``, ``foods`` false) to leave that
+    part as it is; their keys are rewritten all the same, since who may read a recipe can
+    change without its words."""
     if not recipes:
         return
-    await on_hand.index_recipes(session, recipes)
     dialect = session.get_bind().dialect.name
-    rows = [_parts(recipe) for recipe in recipes]
-    await _unindex_words(session, dialect, [row["id"] for row in rows])
+    live = [recipe for recipe in recipes if recipe.deleted_at is None]
+    trashed = [recipe.id for recipe in recipes if recipe.deleted_at is not None]
+    # Rewritten entries go first, with those of the recipes in the trash.
+    gone = [recipe.id for recipe in recipes] if words else trashed
+    if gone:
+        await _unindex_words(session, dialect, gone)
+    await on_hand.unindex_recipes(session, trashed)
+    if not live:
+        return
+    if foods:
+        await on_hand.index_recipes(session, live)
+    if not words:
+        keys = [{"id": r.id, "keys": index_keys(dialect, read_keys(r))} for r in live]
+        await session.execute(text(_WRITE_KEYS[dialect]), keys)
+        return
+    rows = [_entry(dialect, recipe) for recipe in live]
     await session.execute(text(_WRITE[dialect]), rows)
     await search_words.add_words(
-        session,
-        (row[part] for row in rows for part in ("title", "description", "foods", "steps")),
+        session, (row[part] for row in rows for part in PARTS if row[part])
     )
 
 
@@ -127,7 +198,7 @@ async def clear_index(connection: AsyncConnection) -> None:
         await connection.execute(text(f"DELETE FROM {index}"))  # noqa: S608 - constants
 
 
-# --- The words, as each index reads them ---------------------------------------------------
+# --- The words and keys, as each index reads them ---------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,226 +211,296 @@ class Word:
     prefix: bool = False
 
 
-def _render(dialect: str, words: Sequence[Word], *, title: bool) -> str:
-    """The words in the index's query language, every one required; ``title``: in the title
-    (on PostgreSQL titles have an index of their own, asked the same way). Words are letters,
-    digits and underscores only, so user input never reaches the query syntax (and on SQLite
-    each is quoted besides)."""
-    groups = []
-    for word in words:
-        if dialect == "postgresql":
+def words_of(query: str) -> list[Word]:
+    return [Word((word,)) for word in terms(query)]
+
+
+def as_typed(words: Sequence[Word]) -> list[Word]:
+    """The words with the last one taken as the start of a word: the search box searches as
+    you type ("garl", "pancak")."""
+    return [*words[:-1], Word(words[-1].spellings, prefix=True)]
+
+
+def bind_values(dialect: str, words: Sequence[Word], keys: frozenset[str]) -> dict[str, str]:
+    """Bind values for this module's statements: recipes with every one of ``words`` that one
+    of ``keys`` (``policy.viewer_keys``) opens. Words are letters and digits only, so user
+    input never reaches the query syntax (and on SQLite each is quoted besides)."""
+    if dialect == "postgresql":
+        groups = []
+        for word in words:
             spellings = [f"{s}:*" if word.prefix else s for s in word.spellings]
             groups.append(spellings[0] if len(spellings) == 1 else f"({' | '.join(spellings)})")
-        else:
-            star = "*" if word.prefix else ""
-            spellings = [f'"{spelling}"{star}' for spelling in word.spellings]
-            groups.append(spellings[0] if len(spellings) == 1 else f"({' OR '.join(spellings)})")
-    if dialect == "postgresql":
-        return " & ".join(groups)
-    joined = " AND ".join(groups)
-    return f"{{title}} : ({joined})" if title else joined
+        # Parsed and stemmed by to_tsquery in the statement (see ``_pg_questions``).
+        return {
+            "words": " & ".join(groups),
+            "keys": " | ".join(f"'a:{key}'" for key in sorted(keys)),
+        }
+    star_groups = []
+    for word in words:
+        star = "*" if word.prefix else ""
+        spellings = [f'"{spelling}"{star}' for spelling in word.spellings]
+        star_groups.append(spellings[0] if len(spellings) == 1 else f"({' OR '.join(spellings)})")
+    every_word = " AND ".join(star_groups)
+    # Each tier's parts: the words anywhere in them, and never in the access column.
+    within = [f"{{{' '.join(PARTS[: tier + 1])}}} : ({every_word})" for tier in range(TIERS)]
+    access = "{access} : (" + " OR ".join(f'"{key}"' for key in sorted(keys)) + ")"
+    values = {"every": f"({within[-1]}) AND {access}"}
+    for tier in range(TIERS):
+        held = within[tier] if tier == 0 else f"({within[tier]}) NOT ({within[tier - 1]})"
+        values[f"tier_{tier}"] = f"({held}) AND {access}"
+    return values
 
 
-def _form_parameters(dialect: str, form: str, words: Sequence[Word]) -> dict[str, str]:
-    return {
-        form: _render(dialect, words, title=False),
-        f"{form}_title": _render(dialect, words, title=True),
-    }
-
-
-def match_parameters(dialect: str, query: str) -> dict[str, Any] | None:
-    """Bind values for ``matches``, or None when the query has no words.
-
-    Words match whole, as the index stems them ("tomatoes" finds "tomato", "bread" does not
-    find "breadcrumbs"). When nothing the viewer may see has them all, the last word is taken
-    as the start of a word instead: the search box searches as you type ("garl", "pancak").
-    """
-    words = [Word((word,)) for word in terms(query)]
-    if not words:
-        return None
-    typed = [*words[:-1], Word(words[-1].spellings, prefix=True)]
-    return _form_parameters(dialect, "whole", words) | _form_parameters(dialect, "typed", typed)
-
-
-def _pg_queries() -> Any:
-    """The four queries parsed once per statement (written out where they are used, each copy
-    would be parsed for every row it is tested on)."""
-    forms = ("whole", "whole_title", "typed", "typed_title")
-    return (
-        select(*(_tsquery(bindparam(form)).label(form) for form in forms))
-        .cte("search_query")
-        .prefix_with("MATERIALIZED")
-    )
-
-
-def _tsquery(text_query: Any) -> Any:
-    return to_tsquery("english", text_query)  # type: ignore[no-untyped-call]
-
+# --- The statements -----------------------------------------------------------------------------
 
 _FTS = table("recipe_search", column("rowid", Integer))
-_FTS_DOCUMENT: ColumnClause[Any] = literal_column("recipe_search")
-_TITLE_INDEX = _FTS.alias("title_index")
-_TITLE_DOCUMENT: ColumnClause[Any] = literal_column("title_index.recipe_search")
-_PG_SEARCH = table("recipe_search", column("recipe_id", Integer), column("document"))
-_recipes = Recipe.__table__
-# As the index on titles is made (the migration "search_every_match").
-_PG_TITLE = func.to_tsvector(literal_column("'english'::regconfig"), _recipes.c.title)
-Conditions = Callable[[Any], list[Any]]
-"""Given the recipes table (or an alias of it), what its recipes must meet to be found."""
+_FTS_DOCUMENT: Any = literal_column("recipe_search")
+_PG_SEARCH = table("recipe_search", column("recipe_id", Integer), column("terms"))
+# A lexeme of to_tsquery's output ('stem', or 'stem':* for a prefix), and what it becomes to
+# find it in the first ``tier + 1`` parts: ('0:stem' | ... | '<tier>:stem').
+_PG_LEXEME = r"'([^']+)'(:\*)?"
 
 
-class _ReadThrough(Alias):
-    """The recipes table, which SQLite reads through ``ix_recipes_access`` here: the columns
-    the visibility rule reads, by id, in an index a fraction of the rows' size. Asked to look
-    up one id, SQLite's planner takes the table's rowid instead unless it has statistics
-    (which it keeps only when asked: three times slower for "salt" at 4,000 matches)."""
-
-    inherit_cache = True
+def _pg_lexeme_within(tier: int) -> str:
+    return "(" + " | ".join(rf"'{part}:\1'\2" for part in range(tier + 1)) + ")"
 
 
-@compiles(_ReadThrough, "sqlite")
-def _read_through_index(element: _ReadThrough, compiler: Any, **kw: Any) -> str:
-    rendered: str = compiler.visit_alias(element, **kw)
-    return f"{rendered} INDEXED BY ix_recipes_access" if kw.get("asfrom") else rendered
+Filters = Callable[[Any], list[Any]]
+"""Given the recipes table (or an alias of it), what the filters ask of its recipes; none,
+the empty list. Who may see a recipe is the index's question, not one of these."""
 
 
-def _access(dialect: str) -> Any:
-    """The recipes table as a search checks its matches against it (PostgreSQL's planner
-    takes the index by itself)."""
-    return _recipes if dialect == "postgresql" else _ReadThrough._construct(_recipes, name="access")
+def _pg_questions() -> Any:
+    """The tsqueries of a search on PostgreSQL, made once per statement from the words and
+    keys: ``every`` (the words anywhere) and ``tier_<n>`` each with the viewer's keys, and
+    ``blank``, whether the words were only stop words (which PostgreSQL does not index)."""
+    given = select(
+        func.to_tsquery(
+            literal_column("'english'::regconfig"), bindparam("words", type_=Text)
+        ).label("query"),
+        cast(bindparam("keys", type_=String), TSQUERY).label("access"),
+    ).subquery("given")
+    words, keys = given.c.query, given.c.access
 
-
-# A LIMIT that leaves every row.
-_NO_LIMIT = {"postgresql": null(), "sqlite": -1}
-
-
-def _found(dialect: str, form: str, conditions: Conditions, ranked: bool, queries: Any) -> Any:
-    """(recipe_id, tier, score) of every recipe meeting ``conditions`` that matches the words
-    in this form ("whole" or "typed"). The score is computed for the recipes of the tier
-    ``tier`` only (lower is better), or for none unless ``ranked``."""
-    access = _access(dialect)
-    if dialect == "postgresql":
-        query = select(queries.c[form]).scalar_subquery()
-        title_query = select(queries.c[f"{form}_title"]).scalar_subquery()
-        hits = select(_recipes.c.id.label("recipe_id")).where(_PG_TITLE.op("@@")(title_query))
-        index: Any = _PG_SEARCH
-        key = _PG_SEARCH.c.recipe_id
-        matched = _PG_SEARCH.c.document.op("@@")(query)
-        score: Any = cast(-func.ts_rank_cd(_PG_SEARCH.c.document, query), Float)
-    else:
-        # Found by a second read of the index: its column filter reads the same entries.
-        hits = select(_TITLE_INDEX.c.rowid.label("recipe_id")).where(
-            _TITLE_DOCUMENT.op("MATCH")(bindparam(f"{form}_title"))
+    def within(tier: int) -> Any:
+        rewritten = func.regexp_replace(
+            cast(words, Text), literal(_PG_LEXEME), literal(_pg_lexeme_within(tier)), "g"
         )
-        index, key = _FTS, _FTS.c.rowid
-        matched = _FTS_DOCUMENT.op("MATCH")(bindparam(form))
-        score = func.bm25(_FTS_DOCUMENT, *_FTS5_WEIGHTS, type_=Float)
-    # The recipes with every word in the title, found once: each match is then one lookup.
-    title_hits = hits.cte(f"{form}_title_hits").prefix_with("MATERIALIZED")
-    in_title = title_hits.c.recipe_id.is_not(None)
-    source = index.outerjoin(title_hits, title_hits.c.recipe_id == key)
-    tier = case((in_title, 0), else_=1)
-    wanted = case((tier == bindparam("tier", type_=Integer), score), else_=null())
-    return (
-        select(
-            key.label("recipe_id"),
-            tier.label("tier"),
-            (wanted if ranked else null()).label("score"),
-        )
-        .select_from(source.join(access, access.c.id == key))
-        .where(matched, *conditions(access))
+        return cast(rewritten, TSQUERY)
+
+    def question(query: Any) -> Any:
+        # to_tsquery gives an empty query for stop words, which && would drop, leaving the
+        # keys alone: every visible recipe. Stop words find nothing instead.
+        return case((func.numnode(words) > 0, func.tsquery_and(query, keys)), else_=null())
+
+    columns = [question(within(TIERS - 1)).label("every")]
+    for tier in range(TIERS):
+        held = within(tier)
+        if tier:
+            held = func.tsquery_and(held, func.tsquery_not(within(tier - 1)))
+        columns.append(question(held).label(f"tier_{tier}"))
+    columns.append((func.numnode(words) == 0).label("blank"))
+    return select(*columns).select_from(given).cte("search_query").prefix_with("MATERIALIZED")
+
+
+@dataclass(frozen=True)
+class _Index:
+    """The full-text table as one dialect asks it: its recipe id, and whether an entry
+    matches the question ``form`` (a bind value on SQLite, a column of ``_pg_questions`` on
+    PostgreSQL)."""
+
+    dialect: str
+    questions: Any
+
+    @property
+    def table(self) -> Any:
+        return _PG_SEARCH if self.dialect == "postgresql" else _FTS
+
+    @property
+    def key(self) -> Any:
+        return _PG_SEARCH.c.recipe_id if self.dialect == "postgresql" else _FTS.c.rowid
+
+    def question(self, form: str) -> Any:
+        """PostgreSQL's tsquery for ``form``, made once per statement."""
+        return select(self.questions.c[form]).scalar_subquery()
+
+    def matches(self, form: str) -> Any:
+        if self.dialect == "postgresql":
+            return _PG_SEARCH.c.terms.op("@@")(self.question(form))
+        return _FTS_DOCUMENT.op("MATCH")(bindparam(form))
+
+    def found(self, form: str, filters: Filters | None = None) -> Any:
+        """The entries matching ``form`` whose recipes meet ``filters``."""
+        conditions = [self.matches(form)]
+        recipes = Recipe.__table__.alias("filtered")
+        asked = filters(recipes) if filters is not None else []
+        if asked:
+            # A test per match, in the index's order, rather than a join the planner could
+            # start from ``recipes``, asking the index once per recipe.
+            conditions.append(
+                exists(select(1).select_from(recipes).where(recipes.c.id == self.key, *asked))
+            )
+        return select(self.key.label("id")).select_from(self.table).where(*conditions)
+
+
+def _index(dialect: str) -> _Index:
+    return _Index(dialect, _pg_questions() if dialect == "postgresql" else None)
+
+
+def _count(found: Any) -> Any:
+    return select(func.count()).select_from(found.subquery()).scalar_subquery()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A page of a search by relevance: ``page`` (id, tier) in the order of the ranking, at
+    most ``page_size`` rows, and ``total``, every match."""
+
+    page: Any
+    total: Any
+
+
+def ranked(dialect: str, filters: Filters) -> Ranked:
+    """The best ``page_size`` matches after a position: for each tier ``n``, the newest
+    ``take_<n>`` (0 for the tiers before the position) whose ids are below ``before_<n>``
+    (``NO_BOUND`` for the tiers after it). A tier is read only while the ones before it have
+    not filled the page: both databases skip a LIMIT 0 query before starting it."""
+    index = _index(dialect)
+    page_size = bindparam("page_size", type_=Integer)
+    every = index.found("every", filters)
+    kept = None
+    if filters(Recipe.__table__):
+        # The matches that meet the filters, found once: a tier's are then those of them it
+        # matches, each tested in this set instead of in ``recipes`` again.
+        kept = every.cte("kept").prefix_with("MATERIALIZED")
+        every = select(kept.c.id)
+    tiers: list[Any] = []
+    for tier in range(TIERS):
+        found = index.found(f"tier_{tier}")
+        if kept is not None:
+            found = found.where(index.key.in_(select(kept.c.id)))
+        bound: Any = bindparam(f"before_{tier}")
+        take: Any = bindparam(f"take_{tier}", type_=Integer)
+        if tiers:
+            earlier = [select(func.count()).select_from(t).scalar_subquery() for t in tiers]
+            take = case((sum(earlier[1:], earlier[0]) >= page_size, 0), else_=take)
+        if dialect == "postgresql":
+            rows = _pg_tier(index, tier, found, kept, cast(bound, BigInteger), take)
+        else:
+            # FTS5 gives the matches in id order, newest first when asked: the page is read
+            # and the rest of the tier is not.
+            label = literal(tier).label("tier")
+            rows = (
+                found.where(index.key < bound)
+                .add_columns(label)
+                .order_by(index.key.desc())
+                .limit(take)
+            )
+        tiers.append(rows.cte(f"tier_{tier}").prefix_with("MATERIALIZED"))
+    page = union_all(*(select(t.c.id, t.c.tier) for t in tiers)).subquery("ranked")
+    return Ranked(page=page, total=_count(every))
+
+
+def position(page_size: int, after: tuple[int, int] | None) -> dict[str, int]:
+    """Bind values of ``ranked`` for the page after ``after`` (the tier and id of the last
+    row shown), or for the first page."""
+    tier, before = after if after is not None else (0, NO_BOUND)
+    values = {}
+    for each in range(TIERS):
+        values[f"take_{each}"] = page_size if each >= tier else 0
+        values[f"before_{each}"] = before if each == tier else NO_BOUND
+    return values
+
+
+PG_NEWEST = 1000
+"""On PostgreSQL, how many of the newest entries a tier's page is looked for in first."""
+
+
+def _pg_tier(index: _Index, tier: int, found: Any, kept: Any, bound: Any, take: Any) -> Any:
+    """The newest ``take`` of a tier's matches below ``bound``, on PostgreSQL. First among the
+    newest ``PG_NEWEST`` entries, read in id order (the primary key backwards) and stopped
+    when the page is full: enough for a tier that holds more than one entry in fifty, and a
+    fraction of a millisecond. Otherwise all of the tier's matches from the GIN index, then
+    the newest of them: ordered by id in that query, PostgreSQL could walk the primary key
+    testing every row instead, which for a tier with few matches reads the whole table."""
+    label = literal(tier).label("tier")
+    wanted = select(take.label("n")).cte(f"tier_{tier}_wanted").prefix_with("MATERIALIZED")
+    n = select(wanted.c.n).scalar_subquery()
+    entries = (
+        select(_PG_SEARCH.c.recipe_id.label("id"), _PG_SEARCH.c.terms)
+        .where(_PG_SEARCH.c.recipe_id < bound)
+        .order_by(_PG_SEARCH.c.recipe_id.desc())
+        .limit(literal_column(str(PG_NEWEST)))  # a constant: the plan reads the key in order
+        .subquery(f"tier_{tier}_entries")
     )
+    newest = select(entries.c.id).where(entries.c.terms.op("@@")(index.question(f"tier_{tier}")))
+    if kept is not None:
+        newest = newest.where(entries.c.id.in_(select(kept.c.id)))
+    newest_cte = (
+        newest.order_by(entries.c.id.desc())
+        .limit(n)
+        .cte(f"tier_{tier}_newest")
+        .prefix_with("MATERIALIZED")
+    )
+    filled = select(func.count()).select_from(newest_cte).scalar_subquery() >= n
+    matched = found.cte(f"tier_{tier}_matches").prefix_with("MATERIALIZED")
+    older = (
+        select(matched.c.id, label)
+        .where(matched.c.id < bound)
+        .order_by(matched.c.id.desc())
+        .limit(case((filled, 0), else_=n))
+        .subquery(f"tier_{tier}_older")
+    )
+    return union_all(select(newest_cte.c.id, label).where(filled), select(older.c.id, older.c.tier))
 
 
 @dataclass(frozen=True)
 class Matches:
-    """Every match of a search: ``rows`` (recipe_id, tier, score) to page through, ``total``
-    and ``in_title`` how many there are in all and in tier 0."""
+    """Every match of a search, to sort by a column of ``recipes``: ``found`` (id), and
+    ``total``, how many."""
 
-    rows: Any
+    found: Any
     total: Any
-    in_title: Any
 
 
-def matches(dialect: str, conditions: Conditions, *, ranked: bool) -> Matches:
-    """The recipes meeting ``conditions`` that match the words whole or, when none does, with
-    the last word as typed. ``conditions`` (the viewer's visibility and the filters) are those
-    of the recipes table given, so what a search falls back to never depends on recipes the
-    viewer cannot see."""
-    queries = _pg_queries() if dialect == "postgresql" else None
-    whole = (
-        _found(dialect, "whole", conditions, ranked, queries)
-        .cte("whole_matches")
-        .prefix_with("MATERIALIZED")
-    )
-    # Read only when the whole words find nothing: both databases skip a LIMIT 0 query before
-    # it starts.
-    found_whole = exists(select(1).select_from(whole))
-    typed = (
-        _found(dialect, "typed", conditions, ranked, queries)
-        .limit(case((found_whole, 0), else_=_NO_LIMIT[dialect]))
-        .cte("typed_matches")
-        .prefix_with("MATERIALIZED")
-    )
-
-    def counted(*where: Any) -> Any:
-        return (
-            select(func.count()).select_from(whole).where(*(c(whole) for c in where))
-        ).scalar_subquery() + (
-            select(func.count()).select_from(typed).where(*(c(typed) for c in where))
-        ).scalar_subquery()
-
-    rows = select(whole.c.recipe_id, whole.c.tier, whole.c.score).union_all(
-        select(typed.c.recipe_id, typed.c.tier, typed.c.score)
-    )
-    return Matches(
-        rows=rows.subquery("matches"),
-        total=counted(),
-        in_title=counted(lambda found: found.c.tier == 0),
-    )
+def matches(dialect: str, filters: Filters) -> Matches:
+    found = _index(dialect).found("every", filters).cte("found").prefix_with("MATERIALIZED")
+    return Matches(found=found, total=select(func.count()).select_from(found).scalar_subquery())
 
 
-def probe(dialect: str, conditions: Conditions) -> Any:
-    """One row, one column: whether a recipe meeting ``conditions`` matches ``probe`` (words
-    rendered by ``_render``). PostgreSQL ignores stop words, so a query of stop words alone
-    counts as found there: nothing is corrected."""
-    access = _access(dialect)
+def probe(dialect: str, filters: Filters) -> Any:
+    """One row, one column: whether a recipe the viewer may see (with ``filters``) has the
+    words. PostgreSQL ignores stop words, so a query of stop words alone counts as found
+    there: nothing is corrected."""
+    index = _index(dialect)
+    found = exists(index.found("every", filters))
     if dialect == "postgresql":
-        query = _tsquery(bindparam("probe"))
-        found = exists(
-            select(1)
-            .select_from(_PG_SEARCH.join(access, access.c.id == _PG_SEARCH.c.recipe_id))
-            .where(_PG_SEARCH.c.document.op("@@")(query), *conditions(access))
-        )
-        return select(or_(func.numnode(query) == 0, found))
-    return select(
-        exists(
-            select(1)
-            .select_from(_FTS.join(access, access.c.id == _FTS.c.rowid))
-            .where(_FTS_DOCUMENT.op("MATCH")(bindparam("probe")), *conditions(access))
-        )
-    )
+        return select(or_(select(index.questions.c.blank).scalar_subquery(), found))
+    return select(found)
 
 
 # --- Typos -------------------------------------------------------------------------------------
 
 
-async def corrected_parameters(
-    read: Any, dialect: str, query: str, probe_statement: Any, parameters: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Bind values for ``matches`` with the query's misspelt words corrected, or None when no
-    word needs it or one cannot be: for when the query, whole and as typed, finds nothing.
+async def corrected_words(
+    read: Any,
+    dialect: str,
+    query: str,
+    probe_statement: Any,
+    parameters: dict[str, Any],
+    keys: frozenset[str],
+) -> list[Word] | None:
+    """The query's words with the misspelt ones corrected, or None when no word needs it or
+    one cannot be: for when the query, whole and as typed, finds nothing.
 
     A word is misspelt when no recipe the viewer may see (with the filters) has it, whole or,
     for the last, as typed. It is replaced by the kept words (``search_words``) nearest to it
     by edit distance that such a recipe has, all of them when several are as near. Found
     words are never changed, so a correct word is never corrected away.
     """
-    read_parameters = dict(parameters)
 
     async def found(words: Sequence[Word]) -> bool:
-        read_parameters["probe"] = _render(dialect, words, title=False)
-        rows = await read(probe_statement, read_parameters)
+        rows = await read(probe_statement, parameters | bind_values(dialect, words, keys))
         return bool(rows[0][0])
 
     words = terms(query)
@@ -376,9 +517,7 @@ async def corrected_parameters(
                 return None
             chosen.append(Word(corrections))
             corrected = True
-    if not corrected:
-        return None
-    return _form_parameters(dialect, "whole", chosen) | _form_parameters(dialect, "typed", chosen)
+    return chosen if corrected else None
 
 
 async def _corrections(read: Any, found: Any, word: str) -> tuple[str, ...]:
