@@ -416,6 +416,18 @@ PG_NEWEST = 1000
 """On PostgreSQL, how many of the newest entries a tier's page is looked for in first."""
 
 
+def _pg_newest(name: str, bound: Any = None) -> Any:
+    """The newest ``PG_NEWEST`` entries (below ``bound``), read backwards by recipe id."""
+    entries = select(_PG_SEARCH.c.recipe_id.label("id"), _PG_SEARCH.c.terms)
+    if bound is not None:
+        entries = entries.where(_PG_SEARCH.c.recipe_id < bound)
+    return (
+        entries.order_by(_PG_SEARCH.c.recipe_id.desc())
+        .limit(literal_column(str(PG_NEWEST)))  # a constant: the plan reads the key in order
+        .subquery(name)
+    )
+
+
 def _pg_tier(index: _Index, tier: int, found: Any, kept: Any, bound: Any, take: Any) -> Any:
     """The newest ``take`` of a tier's matches below ``bound``, on PostgreSQL. First among the
     newest ``PG_NEWEST`` entries, read in id order (the primary key backwards) and stopped
@@ -426,13 +438,7 @@ def _pg_tier(index: _Index, tier: int, found: Any, kept: Any, bound: Any, take: 
     label = literal(tier).label("tier")
     wanted = select(take.label("n")).cte(f"tier_{tier}_wanted").prefix_with("MATERIALIZED")
     n = select(wanted.c.n).scalar_subquery()
-    entries = (
-        select(_PG_SEARCH.c.recipe_id.label("id"), _PG_SEARCH.c.terms)
-        .where(_PG_SEARCH.c.recipe_id < bound)
-        .order_by(_PG_SEARCH.c.recipe_id.desc())
-        .limit(literal_column(str(PG_NEWEST)))  # a constant: the plan reads the key in order
-        .subquery(f"tier_{tier}_entries")
-    )
+    entries = _pg_newest(f"tier_{tier}_entries", bound)
     newest = select(entries.c.id).where(entries.c.terms.op("@@")(index.question(f"tier_{tier}")))
     if kept is not None:
         newest = newest.where(entries.c.id.in_(select(kept.c.id)))
@@ -473,10 +479,23 @@ def probe(dialect: str, filters: Filters) -> Any:
     words. PostgreSQL ignores stop words, so a query of stop words alone counts as found
     there: nothing is corrected."""
     index = _index(dialect)
-    found = exists(index.found("every", filters))
-    if dialect == "postgresql":
-        return select(or_(select(index.questions.c.blank).scalar_subquery(), found))
-    return select(found)
+    found = index.found("every", filters)
+    if dialect != "postgresql":
+        return select(exists(found))
+    # Asked "is there one", PostgreSQL's planner walks the table hoping to meet a match soon,
+    # which for a misspelt word means testing every entry (150 ms at 100,000 recipes). So:
+    # among the newest entries first, where a common word is; then every match from the GIN
+    # index, counted (no match, an empty bitmap: a fraction of a millisecond). OR stops at
+    # the first that holds, and each is evaluated only when reached.
+    newest = _pg_newest("probe_entries")
+    recent = select(newest.c.id).where(newest.c.terms.op("@@")(index.question("every")))
+    recipes = Recipe.__table__.alias("filtered")
+    if asked := filters(recipes):
+        meets = select(1).select_from(recipes).where(recipes.c.id == newest.c.id, *asked)
+        recent = recent.where(exists(meets))
+    anywhere = select(func.count()).select_from(found.subquery("anywhere")).scalar_subquery()
+    blank = select(index.questions.c.blank).scalar_subquery()
+    return select(or_(blank, exists(recent), anywhere > 0))
 
 
 # --- Typos -------------------------------------------------------------------------------------
