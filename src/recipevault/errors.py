@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -258,8 +259,11 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and detail == "Not Found":
         where = request.url.path
         detail = f"There is no page at {where}." if page else f"No resource at {where}"
-    elif exc.status_code == 405 and detail == "Method Not Allowed":
-        detail = f"{request.method} is not allowed on {request.url.path}"
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        if detail == "Method Not Allowed":
+            detail = f"{request.method} is not allowed on {request.url.path}"
     if page:
         return await _html_error(
             request,
@@ -267,7 +271,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
             status=exc.status_code,
             title=_status_title(exc.status_code),
             detail=detail,
-            headers=dict(exc.headers or {}),
+            headers=headers,
         )
     return problem_response(
         request,
@@ -275,8 +279,20 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
         code=_status_code_slug(exc.status_code),
         title=_status_title(exc.status_code),
         detail=detail,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: the methods of every route at this address. Starlette
+    names only those of the first route whose path matched, and several routes share most
+    addresses (GET, PUT, PATCH and DELETE of a recipe are four)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route_methods
+    return ", ".join(sorted(methods))
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
