@@ -299,7 +299,7 @@ async def create_token(
     return ApiTokenCreated(**tokens.token_read(record).model_dump(), token=secret)
 
 
-@me_router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@me_router.delete("/tokens/{token_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_token(
     token_id: int, actor: CurrentUser, session: SessionDep, client: ClientDep
 ) -> None:

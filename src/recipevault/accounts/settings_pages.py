@@ -150,7 +150,7 @@ async def create_token(
     )
 
 
-@router.post("/tokens/{token_id}/delete")
+@router.post("/tokens/{token_id:int}/delete")
 async def delete_token(
     request: Request, token_id: int, identity: PageUser, session: SessionDep, client: ClientDep
 ) -> Response:

@@ -16,12 +16,11 @@ from recipevault.admin.schemas import (
 )
 from recipevault.audit import service as audit
 from recipevault.deps import AdminUser, ClientDep, SessionDep, SettingsDep
-from recipevault.pagination import Page
+from recipevault.pagination import CursorQuery, Page
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses={403: {}})
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=512)]
 
 
 @router.get("/users", response_model=Page[AdminUserRead])
@@ -30,13 +29,13 @@ async def list_users(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100, description="Part of email or name")] = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> Page[AdminUserRead]:
     page = await service.list_users(session, q=q, limit=limit, cursor=cursor)
     return Page(items=[AdminUserRead.model_validate(u) for u in page.items], next=page.next)
 
 
-@router.patch("/users/{user_id}", response_model=AdminUserRead, responses={404: {}, 409: {}})
+@router.patch("/users/{user_id:int}", response_model=AdminUserRead, responses={404: {}, 409: {}})
 async def update_user(
     user_id: int, data: AdminUserUpdate, actor: AdminUser, session: SessionDep, client: ClientDep
 ) -> AdminUserRead:
@@ -52,7 +51,7 @@ async def update_user(
     return AdminUserRead.model_validate(user)
 
 
-@router.post("/users/{user_id}/unlock", response_model=AdminUserRead, responses={404: {}})
+@router.post("/users/{user_id:int}/unlock", response_model=AdminUserRead, responses={404: {}})
 async def unlock_user(
     user_id: int, actor: AdminUser, session: SessionDep, client: ClientDep
 ) -> AdminUserRead:
@@ -87,7 +86,7 @@ async def list_audit_events(
     action: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: int | None = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> Page[AuditEventRead]:
     """Newest first."""
     page = await audit.list_events(

@@ -63,7 +63,7 @@ async def join_household(
     return _read(await service.join_household(session, actor=actor, code=data.code, ip=client.ip))
 
 
-@router.get("/{household_id}", response_model=HouseholdDetail, responses={404: {}})
+@router.get("/{household_id:int}", response_model=HouseholdDetail, responses={404: {}})
 async def read_household(
     household_id: int, actor: CurrentUser, session: SessionDep
 ) -> HouseholdDetail:
@@ -74,7 +74,7 @@ async def read_household(
     )
 
 
-@router.patch("/{household_id}", response_model=HouseholdRead, responses={403: {}, 404: {}})
+@router.patch("/{household_id:int}", response_model=HouseholdRead, responses={403: {}, 404: {}})
 async def rename_household(
     household_id: int,
     data: HouseholdUpdate,
@@ -89,7 +89,7 @@ async def rename_household(
 
 
 @router.post(
-    "/{household_id}/invites",
+    "/{household_id:int}/invites",
     status_code=status.HTTP_201_CREATED,
     response_model=InviteCreated,
     responses={403: {}, 404: {}},
@@ -118,7 +118,7 @@ async def create_invite(
     )
 
 
-@router.get("/{household_id}/invites", response_model=list[InviteRead])
+@router.get("/{household_id:int}/invites", response_model=list[InviteRead])
 async def list_invites(
     household_id: int, actor: CurrentUser, session: SessionDep
 ) -> list[InviteRead]:
@@ -126,7 +126,9 @@ async def list_invites(
     return [InviteRead.model_validate(invite) for invite in invites]
 
 
-@router.delete("/{household_id}/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{household_id:int}/invites/{invite_id:int}", status_code=status.HTTP_204_NO_CONTENT
+)
 async def revoke_invite(
     household_id: int,
     invite_id: int,
@@ -140,7 +142,9 @@ async def revoke_invite(
 
 
 @router.post(
-    "/{household_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}, 409: {}}
+    "/{household_id:int}/leave",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {}, 409: {}},
 )
 async def leave_household(
     household_id: int, actor: CurrentUser, session: SessionDep, client: ClientDep
@@ -149,7 +153,7 @@ async def leave_household(
 
 
 @router.delete(
-    "/{household_id}/members/{user_id}",
+    "/{household_id:int}/members/{user_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={403: {}, 404: {}, 409: {}},
 )
@@ -161,7 +165,9 @@ async def remove_member(
     )
 
 
-@router.post("/{household_id}/transfer", response_model=HouseholdRead, responses={403: {}, 404: {}})
+@router.post(
+    "/{household_id:int}/transfer", response_model=HouseholdRead, responses={403: {}, 404: {}}
+)
 async def transfer_ownership(
     household_id: int,
     data: TransferRequest,

@@ -25,6 +25,7 @@ from recipevault.importing.service import IMPORT_FILE, IMPORT_URLS
 from recipevault.jobs import service
 from recipevault.jobs.models import ItemStatus, Job, JobItem, JobStatus
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
+from recipevault.pagination import CursorQuery
 from recipevault.recipes import documents
 from recipevault.web import PAGE_HEADERS, redirect, render
 
@@ -34,7 +35,6 @@ JOBS_PAGE = "/jobs"
 PAGE_SIZE = 25
 # A bulk import has at most a few hundred addresses; the page lists that many results.
 ITEMS_SHOWN = 500
-CursorParam = Annotated[str | None, Query(max_length=512)]
 SeenParam = Annotated[str | None, Query(max_length=64)]
 
 # Status: (label, badge modifier). Every badge also says its status in words.
@@ -273,7 +273,7 @@ def _list_url(cursor: str | None) -> str:
 
 @router.get("")
 async def jobs(
-    request: Request, identity: PageUser, session: SessionDep, cursor: CursorParam = None
+    request: Request, identity: PageUser, session: SessionDep, cursor: CursorQuery = None
 ) -> Response:
     """Your own jobs, newest first (admins too: everyone's are on /admin/jobs)."""
     page = await service.list_jobs(
@@ -287,7 +287,7 @@ async def jobs(
     return render(request, "jobs/list.html", context)
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id:int}")
 async def job_page(
     request: Request, job_id: int, identity: PageUser, session: SessionDep
 ) -> Response:
@@ -295,7 +295,7 @@ async def job_page(
     return render(request, "jobs/detail.html", {"job": view})
 
 
-@router.get("/{job_id}/progress")
+@router.get("/{job_id:int}/progress")
 async def progress(
     request: Request,
     job_id: int,
@@ -317,7 +317,7 @@ async def progress(
     return render(request, "jobs/_progress.html", context)
 
 
-@router.post("/{job_id}/cancel")
+@router.post("/{job_id:int}/cancel")
 async def cancel(
     request: Request, job_id: int, identity: PageUser, session: SessionDep
 ) -> Response:

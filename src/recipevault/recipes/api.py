@@ -135,7 +135,7 @@ def _recipe_id(request: Request) -> int:
 
 @direct_get(
     router,
-    "/{recipe_id}",
+    "/{recipe_id:int}",
     response_model=RecipeRead,
     responses=ReadResponses,
     openapi_extra={"parameters": [RECIPE_ID, *VIEW_QUERY.openapi["parameters"]]},
@@ -171,7 +171,7 @@ async def read_recipe(request: Request) -> Response:
     return Response(body, media_type=JSON, headers={"ETag": etag})
 
 
-@router.put("/{recipe_id}", response_model=RecipeRead, responses={404: {}, 412: {}})
+@router.put("/{recipe_id:int}", response_model=RecipeRead, responses={404: {}, 412: {}})
 async def replace_recipe(
     recipe_id: int,
     data: RecipeCreate,
@@ -185,7 +185,7 @@ async def replace_recipe(
     return await _written(session, actor, recipe_id, status.HTTP_200_OK)
 
 
-@router.patch("/{recipe_id}", response_model=RecipeRead, responses={404: {}, 412: {}})
+@router.patch("/{recipe_id:int}", response_model=RecipeRead, responses={404: {}, 412: {}})
 async def patch_recipe(
     recipe_id: int,
     data: RecipeUpdate,
@@ -199,7 +199,9 @@ async def patch_recipe(
     return await _written(session, actor, recipe_id, status.HTTP_200_OK)
 
 
-@router.delete("/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}, 412: {}})
+@router.delete(
+    "/{recipe_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}, 412: {}}
+)
 async def delete_recipe(
     recipe_id: int,
     actor: CurrentUser,
@@ -213,14 +215,14 @@ async def delete_recipe(
     )
 
 
-@router.post("/{recipe_id}/restore", response_model=RecipeRead, responses={404: {}})
+@router.post("/{recipe_id:int}/restore", response_model=RecipeRead, responses={404: {}})
 async def restore_recipe(recipe_id: int, actor: CurrentUser, session: SessionDep) -> Response:
     """Take a recipe back out of the trash."""
     await service.restore_from_trash(session, actor=actor, recipe_id=recipe_id)
     return await _written(session, actor, recipe_id, status.HTTP_200_OK)
 
 
-@router.get("/{recipe_id}/revisions", response_model=list[RevisionSummary])
+@router.get("/{recipe_id:int}/revisions", response_model=list[RevisionSummary])
 async def list_revisions(
     recipe_id: int, actor: CurrentUser, session: SessionDep
 ) -> list[RevisionSummary]:
@@ -238,7 +240,7 @@ async def list_revisions(
     ]
 
 
-@router.get("/{recipe_id}/revisions/{number}", response_model=RevisionRead)
+@router.get("/{recipe_id:int}/revisions/{number:int}", response_model=RevisionRead)
 async def read_revision(
     recipe_id: int, number: int, actor: CurrentUser, session: SessionDep
 ) -> RevisionRead:
@@ -253,7 +255,7 @@ async def read_revision(
     )
 
 
-@router.post("/{recipe_id}/revisions/{number}/restore", response_model=RecipeRead)
+@router.post("/{recipe_id:int}/revisions/{number:int}/restore", response_model=RecipeRead)
 async def restore_revision(
     recipe_id: int, number: int, actor: CurrentUser, session: SessionDep
 ) -> Response:

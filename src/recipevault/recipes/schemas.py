@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from recipevault.pagination import CURSOR_DESCRIPTION, CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from recipevault.policy import Visibility
 from recipevault.recipes.models import ImageStatus
 from recipevault.schemas import InputModel, OutputModel
@@ -283,7 +284,12 @@ class RecipeListQuery(BaseModel):
     visibility: Visibility | None = None
     sort: Sort | None = None
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=512)
+    cursor: str | None = Field(
+        default=None,
+        max_length=MAX_CURSOR_LENGTH,
+        pattern=CURSOR_PATTERN,
+        description=CURSOR_DESCRIPTION,
+    )
 
 
 class RecipeViewQuery(BaseModel):
