@@ -6,8 +6,9 @@ dependencies in a worker thread, which costs a thread hop per dependency per req
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -119,3 +120,10 @@ HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 MailerDep = Annotated[Mailer, Depends(_mailer)]
 RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
 JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
+
+# What a route's dependencies say about the errors it may answer (see openapi.py).
+READS_CREDENTIALS: frozenset[Callable[..., Any]] = frozenset({_optional_actor, read_viewer})
+REQUIRES_SIGN_IN: frozenset[Callable[..., Any]] = frozenset({_current_actor})
+ADMIN_ONLY: frozenset[Callable[..., Any]] = frozenset({_admin_actor})
+USES_DATABASE: frozenset[Callable[..., Any]] = frozenset({request_session, _database, read_viewer})
+RATE_LIMITED: frozenset[Callable[..., Any]] = frozenset({_rate_limiter})

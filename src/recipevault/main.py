@@ -40,6 +40,7 @@ from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
 from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
+from recipevault.openapi import install_openapi
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
@@ -124,6 +125,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         backup_pages.router,
     )
     mount_static(app)
+    install_openapi(app)
 
     # Added innermost first: a request passes proxy headers, security headers, request context,
     # host check, CORS, the error pages and the body limit, in that order, before reaching a
