@@ -15,6 +15,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from recipevault.schemas import document_input
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -58,6 +60,7 @@ def _is_list(annotation: Any) -> bool:
 def openapi_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """OpenAPI 3.1 query parameter objects for the fields of ``model``."""
     schema = model.model_json_schema()
+    document_input(schema, trimmed=False)
     definitions = schema.get("$defs", {})
     required = set(schema.get("required", ()))
     parameters = []

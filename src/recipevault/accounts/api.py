@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Response, status
 
 from recipevault.accounts import recovery, service, tokens
 from recipevault.accounts import sessions as browser_sessions
@@ -17,6 +16,7 @@ from recipevault.accounts.schemas import (
     ApiTokenRead,
     EmailVerification,
     PasswordChange,
+    PasswordGrant,
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
@@ -77,7 +77,7 @@ async def register(
     "/token", response_model=TokenPair, responses={401: {}, 429: {"description": "Rate limited"}}
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[PasswordGrant, Form()],
     session: SessionDep,
     settings: SettingsDep,
     hasher: HasherDep,

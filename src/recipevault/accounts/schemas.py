@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from recipevault.accounts.models import Role, UnitSystem
 from recipevault.schemas import InputModel, OutputModel
@@ -21,7 +21,11 @@ def normalize_email(value: str) -> str:
     return result.normalized.lower()
 
 
-Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(normalize_email)]
+Email = Annotated[
+    str,
+    Field(min_length=3, max_length=320, json_schema_extra={"format": "email"}),
+    AfterValidator(normalize_email),
+]
 # Rules beyond length (common passwords) are checked by the service, which names the rule.
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -66,6 +70,25 @@ class TokenPair(OutputModel):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
     expires_in: int
+
+
+class PasswordGrant(BaseModel):
+    """The OAuth2 password grant (RFC 6749 section 4.3), form-encoded. OAuth2 clients send
+    fields this API has no use for (`scope`, `client_id`); they are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_type: Literal["password"] | None = None
+    username: str = Field(
+        min_length=1,
+        max_length=320,
+        description="The account's email address",
+        json_schema_extra={"format": "email"},
+    )
+    password: str = Field(min_length=1, max_length=256)
+    scope: str = Field(default="", max_length=1000)
+    client_id: str | None = Field(default=None, max_length=200)
+    client_secret: str | None = Field(default=None, max_length=200)
 
 
 class RefreshRequest(InputModel):

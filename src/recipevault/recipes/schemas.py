@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -41,9 +41,32 @@ def http_url(value: str | None) -> str | None:
     return value
 
 
+# The schema says what ``http_url`` checks (it names the rule when refusing).
+WebAddress = Annotated[
+    str,
+    Field(
+        min_length=len("http://x"),
+        max_length=2048,
+        json_schema_extra={"pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://"},
+    ),
+    AfterValidator(http_url),
+]
+
+
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Section = Annotated[str | None, Field(default=None, max_length=100)]
-Amount = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=12, decimal_places=4)]
+
+
+def _to_places(places: int) -> AfterValidator:
+    """Round to the places the database keeps (a third of a cup is 0.3333), rather than refuse
+    what a client computed."""
+    step = Decimal(1).scaleb(-places)
+    return AfterValidator(lambda value: value.quantize(step, rounding=ROUND_HALF_EVEN))
+
+
+Amount = Annotated[Decimal, Field(ge=0, le=1_000_000), _to_places(4)]
+# The least that stays above nothing once rounded.
+Servings = Annotated[Decimal, Field(ge=Decimal("0.001"), le=10_000), _to_places(3)]
 
 
 class Nutrition(InputModel):
@@ -97,16 +120,14 @@ class StepIn(InputModel):
 
 class RecipeFields(InputModel):
     description: str | None = Field(default=None, max_length=5000)
-    servings: Decimal | None = Field(default=None, gt=0, le=10_000, max_digits=10, decimal_places=3)
+    servings: Servings | None = None
     yield_text: str | None = Field(default=None, max_length=100)
     prep_minutes: int | None = MINUTES
     cook_minutes: int | None = MINUTES
     total_minutes: int | None = TOTAL_MINUTES
     notes: str | None = Field(default=None, max_length=20_000)
     nutrition: Nutrition | None = None
-    source_url: Annotated[str | None, AfterValidator(http_url)] = Field(
-        default=None, max_length=2048
-    )
+    source_url: WebAddress | None = None
     attribution: str | None = Field(default=None, max_length=500)
     rating: int | None = Field(default=None, ge=1, le=5)
     tags: list[Name] = Field(default_factory=list, max_length=MAX_TAGS)
@@ -131,16 +152,14 @@ class RecipeUpdate(InputModel):
     visibility: Visibility | None = None
     household_id: int | None = None
     description: str | None = Field(default=None, max_length=5000)
-    servings: Decimal | None = Field(default=None, gt=0, le=10_000, max_digits=10, decimal_places=3)
+    servings: Servings | None = None
     yield_text: str | None = Field(default=None, max_length=100)
     prep_minutes: int | None = MINUTES
     cook_minutes: int | None = MINUTES
     total_minutes: int | None = PATCHED_TOTAL_MINUTES
     notes: str | None = Field(default=None, max_length=20_000)
     nutrition: Nutrition | None = None
-    source_url: Annotated[str | None, AfterValidator(http_url)] = Field(
-        default=None, max_length=2048
-    )
+    source_url: WebAddress | None = None
     attribution: str | None = Field(default=None, max_length=500)
     rating: int | None = Field(default=None, ge=1, le=5)
     tags: list[Name] | None = Field(default=None, max_length=MAX_TAGS)
