@@ -99,6 +99,16 @@ class ValidationFailed(AppError):
     title = "Validation failed"
 
 
+class Unprocessable(AppError):
+    """Input that fits the documented schema, refused by a rule about what it refers to or
+    when: an order that leaves out an image, an expiry already past. ``ValidationFailed`` is
+    for input that does not fit the schema."""
+
+    status_code = 422
+    code = "unprocessable"
+    title = "Not accepted"
+
+
 class TooManyRequests(AppError):
     status_code = 429
     code = "too-many-requests"

@@ -3,10 +3,36 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-from pydantic_core import InitErrorDetails
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+# Validation context: which kind of form the input came from, if any.
+FORM = "form"
+WEB_FORM = "web"  # the website's forms: a checkbox sends "on"
+API_FORM = "api"  # the API's multipart forms: booleans travel as "true" and "false"
+
+
+def _flag(value: Any, info: ValidationInfo) -> Any:
+    form = (info.context or {}).get(FORM)
+    if isinstance(value, bool) or form == WEB_FORM:
+        return value
+    if form == API_FORM and isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    raise PydanticCustomError("bool_type", "Input should be true or false")
+
+
+# A yes or no: true or false in JSON (not 0 or "yes"); forms send text, as their kind has it.
+Flag = Annotated[bool, BeforeValidator(_flag)]
 
 # Text with at least one character that is not white space (patterns match anywhere).
 NOT_BLANK = r"\S"
@@ -60,35 +86,48 @@ class InputModel(BaseModel):
         extra="forbid", str_strip_whitespace=True, json_schema_extra=_document_body
     )
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _lengths_as_sent(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        errors: list[InitErrorDetails] = []
-        for name, limit in _max_lengths(cls).items():
-            value = data.get(name)
-            texts = (
-                [(name, value)]
-                if isinstance(value, str)
-                else [((name, index), item) for index, item in enumerate(value)]
-                if isinstance(value, list)
-                else []
-            )
-            for location, text in texts:
-                if isinstance(text, str) and len(text) > limit:
-                    loc = location if isinstance(location, tuple) else (location,)
-                    errors.append(
-                        InitErrorDetails(
-                            type="string_too_long",
-                            loc=loc,
-                            input=text,
-                            ctx={"max_length": limit},
-                        )
+    def _lengths_as_sent(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        too_long = _too_long(cls, data)
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            if not too_long:
+                raise
+            seen = {tuple(error["loc"]) for error in too_long}
+            others = [error for error in exc.errors() if tuple(error["loc"]) not in seen]
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [*too_long, *others],  # type: ignore[list-item]
+            ) from None
+        if too_long:
+            raise ValidationError.from_exception_data(cls.__name__, too_long)
+        return model
+
+
+def _too_long(model: type[BaseModel], data: Any) -> list[InitErrorDetails]:
+    """Texts of ``data`` longer, as sent, than their field allows."""
+    if not isinstance(data, dict):
+        return []
+    errors: list[InitErrorDetails] = []
+    for name, limit in _max_lengths(model).items():
+        value = data.get(name)
+        texts = (
+            [((name,), value)]
+            if isinstance(value, str)
+            else [((name, index), item) for index, item in enumerate(value)]
+            if isinstance(value, list)
+            else []
+        )
+        for loc, text in texts:
+            if isinstance(text, str) and len(text) > limit:
+                errors.append(
+                    InitErrorDetails(
+                        type="string_too_long", loc=loc, input=text, ctx={"max_length": limit}
                     )
-        if errors:
-            raise ValidationError.from_exception_data(cls.__name__, errors)
-        return data
+                )
+    return errors
 
 
 @cache

@@ -14,6 +14,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+# Imported here, before schemathesis starts its worker threads: two threads importing anyio
+# for the first time at once can crash CPython 3.11's compiler ("AST constructor recursion").
+import anyio  # noqa: F401
 import httpx
 import schemathesis
 

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from recipevault.accounts.models import Role, UnitSystem
 from recipevault.schemas import InputModel, OutputModel
 
+# A household's own mail server may well live under a special-use name (home.arpa, .local,
+# localhost), which email-validator refuses as undeliverable on the Internet. RecipeVault only
+# hands mail to the SMTP server it is given, so it takes such an address, checking the rest of
+# it against a stand-in domain.
+_STAND_IN_DOMAIN = "example.org"
+_HOST_NAME = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z]{2,63}")
+
+
+def _special_use(domain: str) -> bool:
+    domain = domain.lower().rstrip(".")
+    return any(domain == name or domain.endswith("." + name) for name in SPECIAL_USE_DOMAIN_NAMES)
+
 
 def normalize_email(value: str) -> str:
     """Syntax-checked and lower-cased: one account per address however it is typed."""
+    local, _, domain = value.rpartition("@")
+    stand_in = _special_use(domain) and _HOST_NAME.fullmatch(domain.rstrip(".")) is not None
     try:
-        result = validate_email(value, check_deliverability=False)
+        result = validate_email(
+            f"{local}@{_STAND_IN_DOMAIN}" if stand_in else value, check_deliverability=False
+        )
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
+    if stand_in:
+        return f"{result.local_part}@{domain.rstrip('.')}".lower()
     return result.normalized.lower()
 
 
@@ -78,7 +97,7 @@ class PasswordGrant(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    grant_type: Literal["password"] | None = None
+    grant_type: Literal["password"] = "password"
     username: str = Field(
         min_length=1,
         max_length=320,

@@ -21,7 +21,7 @@ from recipevault.accounts.schemas import ApiTokenCreate, ApiTokenRead
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.errors import NotFound, Unauthorized, ValidationFailed, field_errors
+from recipevault.errors import NotFound, Unauthorized, Unprocessable, field_errors
 
 # "Last used" is shown to people, not used for security: a coarse mark avoids a write per call.
 TOUCH_INTERVAL = timedelta(minutes=5)
@@ -161,7 +161,7 @@ async def create_api_token(
     session: AsyncSession, *, user: User, data: ApiTokenCreate, ip: str | None
 ) -> tuple[ApiToken, str]:
     if data.expires_at is not None and data.expires_at <= utcnow():
-        raise ValidationFailed(
+        raise Unprocessable(
             "The expiry must be in the future.",
             extra=field_errors("expires_at", "Must be in the future"),
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from recipevault.accounts.models import Role
 from recipevault.accounts.schemas import UserRead
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import Flag, InputModel, OutputModel
 
 
 class AdminUserRead(UserRead):
@@ -17,7 +17,7 @@ class AdminUserRead(UserRead):
 
 class AdminUserUpdate(InputModel):
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 class UserRoleForm(InputModel):
@@ -44,7 +44,7 @@ class SiteSettingsRead(OutputModel):
 
 
 class SiteSettingsUpdate(InputModel):
-    registration_open: bool
+    registration_open: Flag
 
 
 class AuditEventRead(OutputModel):

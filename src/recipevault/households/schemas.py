@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from recipevault.households.models import MemberRole
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import Flag, InputModel, OutputModel
 
 HouseholdName = Field(min_length=1, max_length=100)
 
@@ -49,7 +49,7 @@ class InviteCreate(InputModel):
 class InviteForm(InviteCreate):
     """The household page's invite form: it may also retire the links still out there."""
 
-    revoke_active: bool = False
+    revoke_active: Flag = False
 
 
 class InviteRead(OutputModel):

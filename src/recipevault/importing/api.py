@@ -25,7 +25,7 @@ from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import documents
-from recipevault.schemas import InputModel
+from recipevault.schemas import API_FORM, FORM, Flag, InputModel
 from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
 
 router = APIRouter(tags=["imports"], responses={401: {}, 422: {}})
@@ -41,7 +41,7 @@ class UploadTooLarge(AppError):
 
 
 class FileImportForm(InputModel):
-    keep_partial: bool = False
+    keep_partial: Flag = False
     household_id: int | None = None
     visibility: str | None = None
     # A file is imported whole: recipes in it from a page imported before are added too,
@@ -199,7 +199,7 @@ async def _read_upload(
     if not content:
         raise _form_error("file", "The file is empty")
     try:
-        parsed = FileImportForm.model_validate(fields)
+        parsed = FileImportForm.model_validate(fields, context={FORM: API_FORM})
         options = ImportOptions.model_validate(
             {
                 "household_id": parsed.household_id,

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.errors import Conflict, NotFound, ValidationFailed, field_errors
+from recipevault.errors import Conflict, NotFound, Unprocessable, field_errors
 from recipevault.jobs.queue import JobQueue
 from recipevault.media.images import ImageInfo, InvalidImage, inspect_image
 from recipevault.media.storage import MediaStorage
@@ -256,7 +256,7 @@ async def reorder_images(
     images = await _images(session, recipe.id)
     by_id = {image.id: image for image in images}
     if len(image_ids) != len(by_id) or set(image_ids) != set(by_id):
-        raise ValidationFailed(
+        raise Unprocessable(
             "List every image of the recipe once.",
             extra=field_errors("image_ids", f"Give the ids of all {len(by_id)} images, each once"),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
@@ -11,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from recipevault.pagination import CURSOR_DESCRIPTION, CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from recipevault.policy import Visibility
 from recipevault.recipes.models import ImageStatus
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import Flag, InputModel, OutputModel
 
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100
@@ -35,19 +36,20 @@ PATCHED_TOTAL_MINUTES = _minutes(
 )
 
 
+_HTTP_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://\S")
+
+
 def http_url(value: str | None) -> str | None:
-    if value is not None and not value.lower().startswith(("http://", "https://")):
+    if value is not None and not _HTTP_URL.match(value):
         raise ValueError("must be an http:// or https:// address")
     return value
 
 
-# The schema says what ``http_url`` checks (it names the rule when refusing).
+# The schema says what ``http_url`` checks, before trimming (it names the rule when refusing).
 WebAddress = Annotated[
     str,
     Field(
-        min_length=len("http://x"),
-        max_length=2048,
-        json_schema_extra={"pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://"},
+        min_length=1, max_length=2048, json_schema_extra={"pattern": r"^\s*" + _HTTP_URL.pattern}
     ),
     AfterValidator(http_url),
 ]
@@ -97,7 +99,7 @@ class IngredientIn(InputModel):
     food: str | None = Field(default=None, min_length=1, max_length=100)
     size: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=500)
-    optional: bool = False
+    optional: Flag = False
 
     @model_validator(mode="after")
     def _text_or_food(self) -> IngredientIn:
