@@ -87,5 +87,5 @@ def test_addresses_on_a_households_own_network_are_taken(given: str, kept: str) 
 
 @pytest.mark.parametrize("given", ["a b@home.arpa", "me@-x.local", "no-at-sign", "me@@x.test"])
 def test_malformed_addresses_are_refused_wherever_they_point(given: str) -> None:
-    with pytest.raises(ValueError, match="."):
+    with pytest.raises(ValueError, match=r"\w"):
         normalize_email(given)

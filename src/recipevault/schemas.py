@@ -34,8 +34,11 @@ def _flag(value: Any, info: ValidationInfo) -> Any:
 # A yes or no: true or false in JSON (not 0 or "yes"); forms send text, as their kind has it.
 Flag = Annotated[bool, BeforeValidator(_flag)]
 
+# White space as trimming sees it (Unicode's White_Space, which Python's ``\s`` exceeds: it
+# takes \x1c-\x1f too), spelled out so that schema patterns mean the same to every reader.
+WHITE_SPACE = r"\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # Text with at least one character that is not white space (patterns match anywhere).
-NOT_BLANK = r"\S"
+NOT_BLANK = f"[^{WHITE_SPACE}]"
 
 
 def _alternatives(prop: dict[str, Any]) -> list[dict[str, Any]]:

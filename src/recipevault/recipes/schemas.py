@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from recipevault.pagination import CURSOR_DESCRIPTION, CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from recipevault.policy import Visibility
 from recipevault.recipes.models import ImageStatus
-from recipevault.schemas import Flag, InputModel, OutputModel
+from recipevault.schemas import WHITE_SPACE, Flag, InputModel, OutputModel
 
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100
@@ -36,7 +36,7 @@ PATCHED_TOTAL_MINUTES = _minutes(
 )
 
 
-_HTTP_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://\S")
+_HTTP_URL = re.compile(f"[Hh][Tt][Tt][Pp][Ss]?://[^{WHITE_SPACE}]")
 
 
 def http_url(value: str | None) -> str | None:
@@ -49,7 +49,9 @@ def http_url(value: str | None) -> str | None:
 WebAddress = Annotated[
     str,
     Field(
-        min_length=1, max_length=2048, json_schema_extra={"pattern": r"^\s*" + _HTTP_URL.pattern}
+        min_length=1,
+        max_length=2048,
+        json_schema_extra={"pattern": f"^[{WHITE_SPACE}]*{_HTTP_URL.pattern}"},
     ),
     AfterValidator(http_url),
 ]
