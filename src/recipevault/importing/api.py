@@ -141,6 +141,7 @@ FILE_BODY = {
                             "default": "copy",
                         },
                     },
+                    "additionalProperties": False,
                 }
             }
         },
