@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import Database, _commit
-from recipevault.errors import Forbidden, ValidationFailed
+from recipevault.errors import Forbidden, Unprocessable
 from recipevault.jobs.models import Job, JobStatus
 from recipevault.media.images import DAMAGED, NOT_AN_IMAGE, TOO_LARGE, InvalidImage
 from recipevault.media.storage import LocalMediaStorage
@@ -407,7 +407,7 @@ async def test_an_order_must_name_every_image_once(uploads: Uploads, wrong: str)
         "twice": [red.id, blue.id, blue.id],
         "stranger": [red.id, blue.id, green.id + 1000],
     }[wrong]
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Unprocessable):
         await images.reorder_images(
             uploads.session,
             actor=uploads.kitchen.owner,
