@@ -493,3 +493,48 @@ async def test_route_answers_each_role(
     )
     expected = case.expect[ROLES.index(role)]
     assert response.status_code == expected, f"{method} {path} as {role}: {response.text[:300]}"
+
+
+# Read-only personal API tokens (the `read` scope): whatever only reads, POSTs that only read
+# (declared with routing.reads_only) and the history of what the person may change included;
+# nothing that writes, whoever holds the token. Signed-in roles: outsider, member, owner, admin.
+READ_ONLY = 403
+READ_TOKEN_MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
+    ("GET", RECIPE): (404, 200, 200, 200),
+    ("POST", "/api/v1/recipes/cook-with"): (200, 200, 200, 200),
+    ("GET", RECIPE + "/revisions"): (404, 403, 200, 200),
+    ("GET", RECIPE + "/revisions/{number}"): (404, 403, 200, 200),
+    ("POST", RECIPE + "/revisions/{number}/restore"): (READ_ONLY,) * 4,
+    ("PATCH", RECIPE): (READ_ONLY,) * 4,
+    ("POST", "/api/v1/recipes"): (READ_ONLY,) * 4,
+    ("POST", "/api/v1/households"): (READ_ONLY,) * 4,
+}
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+@pytest.mark.parametrize(("method", "path"), sorted(READ_TOKEN_MATRIX), ids=lambda v: str(v))
+async def test_route_answers_each_roles_read_only_token(
+    method: str,
+    path: str,
+    role: str,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+) -> None:
+    setup = await _setup(session, settings)
+    user = setup.world.all()[role]
+    _, secret = await tokens.create_api_token(
+        session, user=user, data=ApiTokenCreate(name="reader", scopes=["read"]), ip=None
+    )
+    await session.flush()
+    body = MATRIX[(method, path)].json
+    response = await client.request(
+        method,
+        path.format(recipe_id=setup.recipe_id, number=1),
+        headers={"Authorization": f"Bearer {secret}"},
+        json=body(setup) if body else None,
+    )
+    expected = READ_TOKEN_MATRIX[(method, path)][ROLES.index(role) - 1]
+    assert response.status_code == expected, f"{method} {path} as {role}: {response.text[:300]}"
+    scope_refusal = "may only read" in response.text
+    assert scope_refusal is (expected == READ_ONLY and method != "GET"), response.text

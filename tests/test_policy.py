@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import Integer, String, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -16,7 +18,9 @@ from recipevault.policy import (
     Visibility,
     can_edit,
     can_read,
+    is_editor,
     require_editable,
+    require_editor,
     require_readable,
     scoped,
     unscoped,
@@ -88,6 +92,22 @@ def test_household_resources_are_edited_by_the_household() -> None:
 def test_read_only_token_cannot_edit() -> None:
     reader = Actor(user_id=OWNER, role=Role.MEMBER, can_write=False)
     assert not can_edit(reader, _note(Visibility.PRIVATE))
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_editors_are_who_may_edit_with_any_token(who: str) -> None:
+    actor = ACTORS[who]
+    read_only = replace(actor, can_write=False) if actor is not None else None
+    note = _note(Visibility.HOUSEHOLD)
+    assert is_editor(actor, note) is is_editor(read_only, note) is can_edit(actor, note)
+    if can_edit(actor, note):
+        assert require_editor(read_only, note, NotFound) is note
+    elif can_read(actor, note):
+        with pytest.raises(Forbidden):
+            require_editor(read_only, note, NotFound)
+    else:
+        with pytest.raises(NotFound):
+            require_editor(read_only, note, NotFound)
 
 
 def test_hidden_is_not_found_visible_but_not_editable_is_forbidden() -> None:

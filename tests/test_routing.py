@@ -8,7 +8,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel
 
-from recipevault.routing import DirectRoute, direct_get
+from recipevault.routing import DirectRoute, direct_get, only_reads, reads_only
 
 
 class Greeting(BaseModel):
@@ -102,3 +102,26 @@ async def _request_only(request: Request) -> Response:
 def test_a_direct_route_refuses_what_it_would_skip(router: APIRouter, endpoint: object) -> None:
     with pytest.raises(TypeError, match="direct route"):
         router.add_api_route("/{name}", endpoint, route_class_override=DirectRoute)  # type: ignore[arg-type]
+
+
+async def test_a_route_declared_reads_only_only_reads_whatever_its_method() -> None:
+    router = APIRouter()
+
+    @router.post("/search")
+    @reads_only
+    async def search(request: Request) -> dict[str, bool]:
+        return {"only_reads": only_reads(request)}
+
+    @router.post("/save")
+    async def save(request: Request) -> dict[str, bool]:
+        return {"only_reads": only_reads(request)}
+
+    @router.get("/read")
+    async def read(request: Request) -> dict[str, bool]:
+        return {"only_reads": only_reads(request)}
+
+    transport = httpx.ASGITransport(app=_app(router))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.post("/search")).json() == {"only_reads": True}
+        assert (await client.post("/save")).json() == {"only_reads": False}
+        assert (await client.get("/read")).json() == {"only_reads": True}

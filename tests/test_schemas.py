@@ -89,3 +89,13 @@ def test_addresses_on_a_households_own_network_are_taken(given: str, kept: str) 
 def test_malformed_addresses_are_refused_wherever_they_point(given: str) -> None:
     with pytest.raises(ValueError, match=r"\w"):
         normalize_email(given)
+
+
+def test_a_text_too_long_is_reported_beside_every_other_problem() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Probe.model_validate({"name": "x" * 11, "done": 0, "words": ["fine"], "code": "x"})
+    errors = {error["loc"]: (error["type"], error["msg"]) for error in refused.value.errors()}
+    assert errors == {
+        ("name",): ("string_too_long", "String should have at most 10 characters"),
+        ("done",): ("bool_type", "Input should be true or false"),
+    }

@@ -39,7 +39,11 @@ from recipevault.jobs import pages as jobs_pages
 from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
-from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
+from recipevault.middleware import (
+    NulRefusalMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from recipevault.openapi import install_openapi
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
@@ -128,9 +132,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     install_openapi(app)
 
     # Added innermost first: a request passes proxy headers, security headers, request context,
-    # host check, CORS, the error pages and the body limit, in that order, before reaching a
-    # route.
+    # host check, CORS, the error pages, the NUL check and the body limit, in that order,
+    # before reaching a route.
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(ErrorPageMiddleware, error_page=render_error_page)
     if settings.cors_origins:
         app.add_middleware(

@@ -3,6 +3,7 @@
 - ``RequestContextMiddleware``: request id, one access log line, metrics, and the last-resort
   500 response for exceptions nothing else handled.
 - ``SecurityHeadersMiddleware``: the headers every response carries.
+- ``NulRefusalMiddleware``: 400 for an address holding the NUL character.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from recipevault.errors import PROBLEM_CONTENT_TYPE, unexpected_error_body
+from recipevault.errors import PROBLEM_CONTENT_TYPE, problem_body, unexpected_error_body
 from recipevault.logging import request_context
 from recipevault.metrics import UNMATCHED_ROUTE, HttpMetrics
 
@@ -100,19 +102,25 @@ class RequestContextMiddleware:
 
     @staticmethod
     async def _send_unexpected_error(send: Send, *, path: str, request_id: str) -> None:
-        body = json.dumps(unexpected_error_body(path=path, request_id=request_id)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 500,
-                "headers": [
-                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                    (REQUEST_ID_HEADER.lower().encode(), request_id.encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        body = unexpected_error_body(path=path, request_id=request_id)
+        await _send_problem(send, body, (REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
+
+
+async def _send_problem(send: Send, problem: dict[str, Any], *headers: tuple[bytes, bytes]) -> None:
+    """Answer with ``problem`` (a problem+json body) from a middleware."""
+    body = json.dumps(problem).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": problem["status"],
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 # Pages: only our own scripts, styles and images; no framing; forms post back to us.
@@ -190,3 +198,28 @@ class SecurityHeadersMiddleware:
         if content_type.startswith(b"text/html"):
             return HTML_CSP
         return API_CSP
+
+
+class NulRefusalMiddleware:
+    """A path or query string holding the NUL character (``%00``) names nothing here, and it
+    could not reach the database as text: PostgreSQL refuses it (a 500), where SQLite would
+    store it. Such a request is a 400 problem before any route runs. (Bodies are checked by
+    their schemas: ``schemas.InputModel``.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (
+            "\x00" not in scope["path"] and b"%00" not in scope["query_string"]
+        ):
+            await self.app(scope, receive, send)
+            return
+        problem = problem_body(
+            status=400,
+            code="bad-request",
+            title="Bad request",
+            detail="The address holds a NUL character (%00), which nothing here may hold.",
+            instance=scope["path"],
+        )
+        await _send_problem(send, problem)

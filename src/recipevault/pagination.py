@@ -11,6 +11,7 @@ from fastapi import Query
 from pydantic import BaseModel
 
 from recipevault.errors import ValidationFailed, field_errors
+from recipevault.schemas import is_id
 
 T = TypeVar("T")
 MAX_CURSOR_LENGTH = 512
@@ -44,9 +45,7 @@ class InvalidCursor(ValidationFailed):
 
 def decode_id_cursor(cursor: str) -> int:
     """The cursor of lists ordered by id alone."""
-    value = decode_cursor(cursor, keys=("id",))["id"]
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidCursor()
+    value: int = decode_cursor(cursor, keys=("id",))["id"]
     return value
 
 
@@ -56,6 +55,9 @@ def encode_cursor(values: dict[str, Any]) -> str:
 
 
 def decode_cursor(cursor: str, *, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The values of a cursor made by ``encode_cursor`` with ``keys``. Its ``id`` (the last
+    row's, which every cursor holds) is checked here: a crafted one is refused like any other
+    malformed cursor instead of reaching the database."""
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise InvalidCursor()
     try:
@@ -63,6 +65,6 @@ def decode_cursor(cursor: str, *, keys: tuple[str, ...]) -> dict[str, Any]:
         values = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise InvalidCursor() from None
-    if not isinstance(values, dict) or set(values) != set(keys):
+    if not isinstance(values, dict) or set(values) != set(keys) or not is_id(values.get("id")):
         raise InvalidCursor()
     return values

@@ -92,16 +92,24 @@ def can_read(viewer: Viewer, resource: Owned) -> bool:
     )
 
 
-def can_edit(viewer: Viewer, resource: Owned) -> bool:
-    if viewer is None or not viewer.can_write:
+def is_editor(viewer: Viewer, resource: Owned) -> bool:
+    """Whether ``viewer`` is one of the people who may change ``resource`` (its owner, an admin,
+    and for what a household edits together, its members), whatever their token's scope:
+    they may read its history even through a read-only token."""
+    if viewer is None:
         return False
     if viewer.is_admin or resource.owner_id == viewer.user_id:
         return True
-    return (
+    return bool(
         getattr(resource, "household_edits", False)
         and resource.visibility != Visibility.PRIVATE
         and viewer.in_household(resource.household_id)
     )
+
+
+def can_edit(viewer: Viewer, resource: Owned) -> bool:
+    """Whether this request may change ``resource``: an editor with a token that may write."""
+    return viewer is not None and viewer.can_write and is_editor(viewer, resource)
 
 
 R = TypeVar("R", bound=Scoped)
@@ -118,6 +126,15 @@ def require_editable(viewer: Viewer, resource: R | None, not_found: type[NotFoun
     resource = require_readable(viewer, resource, not_found)
     if not can_edit(viewer, resource):
         raise Forbidden("You can read this but not change it.")
+    return resource
+
+
+def require_editor(viewer: Viewer, resource: R | None, not_found: type[NotFound]) -> R:
+    """The resource, if ``viewer`` is one of its editors (to read what only they may, such as
+    its history), whatever their token's scope."""
+    resource = require_readable(viewer, resource, not_found)
+    if not is_editor(viewer, resource):
+        raise Forbidden("Only those who may change this can see that.")
     return resource
 
 

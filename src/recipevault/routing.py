@@ -1,15 +1,20 @@
-"""Routes for the hottest reads: FastAPI documents them, the endpoint does the rest."""
+"""Routes for the hottest reads (FastAPI documents them, the endpoint does the rest), and routes
+that only read though their method is unsafe."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
+from recipevault.db import SAFE_METHODS
+
 Endpoint = Callable[[Request], Awaitable[Response]]
+AnyEndpoint = TypeVar("AnyEndpoint", bound=Callable[..., Any])
+_READS_ONLY: set[Callable[..., Any]] = set()
 
 
 class DirectRoute(APIRoute):
@@ -58,3 +63,16 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
     return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def reads_only(endpoint: AnyEndpoint) -> AnyEndpoint:
+    """Declare that a route changes nothing whatever its method (a POST whose body is a query,
+    like cook-with): a token with the `read` scope may call it. Put it under the route's
+    decorator."""
+    _READS_ONLY.add(endpoint)
+    return endpoint
+
+
+def only_reads(request: Request) -> bool:
+    """Whether ``request`` changes nothing: a safe method, or a route declared ``reads_only``."""
+    return request.method in SAFE_METHODS or request.scope.get("endpoint") in _READS_ONLY

@@ -1,20 +1,73 @@
-"""Base classes for API schemas."""
+"""Base classes for API schemas, the types every id, moment and yes-or-no in a request have,
+and what their JSON schemas say about validation."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeGuard
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     ModelWrapValidatorHandler,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+# Ids are `integer` columns, 32 bits on PostgreSQL (SQLite's hold more, but hand ids out in
+# order, so they never get this far): a larger number names nothing, and the database driver
+# would refuse to send it. Revision numbers and item positions are stored the same way.
+MAX_ID = 2**31 - 1
+
+
+def _not_a_boolean(value: Any) -> Any:
+    # Lax validation takes true for 1: no id is a yes or a no.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
+"""An id in a path, query string, form or body: a whole number from 1 to ``MAX_ID``. Out of
+that range it is a 422 naming the field, like any other invalid input."""
+
+
+def _in_utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-23:59 is in the year 10000 in UTC
+        raise ValueError("is out of range") from None
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+"""A moment in a request: with its offset (a time without one names no instant, and cannot be
+compared with the stored ones), in UTC."""
+
+
+def is_id(value: object) -> TypeGuard[int]:
+    """Whether ``value``, decoded from JSON (a cursor), is an id: an int in range, not a bool."""
+    return type(value) is int and 1 <= value <= MAX_ID
+
+
+ID_ADAPTER: TypeAdapter[int] = TypeAdapter(Id)
+
+
+def as_id(text: str) -> int | None:
+    """The id in ``text`` (a form's hidden field), or None when it holds none."""
+    try:
+        return ID_ADAPTER.validate_python(text)
+    except ValidationError:
+        return None
+
 
 # Validation context: which kind of form the input came from, if any.
 FORM = "form"
@@ -80,7 +133,8 @@ def _document_body(schema: dict[str, Any]) -> None:
 
 
 class InputModel(BaseModel):
-    """Request bodies: unknown fields are an error, surrounding whitespace is dropped.
+    """Request bodies and forms: unknown fields are an error, surrounding whitespace is dropped,
+    and text may not hold the NUL character (PostgreSQL cannot store it; SQLite would).
 
     Length limits hold for the text as sent, before trimming, as the schema documents them:
     a 200-character limit refuses 201 characters, even when some of them are spaces."""
@@ -99,14 +153,26 @@ class InputModel(BaseModel):
             if not too_long:
                 raise
             seen = {tuple(error["loc"]) for error in too_long}
-            others = [error for error in exc.errors() if tuple(error["loc"]) not in seen]
-            raise ValidationError.from_exception_data(
-                cls.__name__,
-                [*too_long, *others],  # type: ignore[list-item]
-            ) from None
+            others = [
+                InitErrorDetails(
+                    type=PydanticCustomError(error["type"], error["msg"], error.get("ctx")),
+                    loc=error["loc"],
+                    input=error["input"],
+                )
+                for error in exc.errors()
+                if tuple(error["loc"]) not in seen
+            ]
+            raise ValidationError.from_exception_data(cls.__name__, [*too_long, *others]) from None
         if too_long:
             raise ValidationError.from_exception_data(cls.__name__, too_long)
         return model
+
+    @field_validator("*")
+    @classmethod
+    def _without_nul(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise ValueError("must not contain the NUL character (U+0000)")
+        return value
 
 
 def _too_long(model: type[BaseModel], data: Any) -> list[InitErrorDetails]:
@@ -145,6 +211,18 @@ def _max_lengths(model: type[BaseModel]) -> dict[str, int]:
                 if text.get("type") == "string" and "maxLength" in text:
                     found[name] = int(text["maxLength"])
     return found
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether text in ``value`` (a field's value: text, or a list or mapping of it) holds NUL.
+    Nested models are checked as they are validated."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    return False
 
 
 class OutputModel(BaseModel):

@@ -18,11 +18,12 @@ from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.policy import unscoped
 from recipevault.recipes.models import Recipe
+from recipevault.schemas import MAX_ID
 from tests.importing import samples
 from tests.support.app import make_settings
 from tests.support.jobs import RecordingQueue
 from tests.support.website import Page, Site, serve_site
-from tests.support.world import bearer, make_user
+from tests.support.world import bearer, make_user, make_world
 
 JSON_LD = {
     "@context": "https://schema.org",
@@ -349,6 +350,47 @@ async def _upload(
         data=fields,
         headers=headers,
     )
+
+
+@pytest.mark.parametrize("kind", ["url", "bulk", "file"])
+async def test_a_household_one_is_not_in_is_refused_before_any_job(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    jobs: RecordingQueue,
+    kind: str,
+) -> None:
+    world = await make_world(session, settings)
+    outsider = bearer(world.outsider, settings, session)
+    household = {"household_id": world.household.id}
+    if kind == "file":
+        started = await _upload(
+            client, outsider, json.dumps(JSON_LD).encode(), household_id=str(world.household.id)
+        )
+    elif kind == "url":
+        body = {"url": "https://example.org/cake", **household}
+        started = await client.post("/api/v1/imports/url", json=body, headers=outsider)
+    else:
+        body = {"urls": ["https://example.org/cake"], **household}
+        started = await client.post("/api/v1/imports/bulk", json=body, headers=outsider)
+    assert started.status_code == 422, started.text
+    assert started.json()["errors"][0]["field"] == "household_id"
+    assert (await client.get("/api/v1/jobs", headers=outsider)).json()["items"] == []
+    assert jobs.queued == []
+
+
+async def test_an_admin_may_import_into_any_household_that_exists(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    world = await make_world(session, settings)
+    admin = bearer(world.admin, settings, session)
+    into_theirs = {"url": "https://example.org/cake", "household_id": world.household.id}
+    started = await client.post("/api/v1/imports/url", json=into_theirs, headers=admin)
+    assert started.status_code == 202, started.text
+    nowhere = {"url": "https://example.org/cake", "household_id": MAX_ID}
+    refused = await client.post("/api/v1/imports/url", json=nowhere, headers=admin)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "household_id"
 
 
 async def test_a_file_is_recognised_by_content_and_imported(

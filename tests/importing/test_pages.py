@@ -326,6 +326,23 @@ async def test_a_household_one_is_not_in_is_refused(
     assert await _recipes_titled(session, "Lemon Drizzle Cake") == []
 
 
+@pytest.mark.parametrize("tab", ["url", "bulk", "file"])
+async def test_a_household_one_is_not_in_is_refused_before_any_job(
+    client: httpx.AsyncClient, world: World, session: AsyncSession, tab: str
+) -> None:
+    token = await sign_in(client, world.outsider.email)
+    household = {"household_id": str(world.household.id)}
+    if tab == "file":
+        refused = await _upload(client, token, json.dumps(JSON_LD).encode(), **household)
+    else:
+        field = {"url": "url", "bulk": "urls"}[tab]
+        data = {"csrf_token": token, field: "https://example.org/cake", **household}
+        refused = await client.post(f"/import/{tab}", data=data)
+    assert refused.status_code == 400, refused.text
+    assert form_error(refused.text) == "You can only put recipes in households you belong to."
+    assert (await session.scalars(select(Job))).all() == []
+
+
 # --- Many addresses ---------------------------------------------------------------------------
 
 

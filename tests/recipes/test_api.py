@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
+from recipevault.schemas import MAX_ID
 from tests.support.world import World, bearer, make_world
 
 BASE = "/api/v1/recipes"
@@ -308,6 +309,62 @@ async def test_moving_a_recipe_refiles_its_terms_in_the_new_household(
         )
     ).json()
     assert {f["name"] for f in foods} >= {"buttermilk", "maple syrup"}
+
+
+async def test_an_admin_may_file_a_recipe_in_any_household_that_exists(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+) -> None:
+    admin = bearer(world.admin, settings, session)
+    theirs = await _create(client, admin, household_id=world.household.id)
+    assert theirs["household"]["id"] == world.household.id
+    nowhere = await client.post(BASE, json={**PANCAKES, "household_id": MAX_ID}, headers=admin)
+    assert nowhere.status_code == 422, nowhere.text
+    assert nowhere.json()["errors"][0]["field"] == "household_id"
+
+
+async def _orphan(client: httpx.AsyncClient, owner: dict[str, str]) -> dict[str, Any]:
+    """A recipe whose household was deleted: its only member (the recipe's owner) left it."""
+    cabin = await client.post("/api/v1/households", json={"name": "Cabin"}, headers=owner)
+    recipe = await _create(client, owner, visibility="household", household_id=cabin.json()["id"])
+    await client.patch(f"{BASE}/{recipe['id']}", json={"servings": 2}, headers=owner)
+    left = await client.post(f"/api/v1/households/{cabin.json()['id']}/leave", headers=owner)
+    assert left.status_code == 204, left.text
+    orphan = (await client.get(f"{BASE}/{recipe['id']}", headers=owner)).json()
+    assert orphan["household"] is None
+    return dict(orphan)
+
+
+async def _personal_household(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
+    households = (await client.get("/api/v1/households", headers=headers)).json()
+    return int(next(h["id"] for h in households if h["is_personal"]))
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+async def test_a_recipe_whose_household_was_deleted_can_still_be_edited(
+    client: httpx.AsyncClient, owner: dict[str, str], method: str
+) -> None:
+    orphan = await _orphan(client, owner)
+    body = {"title": "Cabin"} if method == "PATCH" else {**PANCAKES, "visibility": "household"}
+    edited = await client.request(method, f"{BASE}/{orphan['id']}", json=body, headers=owner)
+    assert edited.status_code == 200, edited.text
+    # It is filed where its owner's private recipes live, its terms with it.
+    assert edited.json()["household"]["id"] == await _personal_household(client, owner)
+    assert edited.json()["tags"] == ["breakfast"]
+    assert [line["food"] for line in edited.json()["ingredients"]] == [
+        line["food"] for line in orphan["ingredients"]
+    ]
+    assert edited.json()["visibility"] == "household"
+
+
+async def test_a_recipe_whose_household_was_deleted_can_go_back_to_a_revision(
+    client: httpx.AsyncClient, owner: dict[str, str]
+) -> None:
+    orphan = await _orphan(client, owner)
+    restored = await client.post(f"{BASE}/{orphan['id']}/revisions/1/restore", headers=owner)
+    assert restored.status_code == 200, restored.text
+    assert restored.json()["servings"] == PANCAKES["servings"]
+    assert restored.json()["household"]["id"] == await _personal_household(client, owner)
+    assert restored.json()["tags"] == ["breakfast"]
 
 
 async def test_if_none_match_takes_a_list_and_weak_tags(

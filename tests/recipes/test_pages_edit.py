@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
+from recipevault.households import service as households
 from recipevault.recipes import documents, page_reads, service
 from recipevault.recipes.schemas import RecipeUpdate
 from tests.recipes.pages_support import browser_for, input_values, make_recipe, pancakes, text_of
@@ -245,6 +246,37 @@ async def test_edit_a_recipe_and_keep_a_revision(
     )
 
 
+async def test_a_recipe_whose_household_was_deleted_can_be_edited(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+) -> None:
+    owner = await actor_for(session, world.owner)
+    cabin = await households.create_household(session, actor=owner, name="Cabin", ip=None)
+    recipe = await make_recipe(
+        session, world.owner, pancakes(visibility="household", household_id=cabin.household.id)
+    )
+    owner = await actor_for(session, world.owner)
+    await households.leave_household(session, actor=owner, household_id=cabin.household.id, ip=None)
+    await session.flush()
+    assert (await _document(session, recipe.slug))["household"] is None
+
+    token = await browser_for(client, world.owner)
+    page = await client.get(f"/recipes/{recipe.slug}/edit")
+    assert page.status_code == 200
+    form = {
+        name: input_values(page.text, name)
+        for name in ("etag", "version", "tags", "ingredient_section", "ingredient_text")
+    }
+    response = await _post(
+        client, f"/recipes/{recipe.slug}/edit", token, {**form, "title": "Cabin pancakes"}
+    )
+    assert response.status_code == 303, form_error(response.text)
+    document = await _document(session, recipe.slug)
+    assert document["title"] == "Cabin pancakes"
+    personal = await households.personal_household_id(session, world.owner.id)
+    assert document["household"]["id"] == personal
+    assert document["tags"] == ["breakfast", "quick"]
+
+
 async def test_editing_is_for_editors_only(
     client: httpx.AsyncClient, session: AsyncSession, world: World
 ) -> None:
@@ -313,6 +345,18 @@ async def test_saving_over_a_newer_version_shows_both_changes(
     )
     assert document["servings"] == 8
     assert document["version"] == 3
+
+
+@pytest.mark.parametrize("version", [str(2**31), str(2**64), "9" * 5000, "-1", "one"])
+async def test_a_stale_edit_from_a_version_that_names_none_still_shows_the_conflict(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, version: str
+) -> None:
+    recipe = await make_recipe(session, world.owner, pancakes())
+    token = await browser_for(client, world.owner)
+    form = {"title": "Mine", "etag": '"not-the-current-one"', "version": version}
+    conflict = await _post(client, f"/recipes/{recipe.slug}/edit", token, form)
+    assert conflict.status_code == 409, conflict.text
+    assert input_values(conflict.text, "title") == ["Mine"]
 
 
 async def test_form_posts_need_the_session_token(client: httpx.AsyncClient, world: World) -> None:

@@ -40,6 +40,7 @@ from recipevault.deps import (
     SettingsDep,
 )
 from recipevault.errors import ValidationFailed
+from recipevault.schemas import Id
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 me_router = APIRouter(prefix="/api/v1/users/me", tags=["users"])
@@ -301,7 +302,7 @@ async def create_token(
 
 @me_router.delete("/tokens/{token_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_token(
-    token_id: int, actor: CurrentUser, session: SessionDep, client: ClientDep
+    token_id: Id, actor: CurrentUser, session: SessionDep, client: ClientDep
 ) -> None:
     user = await service.get_user(session, actor.user_id)
     await tokens.delete_api_token(session, user=user, token_id=token_id, ip=client.ip)

@@ -27,6 +27,7 @@ from recipevault.households.models import MemberRole
 from recipevault.households.service import memberships
 from recipevault.logging import bind_request_fields
 from recipevault.policy import Actor, AuthMethod
+from recipevault.routing import only_reads
 
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FORM_FIELD = "csrf_token"
@@ -178,7 +179,7 @@ async def authenticate_request(request: Request, session: AsyncSession) -> Actor
     else:
         actor = None
     if actor is not None:
-        if not actor.can_write and request.method not in SAFE_METHODS:
+        if not actor.can_write and not only_reads(request):
             raise Forbidden("This API token may only read; create one with the write scope.")
         bind_request_fields(user_id=actor.user_id)
     return actor

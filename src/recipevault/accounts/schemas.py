@@ -10,7 +10,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from recipevault.accounts.models import Role, UnitSystem
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import InputModel, Instant, OutputModel
 
 # A household's own mail server may well live under a special-use name (home.arpa, .local,
 # localhost), which email-validator refuses as undeliverable on the Internet. RecipeVault only
@@ -128,7 +128,7 @@ class SessionRead(OutputModel):
 class ApiTokenCreate(InputModel):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(default=["read"], min_length=1, max_length=2)
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
 
 class ApiTokenForm(InputModel):

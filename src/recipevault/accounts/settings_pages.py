@@ -22,6 +22,7 @@ from recipevault.deps import ClientDep, HasherDep, MailerDep, SessionDep, Settin
 from recipevault.errors import AppError, Forbidden
 from recipevault.forms import FORM_ERROR, Form, blank_form, read_form
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
+from recipevault.schemas import Id
 from recipevault.web import redirect, render
 
 router = APIRouter(prefix="/account", include_in_schema=False, dependencies=[MarkPage])
@@ -152,7 +153,7 @@ async def create_token(
 
 @router.post("/tokens/{token_id:int}/delete")
 async def delete_token(
-    request: Request, token_id: int, identity: PageUser, session: SessionDep, client: ClientDep
+    request: Request, token_id: Id, identity: PageUser, session: SessionDep, client: ClientDep
 ) -> Response:
     user = await service.get_user(session, identity.user_id)
     await tokens.delete_api_token(session, user=user, token_id=token_id, ip=client.ip)

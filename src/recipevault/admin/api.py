@@ -17,6 +17,7 @@ from recipevault.admin.schemas import (
 from recipevault.audit import service as audit
 from recipevault.deps import AdminUser, ClientDep, SessionDep, SettingsDep
 from recipevault.pagination import CursorQuery, Page
+from recipevault.schemas import Id
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses={403: {}})
 
@@ -37,7 +38,7 @@ async def list_users(
 
 @router.patch("/users/{user_id:int}", response_model=AdminUserRead, responses={404: {}, 409: {}})
 async def update_user(
-    user_id: int, data: AdminUserUpdate, actor: AdminUser, session: SessionDep, client: ClientDep
+    user_id: Id, data: AdminUserUpdate, actor: AdminUser, session: SessionDep, client: ClientDep
 ) -> AdminUserRead:
     """Change a role or (de)activate an account; deactivation signs it out everywhere."""
     user = await service.update_user(
@@ -53,7 +54,7 @@ async def update_user(
 
 @router.post("/users/{user_id:int}/unlock", response_model=AdminUserRead, responses={404: {}})
 async def unlock_user(
-    user_id: int, actor: AdminUser, session: SessionDep, client: ClientDep
+    user_id: Id, actor: AdminUser, session: SessionDep, client: ClientDep
 ) -> AdminUserRead:
     user = await service.unlock_user(session, actor=actor, user_id=user_id, ip=client.ip)
     return AdminUserRead.model_validate(user)
@@ -84,7 +85,7 @@ async def list_audit_events(
     actor: AdminUser,
     session: SessionDep,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    actor_id: int | None = None,
+    actor_id: Id | None = None,
     limit: Limit = 50,
     cursor: CursorQuery = None,
 ) -> Page[AuditEventRead]:

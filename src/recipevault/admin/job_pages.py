@@ -20,6 +20,7 @@ from recipevault.jobs.models import JobStatus
 from recipevault.jobs.pages import JOB_STATUSES, job_view
 from recipevault.pageauth import MarkPage, PageAdmin
 from recipevault.pagination import CursorQuery
+from recipevault.schemas import Id
 from recipevault.web import redirect, render, safe_next_url
 
 router = APIRouter(prefix="/admin/jobs", include_in_schema=False, dependencies=[MarkPage])
@@ -83,7 +84,7 @@ async def _back(request: Request) -> str:
 
 @router.post("/{job_id:int}/retry")
 async def retry(
-    request: Request, job_id: int, identity: PageAdmin, session: SessionDep, queue: JobQueueDep
+    request: Request, job_id: Id, identity: PageAdmin, session: SessionDep, queue: JobQueueDep
 ) -> Response:
     back = await _back(request)
     try:
@@ -95,7 +96,7 @@ async def retry(
 
 @router.post("/{job_id:int}/cancel")
 async def cancel(
-    request: Request, job_id: int, identity: PageAdmin, session: SessionDep
+    request: Request, job_id: Id, identity: PageAdmin, session: SessionDep
 ) -> Response:
     back = await _back(request)
     try:

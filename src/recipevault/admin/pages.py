@@ -32,6 +32,7 @@ from recipevault.errors import Conflict
 from recipevault.forms import Form, read_form
 from recipevault.pageauth import MarkPage, PageAdmin, PageIdentity
 from recipevault.pagination import CursorQuery
+from recipevault.schemas import Id
 from recipevault.web import redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[MarkPage])
@@ -188,7 +189,7 @@ async def _change_user(
 
 @router.post("/users/{user_id:int}/role")
 async def change_role(
-    request: Request, user_id: int, identity: PageAdmin, session: SessionDep, client: ClientDep
+    request: Request, user_id: Id, identity: PageAdmin, session: SessionDep, client: ClientDep
 ) -> Response:
     return await _change_user(
         request,
@@ -203,7 +204,7 @@ async def change_role(
 
 @router.post("/users/{user_id:int}/active")
 async def change_active(
-    request: Request, user_id: int, identity: PageAdmin, session: SessionDep, client: ClientDep
+    request: Request, user_id: Id, identity: PageAdmin, session: SessionDep, client: ClientDep
 ) -> Response:
     return await _change_user(
         request,
@@ -218,7 +219,7 @@ async def change_active(
 
 @router.post("/users/{user_id:int}/unlock")
 async def unlock(
-    request: Request, user_id: int, identity: PageAdmin, session: SessionDep, client: ClientDep
+    request: Request, user_id: Id, identity: PageAdmin, session: SessionDep, client: ClientDep
 ) -> Response:
     q, cursor = await _listing(request)
     user = await service.unlock_user(session, actor=identity.actor, user_id=user_id, ip=client.ip)
@@ -245,7 +246,7 @@ async def audit_log(
     identity: PageAdmin,
     session: SessionDep,
     action: ActionParam = None,
-    actor: int | None = None,
+    actor: Id | None = None,
     cursor: CursorQuery = None,
 ) -> Response:
     """Newest first, optionally one kind of event or one person's doing."""

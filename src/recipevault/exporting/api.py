@@ -14,6 +14,7 @@ from recipevault.exporting.schemas import ExportCreate
 from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
+from recipevault.schemas import Id
 
 router = APIRouter(tags=["exports"], responses={401: {}})
 
@@ -49,7 +50,7 @@ async def start_export(
     },
 )
 async def download_export(
-    export_id: int, actor: CurrentUser, session: SessionDep, settings: SettingsDep
+    export_id: Id, actor: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The export's file, for whoever started it, until it expires (24 hours by default)."""
     found = await service.export_file(

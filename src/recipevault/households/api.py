@@ -20,6 +20,7 @@ from recipevault.households.schemas import (
     MemberRead,
     TransferRequest,
 )
+from recipevault.schemas import Id
 
 router = APIRouter(prefix="/api/v1/households", tags=["households"])
 
@@ -65,7 +66,7 @@ async def join_household(
 
 @router.get("/{household_id:int}", response_model=HouseholdDetail, responses={404: {}})
 async def read_household(
-    household_id: int, actor: CurrentUser, session: SessionDep
+    household_id: Id, actor: CurrentUser, session: SessionDep
 ) -> HouseholdDetail:
     view, members = await service.get_household(session, actor=actor, household_id=household_id)
     return HouseholdDetail(
@@ -76,7 +77,7 @@ async def read_household(
 
 @router.patch("/{household_id:int}", response_model=HouseholdRead, responses={403: {}, 404: {}})
 async def rename_household(
-    household_id: int,
+    household_id: Id,
     data: HouseholdUpdate,
     actor: CurrentUser,
     session: SessionDep,
@@ -95,7 +96,7 @@ async def rename_household(
     responses={403: {}, 404: {}},
 )
 async def create_invite(
-    household_id: int,
+    household_id: Id,
     data: InviteCreate,
     actor: CurrentUser,
     session: SessionDep,
@@ -120,7 +121,7 @@ async def create_invite(
 
 @router.get("/{household_id:int}/invites", response_model=list[InviteRead])
 async def list_invites(
-    household_id: int, actor: CurrentUser, session: SessionDep
+    household_id: Id, actor: CurrentUser, session: SessionDep
 ) -> list[InviteRead]:
     invites = await service.list_invites(session, actor=actor, household_id=household_id)
     return [InviteRead.model_validate(invite) for invite in invites]
@@ -130,8 +131,8 @@ async def list_invites(
     "/{household_id:int}/invites/{invite_id:int}", status_code=status.HTTP_204_NO_CONTENT
 )
 async def revoke_invite(
-    household_id: int,
-    invite_id: int,
+    household_id: Id,
+    invite_id: Id,
     actor: CurrentUser,
     session: SessionDep,
     client: ClientDep,
@@ -147,7 +148,7 @@ async def revoke_invite(
     responses={404: {}, 409: {}},
 )
 async def leave_household(
-    household_id: int, actor: CurrentUser, session: SessionDep, client: ClientDep
+    household_id: Id, actor: CurrentUser, session: SessionDep, client: ClientDep
 ) -> None:
     await service.leave_household(session, actor=actor, household_id=household_id, ip=client.ip)
 
@@ -158,7 +159,7 @@ async def leave_household(
     responses={403: {}, 404: {}, 409: {}},
 )
 async def remove_member(
-    household_id: int, user_id: int, actor: CurrentUser, session: SessionDep, client: ClientDep
+    household_id: Id, user_id: Id, actor: CurrentUser, session: SessionDep, client: ClientDep
 ) -> None:
     await service.remove_member(
         session, actor=actor, household_id=household_id, user_id=user_id, ip=client.ip
@@ -169,7 +170,7 @@ async def remove_member(
     "/{household_id:int}/transfer", response_model=HouseholdRead, responses={403: {}, 404: {}}
 )
 async def transfer_ownership(
-    household_id: int,
+    household_id: Id,
     data: TransferRequest,
     actor: CurrentUser,
     session: SessionDep,

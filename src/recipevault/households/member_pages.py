@@ -16,6 +16,7 @@ from recipevault.forms import FORM_ERROR, blank_form
 from recipevault.households import service
 from recipevault.households.pages import LIST_PAGE, household_read, page_url
 from recipevault.pageauth import MarkPage, PageUser
+from recipevault.schemas import Id
 from recipevault.web import redirect, render
 
 router = APIRouter(prefix="/households", include_in_schema=False, dependencies=[MarkPage])
@@ -35,7 +36,7 @@ def _confirm_page(
 
 @router.get("/{household_id:int}/members/{user_id:int}/remove")
 async def remove_member_form(
-    request: Request, household_id: int, user_id: int, identity: PageUser, session: SessionDep
+    request: Request, household_id: Id, user_id: Id, identity: PageUser, session: SessionDep
 ) -> Response:
     view, member = await service.get_member(
         session, actor=identity.actor, household_id=household_id, user_id=user_id
@@ -47,8 +48,8 @@ async def remove_member_form(
 @router.post("/{household_id:int}/members/{user_id:int}/remove")
 async def remove_member(
     request: Request,
-    household_id: int,
-    user_id: int,
+    household_id: Id,
+    user_id: Id,
     identity: PageUser,
     session: SessionDep,
     client: ClientDep,
@@ -79,7 +80,7 @@ async def remove_member(
 
 @router.get("/{household_id:int}/leave")
 async def leave_form(
-    request: Request, household_id: int, identity: PageUser, session: SessionDep
+    request: Request, household_id: Id, identity: PageUser, session: SessionDep
 ) -> Response:
     view = await service.membership(session, actor=identity.actor, household_id=household_id)
     return _confirm_page(request, "households/leave.html", {"household": household_read(view)})
@@ -87,7 +88,7 @@ async def leave_form(
 
 @router.post("/{household_id:int}/leave")
 async def leave(
-    request: Request, household_id: int, identity: PageUser, session: SessionDep, client: ClientDep
+    request: Request, household_id: Id, identity: PageUser, session: SessionDep, client: ClientDep
 ) -> Response:
     view = await service.membership(session, actor=identity.actor, household_id=household_id)
     try:

@@ -34,6 +34,7 @@ from recipevault.households.schemas import (
     TransferRequest,
 )
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
+from recipevault.schemas import Id
 from recipevault.web import redirect, render
 
 router = APIRouter(prefix="/households", include_in_schema=False, dependencies=[MarkPage])
@@ -213,7 +214,7 @@ async def _detail_page(
 @router.get("/{household_id:int}")
 async def household(
     request: Request,
-    household_id: int,
+    household_id: Id,
     identity: PageUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -224,7 +225,7 @@ async def household(
 @router.post("/{household_id:int}/rename")
 async def rename(
     request: Request,
-    household_id: int,
+    household_id: Id,
     identity: PageUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -244,7 +245,7 @@ async def rename(
 @router.post("/{household_id:int}/invites")
 async def create_invite(
     request: Request,
-    household_id: int,
+    household_id: Id,
     identity: PageUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -285,8 +286,8 @@ async def create_invite(
 @router.post("/{household_id:int}/invites/{invite_id:int}/revoke")
 async def revoke_invite(
     request: Request,
-    household_id: int,
-    invite_id: int,
+    household_id: Id,
+    invite_id: Id,
     identity: PageUser,
     session: SessionDep,
     client: ClientDep,
@@ -302,7 +303,7 @@ async def revoke_invite(
 @router.post("/{household_id:int}/transfer")
 async def transfer(
     request: Request,
-    household_id: int,
+    household_id: Id,
     identity: PageUser,
     session: SessionDep,
     settings: SettingsDep,

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from recipevault.households.models import MemberRole
-from recipevault.schemas import Flag, InputModel, OutputModel
+from recipevault.schemas import Flag, Id, InputModel, OutputModel
 
 HouseholdName = Field(min_length=1, max_length=100)
 
@@ -70,4 +70,4 @@ class JoinRequest(InputModel):
 
 
 class TransferRequest(InputModel):
-    user_id: int
+    user_id: Id

@@ -91,6 +91,10 @@ async def personal_household_id(session: AsyncSession, user_id: int) -> int:
     return int(rows.scalar_one())
 
 
+async def household_exists(session: AsyncSession, household_id: int) -> bool:
+    return await session.get(Household, household_id) is not None
+
+
 async def create_personal_household(session: AsyncSession, *, user: User) -> Household:
     household = Household(name=f"{user.display_name}'s kitchen"[:100], is_personal=True)
     session.add(household)

@@ -25,7 +25,7 @@ from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import documents
-from recipevault.schemas import API_FORM, FORM, Flag, InputModel
+from recipevault.schemas import API_FORM, FORM, Flag, Id, InputModel
 from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
 
 router = APIRouter(tags=["imports"], responses={401: {}, 422: {}})
@@ -42,7 +42,7 @@ class UploadTooLarge(AppError):
 
 class FileImportForm(InputModel):
     keep_partial: Flag = False
-    household_id: int | None = None
+    household_id: Id | None = None
     visibility: str | None = None
     # A file is imported whole: recipes in it from a page imported before are added too,
     # unless the form asks to update those instead.

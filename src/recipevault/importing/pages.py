@@ -184,6 +184,11 @@ async def _refused_again(
     )
 
 
+def _household_refused(form: Form[Any], exc: ValidationFailed) -> Form[Any]:
+    """The form, refusing its household (one the person does not belong to)."""
+    return form.with_error("household_id", exc.detail).with_error(FORM_ERROR, exc.detail)
+
+
 @router.post("/url")
 async def import_url(
     request: Request,
@@ -204,6 +209,16 @@ async def import_url(
     except service.AlreadyImported as exc:
         return await _refused_again(
             request, session, identity, settings, tab="url", form=form, field="url", exc=exc
+        )
+    except ValidationFailed as exc:
+        return await _import_page(
+            request,
+            session,
+            identity,
+            settings,
+            tab="url",
+            form=_household_refused(form, exc),
+            status_code=400,
         )
     return redirect(request, job_url(job.id), flash="The import has started.")
 
@@ -231,9 +246,14 @@ async def import_paste(
             request, session, identity, settings, tab="paste", form=refused, status_code=400
         )
     except ValidationFailed as exc:  # a household the person does not belong to
-        refused = form.with_error("household_id", exc.detail).with_error(FORM_ERROR, exc.detail)
         return await _import_page(
-            request, session, identity, settings, tab="paste", form=refused, status_code=400
+            request,
+            session,
+            identity,
+            settings,
+            tab="paste",
+            form=_household_refused(form, exc),
+            status_code=400,
         )
     first = saved[0]
     if len(saved) == 1:
@@ -288,6 +308,16 @@ async def import_bulk(
         refused = form.with_error("urls", exc.detail)
         return await _import_page(
             request, session, identity, settings, tab="bulk", form=refused, status_code=400
+        )
+    except ValidationFailed as exc:
+        return await _import_page(
+            request,
+            session,
+            identity,
+            settings,
+            tab="bulk",
+            form=_household_refused(form, exc),
+            status_code=400,
         )
     count = job.progress_total or len(lines)
     return redirect(
@@ -357,16 +387,29 @@ async def import_file(
             request, session, identity, settings, tab="file", form=form, status_code=400
         )
     assert isinstance(upload, UploadFile)
-    job = await service.start_file_import(
-        session,
-        queue=queue,
-        storage=storage_from_settings(settings),
-        actor=identity.actor,
-        content=content,
-        file_name=upload.filename,
-        options=form.data,
-        keep_partial=keep_partial,
-    )
+    try:
+        job = await service.start_file_import(
+            session,
+            queue=queue,
+            storage=storage_from_settings(settings),
+            actor=identity.actor,
+            content=content,
+            file_name=upload.filename,
+            options=form.data,
+            keep_partial=keep_partial,
+        )
+    except ValidationFailed as exc:
+        # The file must be chosen again, as after any refusal.
+        form = form.with_error("file", "Choose the file again.")
+        return await _import_page(
+            request,
+            session,
+            identity,
+            settings,
+            tab="file",
+            form=_household_refused(form, exc),
+            status_code=400,
+        )
     return redirect(
         request,
         job_url(job.id),

@@ -9,7 +9,7 @@ from pydantic import Field
 from recipevault.config import Settings
 from recipevault.policy import Visibility
 from recipevault.recipes.schemas import RecipeRead, WebAddress
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import Id, InputModel, OutputModel
 
 MAX_PASTE = 5 * 1024 * 1024
 # The request carrying a paste: room for its JSON or form encoding on top of the text.
@@ -21,7 +21,7 @@ OnDuplicate = Literal["ask", "update", "copy"]
 
 
 class ImportOptions(InputModel):
-    household_id: int | None = Field(
+    household_id: Id | None = Field(
         default=None, description="Household the recipes go to (default: your own)"
     )
     visibility: Visibility | None = Field(

@@ -97,11 +97,18 @@ async def save_imported(
     return SavedRecipe(await recipes.create_recipe(session, actor=actor, data=data), "created")
 
 
+async def _check_options(session: AsyncSession, actor: Actor, options: ImportOptions) -> None:
+    """Refuse a household the recipes may not go to now, not when the job gets to them."""
+    if options.household_id is not None:
+        await recipes.check_household(session, actor=actor, household_id=options.household_id)
+
+
 async def start_url_import(
     session: AsyncSession, *, queue: JobQueue, actor: Actor, data: UrlImport
 ) -> Job:
     """Queue the import of one page. A page imported before is refused here already (unless
     ``on_duplicate`` says what to do), so the person finds out before any waiting."""
+    await _check_options(session, actor, data)
     if data.on_duplicate == "ask":
         existing = await imported_from(session, owner_id=actor.user_id, urls=[data.url])
         if existing is not None:
@@ -122,6 +129,7 @@ async def start_bulk_import(
     urls = list(dict.fromkeys(data.urls))  # the same address twice is one import
     if len(urls) > settings.bulk_import_max_urls:
         raise TooManyUrls(settings.bulk_import_max_urls)
+    await _check_options(session, actor, data)
     return await create_job(
         session,
         queue=queue,
@@ -145,6 +153,7 @@ async def start_file_import(
 ) -> Job:
     """Keep the uploaded file in media storage (workers may run on other machines) and queue
     its import; the job removes the file when it is done with it."""
+    await _check_options(session, actor, options)
     job = await create_job(
         session,
         queue=queue,

@@ -11,6 +11,7 @@ from recipevault.jobs import service
 from recipevault.jobs.models import Job, JobStatus
 from recipevault.jobs.schemas import JobItemRead, JobRead
 from recipevault.pagination import CursorQuery, Page
+from recipevault.schemas import MAX_ID, Id
 
 router = APIRouter(tags=["jobs"], responses={401: {}, 404: {}})
 
@@ -39,7 +40,7 @@ async def list_jobs(
 
 
 @router.get("/api/v1/jobs/{job_id:int}", response_model=JobRead)
-async def get_job(job_id: int, actor: CurrentUser, session: SessionDep) -> JobRead:
+async def get_job(job_id: Id, actor: CurrentUser, session: SessionDep) -> JobRead:
     """A job's status, progress, result and first items. Its owner or an admin only."""
     job = await service.get_job(session, viewer=actor, job_id=job_id)
     return await job_read(session, job)
@@ -47,10 +48,12 @@ async def get_job(job_id: int, actor: CurrentUser, session: SessionDep) -> JobRe
 
 @router.get("/api/v1/jobs/{job_id:int}/items", response_model=list[JobItemRead])
 async def list_items(
-    job_id: int,
+    job_id: Id,
     actor: CurrentUser,
     session: SessionDep,
-    after: Annotated[int | None, Query(ge=0, description="Items after this position")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="Items after this position")
+    ] = None,
     limit: Limit = 100,
 ) -> list[JobItemRead]:
     await service.get_job(session, viewer=actor, job_id=job_id)
@@ -59,7 +62,7 @@ async def list_items(
 
 
 @router.post("/api/v1/jobs/{job_id:int}/cancel", response_model=JobRead, responses={409: {}})
-async def cancel_job(job_id: int, actor: CurrentUser, session: SessionDep) -> JobRead:
+async def cancel_job(job_id: Id, actor: CurrentUser, session: SessionDep) -> JobRead:
     """Stop a job that has not ended; what it finished stays."""
     job = await service.cancel_job(session, viewer=actor, job_id=job_id)
     return await job_read(session, job)
@@ -84,7 +87,7 @@ async def list_all_jobs(
     "/api/v1/admin/jobs/{job_id:int}/retry", response_model=JobRead, responses={403: {}, 409: {}}
 )
 async def retry_job(
-    job_id: int, actor: AdminUser, session: SessionDep, queue: JobQueueDep
+    job_id: Id, actor: AdminUser, session: SessionDep, queue: JobQueueDep
 ) -> JobRead:
     """Run a failed or cancelled job again; items it already handled are skipped."""
     job = await service.retry_job(session, queue=queue, viewer=actor, job_id=job_id)

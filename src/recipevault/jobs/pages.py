@@ -27,6 +27,7 @@ from recipevault.jobs.models import ItemStatus, Job, JobItem, JobStatus
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
 from recipevault.pagination import CursorQuery
 from recipevault.recipes import documents
+from recipevault.schemas import Id
 from recipevault.web import PAGE_HEADERS, redirect, render
 
 router = APIRouter(prefix="/jobs", include_in_schema=False, dependencies=[MarkPage])
@@ -289,7 +290,7 @@ async def jobs(
 
 @router.get("/{job_id:int}")
 async def job_page(
-    request: Request, job_id: int, identity: PageUser, session: SessionDep
+    request: Request, job_id: Id, identity: PageUser, session: SessionDep
 ) -> Response:
     view = await job_detail(session, viewer=identity, job_id=job_id)
     return render(request, "jobs/detail.html", {"job": view})
@@ -298,7 +299,7 @@ async def job_page(
 @router.get("/{job_id:int}/progress")
 async def progress(
     request: Request,
-    job_id: int,
+    job_id: Id,
     identity: PageUser,
     session: SessionDep,
     seen: SeenParam = None,
@@ -318,9 +319,7 @@ async def progress(
 
 
 @router.post("/{job_id:int}/cancel")
-async def cancel(
-    request: Request, job_id: int, identity: PageUser, session: SessionDep
-) -> Response:
+async def cancel(request: Request, job_id: Id, identity: PageUser, session: SessionDep) -> Response:
     try:
         await service.cancel_job(session, viewer=identity.actor, job_id=job_id)
     except service.JobFinished as exc:

@@ -20,7 +20,7 @@ from recipevault.deps import (
 from recipevault.errors import ValidationFailed, field_errors
 from recipevault.pagination import Page
 from recipevault.policy import Viewer, can_read
-from recipevault.querystring import QueryString
+from recipevault.querystring import QueryString, path_id, path_id_parameter
 from recipevault.recipes import documents, listing, service
 from recipevault.recipes.presentation import present
 from recipevault.recipes.schemas import (
@@ -35,7 +35,8 @@ from recipevault.recipes.schemas import (
     RevisionRead,
     RevisionSummary,
 )
-from recipevault.routing import direct_get, etag_matches
+from recipevault.routing import direct_get, etag_matches, reads_only
+from recipevault.schemas import Id
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipes"])
 JSON = "application/json"
@@ -48,8 +49,8 @@ ReadResponses: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _field_error(field: str, message: str, *, where: str = "query") -> ValidationFailed:
-    return ValidationFailed(message, extra=field_errors(field, message, where=where))
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, extra=field_errors(field, message, where="query"))
 
 
 def _readable(stored: documents.StoredRecipe | None, viewer: Viewer) -> documents.StoredRecipe:
@@ -109,8 +110,10 @@ async def list_recipes(request: Request) -> Response:
 
 
 @router.post("/cook-with", response_model=Page[CookWithMatch])
+@reads_only
 async def cook_with(data: CookWithRequest, viewer: ReadViewer, database: DatabaseDep) -> Response:
-    """Recipes ranked by the share of their ingredients you have (reads only, though a POST)."""
+    """Recipes ranked by the share of their ingredients you have. It only reads, though a POST
+    (a list of foods is too long for a query string): read-only tokens may call it."""
     body = await listing.cook_with(database, viewer=viewer, foods=data.foods, limit=data.limit)
     return Response(body, media_type=JSON)
 
@@ -123,28 +126,20 @@ async def list_trash(actor: CurrentUser, session: SessionDep) -> Response:
     return Response(b"[" + b",".join(items) + b"]", media_type=JSON)
 
 
-RECIPE_ID = {"name": "recipe_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-def _recipe_id(request: Request) -> int:
-    try:
-        return int(request.path_params["recipe_id"])
-    except ValueError:
-        raise _field_error("recipe_id", "A recipe id is a whole number.", where="path") from None
-
-
 @direct_get(
     router,
     "/{recipe_id:int}",
     response_model=RecipeRead,
     responses=ReadResponses,
-    openapi_extra={"parameters": [RECIPE_ID, *VIEW_QUERY.openapi["parameters"]]},
+    openapi_extra={
+        "parameters": [path_id_parameter("recipe_id"), *VIEW_QUERY.openapi["parameters"]]
+    },
 )
 async def read_recipe(request: Request) -> Response:
     """A recipe; `servings` or `scale` scale it, `units` converts it."""
     # The hottest read: no declared parameters or dependencies, not even the path's id (see
     # list_recipes); the OpenAPI document still lists them.
-    recipe_id = _recipe_id(request)
+    recipe_id = path_id(request, "recipe_id")
     view = VIEW_QUERY.parse(request)
     viewer = await read_viewer(request)
     stored = _readable(
@@ -173,7 +168,7 @@ async def read_recipe(request: Request) -> Response:
 
 @router.put("/{recipe_id:int}", response_model=RecipeRead, responses={404: {}, 412: {}})
 async def replace_recipe(
-    recipe_id: int,
+    recipe_id: Id,
     data: RecipeCreate,
     actor: CurrentUser,
     session: SessionDep,
@@ -187,7 +182,7 @@ async def replace_recipe(
 
 @router.patch("/{recipe_id:int}", response_model=RecipeRead, responses={404: {}, 412: {}})
 async def patch_recipe(
-    recipe_id: int,
+    recipe_id: Id,
     data: RecipeUpdate,
     actor: CurrentUser,
     session: SessionDep,
@@ -203,7 +198,7 @@ async def patch_recipe(
     "/{recipe_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}, 412: {}}
 )
 async def delete_recipe(
-    recipe_id: int,
+    recipe_id: Id,
     actor: CurrentUser,
     session: SessionDep,
     client: ClientDep,
@@ -216,7 +211,7 @@ async def delete_recipe(
 
 
 @router.post("/{recipe_id:int}/restore", response_model=RecipeRead, responses={404: {}})
-async def restore_recipe(recipe_id: int, actor: CurrentUser, session: SessionDep) -> Response:
+async def restore_recipe(recipe_id: Id, actor: CurrentUser, session: SessionDep) -> Response:
     """Take a recipe back out of the trash."""
     await service.restore_from_trash(session, actor=actor, recipe_id=recipe_id)
     return await _written(session, actor, recipe_id, status.HTTP_200_OK)
@@ -224,7 +219,7 @@ async def restore_recipe(recipe_id: int, actor: CurrentUser, session: SessionDep
 
 @router.get("/{recipe_id:int}/revisions", response_model=list[RevisionSummary])
 async def list_revisions(
-    recipe_id: int, actor: CurrentUser, session: SessionDep
+    recipe_id: Id, actor: CurrentUser, session: SessionDep
 ) -> list[RevisionSummary]:
     """Earlier versions, newest first: who changed what, and when."""
     revisions = await service.list_revisions(session, actor=actor, recipe_id=recipe_id)
@@ -242,7 +237,7 @@ async def list_revisions(
 
 @router.get("/{recipe_id:int}/revisions/{number:int}", response_model=RevisionRead)
 async def read_revision(
-    recipe_id: int, number: int, actor: CurrentUser, session: SessionDep
+    recipe_id: Id, number: Id, actor: CurrentUser, session: SessionDep
 ) -> RevisionRead:
     revision = await service.get_revision(session, actor=actor, recipe_id=recipe_id, number=number)
     authors = await service.revision_authors(session, [revision])
@@ -257,7 +252,7 @@ async def read_revision(
 
 @router.post("/{recipe_id:int}/revisions/{number:int}/restore", response_model=RecipeRead)
 async def restore_revision(
-    recipe_id: int, number: int, actor: CurrentUser, session: SessionDep
+    recipe_id: Id, number: Id, actor: CurrentUser, session: SessionDep
 ) -> Response:
     """Make an earlier version current again, as a new version."""
     await service.restore_revision(session, actor=actor, recipe_id=recipe_id, number=number)

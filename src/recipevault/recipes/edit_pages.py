@@ -35,6 +35,7 @@ from recipevault.recipes.recipe_form import (
 )
 from recipevault.recipes.revision_diff import diff_fields, form_lines
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
+from recipevault.schemas import as_id
 from recipevault.web import redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
@@ -201,9 +202,9 @@ async def _conflict_page(
     current = form_from_document(document)
     current.etag, current.version = stored.etag, str(document["version"])
     base_document = None
-    if yours.version.isdigit():
+    if (loaded := as_id(yours.version)) is not None:
         base_document = await page_reads.version_snapshot(
-            session, actor=identity.actor, recipe_id=recipe_id, version=int(yours.version)
+            session, actor=identity.actor, recipe_id=recipe_id, version=loaded
         )
     # Without the version the form came from, every field of the form counts as a change.
     base = form_from_document(base_document) if base_document is not None else current

@@ -13,6 +13,7 @@ from recipevault.deps import ClientDep, SessionDep
 from recipevault.pageauth import MarkPage, PageUser
 from recipevault.recipes import page_reads, service
 from recipevault.recipes.revision_diff import diff_documents
+from recipevault.schemas import Id
 from recipevault.web import redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
@@ -102,7 +103,7 @@ async def revisions(
 
 @router.post("/recipes/{slug}/revisions/{number:int}/restore")
 async def restore_revision(
-    slug: str, number: int, request: Request, identity: PageUser, session: SessionDep
+    slug: str, number: Id, request: Request, identity: PageUser, session: SessionDep
 ) -> Response:
     """Make an old version current again, as a new version (history is only added to)."""
     recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)

@@ -19,6 +19,7 @@ from recipevault.recipes import images
 from recipevault.recipes.documents import image_urls
 from recipevault.recipes.models import RecipeImage
 from recipevault.recipes.schemas import ImageOrder, RecipeImageRead
+from recipevault.schemas import Id
 from recipevault.uploads import check_declared_length, image_upload_body, read_at_most
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipe images"])
@@ -66,7 +67,7 @@ def image_read(image: RecipeImage) -> RecipeImageRead:
 )
 @body_limit(image_upload_body)
 async def upload_image(
-    recipe_id: int,
+    recipe_id: Id,
     request: Request,
     actor: CurrentUser,
     session: SessionDep,
@@ -115,7 +116,7 @@ async def _read_file(request: Request, limit: int) -> bytes:
 
 @router.get("/{recipe_id:int}/images", response_model=list[RecipeImageRead], responses={404: {}})
 async def list_images(
-    recipe_id: int, viewer: OptionalUser, session: SessionDep
+    recipe_id: Id, viewer: OptionalUser, session: SessionDep
 ) -> list[RecipeImageRead]:
     """The recipe's images in order; the first is the primary one."""
     found = await images.list_images(session, viewer=viewer, recipe_id=recipe_id)
@@ -128,7 +129,7 @@ async def list_images(
     responses={**EDIT_RESPONSES, 422: {}},
 )
 async def reorder_images(
-    recipe_id: int, data: ImageOrder, actor: CurrentUser, session: SessionDep
+    recipe_id: Id, data: ImageOrder, actor: CurrentUser, session: SessionDep
 ) -> list[RecipeImageRead]:
     """Put the images in this order (every one of them, each once); the first is primary."""
     ordered = await images.reorder_images(
@@ -143,7 +144,7 @@ async def reorder_images(
     responses=EDIT_RESPONSES,
 )
 async def choose_primary_image(
-    recipe_id: int, image_id: int, actor: CurrentUser, session: SessionDep
+    recipe_id: Id, image_id: Id, actor: CurrentUser, session: SessionDep
 ) -> list[RecipeImageRead]:
     """Make this image the first one; the others keep their order after it."""
     ordered = await images.set_primary(session, actor=actor, recipe_id=recipe_id, image_id=image_id)
@@ -156,7 +157,7 @@ async def choose_primary_image(
     responses=EDIT_RESPONSES,
 )
 async def delete_image(
-    recipe_id: int, image_id: int, actor: CurrentUser, session: SessionDep, queue: JobQueueDep
+    recipe_id: Id, image_id: Id, actor: CurrentUser, session: SessionDep, queue: JobQueueDep
 ) -> None:
     """Delete an image; its files are removed in the background."""
     await images.delete_image(

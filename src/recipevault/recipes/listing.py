@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import orjson
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 
 from recipevault.db import Database
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
@@ -35,8 +36,10 @@ from recipevault.recipes.models import (
     recipe_tags,
     recipe_tools,
 )
+from recipevault.recipes.recipe_input import NO_TIME
 from recipevault.recipes.schemas import RecipeListQuery, Sort
 from recipevault.recipes.vocabulary import singular, term_key
+from recipevault.schemas import Instant
 
 _ASCENDING: dict[str, bool] = {
     "relevance": True,
@@ -53,6 +56,10 @@ _SORT_COLUMNS: dict[str, Any] = {
     "total_time": recipes.c.sort_total_minutes,
     "rating": recipes.c.sort_rating,
 }
+# What the integer sort keys can hold (see recipe_input): a cursor past them was not made here,
+# and its value could be too large for the column.
+_INTEGER_KEYS: dict[str, range] = {"total_time": range(NO_TIME + 1), "rating": range(6)}
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 ingredients = RecipeIngredient.__table__
 food_names = FoodName.__table__
 
@@ -252,19 +259,21 @@ def _cursor_value(value: Any, sort: str) -> Any:
 
 def _decode(cursor: str, sort: str) -> tuple[Any, int]:
     values = decode_cursor(cursor, keys=("s", "v", "id"))
-    if values["s"] != sort or not isinstance(values["id"], int):
+    if values["s"] != sort:
         raise InvalidCursor()
     value = values["v"]
     try:
         if sort in ("created", "updated"):
-            value = datetime.fromisoformat(value)
+            value = _INSTANT.validate_python(value)
         elif sort == "title":
             value = str(value)
         elif sort == "relevance":
             value = float(value)
         else:
             value = int(value)
-    except (TypeError, ValueError):
+            if value not in _INTEGER_KEYS[sort]:
+                raise InvalidCursor()
+    except (TypeError, ValueError, OverflowError):  # ValidationError is a ValueError
         raise InvalidCursor() from None
     return value, values["id"]
 

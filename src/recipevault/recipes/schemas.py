@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from recipevault.pagination import CURSOR_DESCRIPTION, CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from recipevault.policy import Visibility
 from recipevault.recipes.models import ImageStatus
-from recipevault.schemas import WHITE_SPACE, Flag, InputModel, OutputModel
+from recipevault.schemas import WHITE_SPACE, Flag, Id, InputModel, OutputModel
 
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100
@@ -144,9 +144,7 @@ class RecipeFields(InputModel):
 class RecipeCreate(RecipeFields):
     title: str = Field(min_length=1, max_length=200)
     visibility: Visibility = Visibility.HOUSEHOLD
-    household_id: int | None = Field(
-        default=None, description="Defaults to your personal household"
-    )
+    household_id: Id | None = Field(default=None, description="Defaults to your personal household")
 
 
 class RecipeUpdate(InputModel):
@@ -154,7 +152,7 @@ class RecipeUpdate(InputModel):
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     visibility: Visibility | None = None
-    household_id: int | None = None
+    household_id: Id | None = None
     description: str | None = Field(default=None, max_length=5000)
     servings: Servings | None = None
     yield_text: str | None = Field(default=None, max_length=100)
@@ -302,8 +300,8 @@ class RecipeListQuery(BaseModel):
     exclude_food: Terms
     max_total_minutes: int | None = Field(default=None, ge=0, le=525_600)
     min_rating: int | None = Field(default=None, ge=1, le=5)
-    owner: int | None = None
-    household: int | None = None
+    owner: Id | None = None
+    household: Id | None = None
     visibility: Visibility | None = None
     sort: Sort | None = None
     limit: int = Field(default=20, ge=1, le=100)
@@ -364,6 +362,6 @@ class RecipeImageRead(OutputModel):
 
 
 class ImageOrder(InputModel):
-    image_ids: list[int] = Field(
+    image_ids: list[Id] = Field(
         min_length=1, max_length=MAX_IMAGES, description="Every image of the recipe, in order"
     )

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
 from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed, field_errors
-from recipevault.households.service import memberships, personal_household_id
+from recipevault.households.service import household_exists, memberships, personal_household_id
 from recipevault.jobs.queue import JobQueue
-from recipevault.policy import Actor, require_editable, unscoped
+from recipevault.policy import Actor, require_editable, require_editor, unscoped
 from recipevault.recipes import documents, search
 from recipevault.recipes.image_jobs import image_prefix, remove_later
 from recipevault.recipes.models import (
@@ -148,16 +148,27 @@ async def _free_slug(session: AsyncSession, base: str, taken: Iterable[str]) -> 
 async def _household_for(
     session: AsyncSession, actor: Actor, household_id: int | None, *, owner_id: int
 ) -> int:
-    roles = await memberships(session, owner_id)
-    member_of = {household for household, _ in roles}
     if household_id is None:
         return await personal_household_id(session, owner_id)
-    if household_id not in member_of and not actor.is_admin:
+    if household_id in {household for household, _ in await memberships(session, owner_id)}:
+        return household_id
+    if not actor.is_admin:
         raise ValidationFailed(
             "You can only put recipes in households you belong to.",
             extra=field_errors("household_id", "Not one of your households"),
         )
+    if not await household_exists(session, household_id):
+        raise ValidationFailed(
+            "There is no household with that id.",
+            extra=field_errors("household_id", "No such household"),
+        )
     return household_id
+
+
+async def check_household(session: AsyncSession, *, actor: Actor, household_id: int) -> None:
+    """Refuse (422) a household ``actor`` may not put their recipes in, before starting work
+    that would (an import job), rather than when that work gets to it."""
+    await _household_for(session, actor, household_id, owner_id=actor.user_id)
 
 
 # --- Use cases -------------------------------------------------------------------------------
@@ -251,12 +262,7 @@ async def update_recipe(
     recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     await _check_if_match(session, recipe, if_match)
     before = await document_of(session, recipe.id)
-    household_id = recipe.household_id
-    if data.household_id is not None:
-        household_id = await _household_for(
-            session, actor, data.household_id, owner_id=recipe.owner_id
-        )
-    assert household_id is not None
+    household_id = await _edited_household(session, actor, recipe, data.household_id)
     values = input_values(data, partial=partial)
     if household_id != recipe.household_id:
         # Terms belong to a household: moving the recipe re-files everything it names.
@@ -265,6 +271,19 @@ async def update_recipe(
             values.setdefault(name, getattr(kept, name))
     await apply_input(recipe, Vocabulary(session, household_id), values)
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
+
+
+async def _edited_household(
+    session: AsyncSession, actor: Actor, recipe: Recipe, requested: int | None
+) -> int:
+    """The household an edited recipe is filed in: the one asked for, else its own. A recipe
+    whose household was deleted (its last member left) has none, and goes where its owner's
+    private recipes live; its terms move with it, as in any move."""
+    if requested is not None:
+        return await _household_for(session, actor, requested, owner_id=recipe.owner_id)
+    if recipe.household_id is None:
+        return await personal_household_id(session, recipe.owner_id)
+    return recipe.household_id
 
 
 async def document_of(session: AsyncSession, recipe_id: int) -> dict[str, Any]:
@@ -358,10 +377,15 @@ async def purge_trash(
 # --- Revisions ------------------------------------------------------------------------------
 
 
+async def _check_history_reader(session: AsyncSession, actor: Actor, recipe_id: int) -> None:
+    """Whoever may change a recipe may read its revisions, even through a read-only token."""
+    require_editor(actor, await _load(session, recipe_id), RecipeNotFound)
+
+
 async def list_revisions(
     session: AsyncSession, *, actor: Actor, recipe_id: int
 ) -> list[RecipeRevision]:
-    await editable_recipe(session, actor=actor, recipe_id=recipe_id)
+    await _check_history_reader(session, actor, recipe_id)
     result = await session.scalars(
         select(RecipeRevision)
         .where(RecipeRevision.recipe_id == recipe_id)
@@ -373,7 +397,7 @@ async def list_revisions(
 async def get_revision(
     session: AsyncSession, *, actor: Actor, recipe_id: int, number: int
 ) -> RecipeRevision:
-    await editable_recipe(session, actor=actor, recipe_id=recipe_id)
+    await _check_history_reader(session, actor, recipe_id)
     revision = await session.scalar(
         select(RecipeRevision).where(
             RecipeRevision.recipe_id == recipe_id, RecipeRevision.number == number
@@ -388,12 +412,12 @@ async def restore_revision(
     session: AsyncSession, *, actor: Actor, recipe_id: int, number: int
 ) -> Recipe:
     """Bring back an old version as a new one: history is only ever added to."""
+    recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     revision = await get_revision(session, actor=actor, recipe_id=recipe_id, number=number)
     data = input_from_snapshot(revision.snapshot)
-    recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     before = await document_of(session, recipe.id)
-    assert recipe.household_id is not None
-    vocabulary = Vocabulary(session, recipe.household_id)
+    household_id = await _edited_household(session, actor, recipe, None)
+    vocabulary = Vocabulary(session, household_id)
     await apply_input(recipe, vocabulary, input_values(data, partial=False))
     return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
 

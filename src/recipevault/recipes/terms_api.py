@@ -24,6 +24,7 @@ from recipevault.recipes.terms_schemas import (
     TermRename,
     UnitRead,
 )
+from recipevault.schemas import Id
 
 router = APIRouter(prefix="/api/v1/vocabularies", tags=["vocabularies"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -67,7 +68,7 @@ def _read(view: terms.TermView) -> TermRead | FoodRead | UnitRead:
     responses={404: {"description": "A household you are not in"}},
 )
 async def list_terms(
-    kind: Kind, actor: CurrentUser, session: SessionDep, household_id: int | None = None
+    kind: Kind, actor: CurrentUser, session: SessionDep, household_id: Id | None = None
 ) -> list[TermRead | FoodRead | UnitRead]:
     """The terms of your households (or of `household_id` only), sorted by name, each with
     the number of recipes outside the trash that use it."""
@@ -81,7 +82,7 @@ async def list_terms(
     responses={**NOT_FOUND, 409: {"description": "The name is taken: merge instead"}},
 )
 async def rename_term(
-    kind: Kind, term_id: int, data: TermRename, actor: CurrentUser, session: SessionDep
+    kind: Kind, term_id: Id, data: TermRename, actor: CurrentUser, session: SessionDep
 ) -> TermRead | FoodRead | UnitRead:
     """Rename a term; every recipe using it shows the new name at once. A food keeps its old
     spellings, so text that names it the old way still finds it."""
@@ -95,7 +96,7 @@ async def rename_term(
     responses={**NOT_FOUND, 422: {"description": "`into` is this term, or not of its household"}},
 )
 async def merge_terms(
-    kind: Kind, term_id: int, data: TermMerge, actor: CurrentUser, session: SessionDep
+    kind: Kind, term_id: Id, data: TermMerge, actor: CurrentUser, session: SessionDep
 ) -> TermRead | FoodRead | UnitRead:
     """Merge this term into `into` (same household): its recipes use `into` instead and this
     term is deleted. Answers the remaining term with its new count."""
@@ -108,6 +109,6 @@ async def merge_terms(
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**NOT_FOUND, 409: {"description": "Recipes (trash included) use the term"}},
 )
-async def delete_term(kind: Kind, term_id: int, actor: CurrentUser, session: SessionDep) -> None:
+async def delete_term(kind: Kind, term_id: Id, actor: CurrentUser, session: SessionDep) -> None:
     """Delete a term no recipe uses, not even one in the trash."""
     await terms.delete_term(session, actor=actor, kind=kind, term_id=term_id)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import Id, InputModel, OutputModel
 
 Kind = Literal["tags", "categories", "tools", "foods", "units"]
 TermName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -19,7 +19,7 @@ class TermRename(InputModel):
 
 
 class TermMerge(InputModel):
-    into: int = Field(gt=0, description="The term (of the same household) that remains")
+    into: Id = Field(description="The term (of the same household) that remains")
 
 
 class _TermFields(OutputModel):
