@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from pydantic import Field, ValidationError
 
 from recipevault.accounts.schemas import normalize_email
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate
-from recipevault.schemas import API_FORM, FORM, NOT_BLANK, WEB_FORM, Flag, InputModel
+from recipevault.schemas import API_FORM, FORM, NO_NUL, NOT_BLANK, WEB_FORM, Flag, InputModel
 
 
 class Probe(InputModel):
@@ -23,9 +24,28 @@ class Probe(InputModel):
 def test_a_required_text_must_not_be_blank_and_the_schema_says_so() -> None:
     schema = Probe.model_json_schema()
     assert schema["properties"]["name"]["pattern"] == NOT_BLANK
-    with pytest.raises(ValidationError):
-        Probe.model_validate({"name": "   "})
+    for blank in ("   ", "\u3000\t", "\x85"):
+        assert not re.search(NOT_BLANK, blank)
+        with pytest.raises(ValidationError):
+            Probe.model_validate({"name": blank})
+    # Python's \s takes \x1c, which trimming keeps: the text is not blank.
+    assert re.search(NOT_BLANK, "\x1c")
+    assert Probe.model_validate({"name": "\x1c"}).name == "\x1c"
     assert Probe.model_validate({"name": "  pie  "}).name == "pie"
+
+
+def test_text_may_not_hold_nul_and_the_schema_says_so() -> None:
+    schema = Probe.model_json_schema()
+    assert schema["properties"]["words"]["items"]["pattern"] == NO_NUL
+    assert not re.search(NOT_BLANK, "pie\x00")
+    with pytest.raises(ValidationError):
+        Probe.model_validate({"name": "pie", "words": ["a\x00b"]})
+
+
+def test_a_yes_or_no_is_no_number() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Probe.model_validate({"name": "x", "amount": True})
+    assert refused.value.errors()[0]["type"] == "number_type"
 
 
 def test_a_length_limit_holds_for_the_text_as_sent() -> None:

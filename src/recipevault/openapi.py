@@ -65,7 +65,8 @@ class ValidationProblem(Problem):
 
 
 DEFAULT_DESCRIPTIONS = {
-    400: "The request cannot be used as sent",
+    400: "The request cannot be used as sent: its address holds NUL, or its body is not what "
+    "its content type says",
     401: "Not signed in, or the credentials sent are not valid (any more)",
     403: "Not allowed: admins only, a read-only token on a write, or no CSRF token with the "
     "session cookie",
@@ -98,14 +99,15 @@ def _calls(dependant: Dependant) -> Iterable[Callable[..., Any]]:
 
 def error_statuses(route: APIRoute, method: str) -> set[int]:
     """The error statuses ``route`` may answer ``method`` with, from what it depends on."""
+    # 400: an address holding NUL, or a body that is no JSON (or form) at all.
+    found = {400}
     if isinstance(route, DirectRoute):
         # Direct routes take what they need from the request: the viewer (optional, so only
         # bad credentials are refused), the database, and the query string they document.
-        found = {401, 422, 503}
+        found |= {401, 422, 503}
         has_body = False
     else:
         calls = set(_calls(route.dependant))
-        found = set()
         if calls & deps.READS_CREDENTIALS:
             found.add(401)
             if method not in SAFE_METHODS:
@@ -119,12 +121,12 @@ def error_statuses(route: APIRoute, method: str) -> set[int]:
         dependant = route.dependant
         if dependant.query_params or dependant.header_params or dependant.cookie_params:
             found.add(422)
-        has_body = route.body_field is not None
+        # A body the route reads itself (an upload) is documented in ``openapi_extra``.
+        has_body = route.body_field is not None or "requestBody" in (route.openapi_extra or {})
     if route.param_convertors:
         found |= {404, 422}
     if has_body:
-        # 400: a body that is no JSON (or form) at all.
-        found |= {400, 413, 422}
+        found |= {413, 422}
     return found
 
 

@@ -3,6 +3,7 @@ and what their JSON schemas say about validation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any, TypeGuard
@@ -14,6 +15,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     ModelWrapValidatorHandler,
     TypeAdapter,
     ValidationError,
@@ -21,7 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 # Ids are `integer` columns, 32 bits on PostgreSQL (SQLite's hold more, but hand ids out in
 # order, so they never get this far): a larger number names nothing, and the database driver
@@ -36,7 +39,7 @@ def _not_a_boolean(value: Any) -> Any:
     return value
 
 
-Id = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_a_boolean)]
 """An id in a path, query string, form or body: a whole number from 1 to ``MAX_ID``. Out of
 that range it is a 422 naming the field, like any other invalid input."""
 
@@ -69,6 +72,37 @@ def as_id(text: str) -> int | None:
         return None
 
 
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("null_not_allowed", "May be left out, but not null")
+    return value
+
+
+class _NotNull:
+    """Metadata for an optional field that may be left out but not set to null: what a PATCH
+    may leave unchanged, but not empty (a recipe's title). Validation refuses null, and the
+    schema does not offer it."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(_refuse_null, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        json_schema = dict(handler(schema))
+        choices = [choice for choice in json_schema.pop("anyOf", []) if choice != {"type": "null"}]
+        if len(choices) == 1:
+            json_schema.update(choices[0])
+        elif choices:
+            json_schema["anyOf"] = choices
+        return json_schema
+
+
+NOT_NULL = _NotNull()
+
+
 # Validation context: which kind of form the input came from, if any.
 FORM = "form"
 WEB_FORM = "web"  # the website's forms: a checkbox sends "on"
@@ -90,8 +124,10 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 # White space as trimming sees it (Unicode's White_Space, which Python's ``\s`` exceeds: it
 # takes \x1c-\x1f too), spelled out so that schema patterns mean the same to every reader.
 WHITE_SPACE = r"\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-# Text with at least one character that is not white space (patterns match anywhere).
-NOT_BLANK = f"[^{WHITE_SPACE}]"
+# Text without NUL (which bodies may not hold), and such text with at least one character
+# that is not white space.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*[^\x00{WHITE_SPACE}][^\x00]*$"
 
 
 def _alternatives(prop: dict[str, Any]) -> list[dict[str, Any]]:
@@ -109,8 +145,9 @@ def document_input(schema: dict[str, Any], *, trimmed: bool = True) -> None:
     """Make a model's JSON schema say what its validation accepts, for clients and the API
     contract test alike.
 
-    - Text is trimmed before its length is checked (``trimmed``: bodies are, query strings are
-      not), so "at least one character" means one that is not white space: a pattern says so.
+    - Text in a body (``trimmed``; query strings are not) may not hold NUL, and is trimmed
+      before its length is checked, so "at least one character" means one that is not white
+      space: a pattern says so.
     - A decimal may be sent as a JSON number (or, from a web form, as text): the schema offers
       the number only, as the text alternative pydantic documents is any text at all, which
       its minimum, maximum and digits do not bound.
@@ -122,13 +159,15 @@ def document_input(schema: dict[str, Any], *, trimmed: bool = True) -> None:
         for candidate in _alternatives(prop) if trimmed else ():
             if (
                 candidate.get("type") == "string"
-                and candidate.get("minLength", 0) >= 1
                 and "pattern" not in candidate
+                and not ({"enum", "const", "format"} & candidate.keys())
             ):
-                candidate["pattern"] = NOT_BLANK
+                required = candidate.get("minLength", 0) >= 1
+                candidate["pattern"] = NOT_BLANK if required else NO_NUL
 
 
-def _document_body(schema: dict[str, Any]) -> None:
+def document_body(schema: dict[str, Any]) -> None:
+    """``document_input`` for a request body (an ``InputModel``'s ``json_schema_extra``)."""
     document_input(schema)
 
 
@@ -140,19 +179,19 @@ class InputModel(BaseModel):
     a 200-character limit refuses 201 characters, even when some of them are spaces."""
 
     model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, json_schema_extra=_document_body
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=document_body
     )
 
     @model_validator(mode="wrap")
     @classmethod
-    def _lengths_as_sent(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        too_long = _too_long(cls, data)
+    def _as_sent(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        refused = _refused_as_sent(cls, data)
         try:
             model = handler(data)
         except ValidationError as exc:
-            if not too_long:
+            if not refused:
                 raise
-            seen = {tuple(error["loc"]) for error in too_long}
+            seen = {tuple(error["loc"]) for error in refused}
             others = [
                 InitErrorDetails(
                     type=PydanticCustomError(error["type"], error["msg"], error.get("ctx")),
@@ -162,9 +201,9 @@ class InputModel(BaseModel):
                 for error in exc.errors()
                 if tuple(error["loc"]) not in seen
             ]
-            raise ValidationError.from_exception_data(cls.__name__, [*too_long, *others]) from None
-        if too_long:
-            raise ValidationError.from_exception_data(cls.__name__, too_long)
+            raise ValidationError.from_exception_data(cls.__name__, [*refused, *others]) from None
+        if refused:
+            raise ValidationError.from_exception_data(cls.__name__, refused)
         return model
 
     @field_validator("*")
@@ -175,41 +214,74 @@ class InputModel(BaseModel):
         return value
 
 
-def _too_long(model: type[BaseModel], data: Any) -> list[InitErrorDetails]:
-    """Texts of ``data`` longer, as sent, than their field allows."""
+def _refused_as_sent(model: type[BaseModel], data: Any) -> list[InitErrorDetails]:
+    """What ``data`` sends that its schema refuses and lax validation would take: text longer
+    than its field allows before trimming, and a yes or no where a number goes. (Text where a
+    number goes is taken: web forms and other apps' exports send numbers as text.)"""
     if not isinstance(data, dict):
         return []
     errors: list[InitErrorDetails] = []
-    for name, limit in _max_lengths(model).items():
+    for name, rule in _rules(model).items():
         value = data.get(name)
-        texts = (
-            [((name,), value)]
-            if isinstance(value, str)
-            else [((name, index), item) for index, item in enumerate(value)]
+        sent = (
+            [((name, index), item) for index, item in enumerate(value)]
             if isinstance(value, list)
-            else []
+            else [((name,), value)]
         )
-        for loc, text in texts:
-            if isinstance(text, str) and len(text) > limit:
+        for loc, item in sent:
+            if (
+                isinstance(item, str)
+                and rule.max_length is not None
+                and len(item) > rule.max_length
+            ):
                 errors.append(
                     InitErrorDetails(
-                        type="string_too_long", loc=loc, input=text, ctx={"max_length": limit}
+                        type="string_too_long",
+                        loc=loc,
+                        input=item,
+                        ctx={"max_length": rule.max_length},
+                    )
+                )
+            elif rule.number and isinstance(item, bool):
+                errors.append(
+                    InitErrorDetails(
+                        type=PydanticCustomError("number_type", "Input should be a number"),
+                        loc=loc,
+                        input=item,
                     )
                 )
     return errors
 
 
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    max_length: int | None = None
+    number: bool = False
+
+
+_NUMBERS = frozenset({"integer", "number"})
+
+
 @cache
-def _max_lengths(model: type[BaseModel]) -> dict[str, int]:
-    """The ``maxLength`` of each text field (or of the texts in a list field), by the name
-    the field is sent under, as the model's JSON schema documents it."""
+def _rules(model: type[BaseModel]) -> dict[str, _Rule]:
+    """For each field, by the name it is sent under, as the model's JSON schema documents it:
+    the ``maxLength`` of its text (or of the texts in its list), and whether it (or each item
+    of its list) is a number and nothing else."""
     schema = model.model_json_schema()
-    found: dict[str, int] = {}
+    found: dict[str, _Rule] = {}
     for name, prop in schema.get("properties", {}).items():
-        for candidate in (prop, prop.get("items", {}), *prop.get("anyOf", ())):
-            for text in (candidate, candidate.get("items", {})):
-                if text.get("type") == "string" and "maxLength" in text:
-                    found[name] = int(text["maxLength"])
+        values = [
+            value
+            for choice in (prop, *prop.get("anyOf", ()))
+            for value in (choice, choice.get("items", {}))
+            if "type" in value and value.get("type") not in ("array", "null")
+        ]
+        lengths = [v["maxLength"] for v in values if v["type"] == "string" and "maxLength" in v]
+        types = {value["type"] for value in values}
+        found[name] = _Rule(
+            max_length=int(lengths[0]) if lengths else None,
+            number=bool(types) and types <= _NUMBERS,
+        )
     return found
 
 

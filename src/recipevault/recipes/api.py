@@ -17,7 +17,7 @@ from recipevault.deps import (
     SessionDep,
     read_viewer,
 )
-from recipevault.errors import ValidationFailed, field_errors
+from recipevault.errors import Unprocessable, field_errors
 from recipevault.pagination import Page
 from recipevault.policy import Viewer, can_read
 from recipevault.querystring import QueryString, path_id, path_id_parameter
@@ -49,8 +49,9 @@ ReadResponses: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, extra=field_errors(field, message, where="query"))
+def _refused_view(field: str, message: str) -> Unprocessable:
+    # Parameters each valid, that together (or with this recipe) make no view.
+    return Unprocessable(message, extra=field_errors(field, message, where="query"))
 
 
 def _readable(stored: documents.StoredRecipe | None, viewer: Viewer) -> documents.StoredRecipe:
@@ -149,7 +150,7 @@ async def read_recipe(request: Request) -> Response:
     body = stored.body
     if view.changes_anything:
         if view.servings is not None and view.scale is not None:
-            raise _field_error("scale", "Give servings or scale, not both.")
+            raise _refused_view("scale", "Give servings or scale, not both.")
         try:
             presented = present(
                 orjson.loads(body),
@@ -158,7 +159,7 @@ async def read_recipe(request: Request) -> Response:
                 system=view.units,
             )
         except ValueError as exc:
-            raise _field_error("servings", f"Cannot scale by servings: {exc}.") from None
+            raise _refused_view("servings", f"Cannot scale by servings: {exc}.") from None
         body = orjson.dumps(presented)
         etag = f'{etag[:-1]}-{view.servings or ""}-{view.scale or ""}-{view.units or ""}"'
     if etag_matches(request.headers.get("if-none-match"), etag):

@@ -12,7 +12,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from recipevault.pagination import CURSOR_DESCRIPTION, CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from recipevault.policy import Visibility
 from recipevault.recipes.models import ImageStatus
-from recipevault.schemas import WHITE_SPACE, Flag, Id, InputModel, OutputModel
+from recipevault.schemas import (
+    NOT_NULL,
+    WHITE_SPACE,
+    Flag,
+    Id,
+    InputModel,
+    OutputModel,
+    document_body,
+)
 
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100
@@ -36,7 +44,7 @@ PATCHED_TOTAL_MINUTES = _minutes(
 )
 
 
-_HTTP_URL = re.compile(f"[Hh][Tt][Tt][Pp][Ss]?://[^{WHITE_SPACE}]")
+_HTTP_URL = re.compile(rf"[Hh][Tt][Tt][Pp][Ss]?://[^\x00{WHITE_SPACE}]")
 
 
 def http_url(value: str | None) -> str | None:
@@ -51,7 +59,7 @@ WebAddress = Annotated[
     Field(
         min_length=1,
         max_length=2048,
-        json_schema_extra={"pattern": f"^[{WHITE_SPACE}]*{_HTTP_URL.pattern}"},
+        json_schema_extra={"pattern": rf"^[{WHITE_SPACE}]*{_HTTP_URL.pattern}[^\x00]*$"},
     ),
     AfterValidator(http_url),
 ]
@@ -90,8 +98,17 @@ class Nutrition(InputModel):
     unsaturated_fat_content: str | None = Field(default=None, max_length=50)
 
 
+def _text_or_food(schema: dict[str, Any]) -> None:
+    document_body(schema)
+    schema["anyOf"] = [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("text", "food")
+    ]
+
+
 class IngredientIn(InputModel):
     """A line as text ("2 cups flour, sifted"), or its parts; text alone is parsed."""
+
+    model_config = ConfigDict(json_schema_extra=_text_or_food)
 
     text: str | None = Field(default=None, min_length=1, max_length=500)
     section: Section = None
@@ -148,10 +165,12 @@ class RecipeCreate(RecipeFields):
 
 
 class RecipeUpdate(InputModel):
-    """PATCH: every field optional; only those given change (lists are replaced whole)."""
+    """PATCH: every field optional; only those given change (lists are replaced whole, and
+    null empties them). A recipe always has a title and a visibility: they may be left out,
+    but not set to null."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    visibility: Visibility | None = None
+    title: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=200)
+    visibility: Annotated[Visibility | None, NOT_NULL] = None
     household_id: Id | None = None
     description: str | None = Field(default=None, max_length=5000)
     servings: Servings | None = None
