@@ -86,3 +86,13 @@ def seed(database: str, size: int, database_url: str, work_dir: Path) -> dict[st
         )
         print(f"  seeded in {time.monotonic() - started:.0f} s: {line.splitlines()[-1:]}")
     return env
+
+
+def reuse(database: str, size: int, database_url: str, work_dir: Path) -> dict[str, str]:
+    """Migrate a database seeded before (``--use``); the app's environment for it."""
+    run_dir = work_dir / f"{database}-{size}"
+    run_dir.mkdir()
+    env = app_environment(database_url, run_dir)
+    recipevault_command(["db", "upgrade"], env, cwd=run_dir, timeout_s=1800)
+    print(f"  using {database_url} as it is", flush=True)
+    return env

@@ -26,7 +26,7 @@ from typing import Literal
 from urllib.parse import quote
 
 import httpx
-from databases import database_factory, seed
+from databases import database_factory, reuse, seed
 from harness import (
     Load,
     LoadOptions,
@@ -274,7 +274,10 @@ def run_database(
     environments = {}
     for size in args.sizes:
         print(f"\npreparing {database}, {size:,} recipes", flush=True)
-        environments[size] = seed(database, size, create_database(f"bench_{size}"), work_dir)
+        if size in args.use:
+            environments[size] = reuse(database, size, args.use[size], work_dir)
+        else:
+            environments[size] = seed(database, size, create_database(f"bench_{size}"), work_dir)
     options = LoadOptions(
         duration_s=args.duration,
         connections=args.connections,
@@ -343,6 +346,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers for both apps")
     parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--only", metavar="NAME", help=f"run one scenario ({keys})")
+    parser.add_argument(
+        "--use",
+        metavar="SIZE=URL",
+        action="append",
+        default=[],
+        help="measure this database, already seeded with SIZE recipes, instead of making one "
+        "(migrated to the code's schema first); repeat for each size, all of one --database",
+    )
     parser.add_argument("--output", type=Path, help="write results as JSON here")
     parser.add_argument(
         "--smoke",
@@ -355,6 +366,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     except ValueError:
         parser.error(f"--sizes must be comma-separated integers, not {args.sizes!r}")
     args.sizes = sorted(set(sizes))  # the smallest first: it sets each fixed rate
+    args.use = _used_databases(parser, args)
     if any(n <= 0 for n in args.sizes) and not args.smoke:
         parser.error("--sizes must be positive")
     if args.duration is None:
@@ -374,6 +386,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def _used_databases(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[int, str]:
+    used = {}
+    for given in args.use:
+        size, _, url = given.partition("=")
+        try:
+            used[int(size.replace("_", ""))] = url
+        except ValueError:
+            parser.error(f"--use takes SIZE=URL, not {given!r}")
+    kinds = {"postgresql" if url.startswith("postgresql") else "sqlite" for url in used.values()}
+    if used and (args.database == "both" or kinds != {args.database}):
+        parser.error("--use databases must all be of the one --database measured")
+    if not set(used) <= set(args.sizes):
+        parser.error("--use sizes must be among --sizes")
+    return used
+
+
 def select_scenarios(args: argparse.Namespace) -> list[Scenario]:
     if args.smoke:
         return [SMOKE]
@@ -383,6 +411,10 @@ def select_scenarios(args: argparse.Namespace) -> list[Scenario]:
     if not chosen:
         raise BenchError(f"no scenario {args.only!r}; choose one of {[s.key for s in SCENARIOS]}")
     return chosen
+
+
+def _no_new_database(name: str) -> str:
+    raise BenchError(f"no database to create {name} in")
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -401,6 +433,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         scenarios = select_scenarios(args)
         for database in databases:
+            if set(args.use) == set(args.sizes):  # nothing to create
+                runs += run_database(database, _no_new_database, scenarios, args, work_dir)
+                continue
             with database_factory(database, work_dir) as create_database:
                 runs += run_database(database, create_database, scenarios, args, work_dir)
         print_summary(runs, scenarios)

@@ -19,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from recipevault.config import Settings
 from recipevault.db import Database, create_engine
 from recipevault.logging import configure_logging
-from recipevault.mail import Mailer
 from recipevault.main import create_app
-from tests.support.app import TEST_HOST, make_settings
+from tests.support.app import TEST_HOST, make_settings, record_mail
 from tests.support.database import DatabaseFactory, backends, database_factory, migrate
 from tests.support.jobs import RecordingQueue
 from tests.support.redis import redis_available, redis_required, running_redis
@@ -126,15 +125,7 @@ def app(settings: Settings, database: Database, jobs: RecordingQueue) -> FastAPI
 @pytest.fixture
 def outbox(app: FastAPI) -> list[EmailMessage]:
     """Mail the app sends during the test, captured instead of delivered."""
-    sent: list[EmailMessage] = []
-
-    class Recorder:
-        async def deliver(self, message: EmailMessage) -> str:
-            sent.append(message)
-            return "memory"
-
-    app.state.mailer = Mailer(Recorder(), sender="RecipeVault <test@example.org>")
-    return sent
+    return record_mail(app)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts import tokens
+from recipevault.accounts.models import User
 from recipevault.accounts.schemas import ApiTokenCreate
 from recipevault.config import Settings
 from recipevault.households import service as households
@@ -442,6 +443,18 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
     )
 
 
+async def _signed_in(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, user: User
+) -> dict[str, str]:
+    """Sign ``user`` in with a browser session; the headers an unsafe call then sends."""
+    opened = await browser_sessions.open_session(
+        session, user=user, settings=settings, ip=None, user_agent=None
+    )
+    await session.flush()
+    client.cookies.set(settings.session_cookie_name, opened.cookie_value)
+    return {"X-CSRF-Token": opened.record.csrf_token}
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX), ids=lambda v: str(v))
 async def test_route_answers_each_role(
@@ -456,13 +469,7 @@ async def test_route_answers_each_role(
     setup = await _setup(session, settings)
     headers: dict[str, str] = {}
     if role != "visitor":
-        user = setup.world.all()[role]
-        opened = await browser_sessions.open_session(
-            session, user=user, settings=settings, ip=None, user_agent=None
-        )
-        await session.flush()
-        client.cookies.set(settings.session_cookie_name, opened.cookie_value)
-        headers["X-CSRF-Token"] = opened.record.csrf_token
+        headers = await _signed_in(client, session, settings, setup.world.all()[role])
     trashed = path in (RECIPE + "/restore", PAGE + "/restore")
     unused = method == "DELETE" and path == TERM
     url = path.replace("{address:path}", "{address}").format(
@@ -538,3 +545,49 @@ async def test_route_answers_each_roles_read_only_token(
     assert response.status_code == expected, f"{method} {path} as {role}: {response.text[:300]}"
     scope_refusal = "may only read" in response.text
     assert scope_refusal is (expected == READ_ONLY and method != "GET"), response.text
+
+
+# A tag that only the owner's private recipe (in the shared household) uses: it exists for its
+# owner and for admins; to everyone else, members of that household included, it is "not
+# found" (and not listed), so its name, its use and its count stay private.
+PRIVATE_TERM: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
+    ("GET", "/api/v1/vocabularies/{kind}"): (401, 404, 200, 200, 200),
+    ("PATCH", TERM): (401, 404, 404, 200, 200),
+    ("POST", TERM + "/merge"): (401, 404, 404, 200, 200),
+    ("DELETE", TERM): (401, 404, 404, 409, 409),
+}
+PRIVATE_TERM_LISTED = (False, False, False, True, True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path"), sorted(PRIVATE_TERM), ids=lambda v: str(v))
+async def test_a_term_of_a_private_recipe_answers_each_role(
+    method: str,
+    path: str,
+    role: str,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+) -> None:
+    setup = await _setup(session, settings)
+    owner = await actor_for(session, setup.world.owner)
+    private = RecipeCreate(
+        title="Anniversary dinner",
+        visibility=Visibility.PRIVATE,
+        household_id=setup.world.household.id,
+        tags=["Surprise for Milo"],
+    )
+    await recipes.create_recipe(session, actor=owner, data=private)
+    (tag,) = await resolve_terms(session, Tag, setup.world.household.id, ["Surprise for Milo"])
+    headers: dict[str, str] = {}
+    if role != "visitor":
+        headers = await _signed_in(client, session, settings, setup.world.all()[role])
+    url = path.format(kind="tags", term_id=tag.id)
+    body = {"PATCH": {"name": "Renamed"}, "POST": {"into": setup.other_term_id}}.get(method)
+    params = {"household_id": str(setup.world.household.id)} if method == "GET" else {}
+    response = await client.request(method, url, headers=headers, json=body, params=params)
+    expected = PRIVATE_TERM[(method, path)][ROLES.index(role)]
+    assert response.status_code == expected, f"{method} {path} as {role}: {response.text[:300]}"
+    if method == "GET" and response.status_code == 200:
+        listed = tag.id in {term["id"] for term in response.json()}
+        assert listed is PRIVATE_TERM_LISTED[ROLES.index(role)]

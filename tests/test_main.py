@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from fastapi.routing import APIRoute
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from recipevault.config import Settings
+from recipevault.config import Settings, get_settings
 from recipevault.db import Database
-from recipevault.main import create_app
+from recipevault.main import _app_from_environment, create_app
 from tests.support.app import app_client, make_settings
 
 
@@ -54,3 +58,47 @@ def test_routes_are_tried_busiest_first(settings: Settings, database: Database) 
     assert paths.index("/api/v1/recipes/{recipe_id}") < 10
     docs = [paths.index(path) for path in ("/openapi.json", "/docs", "/redoc")]
     assert min(docs) > max(i for i, route in enumerate(app.routes) if isinstance(route, APIRoute))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RECIPEVAULT_ALLOWED_HOSTS", '["localhost", "127.0.0.1"'),
+        ("RECIPEVAULT_ALLOWED_HOSTS", "https://recipes.example.org"),
+        ("RECIPEVAULT_CORS_ORIGINS", "recipes.example.org"),
+    ],
+)
+def test_the_asgi_app_refuses_to_start_on_a_setting_it_cannot_read(
+    name: str, value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as excinfo:
+            _app_from_environment()
+    finally:
+        get_settings.cache_clear()
+    message = str(excinfo.value.code)
+    assert message.startswith("recipevault: invalid configuration:")
+    assert f"{name}:" in message
+    assert "\n" not in message
+
+
+async def test_the_json_form_of_allowed_hosts_serves_requests(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECIPEVAULT_DATABASE_URL", f"sqlite:///{tmp_path}/app.db")
+    monkeypatch.setenv("RECIPEVAULT_ALLOWED_HOSTS", '["recipes.example.org", "localhost"]')
+    get_settings.cache_clear()
+    try:
+        app = _app_from_environment()
+    finally:
+        get_settings.cache_clear()
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://recipes.example.org"
+        ) as client:
+            assert (await client.get("/health/live")).status_code == 200

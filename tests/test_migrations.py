@@ -8,13 +8,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from recipevault.config import load_settings
 from recipevault.db import Base, create_engine
 from recipevault.migrate import MIGRATIONS_DIR, alembic_config, include_name
 from recipevault.models import import_all_models
 from tests.support.database import DatabaseFactory
+from tests.support.migrations import load_migration
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -67,3 +68,47 @@ def test_history_is_linear_and_file_names_are_dated() -> None:
         assert name[:8].isdigit(), name
         assert name[8] == "_", name
     assert (MIGRATIONS_DIR / "env.py").exists()
+
+
+DEMO_ACCOUNT_REVISION = "a7c2e9d4f6b1"  # rebuilds `users` on SQLite to add a column
+
+
+async def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(
+    databases: DatabaseFactory,
+) -> None:
+    # SQLite rebuilds a table by dropping it; with foreign keys enforced, a user's memberships
+    # (and everything else that cascades from users) went with it.
+    url = databases.new_url("rebuild")
+    config = alembic_config(url)
+    before = load_migration(DEMO_ACCOUNT_REVISION).down_revision
+    await asyncio.to_thread(command.upgrade, config, before)
+    engine = create_engine(load_settings(database_url=url))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO users (email, display_name, password_hash, role, is_active, "
+                    "email_verified, unit_system, failed_logins, auth_epoch, created_at) VALUES "
+                    "('cook@example.org', 'Cook', 'x', 'member', TRUE, TRUE, 'original', 0, 0, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO households (name, is_personal, created_at) "
+                    "VALUES ('Home', TRUE, CURRENT_TIMESTAMP)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO household_members (household_id, user_id, role, joined_at) "
+                    "SELECT households.id, users.id, 'owner', CURRENT_TIMESTAMP "
+                    "FROM households, users"
+                )
+            )
+        await asyncio.to_thread(command.upgrade, config, "head")
+        async with engine.connect() as connection:
+            members = await connection.scalar(text("SELECT count(*) FROM household_members"))
+        assert members == 1
+    finally:
+        await engine.dispose()

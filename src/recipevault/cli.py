@@ -71,6 +71,13 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    if host is not None or port is not None:
+        # The app and the job worker read the address too: links made outside a request
+        # (no public URL set) point where the server listens.
+        os.environ["RECIPEVAULT_HOST"] = host or settings.host
+        os.environ["RECIPEVAULT_PORT"] = str(port or settings.port)
+        get_settings.cache_clear()
+        settings = _settings()
     job_worker = (
         subprocess.Popen(
             [sys.executable, "-m", "recipevault", "worker"], preexec_fn=_die_with_parent
@@ -87,8 +94,8 @@ def serve(
     try:
         uvicorn.run(
             "recipevault.main:app",
-            host=host or settings.host,
-            port=port or settings.port,
+            host=settings.host,
+            port=settings.port,
             workers=None if reload else worker_count,
             reload=reload,
             proxy_headers=False,  # the app trusts proxies itself (RECIPEVAULT_TRUSTED_PROXIES)

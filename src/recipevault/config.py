@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -26,13 +30,83 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message is one line meant for an operator."""
 
 
+# List settings are read by ``_list_setting``: a JSON list or comma-separated words.
 CommaList = Annotated[list[str], NoDecode]
+_BRACKETED_ADDRESS = re.compile(r"^\[[0-9a-f:.]+\]\s*(,|$)", re.IGNORECASE)
+LIST_FORMS = 'write a JSON list such as ["a", "b"] or words separated by commas: a,b'
 
 
-def _split_commas(value: Any) -> Any:
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+def _list_setting(value: Any) -> Any:
+    """A list setting as operators write it: the JSON form (``["a", "b"]``, the form other
+    settings libraries expect) or the comma form (``a,b``). Anything else is refused rather
+    than read as one odd item."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            # An IPv6 address in brackets may start the comma form: [::1],localhost
+            if not _BRACKETED_ADDRESS.match(text):
+                raise ValueError(f"{text!r} is not a valid JSON list; {LIST_FORMS}") from None
+        else:
+            return _json_list(text, items)
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _json_list(text: str, items: Any) -> list[str]:
+    if not isinstance(items, list) or not all(
+        isinstance(item, str | int) and not isinstance(item, bool) for item in items
+    ):
+        raise ValueError(f"{text!r} must list strings or numbers only; {LIST_FORMS}")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+_HOST_NAME = re.compile(r"^[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?$", re.IGNORECASE)
+
+
+def host_name(item: str, *, wildcards: bool) -> str:
+    """A host name or IP address as a ``Host`` header names it, lower-cased (an IPv6
+    address in brackets); with ``wildcards``, also ``*`` or ``*.example.org``."""
+    if wildcards and item == "*":
+        return item
+    name = item[2:] if wildcards and item.startswith("*.") else item
+    bare = name.removeprefix("[").removesuffix("]")
+    try:
+        address = ipaddress.ip_address(bare)
+    except ValueError:
+        if not _HOST_NAME.match(name):
+            allowed = " or a wildcard (*, *.example.org)" if wildcards else ""
+            raise ValueError(
+                f"{item!r} is not a host name; give names or IP addresses{allowed}, "
+                "without scheme, port or path"
+            ) from None
+        return item.lower()
+    if name != item:
+        raise ValueError(f"{item!r}: a wildcard covers host names, not IP addresses")
+    return f"[{address}]" if address.version == 6 else str(address)
+
+
+def _origin(item: str) -> str:
+    parts = urlsplit(item)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            f"{item!r} is not an origin; write scheme://host[:port] with nothing after it, "
+            "as browsers send it (https://app.example.org)"
+        )
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        raise ValueError(f"{item!r} has a port that is not a number") from None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 class Settings(BaseSettings):
@@ -41,6 +115,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # `NAME=` (as in .env.example) means "not set": the default applies.
+        env_ignore_empty=True,
         frozen=True,
         populate_by_name=True,
     )
@@ -76,8 +152,9 @@ class Settings(BaseSettings):
         ),
     )
 
-    # Where links in emails point: the address people use to reach this site.
-    public_url: str = "http://127.0.0.1:8000"
+    # The address people use to reach this site, for links in mails, invites and JSON-LD.
+    # Unset: the address each request came to (see ``links.site_url``).
+    public_url: str | None = None
 
     # Accounts and sign-in.
     registration_open: bool = True
@@ -160,7 +237,26 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
-        return _split_commas(value)
+        return _list_setting(value)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _allowed_hosts(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must name at least one host ('*' for any)")
+        return [host_name(item, wildcards=True) for item in value]
+
+    @field_validator("import_allowed_hosts")
+    @classmethod
+    def _import_hosts(cls, value: list[str]) -> list[str]:
+        for item in value:
+            host_name(item, wildcards=False)
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins(cls, value: list[str]) -> list[str]:
+        return [_origin(item) for item in value]
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -210,9 +306,14 @@ class Settings(BaseSettings):
 
     @field_validator("public_url")
     @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+    def _site_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an address such as https://recipes.example.org")
+        if parts.query or parts.fragment or parts.username is not None:
+            raise ValueError("must be the site's address, without query, fragment or user")
         return value.rstrip("/")
 
     @field_validator("trusted_proxies")
@@ -228,6 +329,16 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _links_need_a_known_address(self) -> Settings:
+        if self.public_url is None and any("*" in host for host in self.allowed_hosts):
+            raise ValueError(
+                "RECIPEVAULT_PUBLIC_URL must be set when RECIPEVAULT_ALLOWED_HOSTS has a "
+                "wildcard: links in mails are built from the address of the request only when "
+                "its Host is a name the site knows"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_secret(self) -> Settings:
         if self.env == Environment.PRODUCTION and (
             self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
@@ -238,6 +349,22 @@ class Settings(BaseSettings):
                 '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
         return self
+
+    @property
+    def listen_url(self) -> str:
+        """The address the server listens on, for links made outside a request when no
+        public address is set."""
+        host = self.host
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            if address.is_unspecified:
+                host = "localhost"
+            elif address.version == 6:
+                host = f"[{address}]"
+        return f"http://{host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:
@@ -269,9 +396,31 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning validation failures into one operator-readable line."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
+    env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    if isinstance(env_file, str | Path) and (unknown := _unknown_names(Path(env_file))):
+        raise ConfigError(
+            f"invalid configuration: {', '.join(unknown)} in {env_file} "
+            f"{'is not a setting' if len(unknown) == 1 else 'are not settings'} "
+            "(see .env.example for their names)"
+        )
+    return settings
+
+
+def _unknown_names(env_file: Path) -> list[str]:
+    """Names with our prefix in the .env file that no setting has: a misspelt setting would
+    otherwise be ignored and its default used without a word. (The process environment is not
+    checked: tools and tests keep variables of their own there.)"""
+    if not env_file.is_file():
+        return []
+    known = {f"RECIPEVAULT_{name.upper()}" for name in Settings.model_fields}
+    return sorted(
+        name
+        for name in dotenv_values(env_file, encoding="utf-8")
+        if name.upper().startswith("RECIPEVAULT_") and name.upper() not in known
+    )
 
 
 def describe_validation_error(exc: ValidationError) -> str:

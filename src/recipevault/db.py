@@ -9,6 +9,7 @@ never wait for writers.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -125,7 +126,7 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, foreign_keys: bool) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -136,7 +137,7 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -146,14 +147,19 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, foreign_keys: bool = True) -> AsyncEngine:
+    """The engine for ``settings``. ``foreign_keys=False`` is for migrations on SQLite, which
+    rebuild a table by dropping it: with foreign keys enforced, that deletes every row that
+    cascades from it (they check the keys themselves once done)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True)
-        _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        _configure_sqlite(
+            engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms, foreign_keys=foreign_keys
+        )
         return engine
     return create_async_engine(
         url,
@@ -400,6 +406,18 @@ async def _commit(session: AsyncSession) -> None:
     if _touched(session):
         await session.commit()
     _run_on_commit(session)
+
+
+async def transaction_lock(session: AsyncSession, name: str) -> None:
+    """Hold the lock called ``name`` until the session's transaction ends; whoever takes it
+    meanwhile waits. For a decision read and then written in one transaction that two
+    requests must not both make (who registered first). On PostgreSQL an advisory lock; on
+    SQLite writes already run one at a time (``BEGIN IMMEDIATE``), so there is none to take."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 @asynccontextmanager

@@ -18,6 +18,7 @@ from recipevault.accounts.passwords import PasswordHasher
 from recipevault.config import Settings
 from recipevault.db import Database, request_session
 from recipevault.errors import Forbidden
+from recipevault.hosts import site_url
 from recipevault.jobs.queue import JobQueue
 from recipevault.mail import Mailer
 from recipevault.policy import Actor
@@ -110,6 +111,10 @@ async def _job_queue(request: Request) -> JobQueue:
     return queue
 
 
+async def _site_url(request: Request, settings: SettingsDep) -> str:
+    return site_url(settings, request)
+
+
 async def _session_cookie(request: Request, settings: SettingsDep) -> str | None:
     return request.cookies.get(settings.session_cookie_name)
 
@@ -120,6 +125,8 @@ HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 MailerDep = Annotated[Mailer, Depends(_mailer)]
 RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
 JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
+# Where links to the site start (mails, invites): see ``hosts.site_url``.
+SiteUrlDep = Annotated[str, Depends(_site_url)]
 
 # What a route's dependencies say about the errors it may answer (see openapi.py).
 READS_CREDENTIALS: frozenset[Callable[..., Any]] = frozenset({_optional_actor, read_viewer})

@@ -7,7 +7,8 @@ renders them. Services raise ``AppError`` subclasses; nothing else builds an err
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlencode
@@ -339,6 +340,26 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
         detail=f"Invalid input in: {fields}",
         errors=errors,
     )
+
+
+async def send_problem(
+    send: Send, body: dict[str, Any], *, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer with a problem document straight through ASGI, for middleware that stands
+    outside the exception handlers."""
+    content = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": body["status"],
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(content)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})
 
 
 def unexpected_error_detail(request_id: str) -> str:

@@ -10,7 +10,6 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.telemetry import TelemetryConfig
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from recipevault import __version__, health, metrics, pages
@@ -29,6 +28,7 @@ from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
 from recipevault.exporting import api as exporting_api
 from recipevault.exporting import pages as exporting_pages
+from recipevault.hosts import HostCheckMiddleware
 from recipevault.households import api as households_api
 from recipevault.households import member_pages as household_member_pages
 from recipevault.households import pages as households_pages
@@ -154,7 +154,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
             max_age=600,
         )
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(HostCheckMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == Environment.PRODUCTION)
     if settings.trusted_proxies:

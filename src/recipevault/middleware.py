@@ -8,17 +8,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 import uuid
-from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from recipevault.errors import PROBLEM_CONTENT_TYPE, problem_body, unexpected_error_body
+from recipevault.errors import problem_body, send_problem, unexpected_error_body
 from recipevault.logging import request_context
 from recipevault.metrics import UNMATCHED_ROUTE, HttpMetrics
 
@@ -102,25 +100,11 @@ class RequestContextMiddleware:
 
     @staticmethod
     async def _send_unexpected_error(send: Send, *, path: str, request_id: str) -> None:
-        body = unexpected_error_body(path=path, request_id=request_id)
-        await _send_problem(send, body, (REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
-
-
-async def _send_problem(send: Send, problem: dict[str, Any], *headers: tuple[bytes, bytes]) -> None:
-    """Answer with ``problem`` (a problem+json body) from a middleware."""
-    body = json.dumps(problem).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": problem["status"],
-            "headers": [
-                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+        await send_problem(
+            send,
+            unexpected_error_body(path=path, request_id=request_id),
+            headers=[(REQUEST_ID_HEADER.lower().encode(), request_id.encode())],
+        )
 
 
 # Pages: only our own scripts, styles and images; no framing; forms post back to us.
@@ -222,4 +206,4 @@ class NulRefusalMiddleware:
             detail="The address holds a NUL character (%00), which nothing here may hold.",
             instance=scope["path"],
         )
-        await _send_problem(send, problem)
+        await send_problem(send, problem)

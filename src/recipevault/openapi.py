@@ -65,8 +65,8 @@ class ValidationProblem(Problem):
 
 
 DEFAULT_DESCRIPTIONS = {
-    400: "The request cannot be used as sent: its address holds NUL, or its body is not what "
-    "its content type says",
+    400: "The request cannot be used as sent: a Host this site does not serve, an address that "
+    "holds NUL, or a body that is not what its content type says",
     401: "Not signed in, or the credentials sent are not valid (any more)",
     403: "Not allowed: admins only, a read-only token on a write, or no CSRF token with the "
     "session cookie",
@@ -99,7 +99,7 @@ def _calls(dependant: Dependant) -> Iterable[Callable[..., Any]]:
 
 def error_statuses(route: APIRoute, method: str) -> set[int]:
     """The error statuses ``route`` may answer ``method`` with, from what it depends on."""
-    # 400: an address holding NUL, or a body that is no JSON (or form) at all.
+    # 400: a Host not served here, an address holding NUL, a body that is not what it says.
     found = {400}
     if isinstance(route, DirectRoute):
         # Direct routes take what they need from the request: the viewer (optional, so only

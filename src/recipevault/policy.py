@@ -180,6 +180,14 @@ def visible_to(viewer: Viewer, cls: Any) -> ColumnElement[bool]:
     )
 
 
+def readable_by(viewer: Viewer, cls: Any) -> ColumnElement[bool]:
+    """``can_read`` in SQL, admins included, for statements that must name the rule
+    themselves (to tell the rows a viewer may read from those it may not)."""
+    if viewer is not None and viewer.is_admin:
+        return sa.true()
+    return visible_to(viewer, cls)
+
+
 def _scoped_classes() -> list[type[Scoped]]:
     found: list[type[Scoped]] = []
     pending = list(Scoped.__subclasses__())

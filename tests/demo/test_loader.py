@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import zipfile
@@ -18,29 +17,13 @@ from recipevault.demo.source import DEMO_DATA_PATH, read_demo_recipes
 from recipevault.demo.synth import synthesize
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes.models import Recipe
-
-
-def _write_data(path: Path, count: int = 3) -> Path:
-    entries = {
-        f"Cookbook:Dish {n}": {
-            "title": f"Dish {n}",
-            "category": "Soup recipes",
-            "difficulty": None,
-            "ingredients": [f"{n} cups water", "1 onion, chopped"],
-            "steps": ["Boil.", "Serve."],
-            "servings": "4",
-            "time": "30 minutes",
-        }
-        for n in range(1, count + 1)
-    }
-    path.write_text(json.dumps(entries))
-    return path
+from tests.support.demo import write_demo_data
 
 
 async def test_load_makes_public_credited_recipes(
     database: Database, session: AsyncSession, settings: Settings, tmp_path: Path
 ) -> None:
-    demos = read_demo_recipes(_write_data(tmp_path / "recipes.json"))
+    demos = read_demo_recipes(write_demo_data(tmp_path / "recipes.json"))
     assert await loader.load(database, settings, demos) == 3
     assert await loader.has_demo_recipes(database)
     recipes = (await session.scalars(unscoped(select(Recipe)).order_by(Recipe.title))).all()
@@ -58,7 +41,7 @@ async def test_load_makes_public_credited_recipes(
 async def test_demo_account_is_reused(
     database: Database, session: AsyncSession, settings: Settings, tmp_path: Path
 ) -> None:
-    demos = read_demo_recipes(_write_data(tmp_path / "recipes.json", count=1))
+    demos = read_demo_recipes(write_demo_data(tmp_path / "recipes.json", count=1))
     await loader.load(database, settings, demos)
     await loader.load(database, settings, list(synthesize(demos, 5)))
     owners = set((await session.scalars(unscoped(select(Recipe.owner_id)))).all())
@@ -70,7 +53,8 @@ def test_cli_loads_once_and_synthesises(tmp_path: Path) -> None:
     wheel = tmp_path / "demo.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.write(
-            _write_data(tmp_path / "data.json", count=4), DEMO_DATA_PATH.format(language="en-us")
+            write_demo_data(tmp_path / "data.json", count=4),
+            DEMO_DATA_PATH.format(language="en-us"),
         )
     env = {"RECIPEVAULT_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "PATH": "/usr/bin:/bin"}
 

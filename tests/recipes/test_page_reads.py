@@ -76,6 +76,27 @@ async def test_suggestions_are_the_households_terms(session: AsyncSession, world
     }
 
 
+async def test_suggestions_leave_out_the_words_of_anothers_private_recipes(
+    session: AsyncSession, world: World
+) -> None:
+    home = world.household.id
+    await make_recipe(session, world.owner, pancakes(household_id=home, visibility="household"))
+    secret = pancakes(
+        household_id=home, visibility="private", tags=["surprise"], categories=["Gifts"]
+    )
+    await make_recipe(session, world.owner, secret)
+    member = await actor_for(session, world.member)
+    assert await page_reads.term_suggestions(session, actor=member) == {
+        "tags": ["breakfast", "quick"],
+        "categories": ["Brunch"],
+    }
+    owner = await actor_for(session, world.owner)
+    assert await page_reads.term_suggestions(session, actor=owner) == {
+        "tags": ["breakfast", "quick", "surprise"],
+        "categories": ["Brunch", "Gifts"],
+    }
+
+
 async def test_history_pairs_each_version_with_the_next(
     session: AsyncSession, world: World
 ) -> None:

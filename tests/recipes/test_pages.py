@@ -15,6 +15,7 @@ from recipevault.accounts.models import UnitSystem
 from recipevault.config import Settings
 from recipevault.policy import Visibility
 from recipevault.recipes import service
+from recipevault.recipes.pages import PAGE_SIZE
 from recipevault.recipes.schemas import IngredientIn, RecipeUpdate, StepIn
 from tests.recipes.pages_support import (
     HTMX,
@@ -141,7 +142,8 @@ async def test_search_as_you_type_swaps_the_results_only(
     assert "<html" not in response.text
     assert response.text.lstrip().startswith('<section id="recipe-results"')
     assert _titles(response.text) == ["Buttermilk Pancakes"]
-    assert 'hx-swap-oob="innerHTML">1 recipes found.' in response.text
+    assert '<p class="muted">1 recipe</p>' in response.text
+    assert 'hx-swap-oob="innerHTML">1 recipe found.' in response.text
     # The full page carries the htmx wiring for the search box.
     page = (await client.get("/recipes")).text
     assert 'hx-trigger="submit, input changed delay:300ms from:#recipe-q, change"' in page
@@ -438,12 +440,25 @@ async def _many(session: AsyncSession, world: World, count: int, prefix: str) ->
         )
 
 
+async def test_the_search_page_says_how_many_recipes_match(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    await browser_for(client, world.member)
+    await _many(session, world, PAGE_SIZE + 5, "Many")
+    response = await client.get("/recipes", params={"q": "many"})
+    assert len(_titles(response.text)) == PAGE_SIZE
+    assert f'<p class="muted">{PAGE_SIZE + 5} recipes</p>' in response.text
+    assert f"{PAGE_SIZE + 5} recipes found." in response.text
+    # Without words to search for, recipes are not counted.
+    assert f"{PAGE_SIZE} or more recipes found." in (await client.get("/recipes")).text
+
+
 async def test_the_search_page_runs_a_fixed_number_of_queries(
     client: httpx.AsyncClient, session: AsyncSession, world: World, engine: AsyncEngine
 ) -> None:
     await browser_for(client, world.member)
     counts = []
-    for count, prefix in ((5, "Few"), (20, "Many")):
+    for count, prefix in ((5, "Handful"), (20, "Many")):
         await _many(session, world, count, prefix)
         with QueryCounter(engine) as queries:
             response = await client.get("/recipes", params={"q": prefix, "tag": "shared"})

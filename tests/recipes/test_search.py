@@ -1,314 +1,389 @@
-"""The search window: a second full-text index of the newest recipes, kept so that the newest
-matches of a common word are found and ranked without reading the whole index."""
+"""Search: every match, best first, paged exactly, counted; and misspelt words corrected."""
 
 from __future__ import annotations
 
-from types import ModuleType
+import random
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from recipevault.db import Database
-from recipevault.policy import Actor, Visibility
-from recipevault.recipes import listing, search, service
+from recipevault.policy import Visibility
+from recipevault.recipes import search, search_words, service, spelling
+from recipevault.recipes.models import Recipe
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, RecipeUpdate, StepIn
-from tests.support.database import plans_made
 from tests.support.migrations import load_migration
-from tests.support.world import actor_for, bearer, make_world
+from tests.support.world import World, actor_for, bearer, make_world
 
 BASE = "/api/v1/recipes"
+FRUIT = ("plum", "fig", "quince", "melon", "apricot", "cherry")
+OTHER = ("tart", "jam", "cake", "salad", "bowl")
 
 
-def _recipe(title: str, **fields: Any) -> RecipeCreate:
+@pytest.fixture
+def old_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search window's bounds of old, made small: a search that still ranked only its
+    newest matches would rank five here (the names are gone, and nothing reads them now)."""
+    for name, value in (("CANDIDATES", 5), ("RECENT", 4), ("RECENT_STEP", 2)):
+        monkeypatch.setattr(search, name, value, raising=False)
+
+
+@dataclass(frozen=True)
+class Made:
+    """What the test knows of a recipe it made, to work out the answer on its own."""
+
+    id: int
+    title: str
+    owner_id: int
+    household_id: int | None
+    visibility: Visibility
+    tags: frozenset[str]
+    total_minutes: int
+    rating: int | None
+    rice: bool
+
+
+async def _made(session: AsyncSession, world: World, rng: random.Random) -> list[Made]:
+    made = []
+    people = [world.owner, world.member, world.outsider]
+    for number in range(60):
+        author = rng.choice(people)
+        title_words = [*rng.sample(FRUIT, rng.randint(1, 2)), rng.choice(OTHER)]
+        steps = [
+            " ".join(rng.choices((*FRUIT, "stir", "bake", "serve"), k=rng.randint(2, 9)))
+            for _ in range(rng.randint(1, 3))
+        ]
+        rice = rng.random() < 0.4
+        data = RecipeCreate(
+            title=f"{' '.join(title_words).capitalize()} {number}",
+            description=rng.choice([None, " ".join(rng.choices(FRUIT, k=3))]),
+            visibility=rng.choice(list(Visibility)),
+            household_id=world.household.id
+            if author != world.outsider and rng.random() < 0.6
+            else None,
+            ingredients=[IngredientIn(text="1 cup rice" if rice else "1 onion")],
+            steps=[StepIn(text=step) for step in steps],
+            tags=rng.sample(["quick", "sweet"], rng.randint(0, 2)),
+            total_minutes=rng.choice([10, 30, 60, 120]),
+            rating=rng.choice([None, 2, 4, 5]),
+        )
+        recipe: Recipe = await service.create_recipe(
+            session, actor=await actor_for(session, author), data=data
+        )
+        made.append(
+            Made(
+                id=recipe.id,
+                title=recipe.title,
+                owner_id=recipe.owner_id,
+                household_id=recipe.household_id,
+                visibility=recipe.visibility,
+                tags=frozenset(data.tags or ()),
+                total_minutes=recipe.total_minutes or 0,
+                rating=recipe.rating,
+                rice=rice,
+            )
+        )
+    await session.flush()
+    return made
+
+
+def _may_see(world: World, viewer: str | None, recipe: Made) -> bool:
+    if viewer == "admin":
+        return True
+    if recipe.visibility == Visibility.PUBLIC:
+        return True
+    if viewer is None:
+        return False
+    user = world.all()[viewer]
+    in_shared = recipe.household_id == world.household.id and viewer in ("owner", "member")
+    return recipe.owner_id == user.id or (recipe.visibility == Visibility.HOUSEHOLD and in_shared)
+
+
+def _passes(recipe: Made, filters: dict[str, Any]) -> bool:
+    checks = {
+        "tag": lambda value: value in recipe.tags,
+        "max_total_minutes": lambda value: recipe.total_minutes <= value,
+        "min_rating": lambda value: recipe.rating is not None and recipe.rating >= value,
+        "owner": lambda value: recipe.owner_id == value,
+        "household": lambda value: recipe.household_id == value,
+        "visibility": lambda value: recipe.visibility.value == value,
+        "food": lambda value: recipe.rice,
+    }
+    return all(checks[name](value) for name, value in filters.items())
+
+
+async def _scores(session: AsyncSession, words: list[str]) -> dict[int, float]:
+    """Every recipe of the index matching all the words, with the score the database gives
+    it: asked of the full-text index alone, all at once."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = (
+            "SELECT recipe_id, CAST(-ts_rank_cd(document, to_tsquery('english', :q)) AS FLOAT) "
+            "FROM recipe_search WHERE document @@ to_tsquery('english', :q)"
+        )
+        query = " & ".join(words)
+    else:
+        statement = (
+            "SELECT rowid, bm25(recipe_search, 10.0, 2.0, 5.0, 1.0) "
+            "FROM recipe_search WHERE recipe_search MATCH :q"
+        )
+        query = " AND ".join(f'"{word}"' for word in words)
+    rows = await session.execute(text(statement), {"q": query})
+    return {int(rid): float(score) for rid, score in rows}
+
+
+async def _paged(
+    client: httpx.AsyncClient, params: dict[str, Any], headers: dict[str, str]
+) -> tuple[list[int], set[int]]:
+    """The ids of every page in turn, and the totals the pages reported."""
+    ids: list[int] = []
+    totals: set[int] = set()
+    cursor = None
+    for _ in range(200):
+        page_params = params | ({"cursor": cursor} if cursor else {})
+        response = await client.get(BASE, params=page_params, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        ids += [item["id"] for item in page["items"]]
+        totals.add(page["total"])
+        cursor = page["next"]
+        if cursor is None:
+            return ids, totals
+    pytest.fail("paging did not end")
+
+
+async def test_pages_hold_every_match_once_in_an_exact_ranking(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, old_window: None
+) -> None:
+    """Whoever asks, with whatever filters: the pages, put together, are every recipe the
+    viewer may see that matches, each once, ordered by (title holds every word, score, id)
+    worked out here from the index's scores of all matches; and each page says how many."""
+    world = await make_world(session, settings)
+    rng = random.Random(18)  # noqa: S311 - test data
+    made = await _made(session, world, rng)
+    viewers: list[str | None] = [None, "owner", "member", "outsider", "admin"]
+    queries = ["plum", "fig quince", "cherry", "melon apricot"]
+    filter_choices: list[dict[str, Any]] = [
+        {},
+        {"tag": "sweet"},
+        {"max_total_minutes": 30},
+        {"min_rating": 4},
+        {"owner": world.outsider.id},
+        {"household": world.household.id},
+        {"visibility": "household"},
+        {"food": "rice"},
+        {"tag": "quick", "min_rating": 2},
+    ]
+    headers = {name: bearer(world.all()[name], settings, session) for name in world.all()}
+    checked = 0
+    for case in range(24):
+        viewer = viewers[case % len(viewers)]
+        q = queries[case % len(queries)]
+        filters = filter_choices[case % len(filter_choices)]
+        words = q.split()
+        scores = await _scores(session, words)
+        expected = [
+            recipe.id
+            for recipe in sorted(
+                (
+                    r
+                    for r in made
+                    if r.id in scores and _may_see(world, viewer, r) and _passes(r, filters)
+                ),
+                key=lambda r: (
+                    0 if set(words) <= set(re.findall(r"\w+", r.title.lower())) else 1,
+                    scores[r.id],
+                    r.id,
+                ),
+            )
+        ]
+        ids, totals = await _paged(
+            client,
+            {"q": q, "limit": rng.choice([1, 3, 4, 7])} | filters,
+            headers[viewer] if viewer else {},
+        )
+        assert ids == expected, (viewer, q, filters)
+        assert totals == {len(expected)}, (viewer, q, filters)
+        # Sorted otherwise, the same matches, each once.
+        sort = rng.choice(["title", "created", "rating"])
+        ids, totals = await _paged(
+            client, {"q": q, "limit": 5, "sort": sort} | filters, headers[viewer] if viewer else {}
+        )
+        assert sorted(ids) == sorted(expected), (viewer, q, filters, sort)
+        assert totals == {len(expected)}
+        checked += len(expected) > 5
+    assert checked >= 10  # most cases have more matches than the old window ranked
+
+
+def _create(title: str, steps: list[str], **fields: Any) -> RecipeCreate:
     return RecipeCreate(
         title=title,
         visibility=fields.pop("visibility", Visibility.PUBLIC),
-        ingredients=[IngredientIn(text="1 onion")],
-        steps=[StepIn(text="Cook it.")],
+        ingredients=[IngredientIn(text=line) for line in fields.pop("ingredients", ["1 egg"])],
+        steps=[StepIn(text=step) for step in steps],
         **fields,
     )
 
 
+async def _search(
+    client: httpx.AsyncClient, q: str, headers: dict[str, str] | None = None
+) -> tuple[list[str], int]:
+    response = await client.get(BASE, params={"q": q, "limit": 100}, headers=headers)
+    assert response.status_code == 200, response.text
+    page = response.json()
+    return [item["title"] for item in page["items"]], page["total"]
+
+
+async def test_a_title_with_the_words_comes_before_any_other_match(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    quince = " ".join(["quince"] * 30)
+    for data in (
+        _create("Poached quince", ["Peel, core and slice. " * 40], description="Slow. " * 50),
+        _create("Autumn compote", [f"Add the {quince}."]),
+        _create("Quince and plum crumble", ["Bake."]),
+        _create("Winter salad", ["Slice the fennel."], ingredients=["1 quince"]),
+    ):
+        await service.create_recipe(session, actor=owner, data=data)
+    await session.flush()
+    titles, total = await _search(client, "quince")
+    assert set(titles[:2]) == {"Poached quince", "Quince and plum crumble"}
+    assert set(titles[2:]) == {"Autumn compote", "Winter salad"}
+    assert total == 4
+
+
 @pytest.fixture
-def small_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A window of at least 4 ids whose floor moves 2 at a time, and 2 matches ranked."""
-    monkeypatch.setattr(search, "RECENT", 4)
-    monkeypatch.setattr(search, "RECENT_STEP", 2)
-    monkeypatch.setattr(search, "CANDIDATES", 2)
-
-
-def _key(session: AsyncSession) -> str:
-    return "recipe_id" if session.get_bind().dialect.name == "postgresql" else "rowid"
-
-
-async def _ids(session: AsyncSession, index: str) -> set[int]:
-    rows = await session.execute(text(f"SELECT {_key(session)} FROM {index}"))  # noqa: S608
-    return set(rows.scalars())
-
-
-async def _floor(session: AsyncSession) -> int:
-    return int((await session.execute(text("SELECT floor FROM recipe_search_floor"))).scalar_one())
-
-
-async def _assert_window_exact(session: AsyncSession) -> int:
-    """The window holds every indexed recipe from the floor up, and nothing else."""
+async def pantry(session: AsyncSession, settings: Settings) -> World:
+    world = await make_world(session, settings)
+    owner = await actor_for(session, world.owner)
+    outsider = await actor_for(session, world.outsider)
+    for title, steps in (
+        ("Chicken soup", ["Simmer the chicken with carrots."]),
+        ("Roast chicken", ["Roast it until golden."]),
+        ("Chocolate cake", ["Melt the chocolate, fold into the batter."]),
+        ("Pancakes", ["Whisk and fry."]),
+        ("Pear tart", ["Slice the pears thinly."]),
+        ("Peas with mint", ["Boil briefly."]),
+        ("Garlic bread", ["Spread the garlic butter."]),
+    ):
+        await service.create_recipe(session, actor=owner, data=_create(title, steps))
+    await service.create_recipe(
+        session,
+        actor=outsider,
+        data=_create("Saffron rice", ["Steep the saffron."], visibility=Visibility.PRIVATE),
+    )
     await session.flush()
-    floor = await _floor(session)
-    everything = await _ids(session, "recipe_search")
-    assert await _ids(session, search.RECENT_TABLE) == {i for i in everything if i >= floor}
-    return floor
+    return world
 
 
-def test_the_floor_keeps_at_least_the_window_and_moves_in_steps() -> None:
-    assert search.window_floor(0) == 0
-    assert search.window_floor(search.RECENT) == 0
-    assert search.window_floor(search.RECENT + search.RECENT_STEP - 1) == 0
-    assert search.window_floor(search.RECENT + search.RECENT_STEP) == search.RECENT_STEP
-    assert search.window_floor(100_000) == 90_000
-    assert search.window_floor(100_999) == 90_000
+CHICKEN = {"Chicken soup", "Roast chicken"}
 
 
-async def test_writes_keep_the_window_exact_and_its_floor_never_drops(
-    session: AsyncSession, settings: Settings, small_window: None
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("chiken", CHICKEN),  # a missing letter
+        ("chikcen", CHICKEN),  # two letters swapped
+        ("chickken", CHICKEN),  # a doubled letter
+        ("chixken soup", {"Chicken soup"}),  # a wrong letter, in one word of two
+        ("choclate cake", {"Chocolate cake"}),
+        ("chocolate cke", {"Chocolate cake"}),
+        ("pnacakes", {"Pancakes"}),
+        ("garlik bread", {"Garlic bread"}),
+    ],
+)
+async def test_misspelt_words_find_what_was_meant(
+    client: httpx.AsyncClient, pantry: World, query: str, titles: set[str]
 ) -> None:
-    world = await make_world(session, settings)
-    owner = await actor_for(session, world.owner)
-    made = [
-        await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}"))
-        for n in range(9)
-    ]
-    floor = await _assert_window_exact(session)
-    newest = made[-1].id
-    assert floor == search.window_floor(newest)
-    assert floor > made[0].id
-    assert len(await _ids(session, search.RECENT_TABLE)) >= search.RECENT
-
-    # Trashing the newest leaves the floor where it is, so nothing below it comes back unseen.
-    await service.trash_recipe(session, actor=owner, recipe_id=newest, if_match=None, ip=None)
-    assert await _assert_window_exact(session) == floor
-    assert newest not in await _ids(session, search.RECENT_TABLE)
-    # An old recipe edited stays out of the window; a restored one comes back into it.
-    await _rename(session, owner, made[0].id, "Dish zero")
-    await service.restore_from_trash(session, actor=owner, recipe_id=newest)
-    assert await _assert_window_exact(session) == floor
-    assert made[0].id not in await _ids(session, search.RECENT_TABLE)
-    assert newest in await _ids(session, search.RECENT_TABLE)
+    found, total = await _search(client, query)
+    assert set(found) == titles
+    assert total == len(titles)
 
 
-async def _window_pages(session: AsyncSession) -> list[tuple[int, bytes]]:
-    rows = await session.execute(text(f"SELECT id, block FROM {search.RECENT_TABLE}_data"))  # noqa: S608
-    return sorted((int(row[0]), bytes(row[1])) for row in rows)
-
-
-@pytest.mark.sqlite_only
-async def test_the_window_is_compact_after_its_floor_moves(
-    session: AsyncSession, settings: Settings, small_window: None
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("pear", ["Pear tart"]),  # not "Peas with mint", one letter away
+        ("peas", ["Peas with mint"]),
+        ("chicken", ["Chicken soup", "Roast chicken"]),
+        ("garl", ["Garlic bread"]),  # typed so far: the start of a word, not a typo
+        ("chicken pancakes", []),  # both words found, just not together: nothing to correct
+        ("xylophone", []),  # nothing near
+        ("ck", []),  # too short to be corrected to "cake"
+    ],
+)
+async def test_words_that_are_found_are_never_corrected(
+    client: httpx.AsyncClient, pantry: World, query: str, titles: list[str]
 ) -> None:
-    """FTS5 keeps deleted rows' entries until a merge reaches them; the window drops rows each
-    time its floor moves, and is rewritten compact then: compacting it again changes nothing."""
-    world = await make_world(session, settings)
-    owner = await actor_for(session, world.owner)
-    moves = 0
-    for number in range(20):
-        floor = await _floor(session)
-        await service.create_recipe(session, actor=owner, data=_recipe(f"Onion dish {number}"))
-        await session.flush()
-        moves += await _floor(session) > floor
-        if moves == 3:  # the last create moved it, after dropping rows twice before
-            break
-    else:
-        pytest.fail("the floor did not move three times")
-    compacted = await _window_pages(session)
-    await session.execute(text(search.COMPACT_WINDOW))
-    assert await _window_pages(session) == compacted
-    await _assert_window_exact(session)
+    found, total = await _search(client, query)
+    assert set(found) == set(titles)
+    assert total == len(titles)
 
 
-@pytest.mark.sqlite_only
-async def test_the_compaction_migration_leaves_the_window_compact(
-    session: AsyncSession, settings: Settings
+async def test_corrections_come_only_from_recipes_the_viewer_may_see(
+    client: httpx.AsyncClient, pantry: World, session: AsyncSession, settings: Settings
 ) -> None:
-    """A window whose floor moved before it was compacted on each move holds the entries of
-    the rows it dropped, as recipes edited in it do: the migration rewrites it compact once."""
-    world = await make_world(session, settings)
-    owner = await actor_for(session, world.owner)
-    made = await service.create_recipe(session, actor=owner, data=_recipe("Onion dish"))
-    for number in range(12):
-        await _rename(session, owner, made.id, f"Onion dish {number}")
-    await session.flush()
-    bloated = await _window_pages(session)
-    await session.execute(text(load_migration("e5a0c3f8b2d7").COMPACT))
-    compacted = await _window_pages(session)
-    assert len(compacted) < len(bloated)
-    await session.execute(text(search.COMPACT_WINDOW))
-    assert await _window_pages(session) == compacted
-    await _assert_window_exact(session)
+    assert await _search(client, "safron") == ([], 0)
+    assert await _search(client, "safron", bearer(pantry.owner, settings, session)) == ([], 0)
+    outsider = bearer(pantry.outsider, settings, session)
+    assert await _search(client, "safron", outsider) == (["Saffron rice"], 1)
 
 
-async def _rename(session: AsyncSession, actor: Actor, recipe_id: int, title: str) -> None:
+async def test_new_words_can_be_found_misspelt_once_written(
+    client: httpx.AsyncClient, pantry: World, session: AsyncSession
+) -> None:
+    owner = await actor_for(session, pantry.owner)
+    pancakes = (await _search(client, "pancakes"))[0]
+    assert pancakes == ["Pancakes"]
+    recipe_id = (await client.get(BASE, params={"q": "pancakes"})).json()["items"][0]["id"]
     await service.update_recipe(
         session,
-        actor=actor,
+        actor=owner,
         recipe_id=recipe_id,
-        data=RecipeUpdate(title=title),
+        data=RecipeUpdate(title="Rhubarb pancakes"),
         partial=True,
         if_match=None,
     )
+    await session.flush()
+    assert await _search(client, "rhubrab") == (["Rhubarb pancakes"], 1)
 
 
-async def _titles(client: httpx.AsyncClient, q: str, **headers: str) -> list[str]:
-    response = await client.get(BASE, params={"q": q}, headers=headers)
-    assert response.status_code == 200, response.text
-    return [item["title"] for item in response.json()["items"]]
-
-
-async def test_the_newest_matches_come_from_the_window_or_else_from_every_recipe(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, small_window: None
-) -> None:
-    world = await make_world(session, settings)
-    owner = await actor_for(session, world.owner)
-    titles = [
-        "Quince jelly",  # old, below the floor
-        "Quince paste",  # old
-        "Old soup",
-        "Barley soup",
-        "Filler one",
-        "Filler two",
-        "Quince soup",  # in the window: the only quince there
-        "Leek soup",
-        "Secret soup",  # private, the newest soup
-        "Pea soup",
-    ]
-    for title in titles:
-        visibility = Visibility.PRIVATE if title.startswith("Secret") else Visibility.PUBLIC
-        await service.create_recipe(
-            session, actor=owner, data=_recipe(title, visibility=visibility)
-        )
-    await _assert_window_exact(session)
-    in_window = {
-        row[0]
-        for row in await session.execute(
-            text(f"SELECT title FROM recipes WHERE id >= {await _floor(session)}")  # noqa: S608
-        )
+def test_near_words_are_those_within_a_few_edits() -> None:
+    near = ["chicken", "chickens", "chick", "kitchen", "chicory"]
+    assert spelling.closest("chiken", near) == [["chicken"], ["chickens"]]
+    assert spelling.closest("chicken", near) == [["chickens"], ["chick"]]  # itself excluded
+    assert spelling.closest("cke", ["cake"]) == [["cake"]]
+    assert spelling.closest("ck", ["cake"]) == []
+    assert spelling.closest("12", ["12", "13"]) == []
+    assert spelling.words_of(["Crème brûlée, 2 eggs; sugar_free"]) == {
+        "creme",
+        "brulee",
+        "eggs",
+        "sugar",
+        "free",
     }
-    assert "Quince soup" in in_window
-    assert "Quince paste" not in in_window
-
-    # Enough soups in the window: the two newest the visitor may see.
-    assert set(await _titles(client, "soup")) == {"Pea soup", "Leek soup"}
-    owner_headers = bearer(world.owner, settings, session)
-    assert set(await _titles(client, "soup", **owner_headers)) == {"Pea soup", "Secret soup"}
-    # One quince in the window, two wanted: every recipe is searched.
-    assert set(await _titles(client, "quince")) == {"Quince soup", "Quince paste"}
-    # Only below the floor.
-    assert await _titles(client, "jelly") == ["Quince jelly"]
-    # The window's own words, as typed.
-    assert await _titles(client, "fille") == ["Filler two", "Filler one"] or set(
-        await _titles(client, "fille")
-    ) == {"Filler one", "Filler two"}
 
 
-def _probes(plan: dict[str, Any], found: dict[str, int]) -> dict[str, int]:
-    """Count, per table, the probe scans of an EXPLAIN (ANALYZE, FORMAT JSON) plan that ran."""
-    if "probe" in plan.get("Alias", ""):
-        table = plan["Relation Name"]
-        found[table] = found.get(table, 0) + (plan["Actual Loops"] > 0)
-    for child in plan.get("Plans", []):
-        _probes(child, found)
-    return found
+async def _kept_words(session: AsyncSession) -> tuple[set[str], set[tuple[str, str]]]:
+    words = await session.execute(text(f"SELECT word FROM {search_words.WORDS_TABLE}"))  # noqa: S608
+    grams = await session.execute(text(f"SELECT gram, word FROM {search_words.GRAMS_TABLE}"))  # noqa: S608
+    return set(words.scalars()), {(gram, word) for gram, word in grams}
 
 
-@pytest.mark.postgres_only
-async def test_postgresql_asks_the_whole_index_only_when_the_window_has_no_match(
-    session: AsyncSession, settings: Settings, small_window: None
+async def test_the_migration_keeps_the_words_indexing_keeps(
+    session: AsyncSession, pantry: World
 ) -> None:
-    """A GIN index builds a bitmap of every match before testing one, so whether the words
-    match at all is asked of the window first, and once per search: every lookup, and the
-    choice to look for close titles, reads the answer."""
-    world = await make_world(session, settings)
-    owner = await actor_for(session, world.owner)
-    titles = ["Quince jelly", "Filler one", "Filler two", "Filler three", "Old soup"]
-    for title in [*titles, "Barley soup", "Leek soup", "Pea soup"]:
-        await service.create_recipe(session, actor=owner, data=_recipe(title))
-    floor = await _assert_window_exact(session)
-    jelly = "SELECT id FROM recipes WHERE title = 'Quince jelly'"
-    assert (await session.execute(text(jelly))).scalar_one() < floor
-    statement = listing._list_statement(
-        listing._Shape(viewer="visitor"), "relevance", "postgresql", False
-    )
-    connection = await session.connection()
-    compiled = statement.compile(dialect=connection.dialect)
-
-    async def probes(q: str) -> dict[str, int]:
-        values = compiled.construct_params(
-            search.match_parameters("postgresql", q) | {"page_size": 21}
-        )
-        explained = await connection.exec_driver_sql(
-            f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}",
-            tuple(values[name] for name in compiled.positiontup or ()),
-        )
-        return _probes(explained.scalar_one()[0]["Plan"], {})
-
-    assert await probes("soup") == {"recipe_search_recent": 1, "recipe_search": 0}
-    assert await probes("jelly") == {"recipe_search_recent": 1, "recipe_search": 1}
-
-
-@pytest.mark.postgres_only
-async def test_postgresql_plans_a_search_once_per_connection(settings: Settings) -> None:
-    """Planning the search statement takes milliseconds, and its plan is built not to depend on
-    the words: whatever they are, every run on a connection uses the plan made at the first.
-    (A database of its own, so that the statement is new to the connection.)"""
-    database = Database.from_settings(settings)
-    words = ["soup", "jelly", "quince soup", "leek", "pea", "nothing here", "sou", "jely"]
-    try:
-        for q in words:
-            page = await listing.list_recipes(
-                database,
-                viewer=None,
-                filters=listing.RecipeFilters(q=q),
-                sort=None,
-                limit=20,
-                cursor=None,
-            )
-            assert orjson.loads(page) == {"items": [], "next": None}
-        async with database.reading() as connection:
-            plans = await plans_made(connection, "WITH search_query AS%")
-            assert plans == [(len(words), 0)]
-    finally:
-        await database.dispose()
-
-
-def _migration() -> ModuleType:
-    return load_migration("c3d8a1f0b6e2")
-
-
-@pytest.mark.parametrize("newest", [0, 1, 9_999, 10_000, 10_999, 11_000, 54_321, 100_000])
-async def test_the_migration_places_the_floor_where_indexing_does(
-    session: AsyncSession, newest: int
-) -> None:
-    floor = _migration().FLOOR
-    placed = await session.execute(text(f"SELECT {floor} FROM (SELECT {newest} AS n) AS m"))  # noqa: S608
-    assert placed.scalar_one() == search.window_floor(newest)
-
-
-async def test_the_migration_fills_the_window_as_indexing_does(
-    session: AsyncSession, settings: Settings
-) -> None:
-    world = await make_world(session, settings)
-    owner = await actor_for(session, world.owner)
-    for n in range(5):
-        await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}"))
-    indexed = await _assert_window_exact(session)
-    window = await _ids(session, search.RECENT_TABLE)
-
-    await session.execute(text(f"DELETE FROM {search.RECENT_TABLE}"))  # noqa: S608
-    await session.execute(text("UPDATE recipe_search_floor SET floor = 0"))
-    for statement in _migration().backfill(session.get_bind().dialect.name):
-        await session.execute(text(statement))
-    assert await _floor(session) == indexed
-    assert await _ids(session, search.RECENT_TABLE) == window
+    kept = await _kept_words(session)
+    assert {"chicken", "simmer", "saffron", "pears"} <= kept[0]
+    assert ("hic", "chicken") in kept[1]
+    for table in (search_words.GRAMS_TABLE, search_words.WORDS_TABLE):
+        await session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+    migration = load_migration("cfa9129bc61f")
+    await session.run_sync(lambda sync: migration.backfill_words(sync.connection()))
+    assert await _kept_words(session) == kept

@@ -16,11 +16,15 @@ from recipevault.accounts.schemas import ApiTokenCreate
 from recipevault.config import Settings
 from recipevault.policy import unscoped
 from recipevault.recipes.models import Recipe
+from tests.recipes.terms_support import (
+    BASE,
+    RECIPES,
+    Headers,
+    add_recipe,
+    list_terms,
+    read_recipe,
+)
 from tests.support.world import World, bearer, make_world
-
-BASE = "/api/v1/vocabularies"
-RECIPES = "/api/v1/recipes"
-Headers = dict[str, str]
 
 
 @pytest.fixture
@@ -31,31 +35,6 @@ async def world(session: AsyncSession, settings: Settings) -> World:
 @pytest.fixture
 def as_(session: AsyncSession, settings: Settings, world: World) -> dict[str, Headers]:
     return {role: bearer(user, settings, session) for role, user in world.all().items()}
-
-
-async def _recipe(
-    client: httpx.AsyncClient, headers: Headers, household_id: int, **fields: Any
-) -> dict[str, Any]:
-    body = {"title": "Soup", "household_id": household_id, **fields}
-    response = await client.post(RECIPES, json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-async def _terms(
-    client: httpx.AsyncClient, headers: Headers, kind: str, household_id: int
-) -> dict[str, dict[str, Any]]:
-    response = await client.get(
-        f"{BASE}/{kind}", params={"household_id": household_id}, headers=headers
-    )
-    assert response.status_code == 200, response.text
-    return {term["name"]: term for term in response.json()}
-
-
-async def _read(client: httpx.AsyncClient, headers: Headers, recipe_id: int) -> dict[str, Any]:
-    response = await client.get(f"{RECIPES}/{recipe_id}", headers=headers)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 async def _food_count(session: AsyncSession, recipe_id: int) -> int:
@@ -71,9 +50,9 @@ async def test_list_counts_recipes_outside_the_trash(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    await _recipe(client, as_["owner"], home, tags=["Weeknight", "vegan"])
-    await _recipe(client, as_["member"], home, tags=["weeknight"], visibility="private")
-    trashed = await _recipe(client, as_["owner"], home, tags=["weeknight", "Zesty"])
+    await add_recipe(client, as_["owner"], home, tags=["Weeknight", "vegan"])
+    await add_recipe(client, as_["member"], home, tags=["weeknight"], visibility="private")
+    trashed = await add_recipe(client, as_["owner"], home, tags=["weeknight", "Zesty"])
     assert (await client.delete(f"{RECIPES}/{trashed['id']}", headers=as_["owner"])).is_success
 
     response = await client.get(
@@ -91,9 +70,9 @@ async def test_list_counts_recipes_outside_the_trash(
 async def test_list_without_household_covers_all_of_yours(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
-    await _recipe(client, as_["member"], world.household.id, categories=["Shared"])
-    await _recipe(client, as_["member"], None, categories=["Mine"])  # the personal household
-    await _recipe(client, as_["outsider"], None, categories=["Theirs"])
+    await add_recipe(client, as_["member"], world.household.id, categories=["Shared"])
+    await add_recipe(client, as_["member"], None, categories=["Mine"])  # the personal household
+    await add_recipe(client, as_["outsider"], None, categories=["Theirs"])
     response = await client.get(f"{BASE}/categories", headers=as_["member"])
     assert [t["name"] for t in response.json()] == ["Mine", "Shared"]
 
@@ -102,13 +81,13 @@ async def test_foods_and_units_show_their_own_fields(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    await _recipe(
+    await add_recipe(
         client,
         as_["owner"],
         home,
         ingredients=[{"text": "2 tbsp tomatoes"}, {"text": "1 tablespoon tomato paste"}],
     )
-    foods = await _terms(client, as_["owner"], "foods", home)
+    foods = await list_terms(client, as_["owner"], "foods", home)
     assert foods["tomato"]["plural_name"] == "tomatoes"
     assert foods["tomato"]["aliases"] == []
     assert foods["tomato"]["recipe_count"] == 1
@@ -116,7 +95,7 @@ async def test_foods_and_units_show_their_own_fields(
         *("kind", "id", "household_id", "name", "recipe_count"),
         *("plural_name", "aliases"),
     }
-    units = await _terms(client, as_["owner"], "units", home)
+    units = await list_terms(client, as_["owner"], "units", home)
     assert list(units) == ["tbsp"]  # "tbsp", "tablespoon": one unit, named as the vocabulary does
     assert units["tbsp"]["recipe_count"] == 1  # two lines, one recipe
     assert units["tbsp"]["plural_name"] == "tbsp"
@@ -140,17 +119,17 @@ async def test_listing_costs_the_same_queries_for_many_terms(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers], statements: list[str]
 ) -> None:
     home = world.household.id
-    await _recipe(client, as_["owner"], home, ingredients=[{"food": "salt"}])
+    await add_recipe(client, as_["owner"], home, ingredients=[{"food": "salt"}])
 
     async def queries() -> int:
         statements.clear()
-        await _terms(client, as_["owner"], "foods", home)
+        await list_terms(client, as_["owner"], "foods", home)
         return len(statements)
 
     few = await queries()
     foods = [{"food": f"spice {n}"} for n in range(15)]
-    await _recipe(client, as_["owner"], home, ingredients=foods)
-    await _recipe(client, as_["owner"], home, ingredients=foods[:5])
+    await add_recipe(client, as_["owner"], home, ingredients=foods)
+    await add_recipe(client, as_["owner"], home, ingredients=foods[:5])
     assert await queries() == few
 
 
@@ -161,9 +140,9 @@ async def test_rename_shows_in_recipes_at_once(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    recipe = await _recipe(client, as_["owner"], home, tags=["quick"], tools=["wok"])
+    recipe = await add_recipe(client, as_["owner"], home, tags=["quick"], tools=["wok"])
     before = await client.get(f"{RECIPES}/{recipe['id']}", headers=as_["owner"])
-    tag = (await _terms(client, as_["member"], "tags", home))["quick"]
+    tag = (await list_terms(client, as_["member"], "tags", home))["quick"]
 
     response = await client.patch(
         f"{BASE}/tags/{tag['id']}", json={"name": "  Under   30 minutes "}, headers=as_["member"]
@@ -181,8 +160,8 @@ async def test_renaming_a_food_keeps_its_old_spellings(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    recipe = await _recipe(client, as_["owner"], home, ingredients=[{"text": "3 scallions"}])
-    food = (await _terms(client, as_["owner"], "foods", home))["scallion"]
+    recipe = await add_recipe(client, as_["owner"], home, ingredients=[{"text": "3 scallions"}])
+    food = (await list_terms(client, as_["owner"], "foods", home))["scallion"]
 
     response = await client.patch(
         f"{BASE}/foods/{food['id']}", json={"name": "Green onion"}, headers=as_["owner"]
@@ -191,13 +170,13 @@ async def test_renaming_a_food_keeps_its_old_spellings(
     renamed = response.json()
     assert (renamed["name"], renamed["plural_name"]) == ("Green onion", "green onions")
     assert renamed["aliases"] == ["scallion", "scallions"]
-    assert (await _read(client, as_["owner"], recipe["id"]))["ingredients"][0]["food"] == (
+    assert (await read_recipe(client, as_["owner"], recipe["id"]))["ingredients"][0]["food"] == (
         "Green onion"
     )
     # Text that names the old spelling, and the new one, both find the renamed food.
-    await _recipe(client, as_["owner"], home, ingredients=[{"food": "Scallions"}])
-    await _recipe(client, as_["owner"], home, ingredients=[{"food": "green onions"}])
-    foods = await _terms(client, as_["owner"], "foods", home)
+    await add_recipe(client, as_["owner"], home, ingredients=[{"food": "Scallions"}])
+    await add_recipe(client, as_["owner"], home, ingredients=[{"food": "green onions"}])
+    foods = await list_terms(client, as_["owner"], "foods", home)
     assert list(foods) == ["Green onion"]
     assert foods["Green onion"]["recipe_count"] == 3
 
@@ -206,8 +185,8 @@ async def test_rename_to_a_taken_name_is_409_and_says_merge(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    await _recipe(client, as_["owner"], home, tags=["Vegan", "Weeknight"])
-    tags = await _terms(client, as_["owner"], "tags", home)
+    await add_recipe(client, as_["owner"], home, tags=["Vegan", "Weeknight"])
+    tags = await list_terms(client, as_["owner"], "tags", home)
     response = await client.patch(
         f"{BASE}/tags/{tags['Vegan']['id']}", json={"name": "WEEKNIGHT"}, headers=as_["owner"]
     )
@@ -225,8 +204,10 @@ async def test_renaming_a_food_to_another_foods_spelling_is_409(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    await _recipe(client, as_["owner"], home, ingredients=[{"food": "scallion"}, {"food": "leek"}])
-    foods = await _terms(client, as_["owner"], "foods", home)
+    await add_recipe(
+        client, as_["owner"], home, ingredients=[{"food": "scallion"}, {"food": "leek"}]
+    )
+    foods = await list_terms(client, as_["owner"], "foods", home)
     renamed = await client.patch(
         f"{BASE}/foods/{foods['scallion']['id']}",
         json={"name": "Spring onion"},
@@ -246,8 +227,8 @@ async def test_renaming_a_unit(
 ) -> None:
     home = world.household.id
     smidgen = {"quantity": 1, "unit": "smidgen", "food": "salt"}
-    recipe = await _recipe(client, as_["owner"], home, ingredients=[smidgen])
-    unit = (await _terms(client, as_["owner"], "units", home))["smidgen"]
+    recipe = await add_recipe(client, as_["owner"], home, ingredients=[smidgen])
+    unit = (await list_terms(client, as_["owner"], "units", home))["smidgen"]
     assert unit["plural_name"] is None
     response = await client.patch(
         f"{BASE}/units/{unit['id']}", json={"name": "Pinch"}, headers=as_["owner"]
@@ -255,7 +236,7 @@ async def test_renaming_a_unit(
     assert response.status_code == 200, response.text
     # Now a unit the unit vocabulary knows, so recipes show its key and it has a plural.
     assert (response.json()["name"], response.json()["plural_name"]) == ("Pinch", "pinches")
-    line = (await _read(client, as_["owner"], recipe["id"]))["ingredients"][0]
+    line = (await read_recipe(client, as_["owner"], recipe["id"]))["ingredients"][0]
     assert line["unit"] == "pinch"
 
 
@@ -266,8 +247,8 @@ async def test_renaming_a_unit(
 async def test_rename_bounds(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers], body: dict[str, Any]
 ) -> None:
-    await _recipe(client, as_["owner"], world.household.id, tags=["quick"])
-    tag = (await _terms(client, as_["owner"], "tags", world.household.id))["quick"]
+    await add_recipe(client, as_["owner"], world.household.id, tags=["quick"])
+    tag = (await list_terms(client, as_["owner"], "tags", world.household.id))["quick"]
     response = await client.patch(f"{BASE}/tags/{tag['id']}", json=body, headers=as_["owner"])
     assert response.status_code == 422
 
@@ -279,9 +260,9 @@ async def test_merging_tags_leaves_one_link_per_recipe(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    both = await _recipe(client, as_["owner"], home, tags=["Veggie", "Vegetarian", "Quick"])
-    one = await _recipe(client, as_["owner"], home, tags=["veggie"])
-    tags = await _terms(client, as_["owner"], "tags", home)
+    both = await add_recipe(client, as_["owner"], home, tags=["Veggie", "Vegetarian", "Quick"])
+    one = await add_recipe(client, as_["owner"], home, tags=["veggie"])
+    tags = await list_terms(client, as_["owner"], "tags", home)
 
     response = await client.post(
         f"{BASE}/tags/{tags['Veggie']['id']}/merge",
@@ -290,26 +271,26 @@ async def test_merging_tags_leaves_one_link_per_recipe(
     )
     assert response.status_code == 200, response.text
     assert response.json() == {**tags["Vegetarian"], "recipe_count": 2}
-    assert sorted((await _read(client, as_["owner"], both["id"]))["tags"]) == [
+    assert sorted((await read_recipe(client, as_["owner"], both["id"]))["tags"]) == [
         "Quick",
         "Vegetarian",
     ]
-    assert (await _read(client, as_["owner"], one["id"]))["tags"] == ["Vegetarian"]
-    assert list(await _terms(client, as_["owner"], "tags", home)) == ["Quick", "Vegetarian"]
+    assert (await read_recipe(client, as_["owner"], one["id"]))["tags"] == ["Vegetarian"]
+    assert list(await list_terms(client, as_["owner"], "tags", home)) == ["Quick", "Vegetarian"]
 
 
 async def test_merging_foods_moves_their_spellings_and_recounts(
     client: httpx.AsyncClient, session: AsyncSession, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    both = await _recipe(
+    both = await add_recipe(
         client,
         as_["owner"],
         home,
         ingredients=[{"text": "2 scallions"}, {"text": "1 green onion"}, {"text": "salt"}],
     )
     assert await _food_count(session, both["id"]) == 3
-    foods = await _terms(client, as_["owner"], "foods", home)
+    foods = await list_terms(client, as_["owner"], "foods", home)
 
     response = await client.post(
         f"{BASE}/foods/{foods['scallion']['id']}/merge",
@@ -322,15 +303,15 @@ async def test_merging_foods_moves_their_spellings_and_recounts(
     assert merged["aliases"] == ["scallion", "scallions"]
     assert merged["recipe_count"] == 1
     assert await _food_count(session, both["id"]) == 2
-    lines = (await _read(client, as_["owner"], both["id"]))["ingredients"]
+    lines = (await read_recipe(client, as_["owner"], both["id"]))["ingredients"]
     assert [line["food"] for line in lines] == ["green onion", "green onion", "salt"]
 
     # The merged-away spelling now resolves to the food that remains.
-    later = await _recipe(client, as_["owner"], home, ingredients=[{"text": "4 scallions"}])
-    assert (await _read(client, as_["owner"], later["id"]))["ingredients"][0]["food"] == (
+    later = await add_recipe(client, as_["owner"], home, ingredients=[{"text": "4 scallions"}])
+    assert (await read_recipe(client, as_["owner"], later["id"]))["ingredients"][0]["food"] == (
         "green onion"
     )
-    foods = await _terms(client, as_["owner"], "foods", home)
+    foods = await list_terms(client, as_["owner"], "foods", home)
     assert sorted(foods) == ["green onion", "salt"]
     assert foods["green onion"]["recipe_count"] == 2
 
@@ -340,8 +321,10 @@ async def test_merging_units(
 ) -> None:
     home = world.household.id
     smidgen = {"quantity": 1, "unit": "smidgen", "food": "salt"}
-    recipe = await _recipe(client, as_["owner"], home, ingredients=[smidgen, {"text": "2 tsp oil"}])
-    units = await _terms(client, as_["owner"], "units", home)
+    recipe = await add_recipe(
+        client, as_["owner"], home, ingredients=[smidgen, {"text": "2 tsp oil"}]
+    )
+    units = await list_terms(client, as_["owner"], "units", home)
     response = await client.post(
         f"{BASE}/units/{units['smidgen']['id']}/merge",
         json={"into": units["tsp"]["id"]},
@@ -349,16 +332,16 @@ async def test_merging_units(
     )
     assert response.status_code == 200, response.text
     assert response.json()["recipe_count"] == 1
-    lines = (await _read(client, as_["owner"], recipe["id"]))["ingredients"]
+    lines = (await read_recipe(client, as_["owner"], recipe["id"]))["ingredients"]
     assert [line["unit"] for line in lines] == ["teaspoon", "teaspoon"]
 
 
 async def test_merge_needs_another_term_of_the_same_household(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
-    await _recipe(client, as_["owner"], world.household.id, tags=["quick"])
-    await _recipe(client, as_["owner"], None, tags=["personal"])
-    tag = (await _terms(client, as_["owner"], "tags", world.household.id))["quick"]
+    await add_recipe(client, as_["owner"], world.household.id, tags=["quick"])
+    await add_recipe(client, as_["owner"], None, tags=["personal"])
+    tag = (await list_terms(client, as_["owner"], "tags", world.household.id))["quick"]
     personal = (await client.get(f"{BASE}/tags", headers=as_["owner"])).json()
     elsewhere = next(t for t in personal if t["name"] == "personal")
     url = f"{BASE}/tags/{tag['id']}/merge"
@@ -376,28 +359,28 @@ async def test_delete_only_unused_terms(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    recipe = await _recipe(client, as_["owner"], home, tags=["old", "kept"])
+    recipe = await add_recipe(client, as_["owner"], home, tags=["old", "kept"])
     patched = await client.patch(
         f"{RECIPES}/{recipe['id']}", json={"tags": ["kept"]}, headers=as_["owner"]
     )
     assert patched.status_code == 200
-    tags = await _terms(client, as_["owner"], "tags", home)
+    tags = await list_terms(client, as_["owner"], "tags", home)
 
     used = await client.delete(f"{BASE}/tags/{tags['kept']['id']}", headers=as_["member"])
     assert used.status_code == 409
     assert used.json()["recipe_count"] == 1
     unused = await client.delete(f"{BASE}/tags/{tags['old']['id']}", headers=as_["member"])
     assert unused.status_code == 204
-    assert list(await _terms(client, as_["owner"], "tags", home)) == ["kept"]
+    assert list(await list_terms(client, as_["owner"], "tags", home)) == ["kept"]
 
 
 async def test_trashed_recipes_still_hold_their_terms(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    recipe = await _recipe(client, as_["owner"], home, ingredients=[{"food": "saffron"}])
+    recipe = await add_recipe(client, as_["owner"], home, ingredients=[{"food": "saffron"}])
     assert (await client.delete(f"{RECIPES}/{recipe['id']}", headers=as_["owner"])).is_success
-    saffron = (await _terms(client, as_["owner"], "foods", home))["saffron"]
+    saffron = (await list_terms(client, as_["owner"], "foods", home))["saffron"]
     assert saffron["recipe_count"] == 0
     response = await client.delete(f"{BASE}/foods/{saffron['id']}", headers=as_["owner"])
     assert response.status_code == 409
@@ -408,9 +391,9 @@ async def test_a_renamed_trashed_recipe_stays_out_of_search(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    recipe = await _recipe(client, as_["owner"], home, ingredients=[{"food": "quince"}])
+    recipe = await add_recipe(client, as_["owner"], home, ingredients=[{"food": "quince"}])
     assert (await client.delete(f"{RECIPES}/{recipe['id']}", headers=as_["owner"])).is_success
-    quince = (await _terms(client, as_["owner"], "foods", home))["quince"]
+    quince = (await list_terms(client, as_["owner"], "foods", home))["quince"]
     response = await client.patch(
         f"{BASE}/foods/{quince['id']}", json={"name": "Marmelo"}, headers=as_["owner"]
     )
@@ -440,11 +423,11 @@ async def test_each_role_on_a_shared_households_term(
     }
     for role, statuses in expected.items():
         # Fresh terms for each role, since merging and deleting remove them.
-        recipe = await _recipe(client, as_["owner"], home, tags=["a", "b", "unused"])
+        recipe = await add_recipe(client, as_["owner"], home, tags=["a", "b", "unused"])
         await client.patch(
             f"{RECIPES}/{recipe['id']}", json={"tags": ["a", "b"]}, headers=as_["owner"]
         )
-        tags = await _terms(client, as_["owner"], "tags", home)
+        tags = await list_terms(client, as_["owner"], "tags", home)
         a, b, unused = (f"{BASE}/tags/{tags[name]['id']}" for name in ("a", "b", "unused"))
         calls: list[tuple[str, str, dict[str, Any] | None]] = [
             ("GET", f"{BASE}/tags?household_id={home}", None),
@@ -464,25 +447,25 @@ async def test_members_and_admins_may_curate(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
     home = world.household.id
-    await _recipe(client, as_["owner"], home, tags=["spare"])
-    tag = (await _terms(client, as_["owner"], "tags", home))["spare"]
+    await add_recipe(client, as_["owner"], home, tags=["spare"])
+    tag = (await list_terms(client, as_["owner"], "tags", home))["spare"]
     for role in ("member", "owner", "admin"):
         response = await client.patch(
             f"{BASE}/tags/{tag['id']}", json={"name": f"by {role}"}, headers=as_[role]
         )
         assert response.status_code == 200, role
-    assert (await _terms(client, as_["admin"], "tags", home)).keys() == {"by admin"}
+    assert (await list_terms(client, as_["admin"], "tags", home)).keys() == {"by admin"}
 
 
 async def test_read_only_tokens_may_list_but_not_change(
     client: httpx.AsyncClient, session: AsyncSession, world: World, as_: dict[str, Headers]
 ) -> None:
-    await _recipe(client, as_["owner"], world.household.id, tags=["quick"])
+    await add_recipe(client, as_["owner"], world.household.id, tags=["quick"])
     _, secret = await tokens.create_api_token(
         session, user=world.owner, data=ApiTokenCreate(name="reader"), ip=None
     )
     reader = {"Authorization": f"Bearer {secret}"}
-    tag = (await _terms(client, reader, "tags", world.household.id))["quick"]
+    tag = (await list_terms(client, reader, "tags", world.household.id))["quick"]
     response = await client.patch(f"{BASE}/tags/{tag['id']}", json={"name": "x"}, headers=reader)
     assert response.status_code == 403
 
@@ -497,8 +480,8 @@ async def test_visitors_get_401(client: httpx.AsyncClient) -> None:
 async def test_other_households_terms_are_404(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
-    await _recipe(client, as_["owner"], world.household.id, tags=["quick"])
-    tag = (await _terms(client, as_["owner"], "tags", world.household.id))["quick"]
+    await add_recipe(client, as_["owner"], world.household.id, tags=["quick"])
+    tag = (await list_terms(client, as_["owner"], "tags", world.household.id))["quick"]
     outsider = as_["outsider"]
     listing = await client.get(
         f"{BASE}/tags", params={"household_id": world.household.id}, headers=outsider
@@ -520,7 +503,7 @@ async def test_other_households_terms_are_404(
 async def test_admins_may_list_any_household(
     client: httpx.AsyncClient, world: World, as_: dict[str, Headers]
 ) -> None:
-    await _recipe(client, as_["outsider"], None, tags=["theirs"])
+    await add_recipe(client, as_["outsider"], None, tags=["theirs"])
     personal = (await client.get(f"{BASE}/tags", headers=as_["outsider"])).json()[0]
     response = await client.get(
         f"{BASE}/tags", params={"household_id": personal["household_id"]}, headers=as_["admin"]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from email.message import EmailMessage
 
 import httpx
 from asgi_lifespan import LifespanManager
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from recipevault.config import Settings, load_settings
 from recipevault.db import Database
+from recipevault.mail import Mailer
 from recipevault.main import create_app
 
 TEST_HOST = "testserver"
@@ -48,3 +50,16 @@ async def app_client(
         transport = httpx.ASGITransport(app=manager.app, client=(client_addr, 4000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+def record_mail(app: FastAPI) -> list[EmailMessage]:
+    """The mail ``app`` sends from now on, kept in this list instead of delivered."""
+    sent: list[EmailMessage] = []
+
+    class Recorder:
+        async def deliver(self, message: EmailMessage) -> str:
+            sent.append(message)
+            return "memory"
+
+    app.state.mailer = Mailer(Recorder(), sender="RecipeVault <test@example.org>")
+    return sent

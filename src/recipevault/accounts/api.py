@@ -38,6 +38,7 @@ from recipevault.deps import (
     SessionCookieDep,
     SessionDep,
     SettingsDep,
+    SiteUrlDep,
 )
 from recipevault.errors import ValidationFailed
 from recipevault.schemas import Id
@@ -57,6 +58,7 @@ async def register(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    site_url: SiteUrlDep,
     hasher: HasherDep,
     mailer: MailerDep,
     client: ClientDep,
@@ -69,7 +71,9 @@ async def register(
         registration_open=await admin.registration_open(session, settings=settings),
         ip=client.ip,
     )
-    await recovery.send_verification(session, user=user, settings=settings, mailer=mailer)
+    await recovery.send_verification(
+        session, user=user, settings=settings, site_url=site_url, mailer=mailer
+    )
     response.headers["Location"] = "/api/v1/users/me"
     return UserRead.model_validate(user)
 
@@ -199,6 +203,7 @@ async def request_password_reset(
     data: PasswordResetRequest,
     session: SessionDep,
     settings: SettingsDep,
+    site_url: SiteUrlDep,
     mailer: MailerDep,
     limiter: RateLimiterDep,
     client: ClientDep,
@@ -208,6 +213,7 @@ async def request_password_reset(
         session,
         email=data.email,
         settings=settings,
+        site_url=site_url,
         mailer=mailer,
         limiter=limiter,
         ip=client.ip,
@@ -234,10 +240,16 @@ async def verify_email(data: EmailVerification, session: SessionDep, client: Cli
 
 @auth_router.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED)
 async def resend_verification(
-    actor: CurrentUser, session: SessionDep, settings: SettingsDep, mailer: MailerDep
+    actor: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    site_url: SiteUrlDep,
+    mailer: MailerDep,
 ) -> dict[str, str]:
     user = await service.get_user(session, actor.user_id)
-    await recovery.send_verification(session, user=user, settings=settings, mailer=mailer)
+    await recovery.send_verification(
+        session, user=user, settings=settings, site_url=site_url, mailer=mailer
+    )
     return {"detail": "If the address is not verified yet, a new link is on its way."}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from recipevault.clock import utcnow
@@ -52,6 +52,9 @@ class User(CreatedAt, Base):
     # Bumped when credentials change or the account is deactivated; access tokens carry the
     # value they were issued under and stop working once it moves on.
     auth_epoch: Mapped[int] = mapped_column(default=0)
+    # The demo kitchen's account, whose password the README prints: never an admin, and not
+    # "a person" when deciding who registered first.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now

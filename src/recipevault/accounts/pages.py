@@ -37,6 +37,7 @@ from recipevault.deps import (
     SessionCookieDep,
     SessionDep,
     SettingsDep,
+    SiteUrlDep,
 )
 from recipevault.errors import TooManyRequests
 from recipevault.forms import FORM_ERROR, Form, blank_form, read_form
@@ -195,6 +196,7 @@ async def register(
     viewer: OptionalPageUser,
     session: SessionDep,
     settings: SettingsDep,
+    site_url: SiteUrlDep,
     hasher: HasherDep,
     mailer: MailerDep,
     client: ClientDep,
@@ -222,7 +224,9 @@ async def register(
         return _register_page(request, form.with_error("email", exc.detail), status_code=400)
     except service.RegistrationClosed:
         return _registration_closed_page(request)
-    await recovery.send_verification(session, user=user, settings=settings, mailer=mailer)
+    await recovery.send_verification(
+        session, user=user, settings=settings, site_url=site_url, mailer=mailer
+    )
     response = redirect(
         request,
         "/",
@@ -265,6 +269,7 @@ async def forgot_password(
     viewer: OptionalPageUser,
     session: SessionDep,
     settings: SettingsDep,
+    site_url: SiteUrlDep,
     mailer: MailerDep,
     limiter: RateLimiterDep,
     client: ClientDep,
@@ -278,6 +283,7 @@ async def forgot_password(
             session,
             email=form.data.email,
             settings=settings,
+            site_url=site_url,
             mailer=mailer,
             limiter=limiter,
             ip=client.ip,

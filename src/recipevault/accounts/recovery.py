@@ -68,8 +68,8 @@ async def _redeem(session: AsyncSession, *, secret: str, purpose: TokenPurpose) 
     return user
 
 
-def _link(settings: Settings, path: str, token: str) -> str:
-    return f"{settings.public_url}{path}?{urlencode({'token': token})}"
+def _link(site_url: str, path: str, token: str) -> str:
+    return f"{site_url}{path}?{urlencode({'token': token})}"
 
 
 async def request_password_reset(
@@ -77,11 +77,13 @@ async def request_password_reset(
     *,
     email: str,
     settings: Settings,
+    site_url: str,
     mailer: Mailer,
     limiter: RateLimiter,
     ip: str | None,
 ) -> None:
-    """Mail a reset link if the account exists; answer the same either way."""
+    """Mail a reset link if the account exists; answer the same either way. ``site_url``
+    must never come from a Host header the site does not know (see ``hosts.site_url``)."""
     refusal = "Too many password reset requests; try again later."
     await limiter.consume(
         settings.rate_limit_reset_per_address, "reset:address", ip or "unknown", message=refusal
@@ -111,7 +113,7 @@ async def request_password_reset(
             f"Hello {user.display_name},\n\n"
             f"Someone asked to reset the password of your RecipeVault account. If it was you,\n"
             f"open this link within {minutes} minutes:\n\n"
-            f"{_link(settings, '/reset-password', secret)}\n\n"
+            f"{_link(site_url, '/reset-password', secret)}\n\n"
             "If it was not you, ignore this message; your password stays as it is.\n"
         ),
     )
@@ -142,7 +144,7 @@ async def reset_password(
 
 
 async def send_verification(
-    session: AsyncSession, *, user: User, settings: Settings, mailer: Mailer
+    session: AsyncSession, *, user: User, settings: Settings, site_url: str, mailer: Mailer
 ) -> None:
     if user.email_verified:
         return
@@ -156,7 +158,7 @@ async def send_verification(
         body=(
             f"Hello {user.display_name},\n\n"
             f"Please confirm your email address by opening this link within {hours} hours:\n\n"
-            f"{_link(settings, '/verify-email', secret)}\n"
+            f"{_link(site_url, '/verify-email', secret)}\n"
         ),
     )
     on_commit(session, lambda: mailer.send_later(message))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import ApiToken, BrowserSession, RefreshToken, Role, User
@@ -13,6 +13,7 @@ from recipevault.accounts.schemas import UserCreate, UserUpdate
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
+from recipevault.db import transaction_lock
 from recipevault.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from recipevault.households import service as households
 from recipevault.ratelimit import RateLimiter
@@ -65,9 +66,28 @@ async def display_names(session: AsyncSession, user_ids: set[int]) -> dict[int, 
     return dict(rows.all())
 
 
+async def _someone_registered(session: AsyncSession) -> bool:
+    """Whether a person has an account (the demo account is nobody's), or anyone is an admin."""
+    found = await session.scalar(
+        select(User.id).where(or_(User.is_demo.is_(False), User.role == Role.ADMIN)).limit(1)
+    )
+    return found is not None
+
+
+async def _first_person(session: AsyncSession) -> bool:
+    """Whether the account being registered is the first a person registers on this site."""
+    if await _someone_registered(session):
+        return False
+    # Two people registering at once must not both become the admin: the second decides
+    # after the first has committed.
+    await transaction_lock(session, "accounts.first-person")
+    return not await _someone_registered(session)
+
+
 async def registration_allowed(session: AsyncSession, *, registration_open: bool) -> bool:
-    """Whether someone may register now: the site allows it, or nobody has an account yet."""
-    return registration_open or not await session.scalar(select(func.count()).select_from(User))
+    """Whether someone may register now: the site allows it, or no person has an account yet
+    (the demo account does not count), so whoever set the site up can always get in."""
+    return registration_open or not await _someone_registered(session)
 
 
 async def register_user(
@@ -78,10 +98,13 @@ async def register_user(
     registration_open: bool,
     ip: str | None,
     admin: bool = False,
+    demo: bool = False,
 ) -> User:
-    """Create an account and its personal household. The very first account is an admin."""
-    first_user = not await session.scalar(select(func.count()).select_from(User))
-    if not (registration_open or first_user or admin):
+    """Create an account and its personal household. The first account a person registers
+    becomes the site's admin; the demo account (``demo``, whose password is public) never
+    does, nor counts as that person."""
+    first_person = not demo and await _first_person(session)
+    if not (registration_open or first_person or admin):
         raise RegistrationClosed(
             "Registration is closed on this site; ask an admin for an account."
         )
@@ -92,7 +115,8 @@ async def register_user(
         email=data.email,
         display_name=data.display_name,
         password_hash=await hasher.hash(data.password),
-        role=Role.ADMIN if (first_user or admin) else Role.MEMBER,
+        role=Role.ADMIN if (first_person or admin) and not demo else Role.MEMBER,
+        is_demo=demo,
     )
     session.add(user)
     await session.flush()

@@ -18,7 +18,7 @@ from recipevault.accounts.passwords import WeakPassword
 from recipevault.accounts.schemas import ApiTokenForm, PasswordChange, ProfileForm
 from recipevault.clock import utcnow
 from recipevault.db import undo_on_error
-from recipevault.deps import ClientDep, HasherDep, MailerDep, SessionDep, SettingsDep
+from recipevault.deps import ClientDep, HasherDep, MailerDep, SessionDep, SettingsDep, SiteUrlDep
 from recipevault.errors import AppError, Forbidden
 from recipevault.forms import FORM_ERROR, Form, blank_form, read_form
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
@@ -166,10 +166,13 @@ async def resend_verification(
     identity: PageUser,
     session: SessionDep,
     settings: SettingsDep,
+    site_url: SiteUrlDep,
     mailer: MailerDep,
 ) -> Response:
     user = await service.get_user(session, identity.user_id)
-    await recovery.send_verification(session, user=user, settings=settings, mailer=mailer)
+    await recovery.send_verification(
+        session, user=user, settings=settings, site_url=site_url, mailer=mailer
+    )
     return redirect(
         request,
         ACCOUNT_PAGE,

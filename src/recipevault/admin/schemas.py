@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from recipevault.accounts.models import Role
 from recipevault.accounts.schemas import UserRead
 from recipevault.schemas import Flag, InputModel, OutputModel
@@ -13,6 +15,7 @@ from recipevault.schemas import Flag, InputModel, OutputModel
 class AdminUserRead(UserRead):
     locked_until: datetime | None
     failed_logins: int
+    is_demo: bool = Field(description="The demo kitchen's account: its password is public")
 
 
 class AdminUserUpdate(InputModel):

@@ -119,6 +119,8 @@ async def update_user(
     )
     if losing_admin and not await _other_active_admins(session, user.id):
         raise Conflict("This is the last active admin; make someone else an admin first.")
+    if role == Role.ADMIN and user.is_demo:
+        raise Conflict("The demo account's password is public: it cannot be an admin.")
     if role is not None and role != user.role:
         audit.record(
             session,

@@ -66,6 +66,7 @@ async def demo_account(session: AsyncSession, settings: Settings) -> DemoAccount
             hasher=PasswordHasher.from_settings(settings),
             registration_open=True,
             ip=None,
+            demo=True,
         )
         user.email_verified = True
     actor = await _actor(session, user)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Response, status
 
-from recipevault.deps import ClientDep, CurrentUser, SessionDep, SettingsDep
+from recipevault.deps import ClientDep, CurrentUser, SessionDep, SettingsDep, SiteUrlDep
 from recipevault.households import service
 from recipevault.households.schemas import (
     HouseholdCreate,
@@ -101,6 +101,7 @@ async def create_invite(
     actor: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    site_url: SiteUrlDep,
     client: ClientDep,
 ) -> InviteCreated:
     """An invite code (and link) that lets anyone who has it join; it expires."""
@@ -112,11 +113,7 @@ async def create_invite(
         lifetime=timedelta(days=days),
         ip=client.ip,
     )
-    return InviteCreated(
-        **InviteRead.model_validate(invite).model_dump(),
-        code=code,
-        url=f"{settings.public_url}/households/join?code={code}",
-    )
+    return InviteCreated.issued(invite, code=code, site_url=site_url)
 
 
 @router.get("/{household_id:int}/invites", response_model=list[InviteRead])

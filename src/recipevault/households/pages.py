@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
-from recipevault.deps import ClientDep, SessionDep, SettingsDep
+from recipevault.deps import ClientDep, SessionDep, SettingsDep, SiteUrlDep
 from recipevault.errors import Conflict
 from recipevault.forms import Form, blank_form, read_form
 from recipevault.households import service
@@ -40,7 +39,6 @@ from recipevault.web import redirect, render
 router = APIRouter(prefix="/households", include_in_schema=False, dependencies=[MarkPage])
 
 LIST_PAGE = "/households"
-JOIN_PATH = "/households/join"
 CodeParam = Annotated[str | None, Query(max_length=100)]
 # How long a new invite link works, in days; the site's default is added when it is not here.
 INVITE_LIFETIMES = (1, 7, 30, 90)
@@ -60,11 +58,6 @@ def household_read(view: service.HouseholdView) -> HouseholdRead:
 
 def page_url(household_id: int) -> str:
     return f"{LIST_PAGE}/{household_id}"
-
-
-def invite_url(settings: Settings, code: str) -> str:
-    """The link an owner shares; the same one the API hands out."""
-    return f"{settings.public_url}{JOIN_PATH}?{urlencode({'code': code})}"
 
 
 def _lifetimes(settings: Settings) -> list[tuple[int, str]]:
@@ -249,6 +242,7 @@ async def create_invite(
     identity: PageUser,
     session: SessionDep,
     settings: SettingsDep,
+    site_url: SiteUrlDep,
     client: ClientDep,
 ) -> Response:
     """Make an invite link and show it on the page itself, this once: only its hash is kept,
@@ -272,11 +266,7 @@ async def create_invite(
         identity,
         settings,
         household_id,
-        new_invite=InviteCreated(
-            **InviteRead.model_validate(invite).model_dump(),
-            code=code,
-            url=invite_url(settings, code),
-        ),
+        new_invite=InviteCreated.issued(invite, code=code, site_url=site_url),
         status_code=201,
         # Neither the browser nor anything in between may keep a copy of the link.
         headers={"Cache-Control": "no-store"},

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import Field
 
@@ -10,6 +12,7 @@ from recipevault.households.models import MemberRole
 from recipevault.schemas import Flag, Id, InputModel, OutputModel
 
 HouseholdName = Field(min_length=1, max_length=100)
+JOIN_PATH = "/households/join"
 
 
 class HouseholdCreate(InputModel):
@@ -63,6 +66,15 @@ class InviteRead(OutputModel):
 class InviteCreated(InviteRead):
     code: str = Field(description="Shown once: share it with the people you invite.")
     url: str
+
+    @classmethod
+    def issued(cls, invite: Any, *, code: str, site_url: str) -> InviteCreated:
+        """A new invite with its code and the link to share (on the API and the page)."""
+        return cls(
+            **InviteRead.model_validate(invite).model_dump(),
+            code=code,
+            url=f"{site_url}{JOIN_PATH}?{urlencode({'code': code})}",
+        )
 
 
 class JoinRequest(InputModel):

@@ -45,6 +45,19 @@ def _run_on(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            _check_foreign_keys(connection)
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Migrations run with SQLite's foreign keys off (see ``run_migrations_online``): make sure
+    they left every reference pointing at a row, or undo them."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(
+            f"the migration left {len(broken)} rows referring to nothing, in {', '.join(tables)}"
+        )
 
 
 def run_migrations_offline() -> None:
@@ -60,7 +73,9 @@ def run_migrations_offline() -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = create_engine(load_settings(database_url=_database_url()))
+    # SQLite rebuilds a table by dropping it: with foreign keys on, every row that cascades
+    # from it (a user's households, recipes and jobs) would be deleted with it.
+    engine = create_engine(load_settings(database_url=_database_url()), foreign_keys=False)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run_on)

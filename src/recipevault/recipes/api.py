@@ -28,6 +28,7 @@ from recipevault.recipes.schemas import (
     CookWithRequest,
     RecipeCreate,
     RecipeListQuery,
+    RecipePage,
     RecipeRead,
     RecipeSummary,
     RecipeUpdate,
@@ -88,13 +89,15 @@ async def create_recipe(
 @direct_get(
     router,
     "",
-    response_model=Page[RecipeSummary],
+    response_model=RecipePage,
     responses={422: {}},
     openapi_extra=LIST_QUERY.openapi,
 )
 async def list_recipes(request: Request) -> Response:
     """Recipes you may see, filtered (every tag, category, tool and food given must match),
-    sorted, and paged with `next` cursors. With `q`, full-text search sorted by relevance."""
+    sorted, and paged with `next` cursors. With `q`, full-text search sorted by relevance
+    (every match, recipes with every word in the title first), with misspelt words corrected
+    when they find nothing, and the number of matches in `total`."""
     # A hot read: the query string, viewer and database are taken straight from the request
     # (see querystring.py and deps.read_viewer for what declaring them would cost).
     query = LIST_QUERY.parse(request)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Literal
 
 import orjson
@@ -19,6 +19,7 @@ from recipevault.policy import Viewer, Visibility
 from recipevault.recipes import on_hand, search
 from recipevault.recipes.documents import (
     SUMMARIES,
+    Read,
     documents,
     read_rows,
     reading_rows,
@@ -95,12 +96,12 @@ class RecipeFilters:
         )
 
 
-def _has_term(link: sa.Table, column: str, vocabulary: Any, param: str) -> Any:
+def _has_term(table: Any, link: sa.Table, column: str, vocabulary: Any, param: str) -> Any:
     terms = vocabulary.__table__
     return sa.exists(
         sa.select(1)
         .select_from(link.join(terms, terms.c.id == link.c[column]))
-        .where(link.c.recipe_id == recipes.c.id, terms.c.key == sa.bindparam(param))
+        .where(link.c.recipe_id == table.c.id, terms.c.key == sa.bindparam(param))
     )
 
 
@@ -109,12 +110,12 @@ def _food_spellings(name: str) -> list[str]:
     return sorted({key, singular(key)})
 
 
-def _has_food(param: str) -> Any:
+def _has_food(table: Any, param: str) -> Any:
     return sa.exists(
         sa.select(1)
         .select_from(ingredients.join(food_names, food_names.c.food_id == ingredients.c.food_id))
         .where(
-            ingredients.c.recipe_id == recipes.c.id,
+            ingredients.c.recipe_id == table.c.id,
             food_names.c.key.in_(sa.bindparam(param, expanding=True)),
         )
     )
@@ -163,45 +164,49 @@ def _shape(viewer: Viewer, filters: RecipeFilters) -> _Shape:
     )
 
 
-def _visible(kind: ViewerKind) -> list[Any]:
+def _visible(kind: ViewerKind, table: Any) -> list[Any]:
     if kind == "admin":
         return []
     if kind == "visitor":
-        return [recipes.c.visibility == Visibility.PUBLIC.value]
+        return [table.c.visibility == Visibility.PUBLIC.value]
     return [
         sa.or_(
-            recipes.c.visibility == Visibility.PUBLIC.value,
-            recipes.c.owner_id == sa.bindparam("viewer_id"),
+            table.c.visibility == Visibility.PUBLIC.value,
+            table.c.owner_id == sa.bindparam("viewer_id"),
             sa.and_(
-                recipes.c.visibility == Visibility.HOUSEHOLD.value,
-                recipes.c.household_id.in_(sa.bindparam("viewer_households", expanding=True)),
+                table.c.visibility == Visibility.HOUSEHOLD.value,
+                table.c.household_id.in_(sa.bindparam("viewer_households", expanding=True)),
             ),
         )
     ]
 
 
-def _conditions(shape: _Shape) -> list[Any]:
-    conditions: list[Any] = [recipes.c.deleted_at.is_(None), *_visible(shape.viewer)]
-    conditions += [_has_term(recipe_tags, "tag_id", Tag, f"tag_{i}") for i in range(shape.tags)]
+def _conditions(shape: _Shape, table: Any = recipes) -> list[Any]:
+    """What a recipe of ``table`` (the recipes table, or an alias of it) must meet to be
+    listed: not in the trash, visible to the viewer, and every filter."""
+    conditions: list[Any] = [table.c.deleted_at.is_(None), *_visible(shape.viewer, table)]
     conditions += [
-        _has_term(recipe_categories, "category_id", Category, f"category_{i}")
+        _has_term(table, recipe_tags, "tag_id", Tag, f"tag_{i}") for i in range(shape.tags)
+    ]
+    conditions += [
+        _has_term(table, recipe_categories, "category_id", Category, f"category_{i}")
         for i in range(shape.categories)
     ]
     conditions += [
-        _has_term(recipe_tools, "tool_id", Tool, f"tool_{i}") for i in range(shape.tools)
+        _has_term(table, recipe_tools, "tool_id", Tool, f"tool_{i}") for i in range(shape.tools)
     ]
-    conditions += [_has_food(f"food_{i}") for i in range(shape.foods)]
-    conditions += [~_has_food(f"exclude_food_{i}") for i in range(shape.exclude_foods)]
+    conditions += [_has_food(table, f"food_{i}") for i in range(shape.foods)]
+    conditions += [~_has_food(table, f"exclude_food_{i}") for i in range(shape.exclude_foods)]
     if shape.max_total_minutes:
-        conditions.append(recipes.c.total_minutes <= sa.bindparam("max_total_minutes"))
+        conditions.append(table.c.total_minutes <= sa.bindparam("max_total_minutes"))
     if shape.min_rating:
-        conditions.append(recipes.c.rating >= sa.bindparam("min_rating"))
+        conditions.append(table.c.rating >= sa.bindparam("min_rating"))
     if shape.owner:
-        conditions.append(recipes.c.owner_id == sa.bindparam("owner"))
+        conditions.append(table.c.owner_id == sa.bindparam("owner"))
     if shape.household:
-        conditions.append(recipes.c.household_id == sa.bindparam("household"))
+        conditions.append(table.c.household_id == sa.bindparam("household"))
     if shape.visibility:
-        conditions.append(recipes.c.visibility == sa.bindparam("visibility"))
+        conditions.append(table.c.visibility == sa.bindparam("visibility"))
     return conditions
 
 
@@ -244,8 +249,9 @@ def _spliced(rows: Iterable[tuple[bytes, int, str]]) -> list[bytes]:
     return items
 
 
-def page_body(items: Sequence[bytes], next_cursor: str | None) -> bytes:
-    return b'{"items":[' + b",".join(items) + b'],"next":' + orjson.dumps(next_cursor) + b"}"
+def page_body(items: Sequence[bytes], next_cursor: str | None, total: int | None = None) -> bytes:
+    body = b'{"items":[' + b",".join(items) + b'],"next":' + orjson.dumps(next_cursor)
+    return body + (b"}" if total is None else b',"total":' + orjson.dumps(total) + b"}")
 
 
 def _cursor_value(value: Any, sort: str) -> Any:
@@ -268,7 +274,10 @@ def _decode(cursor: str, sort: str) -> tuple[Any, int]:
         elif sort == "title":
             value = str(value)
         elif sort == "relevance":
-            value = float(value)
+            tier, score = value
+            if tier not in (0, 1) or isinstance(tier, bool):
+                raise InvalidCursor()
+            value = (tier, float(score))
         else:
             value = int(value)
             if value not in _INTEGER_KEYS[sort]:
@@ -278,48 +287,36 @@ def _decode(cursor: str, sort: str) -> tuple[Any, int]:
     return value, values["id"]
 
 
-def _visible_to(shape: _Shape) -> search.Visible:
-    def visible(recipe_id: Any) -> Any:
-        return sa.exists().where(recipes.c.id == recipe_id, *_conditions(shape))
-
-    return visible
-
-
-@lru_cache(maxsize=512)
-def _list_statement(shape: _Shape, sort: str, search_dialect: str | None, keyset: bool) -> Any:
-    """The page's ids and sort keys are chosen first, from the recipes table (and the search
-    matches) alone; only then are the page's summaries and owners joined in. Joined before the
-    sort, every match's summary would be read and carried through it: a search for a common
-    word would read thousands of summaries to return twenty."""
-    matches = None
-    if search_dialect is not None:
-        matches = (
-            search.ranked(search_dialect, _visible_to(shape))
-            if sort == "relevance"
-            else search.matching(search_dialect, _visible_to(shape))
-        )
-    key = matches.c.rank if sort == "relevance" and matches is not None else _SORT_COLUMNS[sort]
-    ascending = _ASCENDING[sort]
-    source: Any = recipes
-    if matches is not None:
-        source = recipes.join(matches, matches.c.recipe_id == recipes.c.id)
-    chosen = (
-        sa.select(recipes.c.id.label("id"), key.label("sort_key"))
-        .select_from(source)
-        .where(*_conditions(shape))
-        .order_by(
-            key.asc() if ascending else key.desc(),
-            recipes.c.id.asc() if ascending else recipes.c.id.desc(),
-        )
-        .limit(sa.bindparam("page_size"))
+def _ordered(key: Any, ascending: bool) -> tuple[Any, Any]:
+    return (
+        key.asc() if ascending else key.desc(),
+        recipes.c.id.asc() if ascending else recipes.c.id.desc(),
     )
-    if keyset:
-        bound = sa.tuple_(sa.bindparam("after_key", type_=key.type), sa.bindparam("after_id"))
-        row_key = sa.tuple_(key, recipes.c.id)
-        chosen = chosen.where(row_key > bound if ascending else row_key < bound)
-    page = chosen.subquery("page")
+
+
+def _after(key: Any, recipe_id: Any, ascending: bool) -> Any:
+    """Rows after the cursor's (key, id) in this order."""
+    bound = sa.tuple_(sa.bindparam("after_key", type_=key.type), sa.bindparam("after_id"))
+    row_key = sa.tuple_(key, recipe_id)
+    return row_key > bound if ascending else row_key < bound
+
+
+def _with_summaries(page: Any, *, ascending: bool, counts: Any = None) -> Any:
+    """The page's rows with their summaries and owners, joined in only once the page is
+    chosen: joined before the sort, every match's summary would be read and carried through
+    it, and a search for a common word would read thousands of summaries to return twenty.
+    With ``counts`` (a one-row subquery), its columns come first, on a row of their own when
+    the page is empty."""
+    rows: Any = (
+        page.join(recipes, recipes.c.id == page.c.id)
+        .join(documents, documents.c.recipe_id == page.c.id)
+        .join(users, users.c.id == recipes.c.owner_id)
+    )
+    if counts is not None:
+        rows = counts.outerjoin(rows, sa.true())
     return (
         sa.select(
+            *(counts.c if counts is not None else ()),
             page.c.id,
             # Untyped: only the last row's key is used, for the cursor (see _cursor_value).
             sa.type_coerce(page.c.sort_key, sa.types.NullType()),
@@ -327,16 +324,63 @@ def _list_statement(shape: _Shape, sort: str, search_dialect: str | None, keyset
             recipes.c.owner_id,
             users.c.display_name,
         )
-        .select_from(
-            page.join(recipes, recipes.c.id == page.c.id)
-            .join(documents, documents.c.recipe_id == page.c.id)
-            .join(users, users.c.id == recipes.c.owner_id)
-        )
+        .select_from(rows)
         .order_by(
             page.c.sort_key.asc() if ascending else page.c.sort_key.desc(),
             page.c.id.asc() if ascending else page.c.id.desc(),
         )
     )
+
+
+@lru_cache(maxsize=512)
+def _list_statement(shape: _Shape, sort: str, keyset: bool) -> Any:
+    """A page of the recipes meeting the filters: ids and sort keys chosen first, from the
+    recipes table alone, then the summaries."""
+    key, ascending = _SORT_COLUMNS[sort], _ASCENDING[sort]
+    chosen = (
+        sa.select(recipes.c.id.label("id"), key.label("sort_key"))
+        .where(*_conditions(shape))
+        .order_by(*_ordered(key, ascending))
+        .limit(sa.bindparam("page_size"))
+    )
+    if keyset:
+        chosen = chosen.where(_after(key, recipes.c.id, ascending))
+    return _with_summaries(chosen.subquery("page"), ascending=ascending)
+
+
+@lru_cache(maxsize=512)
+def _search_statement(shape: _Shape, sort: str, dialect: str, keyset: bool) -> Any:
+    """How many recipes match the words (in all, and with every word in the title), and a
+    page of them: by relevance, the best of the tier ``tier`` after the cursor; otherwise by
+    the sort's column. One row with the counts and no recipe when the page is empty."""
+    found = search.matches(dialect, partial(_conditions, shape), ranked=sort == "relevance")
+    matches = found.rows
+    if sort == "relevance":
+        key, ascending, recipe_id = matches.c.score, True, matches.c.recipe_id
+        chosen = (
+            sa.select(recipe_id.label("id"), key.label("sort_key"))
+            .where(matches.c.tier == sa.bindparam("tier"))
+            .order_by(key, recipe_id)
+        )
+    else:
+        key, ascending, recipe_id = _SORT_COLUMNS[sort], _ASCENDING[sort], recipes.c.id
+        chosen = (
+            sa.select(recipe_id.label("id"), key.label("sort_key"))
+            .select_from(matches.join(recipes, recipes.c.id == matches.c.recipe_id))
+            .order_by(*_ordered(key, ascending))
+        )
+    chosen = chosen.limit(sa.bindparam("page_size"))
+    if keyset:
+        chosen = chosen.where(_after(key, recipe_id, ascending))
+    counts = sa.select(found.total.label("total"), found.in_title.label("in_title")).subquery(
+        "counts"
+    )
+    return _with_summaries(chosen.subquery("page"), ascending=ascending, counts=counts)
+
+
+@lru_cache(maxsize=512)
+def _probe_statement(shape: _Shape, dialect: str) -> Any:
+    return search.probe(dialect, partial(_conditions, shape))
 
 
 async def list_recipes(
@@ -348,31 +392,90 @@ async def list_recipes(
     limit: int,
     cursor: str | None,
 ) -> bytes:
-    """A page of summaries as JSON bytes: {"items": [...], "next": cursor-or-null}."""
+    """A page of summaries as JSON bytes: {"items": [...], "next": cursor-or-null}, and with
+    words to search for, "total": how many recipes match them."""
     dialect = database.dialect_name
     searching = search.match_parameters(dialect, filters.q) if filters.q else None
     if sort is None or (sort == "relevance" and searching is None):
         sort = "relevance" if searching is not None else "created"
-    parameters = _parameters(viewer, filters) | (searching or {}) | {"page_size": limit + 1}
-    if cursor:
-        parameters["after_key"], parameters["after_id"] = _decode(cursor, sort)
-    statement = _list_statement(
-        _shape(viewer, filters), sort, dialect if searching else None, bool(cursor)
-    )
-    heavy = searching is not None or bool(filters.foods or filters.exclude_foods)
-    # A search's plan is built not to depend on the words (see ``search``), and takes
-    # milliseconds to make.
-    rows = await read_rows(
-        database, statement, parameters, heavy=heavy, plan_once=searching is not None
-    )
+    parameters = _parameters(viewer, filters) | {"page_size": limit + 1}
+    after = _decode(cursor, sort) if cursor else None
+    shape = _shape(viewer, filters)
+    if searching is None:
+        if after is not None:
+            parameters["after_key"], parameters["after_id"] = after
+        heavy = bool(filters.foods or filters.exclude_foods)
+        statement = _list_statement(shape, sort, after is not None)
+        rows = await read_rows(database, statement, parameters, heavy=heavy)
+        return _page(rows, sort, limit, None)
+    assert filters.q is not None
+    # Every statement of a search keeps one plan per connection: each is built not to depend
+    # on the words (see ``search``), and planning one takes milliseconds.
+    async with reading_rows(database, plan_once=True) as read:
+        found = _SearchPage(read, shape, sort, dialect, parameters | searching)
+        await found.read(after)
+        if found.total == 0 and (corrected := await found.correction(filters.q)):
+            found.parameters |= corrected
+            await found.read(after)
+        return _page(found.rows, sort, limit, found.total)
+
+
+class _SearchPage:
+    """The rows of a page of search results (by relevance, from one tier and then the next
+    when it runs out), and how many recipes match."""
+
+    def __init__(
+        self, read: Read, shape: _Shape, sort: str, dialect: str, parameters: dict[str, Any]
+    ) -> None:
+        self._read, self._shape, self._sort, self._dialect = read, shape, sort, dialect
+        self.parameters = parameters
+        self.rows: list[tuple[Any, ...]] = []
+        self.total = 0
+
+    async def read(self, after: tuple[Any, int] | None) -> None:
+        wanted = self.parameters["page_size"]
+        tier = 0
+        values = dict(self.parameters)
+        if after is not None:
+            key, values["after_id"] = after
+            if self._sort == "relevance":
+                tier, values["after_key"] = key
+            else:
+                values["after_key"] = key
+        statement = _search_statement(self._shape, self._sort, self._dialect, after is not None)
+        rows = await self._read(statement, values | {"tier": tier}, heavy=True)
+        self.total, in_title = rows[0][0], rows[0][1]
+        self.rows = [(tier, *row[2:]) for row in rows if row[2] is not None]
+        # The page runs out of recipes with every word in the title, and others match.
+        short = tier == 0 and len(self.rows) < wanted and self.total > in_title
+        if self._sort == "relevance" and short:
+            first = _search_statement(self._shape, self._sort, self._dialect, False)
+            values |= {"tier": 1, "page_size": wanted - len(self.rows)}
+            more = await self._read(first, values, heavy=True)
+            self.rows += [(1, *row[2:]) for row in more if row[2] is not None]
+
+    async def correction(self, query: str) -> dict[str, Any] | None:
+        return await search.corrected_parameters(
+            self._read,
+            self._dialect,
+            query,
+            _probe_statement(self._shape, self._dialect),
+            self.parameters,
+        )
+
+
+def _page(rows: Sequence[Any], sort: str, limit: int, total: int | None) -> bytes:
     more = len(rows) > limit
     rows = rows[:limit]
-    items = _spliced((summary, owner, name) for _, _, summary, owner, name in rows)
+    items = _spliced((row[-3], row[-2], row[-1]) for row in rows)
     next_cursor = None
     if more:
         last = rows[-1]
-        next_cursor = encode_cursor({"s": sort, "v": _cursor_value(last[1], sort), "id": last[0]})
-    return page_body(items, next_cursor)
+        value = _cursor_value(last[-4], sort)
+        if sort == "relevance":
+            value = [last[0], value]
+        next_cursor = encode_cursor({"s": sort, "v": value, "id": last[-5]})
+    return page_body(items, next_cursor, total)
 
 
 @lru_cache(maxsize=8)

@@ -131,6 +131,9 @@ class Recipe(Scoped, CreatedAt, Base):
         Index("ix_recipes_listing_title", "sort_title", "id"),
         Index("ix_recipes_listing_total_time", "sort_total_minutes", "id"),
         Index("ix_recipes_listing_rating", "sort_rating", "id"),
+        # What the visibility rule reads, by id: a search checks each of its matches here, in
+        # an index a fraction of the rows' size (three times faster on SQLite).
+        Index("ix_recipes_access", "id", "deleted_at", "visibility", "owner_id", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.db import Database
 from recipevault.errors import Forbidden
 from recipevault.policy import Actor, Viewer, can_edit, can_read, unscoped
-from recipevault.recipes import documents
-from recipevault.recipes.models import Category, Recipe, RecipeRevision, Tag
+from recipevault.recipes import documents, term_uses
+from recipevault.recipes.models import Category, Recipe, RecipeRevision, Tag, VocabularyTerm
 from recipevault.recipes.schemas import PersonRef
 from recipevault.recipes.service import (
     RecipeNotFound,
@@ -24,6 +24,7 @@ from recipevault.recipes.service import (
     list_revisions,
     revision_authors,
 )
+from recipevault.recipes.terms_schemas import Kind
 
 _recipes = Recipe.__table__
 _ID_BY_SLUG = select(_recipes.c.id).where(
@@ -78,13 +79,24 @@ async def editable_document(
     return stored
 
 
+_SUGGESTED: tuple[tuple[Kind, type[VocabularyTerm]], ...] = (
+    ("tags", Tag),
+    ("categories", Category),
+)
+
+
 async def term_suggestions(session: AsyncSession, *, actor: Actor) -> dict[str, list[str]]:
-    """The tags and categories of the actor's households, to suggest while typing."""
+    """The tags and categories of the actor's households, to suggest while typing: those the
+    actor may see (not the words of another member's private recipes)."""
     household_ids = sorted(actor.household_ids) or [-1]
     suggestions: dict[str, list[str]] = {}
-    for kind, model in (("tags", Tag), ("categories", Category)):
+    for kind, model in _SUGGESTED:
         names = await session.scalars(
-            select(model.name).where(model.household_id.in_(household_ids)).limit(1000)
+            unscoped(
+                select(model.name)
+                .where(model.household_id.in_(household_ids), term_uses.visible(actor, kind, model))
+                .limit(1000)
+            )
         )
         unique = {name.casefold(): name for name in names}
         suggestions[kind] = sorted(unique.values(), key=str.casefold)

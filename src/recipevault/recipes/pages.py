@@ -26,6 +26,7 @@ from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.flash import has_flashes
 from recipevault.forms import field_errors
+from recipevault.hosts import site_url
 from recipevault.pageauth import PageIdentity
 from recipevault.pagination import InvalidCursor
 from recipevault.policy import Actor, can_edit
@@ -164,7 +165,9 @@ async def _summaries(
     query: RecipeListQuery,
     limit: int,
     sort: Any = None,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[dict[str, Any]], str | None, int | None]:
+    """A page of summaries, the next page's cursor, and with words to search for, how many
+    recipes match."""
     body = await listing.list_recipes(
         database,
         viewer=viewer,
@@ -176,7 +179,7 @@ async def _summaries(
     page = orjson.loads(body)
     for item in page["items"]:
         item["time_text"] = display.minutes_text(item["total_minutes"])
-    return page["items"], page["next"]
+    return page["items"], page["next"], page.get("total")
 
 
 @direct_get(router, "/recipes")
@@ -186,19 +189,20 @@ async def browse(request: Request) -> Response:
     query, problems = _list_query(request)
     database: Database = request.app.state.database
     try:
-        items, next_cursor = await _summaries(
+        items, next_cursor, total = await _summaries(
             database, viewer=reader.actor, query=query, limit=PAGE_SIZE
         )
     except InvalidCursor:
         problems["cursor"] = "That “more” link is out of date; here are the first recipes."
         query = query.model_copy(update={"cursor": None})
-        items, next_cursor = await _summaries(
+        items, next_cursor, total = await _summaries(
             database, viewer=reader.actor, query=query, limit=PAGE_SIZE
         )
     more_url = f"/recipes?{_query_string(query, cursor=next_cursor)}" if next_cursor else None
     context = {
         "query": query,
         "items": items,
+        "total": total,
         "more_url": more_url,
         "problems": problems,
         "searching": bool(query.q or query.tag or query.category or query.food),
@@ -220,8 +224,8 @@ async def browse(request: Request) -> Response:
 async def home_context(database: Database) -> dict[str, Any]:
     """The home page's recipe blocks: the newest and the highest rated public recipes."""
     query = NO_FILTERS
-    recent, _ = await _summaries(database, viewer=None, query=query, limit=HOME_SIZE)
-    popular, _ = await _summaries(
+    recent, _, _ = await _summaries(database, viewer=None, query=query, limit=HOME_SIZE)
+    popular, _, _ = await _summaries(
         database, viewer=None, query=query, limit=HOME_SIZE, sort="rating"
     )
     return {"recent_recipes": recent, "popular_recipes": [r for r in popular if r["rating"]]}
@@ -316,13 +320,16 @@ async def recipe(request: Request) -> Response:
     # The slug is read from the path, not declared: FastAPI validates a declared parameter on
     # every request, a tenth of what serving a cached page costs.
     reader, stored = await _readable(request, request.path_params["slug"])
+    settings: Settings = request.app.state.settings
+    # The page's JSON-LD names its own address, which may differ by the host it was asked at.
+    site = site_url(settings, request)
     # Visitors all see the same page for a version and view of a recipe (no form, no name):
     # it is rendered once and then served as bytes, like the API serves its documents. A plain
     # visit (no query, no htmx) is answered before the recipe is even parsed.
     visitor = reader.identity is None and not has_flashes(request)
     plain = visitor and not request.scope["query_string"] and "hx-request" not in request.headers
-    if plain and (body := _VISITOR_PAGES.get((stored.etag,))) is not None:
-        _VISITOR_PAGES.move_to_end((stored.etag,))
+    if plain and (body := _VISITOR_PAGES.get((stored.etag, site))) is not None:
+        _VISITOR_PAGES.move_to_end((stored.etag, site))
         return Response(body, media_type="text/html", headers=_VISITOR_HEADERS)
     document: dict[str, Any] = orjson.loads(stored.body)
     view = _view(request, document, reader.units)
@@ -334,16 +341,15 @@ async def recipe(request: Request) -> Response:
         )
     for_visitors = visitor and view.error is None
     page_key = (
-        (stored.etag,)
+        (stored.etag, site)
         if plain
-        else (stored.etag, view.servings, view.scale, view.units, view.default_units)
+        else (stored.etag, site, view.servings, view.scale, view.units, view.default_units)
     )
     if for_visitors and (body := _VISITOR_PAGES.get(page_key)) is not None:
         _VISITOR_PAGES.move_to_end(page_key)
         return Response(body, media_type="text/html", headers=_VISITOR_HEADERS)
     editable = can_edit(reader.actor, stored)
-    settings: Settings = request.app.state.settings
-    url = f"{settings.public_url.rstrip('/')}/recipes/{document['slug']}"
+    url = f"{site}/recipes/{document['slug']}"
     context = {
         "recipe": document,
         "article": _article(stored.etag, document, view, can_edit=editable),

@@ -298,8 +298,15 @@ class RecipeSummary(OutputModel):
 
 
 class RecipePage(OutputModel):
+    """A page of recipes; a search also says how many recipes match it in all."""
+
     items: list[RecipeSummary]
     next: str | None
+    total: int | None = Field(
+        default=None,
+        description="With `q`: how many recipes you may see match the words and the filters, "
+        "on every page. Absent without `q`.",
+    )
 
 
 Sort = Literal["relevance", "title", "created", "updated", "total_time", "rating"]

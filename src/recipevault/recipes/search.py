@@ -1,16 +1,24 @@
-"""Full-text search: an FTS5 table on SQLite; a weighted tsvector with a GIN index plus
-trigram matching on titles (for typos) on PostgreSQL. Both answer the same question, "which
-recipes match these words, best first", as a (recipe_id, rank) subquery, lower rank first.
+"""Full-text search: an FTS5 table on SQLite; a weighted tsvector with a GIN index on
+PostgreSQL. Both answer the same question, "which recipes match these words, best first",
+over every match: ``matches`` gives each one's tier and score, and the listing pages through
+them in that order (see docs/search.md).
+
+Best first means: recipes whose title holds every word (tier 0) before the others (tier 1),
+then by relevance over the whole recipe (bm25 with the title weighing most, then the foods,
+the description and the steps; ts_rank_cd over the weighted tsvector on PostgreSQL), then by
+id. Scores are computed for one tier at a time: the first pages of a common word only score
+the recipes that have it in their title.
 
 The search tables are not ORM models: the migrations create them per database, and only this
-module touches them (and ``on_hand``, its own). Indexing happens with every document rebuild,
-in the same transaction.
+module (``on_hand`` and ``search_words``, their own) touches them. Indexing happens with every
+document rebuild, in the same transaction.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -18,21 +26,24 @@ from sqlalchemy import (
     Integer,
     bindparam,
     case,
+    cast,
     column,
+    exists,
     func,
     literal_column,
+    null,
     or_,
     select,
     table,
     text,
-    union_all,
-    update,
 )
 from sqlalchemy.dialects.postgresql.ext import to_tsquery
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.selectable import Alias
 
-from recipevault.recipes import on_hand
+from recipevault.recipes import on_hand, search_words, spelling
 from recipevault.recipes.models import Recipe
 
 MAX_TERMS = 12
@@ -56,29 +67,15 @@ def _parts(recipe: Recipe) -> dict[str, Any]:
     }
 
 
-RECENT_TABLE = "recipe_search_recent"
-FLOOR_TABLE = "recipe_search_floor"
-INDEX_TABLES = ("recipe_search", RECENT_TABLE, on_hand.TABLE)
+INDEX_TABLES = (
+    "recipe_search",
+    search_words.GRAMS_TABLE,
+    search_words.WORDS_TABLE,
+    on_hand.TABLE,
+)
 """The tables derived from the recipes for finding them: left out of backups, rebuilt."""
 
-# The search window: a second index holding the newest recipes only, those whose id is at least
-# the floor. Relevance needs, for each word, the number of recipes that have it (bm25's inverse
-# document frequency); counting them in the window costs the same at any collection size, and
-# the newest matches, which are the ones ranked, are in the window whenever it has enough.
-# The floor moves in steps, so most writes leave it where it is.
-RECENT = 10_000
-RECENT_STEP = 1_000
-_FLOOR = table(FLOOR_TABLE, column("floor", Integer))
-
-
-def window_floor(newest_id: int) -> int:
-    """The lowest recipe id in the window when ``newest_id`` is the highest: the window holds
-    between ``RECENT`` and ``RECENT + RECENT_STEP`` ids."""
-    return max(0, (newest_id - RECENT) // RECENT_STEP * RECENT_STEP)
-
-
-# Per database: the recipe id's column in the full-text tables, writing a recipe's words, and
-# copying indexed recipes at or above the floor into the window.
+# Per database: the recipe id's column in the full-text table, and writing a recipe's words.
 _KEY = {"postgresql": "recipe_id", "sqlite": "rowid"}
 _WRITE = {
     "postgresql": (
@@ -93,42 +90,6 @@ _WRITE = {
         "VALUES (:id, :title, :description, :foods, :steps)"
     ),
 }
-_TO_WINDOW = {
-    "postgresql": (
-        "INSERT INTO recipe_search_recent (recipe_id, document) SELECT recipe_id, document "
-        "FROM recipe_search WHERE recipe_id IN :ids AND recipe_id >= :floor"
-    ),
-    "sqlite": (
-        "INSERT INTO recipe_search_recent (rowid, title, description, foods, steps) "
-        "SELECT rowid, title, description, foods, steps FROM recipe_search "
-        "WHERE rowid IN :ids AND rowid >= :floor"
-    ),
-}
-
-
-# FTS5 keeps a deleted row's entries, marked deleted, until a merge reaches the segment that
-# holds them. The window loses ``RECENT_STEP`` rows each time its floor moves, so without help
-# it fills up with them: after 90 moves (100,000 recipes) its index was 4.7 times the size of
-# a compact one, and the window's searches read twice as much. Rewriting it compact once per
-# move costs what the window's size costs, whatever the collection's. (PostgreSQL's vacuum
-# does this for the GIN index.)
-COMPACT_WINDOW = "INSERT INTO recipe_search_recent (recipe_search_recent) VALUES ('optimize')"
-
-
-async def _window(session: AsyncSession, dialect: str) -> tuple[int, bool]:
-    """Move the floor up to where the newest recipe puts it, dropping what falls below; the
-    floor, and whether it moved. Every indexed recipe at or above the floor is in the window,
-    whichever of two concurrent writers moves it: each copies its recipes at or above the floor
-    it read."""
-    newest = select(func.coalesce(func.max(_recipes.c.id), 0)).scalar_subquery()
-    row = (await session.execute(select(_FLOOR.c.floor, newest))).one()
-    floor, wanted = row[0], window_floor(row[1])
-    if wanted <= floor:
-        return int(floor), False
-    await session.execute(update(_FLOOR).where(_FLOOR.c.floor < wanted).values(floor=wanted))
-    below = f"DELETE FROM {RECENT_TABLE} WHERE {_KEY[dialect]} < :floor"  # noqa: S608 - constants
-    await session.execute(text(below), {"floor": wanted})
-    return wanted, True
 
 
 async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> None:
@@ -138,17 +99,12 @@ async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> Non
     await on_hand.index_recipes(session, recipes)
     dialect = session.get_bind().dialect.name
     rows = [_parts(recipe) for recipe in recipes]
-    ids = [row["id"] for row in rows]
-    await _unindex_words(session, dialect, ids)
+    await _unindex_words(session, dialect, [row["id"] for row in rows])
     await session.execute(text(_WRITE[dialect]), rows)
-    floor, moved = await _window(session, dialect)
-    if max(ids) >= floor:
-        await session.execute(
-            text(_TO_WINDOW[dialect]).bindparams(bindparam("ids", expanding=True)),
-            {"ids": ids, "floor": floor},
-        )
-    if moved and dialect == "sqlite":
-        await session.execute(text(COMPACT_WINDOW))
+    await search_words.add_words(
+        session,
+        (row[part] for row in rows for part in ("title", "description", "foods", "steps")),
+    )
 
 
 async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
@@ -159,241 +115,278 @@ async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> N
 
 
 async def _unindex_words(session: AsyncSession, dialect: str, recipe_ids: Sequence[int]) -> None:
-    """Take these recipes out of both full-text indexes."""
-    for index in ("recipe_search", RECENT_TABLE):
-        statement = f"DELETE FROM {index} WHERE {_KEY[dialect]} IN :ids"  # noqa: S608 - constants
-        await session.execute(
-            text(statement).bindparams(bindparam("ids", expanding=True)), {"ids": list(recipe_ids)}
-        )
+    statement = f"DELETE FROM recipe_search WHERE {_KEY[dialect]} IN :ids"  # noqa: S608 - constants
+    await session.execute(
+        text(statement).bindparams(bindparam("ids", expanding=True)), {"ids": list(recipe_ids)}
+    )
 
 
 async def clear_index(connection: AsyncConnection) -> None:
     """Empty every search table, as before any recipe was indexed."""
     for index in INDEX_TABLES:
         await connection.execute(text(f"DELETE FROM {index}"))  # noqa: S608 - constants
-    await connection.execute(update(_FLOOR).values(floor=0))
 
 
-# Relevance is computed for at most this many matches, the newest the viewer may
-# see. Ranking every match costs a few microseconds each: a common word among 100,000 recipes
-# matches tens of thousands, and the search would slow down as the collection grows. Below the
-# bound (every household-sized collection) the ranking is exact; past it, relevance pages end
-# there and the other sorts still list every match.
-CANDIDATES = 200
+# --- The words, as each index reads them ---------------------------------------------------
 
-Visible = Callable[[Any], Any]
-"""Given a recipe id column, a condition true when the viewer may see that recipe."""
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a search: any of ``spellings`` matches it (the word as typed, or the words
+    it was corrected to), each whole after stemming or, with ``prefix``, as the start of a
+    word."""
+
+    spellings: tuple[str, ...]
+    prefix: bool = False
+
+
+def _render(dialect: str, words: Sequence[Word], *, title: bool) -> str:
+    """The words in the index's query language, every one required; ``title``: in the title
+    (on PostgreSQL titles have an index of their own, asked the same way). Words are letters,
+    digits and underscores only, so user input never reaches the query syntax (and on SQLite
+    each is quoted besides)."""
+    groups = []
+    for word in words:
+        if dialect == "postgresql":
+            spellings = [f"{s}:*" if word.prefix else s for s in word.spellings]
+            groups.append(spellings[0] if len(spellings) == 1 else f"({' | '.join(spellings)})")
+        else:
+            star = "*" if word.prefix else ""
+            spellings = [f'"{spelling}"{star}' for spelling in word.spellings]
+            groups.append(spellings[0] if len(spellings) == 1 else f"({' OR '.join(spellings)})")
+    if dialect == "postgresql":
+        return " & ".join(groups)
+    joined = " AND ".join(groups)
+    return f"{{title}} : ({joined})" if title else joined
+
+
+def _form_parameters(dialect: str, form: str, words: Sequence[Word]) -> dict[str, str]:
+    return {
+        form: _render(dialect, words, title=False),
+        f"{form}_title": _render(dialect, words, title=True),
+    }
 
 
 def match_parameters(dialect: str, query: str) -> dict[str, Any] | None:
-    """Bind values for ``ranked`` and ``matching``, or None when the query has no words.
+    """Bind values for ``matches``, or None when the query has no words.
 
     Words match whole, as the index stems them ("tomatoes" finds "tomato", "bread" does not
     find "breadcrumbs"). When nothing the viewer may see has them all, the last word is taken
     as the start of a word instead: the search box searches as you type ("garl", "pancak").
-    Whole words are looked up lazily, newest first, where a word's prefix makes the index merge
-    every word it starts, which grows with the collection.
     """
-    words = terms(query)
+    words = [Word((word,)) for word in terms(query)]
     if not words:
         return None
-    if dialect == "postgresql":
-        whole = " & ".join(words)
-        return {
-            "whole": whole,
-            "typed": f"{whole}:*",
-            "raw": " ".join(words),
-            "candidates": CANDIDATES,
-        }
-    # Each word quoted: user input never reaches FTS5's query syntax.
-    whole = " ".join(f'"{word}"' for word in words)
-    return {"whole": whole, "typed": f"{whole}*", "candidates": CANDIDATES}
+    typed = [*words[:-1], Word(words[-1].spellings, prefix=True)]
+    return _form_parameters(dialect, "whole", words) | _form_parameters(dialect, "typed", typed)
 
 
-_FTS = table("recipe_search", column("rowid", Integer))
-_FTS_DOCUMENT: ColumnClause[Any] = literal_column("recipe_search")
-_PROBE = _FTS.alias("probe")
-_PROBE_DOCUMENT: ColumnClause[Any] = literal_column("probe.recipe_search")
-_PG_SEARCH = table("recipe_search", column("recipe_id", Integer), column("document"))
-_PG_PROBE = _PG_SEARCH.alias("probe")
-_RECENT = table(RECENT_TABLE, column("rowid", Integer))
-_RECENT_DOCUMENT: ColumnClause[Any] = literal_column(RECENT_TABLE)
-_PG_RECENT = table(RECENT_TABLE, column("recipe_id", Integer), column("document"))
-_PG_RECENT_PROBE = _PG_RECENT.alias("recent_probe")
-_recipes = Recipe.__table__
+def _pg_queries() -> Any:
+    """The four queries parsed once per statement (written out where they are used, each copy
+    would be parsed for every row it is tested on)."""
+    forms = ("whole", "whole_title", "typed", "typed_title")
+    return (
+        select(*(_tsquery(bindparam(form)).label(form) for form in forms))
+        .cte("search_query")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 def _tsquery(text_query: Any) -> Any:
     return to_tsquery("english", text_query)  # type: ignore[no-untyped-call]
 
 
-def _found(dialect: str, visible: Visible, form: str) -> Any:
-    """True when a recipe the viewer may see matches the words in this form ("whole" or
-    "typed"): uncorrelated subqueries, evaluated once per statement.
+_FTS = table("recipe_search", column("rowid", Integer))
+_FTS_DOCUMENT: ColumnClause[Any] = literal_column("recipe_search")
+_TITLE_INDEX = _FTS.alias("title_index")
+_TITLE_DOCUMENT: ColumnClause[Any] = literal_column("title_index.recipe_search")
+_PG_SEARCH = table("recipe_search", column("recipe_id", Integer), column("document"))
+_recipes = Recipe.__table__
+# As the index on titles is made (the migration "search_every_match").
+_PG_TITLE = func.to_tsvector(literal_column("'english'::regconfig"), _recipes.c.title)
+Conditions = Callable[[Any], list[Any]]
+"""Given the recipes table (or an alias of it), what its recipes must meet to be found."""
 
-    On PostgreSQL a GIN index answers with a bitmap of every match before the first is
-    tested, so the window is asked first: its bitmap holds at most ``RECENT`` ids however
-    large the collection, and the whole index is asked only when the window has no match the
-    viewer may see (OR stops at the first true)."""
+
+class _ReadThrough(Alias):
+    """The recipes table, which SQLite reads through ``ix_recipes_access`` here: the columns
+    the visibility rule reads, by id, in an index a fraction of the rows' size. Asked to look
+    up one id, SQLite's planner takes the table's rowid instead unless it has statistics
+    (which it keeps only when asked: three times slower for "salt" at 4,000 matches)."""
+
+    inherit_cache = True
+
+
+@compiles(_ReadThrough, "sqlite")
+def _read_through_index(element: _ReadThrough, compiler: Any, **kw: Any) -> str:
+    rendered: str = compiler.visit_alias(element, **kw)
+    return f"{rendered} INDEXED BY ix_recipes_access" if kw.get("asfrom") else rendered
+
+
+def _access(dialect: str) -> Any:
+    """The recipes table as a search checks its matches against it (PostgreSQL's planner
+    takes the index by itself)."""
+    return _recipes if dialect == "postgresql" else _ReadThrough._construct(_recipes, name="access")
+
+
+# A LIMIT that leaves every row.
+_NO_LIMIT = {"postgresql": null(), "sqlite": -1}
+
+
+def _found(dialect: str, form: str, conditions: Conditions, ranked: bool, queries: Any) -> Any:
+    """(recipe_id, tier, score) of every recipe meeting ``conditions`` that matches the words
+    in this form ("whole" or "typed"). The score is computed for the recipes of the tier
+    ``tier`` only (lower is better), or for none unless ``ranked``."""
+    access = _access(dialect)
     if dialect == "postgresql":
-
-        def probe(index: Any, *conditions: Any) -> Any:
-            found = index.c.document.op("@@")(_tsquery(bindparam(form)))
-            return select(1).where(found, visible(index.c.recipe_id), *conditions).exists()
-
-        return or_(
-            probe(_PG_RECENT_PROBE, _PG_RECENT_PROBE.c.recipe_id >= _floor()), probe(_PG_PROBE)
+        query = select(queries.c[form]).scalar_subquery()
+        title_query = select(queries.c[f"{form}_title"]).scalar_subquery()
+        hits = select(_recipes.c.id.label("recipe_id")).where(_PG_TITLE.op("@@")(title_query))
+        index: Any = _PG_SEARCH
+        key = _PG_SEARCH.c.recipe_id
+        matched = _PG_SEARCH.c.document.op("@@")(query)
+        score: Any = cast(-func.ts_rank_cd(_PG_SEARCH.c.document, query), Float)
+    else:
+        # Found by a second read of the index: its column filter reads the same entries.
+        hits = select(_TITLE_INDEX.c.rowid.label("recipe_id")).where(
+            _TITLE_DOCUMENT.op("MATCH")(bindparam(f"{form}_title"))
         )
-    found = _PROBE_DOCUMENT.op("MATCH")(bindparam(form))
-    return select(1).select_from(_PROBE).where(found, visible(_PROBE.c.rowid)).exists()
-
-
-def _query(dialect: str, visible: Visible) -> Any:
-    """The query the index runs: the whole words when a recipe the viewer may see has them all,
-    else the typed form."""
-    return case((_found(dialect, visible, "whole"), bindparam("whole")), else_=bindparam("typed"))
-
-
-def _close_titles(unmatched: Any) -> Any:
-    """Recipes whose title is close to the words by trigrams (typos, on PostgreSQL), looked for
-    only when ``unmatched`` holds: no recipe the viewer may see has the words even as typed.
-    Comparing trigrams reads most titles for a common word, and a word that is found needs no
-    correcting."""
-    return select(_recipes.c.id).where(_recipes.c.title.op("%")(bindparam("raw")), unmatched)
-
-
-def ranked(dialect: str, visible: Visible) -> Any:
-    """A subquery of (recipe_id, rank), lower rank first: the newest ``candidates`` matches
-    the viewer may see, each with its relevance (on PostgreSQL, plus titles close to the
-    words).
-
-    They are taken from the search window when it has that many, else from every recipe. The
-    window holds every indexed recipe from its floor up, so its newest matches are the newest
-    of all; only the words' counts come from the window alone, a sample of ``RECENT`` recipes.
-    """
-    if dialect == "postgresql":
-        return _pg_ranked(visible)
-    # FTS5 walks its matches newest first and stops at the bound; bm25 runs on those only.
-    query = _query(dialect, visible)
-
-    def newest(index: Any, document: ColumnClause[Any], *conditions: Any) -> Any:
-        return (
-            select(
-                index.c.rowid.label("recipe_id"),
-                func.bm25(document, *_FTS5_WEIGHTS, type_=Float).label("rank"),
-            )
-            .where(document.op("MATCH")(query), *conditions, visible(index.c.rowid))
-            .order_by(index.c.rowid.desc())
-        )
-
-    in_window = (
-        newest(_RECENT, _RECENT_DOCUMENT, _RECENT.c.rowid >= _floor())
-        .limit(bindparam("candidates"))
-        .cte("window_matches")
-        .prefix_with("MATERIALIZED")
-    )
-    enough = _enough(in_window)
-    # The whole index is read only when the window falls short: SQLite skips a LIMIT 0 query
-    # before it starts.
-    everywhere = (
-        newest(_FTS, _FTS_DOCUMENT)
-        .limit(case((enough, 0), else_=bindparam("candidates")))
-        .subquery()
-    )
-    return union_all(
-        select(in_window.c.recipe_id, in_window.c.rank).where(enough),
-        select(everywhere.c.recipe_id, everywhere.c.rank),
-    ).subquery("matches")
-
-
-def _floor() -> Any:
-    return select(_FLOOR.c.floor).scalar_subquery()
-
-
-def _enough(in_window: Any) -> Any:
-    """True when the window's matches are enough: ``candidates`` of them, or every match when
-    the floor is 0 (uncorrelated subqueries, evaluated once)."""
-    found = select(func.count()).select_from(in_window).scalar_subquery()
-    return or_(found == bindparam("candidates"), _floor() == 0)
-
-
-def _pg_ranked(visible: Visible) -> Any:
-    # Two lookups rather than one OR that scans every row: word matches ranked by
-    # ts_rank_cd, and, when no word matches, titles close to the query (typos) by trigram
-    # similarity. As on SQLite only the newest ``candidates`` word matches the viewer may see
-    # are ranked (ts_rank_cd reads each one's whole document). Their ids come from a GIN index
-    # first, in a lookup planned on its own: asked for the newest matches directly, the planner
-    # walks the table in id order testing every row, which for a rare word means the whole
-    # table. The window's index returns at most ``RECENT`` ids however large the collection;
-    # the whole one is read only when the window falls short (a one-time filter).
-    #
-    # The query is chosen (whole words or as typed) once, in a CTE that every lookup reads:
-    # written out where it is used, each copy was planned, and its probes run, on its own.
-    chosen = (
-        select(_tsquery(_query("postgresql", visible)).label("query"))
-        .cte("search_query")
-        .prefix_with("MATERIALIZED")
-    )
-    query = select(chosen.c.query).scalar_subquery()
-
-    def newest(index: Any, condition: Any) -> Any:
-        # OFFSET 0 keeps the lookup a query of its own, planned alone and returning its
-        # matches newest first, so the outer query tests visibility only until it has
-        # ``candidates`` of them.
-        found = (
-            select(index.c.recipe_id)
-            .where(index.c.document.op("@@")(query))
-            .order_by(index.c.recipe_id.desc())
-            .offset(0)
-            .subquery()
-        )
-        return (
-            select(found.c.recipe_id)
-            .where(condition(found.c.recipe_id), visible(found.c.recipe_id))
-            .order_by(found.c.recipe_id.desc())
-            .limit(bindparam("candidates"))
-        )
-
-    in_window = (
-        newest(_PG_RECENT, lambda recipe_id: recipe_id >= _floor())
-        .cte("window_matches")
-        .prefix_with("MATERIALIZED")
-    )
-    enough = _enough(in_window)
-    everywhere = newest(_PG_SEARCH, lambda _: ~enough).subquery()
-    word_matches = (
-        union_all(select(in_window.c.recipe_id).where(enough), select(everywhere.c.recipe_id))
-        .cte("word_matches")
-        .prefix_with("MATERIALIZED")
-    )
-    # The word matches are the viewer's matches of the chosen query: when there are none, no
-    # recipe the viewer may see has the words even as typed, and titles close to them are
-    # looked for. The two parts never hold the same recipe.
-    close_titles = _close_titles(~select(1).select_from(word_matches).exists()).add_columns(
-        -func.similarity(_recipes.c.title, bindparam("raw"), type_=Float)
-    )
-    return union_all(
-        select(
-            _PG_SEARCH.c.recipe_id,
-            (-func.ts_rank_cd(_PG_SEARCH.c.document, query, type_=Float) - 1).label("rank"),
-        ).where(_PG_SEARCH.c.recipe_id.in_(select(word_matches.c.recipe_id))),
-        close_titles,
-    ).subquery("matches")
-
-
-def matching(dialect: str, visible: Visible) -> Any:
-    """A subquery of the ids of every recipe matching the words (for other sort orders)."""
-    query = _query(dialect, visible)
-    if dialect == "postgresql":
-        found = union_all(
-            select(_PG_SEARCH.c.recipe_id).where(_PG_SEARCH.c.document.op("@@")(_tsquery(query))),
-            # The whole words are asked about first: they are what a search usually finds,
-            # and asked the same way in the query.
-            _close_titles(~_found(dialect, visible, "whole") & ~_found(dialect, visible, "typed")),
-        ).subquery("found")
-        return select(found.c.recipe_id).distinct().subquery("matches")
+        index, key = _FTS, _FTS.c.rowid
+        matched = _FTS_DOCUMENT.op("MATCH")(bindparam(form))
+        score = func.bm25(_FTS_DOCUMENT, *_FTS5_WEIGHTS, type_=Float)
+    # The recipes with every word in the title, found once: each match is then one lookup.
+    title_hits = hits.cte(f"{form}_title_hits").prefix_with("MATERIALIZED")
+    in_title = title_hits.c.recipe_id.is_not(None)
+    source = index.outerjoin(title_hits, title_hits.c.recipe_id == key)
+    tier = case((in_title, 0), else_=1)
+    wanted = case((tier == bindparam("tier", type_=Integer), score), else_=null())
     return (
-        select(_FTS.c.rowid.label("recipe_id"))
-        .where(_FTS_DOCUMENT.op("MATCH")(query))
-        .subquery("matches")
+        select(
+            key.label("recipe_id"),
+            tier.label("tier"),
+            (wanted if ranked else null()).label("score"),
+        )
+        .select_from(source.join(access, access.c.id == key))
+        .where(matched, *conditions(access))
     )
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Every match of a search: ``rows`` (recipe_id, tier, score) to page through, ``total``
+    and ``in_title`` how many there are in all and in tier 0."""
+
+    rows: Any
+    total: Any
+    in_title: Any
+
+
+def matches(dialect: str, conditions: Conditions, *, ranked: bool) -> Matches:
+    """The recipes meeting ``conditions`` that match the words whole or, when none does, with
+    the last word as typed. ``conditions`` (the viewer's visibility and the filters) are those
+    of the recipes table given, so what a search falls back to never depends on recipes the
+    viewer cannot see."""
+    queries = _pg_queries() if dialect == "postgresql" else None
+    whole = (
+        _found(dialect, "whole", conditions, ranked, queries)
+        .cte("whole_matches")
+        .prefix_with("MATERIALIZED")
+    )
+    # Read only when the whole words find nothing: both databases skip a LIMIT 0 query before
+    # it starts.
+    found_whole = exists(select(1).select_from(whole))
+    typed = (
+        _found(dialect, "typed", conditions, ranked, queries)
+        .limit(case((found_whole, 0), else_=_NO_LIMIT[dialect]))
+        .cte("typed_matches")
+        .prefix_with("MATERIALIZED")
+    )
+
+    def counted(*where: Any) -> Any:
+        return (
+            select(func.count()).select_from(whole).where(*(c(whole) for c in where))
+        ).scalar_subquery() + (
+            select(func.count()).select_from(typed).where(*(c(typed) for c in where))
+        ).scalar_subquery()
+
+    rows = select(whole.c.recipe_id, whole.c.tier, whole.c.score).union_all(
+        select(typed.c.recipe_id, typed.c.tier, typed.c.score)
+    )
+    return Matches(
+        rows=rows.subquery("matches"),
+        total=counted(),
+        in_title=counted(lambda found: found.c.tier == 0),
+    )
+
+
+def probe(dialect: str, conditions: Conditions) -> Any:
+    """One row, one column: whether a recipe meeting ``conditions`` matches ``probe`` (words
+    rendered by ``_render``). PostgreSQL ignores stop words, so a query of stop words alone
+    counts as found there: nothing is corrected."""
+    access = _access(dialect)
+    if dialect == "postgresql":
+        query = _tsquery(bindparam("probe"))
+        found = exists(
+            select(1)
+            .select_from(_PG_SEARCH.join(access, access.c.id == _PG_SEARCH.c.recipe_id))
+            .where(_PG_SEARCH.c.document.op("@@")(query), *conditions(access))
+        )
+        return select(or_(func.numnode(query) == 0, found))
+    return select(
+        exists(
+            select(1)
+            .select_from(_FTS.join(access, access.c.id == _FTS.c.rowid))
+            .where(_FTS_DOCUMENT.op("MATCH")(bindparam("probe")), *conditions(access))
+        )
+    )
+
+
+# --- Typos -------------------------------------------------------------------------------------
+
+
+async def corrected_parameters(
+    read: Any, dialect: str, query: str, probe_statement: Any, parameters: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Bind values for ``matches`` with the query's misspelt words corrected, or None when no
+    word needs it or one cannot be: for when the query, whole and as typed, finds nothing.
+
+    A word is misspelt when no recipe the viewer may see (with the filters) has it, whole or,
+    for the last, as typed. It is replaced by the kept words (``search_words``) nearest to it
+    by edit distance that such a recipe has, all of them when several are as near. Found
+    words are never changed, so a correct word is never corrected away.
+    """
+    read_parameters = dict(parameters)
+
+    async def found(words: Sequence[Word]) -> bool:
+        read_parameters["probe"] = _render(dialect, words, title=False)
+        rows = await read(probe_statement, read_parameters)
+        return bool(rows[0][0])
+
+    words = terms(query)
+    chosen: list[Word] = []
+    corrected = False
+    for position, word in enumerate(words):
+        if await found([Word((word,))]):
+            chosen.append(Word((word,)))
+        elif position == len(words) - 1 and await found([Word((word,), prefix=True)]):
+            chosen.append(Word((word,), prefix=True))
+        else:
+            corrections = await _corrections(read, found, spelling.plain(word))
+            if not corrections:
+                return None
+            chosen.append(Word(corrections))
+            corrected = True
+    if not corrected:
+        return None
+    return _form_parameters(dialect, "whole", chosen) | _form_parameters(dialect, "typed", chosen)
+
+
+async def _corrections(read: Any, found: Any, word: str) -> tuple[str, ...]:
+    if not spelling.max_edits(word):
+        return ()
+    near = await read(search_words.NEAR, search_words.near_parameters(word))
+    for group in spelling.closest(word, (row[0] for row in near)):
+        kept = tuple([near_word for near_word in group if await found([Word((near_word,))])])
+        if kept:
+            return kept
+    return ()

@@ -6,8 +6,17 @@ and units, how a name turns into a key.
 
 Any member of a household may curate its vocabulary, because the vocabulary is shared by all
 of its recipes and nobody owns a term; admins may curate every household's. A household you
-are not in answers "not found". Usage counts cover every recipe of the household, whoever may
-read it, because a rename or merge changes those recipes too.
+are not in answers "not found". Nobody learns of, counts or changes recipes they may not read
+through their words (see ``term_uses``): a term that only such recipes use is "not found",
+counts count the recipes you may read, and a rename or merge changes only those:
+
+- Renaming a term that recipes hidden from you also use moves the recipes you can read to a
+  term of the new name; the hidden ones keep the old term and its name.
+- Merging moves the recipes you can read to the target; the merged term is deleted once no
+  recipe uses it (with recipes hidden from you, it stays, for them).
+- Renaming to a name that only a term hidden from you has joins your recipes to that term, as
+  writing the word into a recipe does; a name that a term you can see has is refused (merge).
+- Deleting is for terms no recipe uses, trash included.
 
 Recipes are read from stored documents, so every write here rebuilds the documents of the
 recipes it touched, in the same transaction. Nothing here commits.
@@ -19,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, distinct, func, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,17 +36,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_errors
 from recipevault.households import service as households
 from recipevault.policy import Actor, unscoped
-from recipevault.recipes import documents, search
+from recipevault.recipes import documents, search, term_uses
 from recipevault.recipes.models import (
     Food,
     FoodName,
     Recipe,
-    RecipeIngredient,
     Unit,
     VocabularyTerm,
-    recipe_categories,
-    recipe_tags,
-    recipe_tools,
 )
 from recipevault.recipes.terms_schemas import Kind
 from recipevault.recipes.units import unit_for
@@ -49,23 +54,6 @@ from recipevault.recipes.vocabulary import (
     term_key,
     unit_key,
 )
-
-_recipes: Table = Recipe.__table__  # type: ignore[assignment]
-_ingredients: Table = RecipeIngredient.__table__  # type: ignore[assignment]
-
-# Where recipes point at a term of each kind: (term id column, recipe id column).
-_USES: dict[Kind, tuple[Any, Any]] = {
-    "tags": (recipe_tags.c.tag_id, recipe_tags.c.recipe_id),
-    "categories": (recipe_categories.c.category_id, recipe_categories.c.recipe_id),
-    "tools": (recipe_tools.c.tool_id, recipe_tools.c.recipe_id),
-    "foods": (_ingredients.c.food_id, _ingredients.c.recipe_id),
-    "units": (_ingredients.c.unit_id, _ingredients.c.recipe_id),
-}
-_LINK_TABLES: dict[Kind, Table] = {
-    "tags": recipe_tags,
-    "categories": recipe_categories,
-    "tools": recipe_tools,
-}
 
 
 class TermNotFound(NotFound):
@@ -104,31 +92,6 @@ def _model(kind: Kind) -> type[VocabularyTerm]:
     return VOCABULARIES[kind]
 
 
-async def _recipe_counts(
-    session: AsyncSession, kind: Kind, terms: Any, *, include_trashed: bool
-) -> dict[int, int]:
-    """Recipes using each term among ``terms`` (ids, or a subquery of ids), in one grouped
-    query. Unscoped: the caller authorized the household, and every recipe in it counts."""
-    term_id, recipe_id = _USES[kind]
-    statement = (
-        select(term_id, func.count(distinct(recipe_id))).where(term_id.in_(terms)).group_by(term_id)
-    )
-    if not include_trashed:
-        statement = statement.join(_recipes, _recipes.c.id == recipe_id).where(
-            _recipes.c.deleted_at.is_(None)
-        )
-    rows = await session.execute(unscoped(statement))
-    return dict(rows.all())
-
-
-async def _recipes_using(session: AsyncSession, kind: Kind, term_id: int) -> list[int]:
-    term_column, recipe_id = _USES[kind]
-    rows = await session.scalars(
-        unscoped(select(recipe_id).distinct().where(term_column == term_id))
-    )
-    return list(rows.all())
-
-
 async def _spellings(session: AsyncSession, condition: ColumnElement[bool]) -> dict[int, set[str]]:
     rows = await session.execute(select(FoodName.food_id, FoodName.key).where(condition))
     found: dict[int, set[str]] = {}
@@ -159,9 +122,11 @@ def _view(kind: Kind, term: VocabularyTerm, count: int, spellings: Iterable[str]
     )
 
 
-async def _one_view(session: AsyncSession, kind: Kind, term: VocabularyTerm) -> TermView:
+async def _one_view(
+    session: AsyncSession, actor: Actor, kind: Kind, term: VocabularyTerm
+) -> TermView:
     await session.flush()
-    counts = await _recipe_counts(session, kind, [term.id], include_trashed=False)
+    counts = await term_uses.recipe_counts(session, actor, kind, [term.id], include_trashed=False)
     spellings: set[str] = set()
     if kind == "foods":
         spellings = (await _spellings(session, FoodName.food_id == term.id)).get(term.id, set())
@@ -171,8 +136,13 @@ async def _one_view(session: AsyncSession, kind: Kind, term: VocabularyTerm) -> 
 async def _curatable_term(
     session: AsyncSession, actor: Actor, kind: Kind, term_id: int, *, write: bool
 ) -> VocabularyTerm:
-    term = await session.get(_model(kind), term_id)
-    if term is None or not (actor.is_admin or actor.in_household(term.household_id)):
+    model = _model(kind)
+    term = await session.get(model, term_id)
+    if (
+        term is None
+        or not (actor.is_admin or actor.in_household(term.household_id))
+        or not await term_uses.is_visible(session, actor, kind, model, term.id)
+    ):
         raise TermNotFound()
     if write and not actor.can_write:
         raise Forbidden("This API token may only read; create one with the write scope.")
@@ -215,11 +185,15 @@ async def list_terms(
     if not household_ids:
         return []
     model = _model(kind)
-    terms = (
-        await session.scalars(select(model).where(model.household_id.in_(household_ids)))
-    ).all()
-    in_households = select(model.id).where(model.household_id.in_(household_ids))
-    counts = await _recipe_counts(session, kind, in_households, include_trashed=False)
+    in_households = model.household_id.in_(household_ids)
+    uses = await term_uses.uses_of(session, actor, kind, select(model.id).where(in_households))
+    # A term recipes use, none of which the actor may read, is not theirs to see.
+    terms = [
+        term
+        for term in (await session.scalars(select(model).where(in_households))).all()
+        if uses.get(term.id, (0, True))[1]
+    ]
+    counts = {term: count for term, (count, _) in uses.items()}
     spellings: dict[int, set[str]] = {}
     if kind == "foods":
         spellings = await _spellings(session, FoodName.household_id.in_(household_ids))
@@ -246,6 +220,29 @@ def _name_taken(name: str, term_id: int) -> TermNameTaken:
     )
 
 
+async def _namesake(
+    session: AsyncSession, kind: Kind, term: VocabularyTerm, name: str, key: str
+) -> int | None:
+    """Another term of the household that ``name`` already means: the one with its key, or
+    for foods, the one a spelling of it (as typed, or singular) belongs to."""
+    model = _model(kind)
+    found = await session.scalar(
+        select(model.id).where(
+            model.household_id == term.household_id, model.key == key, model.id != term.id
+        )
+    )
+    if found is not None or kind != "foods":
+        return found
+    owners = await session.scalars(
+        select(FoodName.food_id).where(
+            FoodName.household_id == term.household_id,
+            FoodName.key.in_({term_key(name), key}),
+            FoodName.food_id != term.id,
+        )
+    )
+    return owners.first()
+
+
 async def rename_term(
     session: AsyncSession, *, actor: Actor, kind: Kind, term_id: int, name: str
 ) -> TermView:
@@ -253,13 +250,18 @@ async def rename_term(
     model = _model(kind)
     name = display_name(name)
     key = _key_for(kind, name)
-    clash = await session.scalar(
-        select(model.id).where(
-            model.household_id == term.household_id, model.key == key, model.id != term.id
-        )
-    )
-    if clash is not None:
-        raise _name_taken(name, clash)
+    namesake = await _namesake(session, kind, term, name, key)
+    if namesake is not None:
+        if await term_uses.is_visible(session, actor, kind, model, namesake):
+            raise _name_taken(name, namesake)
+        # Only recipes hidden from the actor use that name: theirs join it, as writing the
+        # word into them would have done.
+        target = await session.get(model, namesake)
+        assert target is not None
+        return await _fold(session, actor, kind, term, target)
+    if await term_uses.has_hidden_uses(session, actor, kind, term.id):
+        # Renaming in place would change recipes the actor cannot read.
+        return await _fold(session, actor, kind, term, await _new_term(session, term, name, key))
     if isinstance(term, Food):
         await _add_food_spellings(session, term, name, key)
         term.plural_name = plural(key)
@@ -268,32 +270,53 @@ async def rename_term(
         term.plural_name = known.plural if known else None
     term.name, term.key = name, key
     await session.flush()
-    await _rebuild(session, await _recipes_using(session, kind, term.id))
-    return await _one_view(session, kind, term)
+    await _rebuild(session, await term_uses.readable_recipes_using(session, actor, kind, term.id))
+    return await _one_view(session, actor, kind, term)
+
+
+async def _new_term(
+    session: AsyncSession, like: VocabularyTerm, name: str, key: str
+) -> VocabularyTerm:
+    """A term of ``like``'s kind and household named ``name`` (which no term has)."""
+    term: VocabularyTerm
+    if isinstance(like, Food):
+        term = Food(household_id=like.household_id, name=name, key=key, plural_name=plural(key))
+    elif isinstance(like, Unit):
+        known = unit_for(key)
+        term = Unit(
+            household_id=like.household_id,
+            name=name,
+            key=key,
+            plural_name=known.plural if known else None,
+        )
+    else:
+        model: Any = type(like)
+        term = model(household_id=like.household_id, name=name, key=key)
+    session.add(term)
+    await session.flush()
+    if isinstance(term, Food):
+        await _add_food_spellings(session, term, name, key)
+    return term
 
 
 async def _add_food_spellings(session: AsyncSession, food: Food, name: str, key: str) -> None:
     """Point the new spellings at ``food``; the old ones stay, so text that said the old name
-    (imports, shopping lists) still finds it. A spelling that already means another food
-    makes the rename a merge in disguise, and is refused."""
-    typed = term_key(name)
-    wanted = {typed, key, plural(key)}
-    owners = dict(
+    (imports, shopping lists) still finds it. (``_namesake`` has made sure no other food has
+    the name as typed or its singular.)"""
+    wanted = {term_key(name), key, plural(key)}
+    taken = set(
         (
-            await session.execute(
-                select(FoodName.key, FoodName.food_id).where(
+            await session.scalars(
+                select(FoodName.key).where(
                     FoodName.household_id == food.household_id, FoodName.key.in_(wanted)
                 )
             )
         ).all()
     )
-    for spelling in (typed, key):
-        if owners.get(spelling, food.id) != food.id:
-            raise _name_taken(name, owners[spelling])
     # The plural is a convenience: if another food already answers to it, that food keeps it.
     rows = [
         {"household_id": food.household_id, "key": spelling, "food_id": food.id}
-        for spelling in sorted(wanted - owners.keys())
+        for spelling in sorted(wanted - taken)
     ]
     if rows:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -313,66 +336,54 @@ def _invalid_target(message: str) -> ValidationFailed:
 async def merge_terms(
     session: AsyncSession, *, actor: Actor, kind: Kind, term_id: int, into: int
 ) -> TermView:
-    """Fold one term into another of the same household: its recipes use the target instead,
-    foods keep every spelling, and the merged term is deleted."""
+    """Fold one term into another of the same household: the recipes the actor may read use
+    the target instead, and the merged term goes once no recipe uses it (foods hand their
+    spellings over then)."""
     source = await _curatable_term(session, actor, kind, term_id, write=True)
     if into == source.id:
         raise _invalid_target("A term cannot be merged into itself.")
-    target = await session.get(_model(kind), into)
+    model = _model(kind)
+    target = await session.get(model, into)
     # One answer whether the target is missing, hidden or elsewhere: nothing about other
-    # households leaks through this field.
-    if target is None or target.household_id != source.household_id:
+    # households, or recipes the actor may not read, leaks through this field.
+    if (
+        target is None
+        or target.household_id != source.household_id
+        or not await term_uses.is_visible(session, actor, kind, model, target.id)
+    ):
         raise _invalid_target("Merge into a term of the same household's vocabulary.")
-    affected = await _recipes_using(session, kind, source.id)
-    await _repoint(session, kind, source.id, target.id)
+    return await _fold(session, actor, kind, source, target)
+
+
+async def _fold(
+    session: AsyncSession, actor: Actor, kind: Kind, source: VocabularyTerm, target: VocabularyTerm
+) -> TermView:
+    """Have the recipes ``actor`` may read use ``target`` instead of ``source``; ``source``
+    is deleted when that leaves it unused, and kept for the recipes hidden from the actor."""
+    affected = await term_uses.readable_recipes_using(session, actor, kind, source.id)
+    await term_uses.move_uses(session, kind, source.id, target.id, affected)
+    if not await term_uses.is_used(session, kind, source.id):
+        if kind == "foods":
+            await session.execute(
+                update(FoodName).where(FoodName.food_id == source.id).values(food_id=target.id)
+            )
+        await session.delete(source)
     if kind == "foods":
-        await session.execute(
-            update(FoodName).where(FoodName.food_id == source.id).values(food_id=target.id)
-        )
-        await _recount_foods(session, affected)
-    await session.delete(source)
+        await term_uses.recount_foods(session, affected)
     await session.flush()
     await _rebuild(session, affected)
-    return await _one_view(session, kind, target)
-
-
-async def _repoint(session: AsyncSession, kind: Kind, source_id: int, target_id: int) -> None:
-    term_column, recipe_id = _USES[kind]
-    link = _LINK_TABLES.get(kind)
-    if link is not None:
-        # A recipe that has both terms keeps a single link, to the target.
-        has_target = select(recipe_id).where(term_column == target_id)
-        await session.execute(
-            delete(link).where(term_column == source_id, recipe_id.in_(has_target))
-        )
-    table = link if link is not None else _ingredients
-    await session.execute(
-        update(table).where(term_column == source_id).values({term_column.key: target_id})
-    )
-
-
-async def _recount_foods(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
-    """``Recipe.food_count`` counts distinct foods; two merged foods on one recipe are one."""
-    if not recipe_ids:
-        return
-    distinct_foods = (
-        select(func.count(distinct(_ingredients.c.food_id)))
-        .where(_ingredients.c.recipe_id == _recipes.c.id)
-        .scalar_subquery()
-    )
-    await session.execute(
-        update(_recipes).where(_recipes.c.id.in_(recipe_ids)).values(food_count=distinct_foods)
-    )
+    return await _one_view(session, actor, kind, target)
 
 
 # --- Deleting --------------------------------------------------------------------------------
 
 
 async def delete_term(session: AsyncSession, *, actor: Actor, kind: Kind, term_id: int) -> None:
-    """Delete a term nobody uses. Trashed recipes count: they can be restored."""
+    """Delete a term nobody uses. Trashed recipes count: they can be restored. (A term the
+    actor sees is used by recipes they may read, or by none at all.)"""
     term = await _curatable_term(session, actor, kind, term_id, write=True)
-    count = (await _recipe_counts(session, kind, [term.id], include_trashed=True)).get(term.id, 0)
-    if count:
+    counts = await term_uses.recipe_counts(session, actor, kind, [term.id], include_trashed=True)
+    if count := counts.get(term.id, 0):
         raise TermInUse(
             f"{count} recipe{'s' if count != 1 else ''} use '{term.name}' (trash included); "
             "merge it into another term instead.",
