@@ -100,12 +100,12 @@ class ValidationFailed(AppError):
     title = "Validation failed"
 
 
-class Unprocessable(AppError):
+class Unprocessable(ValidationFailed):
     """Input that fits the documented schema, refused by a rule about what it refers to or
-    when: an order that leaves out an image, an expiry already past. ``ValidationFailed`` is
-    for input that does not fit the schema."""
+    when: an order that leaves out an image, an expiry already past, a household one is not
+    in. Still a validation failure (forms show it beside the field), with a problem type of
+    its own: ``validation-error`` is for input that does not fit the schema."""
 
-    status_code = 422
     code = "unprocessable"
     title = "Not accepted"
 

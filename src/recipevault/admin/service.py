@@ -117,6 +117,9 @@ async def update_user(
     losing_admin = user.role == Role.ADMIN and (
         (role is not None and role != Role.ADMIN) or is_active is False
     )
+    if user.id == actor.user_id and is_active is False:
+        # Signed out at once, with no way back in unless another admin notices.
+        raise Conflict("You cannot deactivate your own account; ask another admin.")
     if losing_admin and not await _other_active_admins(session, user.id):
         raise Conflict("This is the last active admin; make someone else an admin first.")
     if role == Role.ADMIN and user.is_demo:

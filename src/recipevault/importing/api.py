@@ -25,7 +25,7 @@ from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import documents
-from recipevault.schemas import API_FORM, FORM, Flag, Id, InputModel
+from recipevault.schemas import API_FORM, FORM, ID_ADAPTER, Flag, Id, InputModel
 from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
 
 router = APIRouter(tags=["imports"], responses={401: {}, 422: {}})
@@ -130,7 +130,7 @@ FILE_BODY = {
                             "description": "Keep the recipes that could be read when others "
                             "could not (by default a file imports all or nothing)",
                         },
-                        "household_id": {"type": "integer"},
+                        "household_id": ID_ADAPTER.json_schema(),
                         "visibility": {
                             "type": "string",
                             "enum": ["private", "household", "public"],

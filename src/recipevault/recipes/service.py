@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
-from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed, field_errors
+from recipevault.errors import NotFound, PreconditionFailed, Unprocessable, field_errors
 from recipevault.households.service import household_exists, memberships, personal_household_id
 from recipevault.jobs.queue import JobQueue
 from recipevault.policy import Actor, require_editable, require_editor, unscoped
@@ -153,12 +153,12 @@ async def _household_for(
     if household_id in {household for household, _ in await memberships(session, owner_id)}:
         return household_id
     if not actor.is_admin:
-        raise ValidationFailed(
+        raise Unprocessable(
             "You can only put recipes in households you belong to.",
             extra=field_errors("household_id", "Not one of your households"),
         )
     if not await household_exists(session, household_id):
-        raise ValidationFailed(
+        raise Unprocessable(
             "There is no household with that id.",
             extra=field_errors("household_id", "No such household"),
         )
