@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from recipevault.body_limit import body_limit
 from recipevault.deps import CurrentUser, JobQueueDep, SessionDep, SettingsDep
-from recipevault.errors import AppError, ValidationFailed, field_errors
+from recipevault.errors import AppError, Unprocessable, ValidationFailed, field_errors
 from recipevault.importing import service
 from recipevault.importing.schemas import (
     MAX_PASTE_BODY,
@@ -198,7 +198,8 @@ async def _read_upload(
             raise too_large
         fields = {name: value for name, value in form.items() if isinstance(value, str)}
     if not content:
-        raise _form_error("file", "The file is empty")
+        # A schema cannot ask for a file that holds something.
+        raise Unprocessable("The file is empty", extra=field_errors("file", "The file is empty"))
     try:
         parsed = FileImportForm.model_validate(fields, context={FORM: API_FORM})
         options = ImportOptions.model_validate(
