@@ -146,7 +146,11 @@ def _sign_up(server: LiveServer) -> None:
     created = httpx.post(
         f"{server.url}/api/v1/recipes",
         headers={"Authorization": f"Bearer {token}"},
-        json={"title": "Toast", "ingredients": ["2 slices bread"], "steps": ["Toast it."]},
+        json={
+            "title": "Toast",
+            "ingredients": [{"text": "2 slices bread"}],
+            "steps": [{"text": "Toast it."}],
+        },
     )
     assert created.status_code == 201, created.text
 
