@@ -119,3 +119,8 @@ def test_a_text_too_long_is_reported_beside_every_other_problem() -> None:
         ("name",): ("string_too_long", "String should have at most 10 characters"),
         ("done",): ("bool_type", "Input should be true or false"),
     }
+
+
+def test_a_quantity_with_few_places_keeps_them() -> None:
+    line = IngredientIn.model_validate({"food": "flour", "quantity": "2.5"})
+    assert str(line.quantity) == "2.5"

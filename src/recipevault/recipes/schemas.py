@@ -73,7 +73,15 @@ def _to_places(places: int) -> AfterValidator:
     """Round to the places the database keeps (a third of a cup is 0.3333), rather than refuse
     what a client computed."""
     step = Decimal(1).scaleb(-places)
-    return AfterValidator(lambda value: value.quantize(step, rounding=ROUND_HALF_EVEN))
+
+    def rounded(value: Decimal) -> Decimal:
+        # Only what has more places: 2.5 stays 2.5, not 2.500.
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -places:
+            return value.quantize(step, rounding=ROUND_HALF_EVEN)
+        return value
+
+    return AfterValidator(rounded)
 
 
 Amount = Annotated[Decimal, Field(ge=0, le=1_000_000), _to_places(4)]
