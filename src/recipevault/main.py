@@ -24,6 +24,7 @@ from recipevault.admin import pages as admin_pages
 from recipevault.backup import api as backup_api
 from recipevault.backup import pages as backup_pages
 from recipevault.config import ConfigError, Environment, Settings, get_settings
+from recipevault.contention import DATABASE_ERRORS, busy_error
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
 from recipevault.exporting import api as exporting_api
@@ -89,7 +90,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.jobs = HueyQueue(settings)
 
-    install_error_handlers(app, error_page=render_error_page)
+    install_error_handlers(
+        app,
+        error_page=render_error_page,
+        translations=dict.fromkeys(DATABASE_ERRORS, busy_error),
+    )
     # Routes are matched one after another, in this order: the busiest first (reading
     # recipes, as JSON and as pages), so they skip the dozens of routes behind them.
     add_routes(
