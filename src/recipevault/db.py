@@ -10,9 +10,10 @@ never wait for writers.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -43,6 +44,7 @@ from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import AppError
 from recipevault.sqlite_statements import DriverStatement
+from recipevault.write_behind import WriteBehind
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -86,36 +88,64 @@ class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+_WRITES = "recipevault_writes"
+_WRITE_BEHIND = "recipevault_write_behind"
 _ON_COMMIT = "recipevault_on_commit"
+_ON_ROLLBACK = "recipevault_on_rollback"
 
 
 def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the unit of work has committed (mail, jobs, cache purges):
     never for work that was rolled back."""
-    callbacks = session.info.get(_ON_COMMIT)
-    if callbacks is None:
-        callbacks = session.info[_ON_COMMIT] = []
-        sync_session = session.sync_session
-        if not event.contains(sync_session, "after_soft_rollback", _forget_on_rollback):
-            event.listen(sync_session, "after_soft_rollback", _forget_on_rollback)
-            # Whoever commits (a request, a job's item, a command), the callbacks follow.
-            event.listen(sync_session, "after_commit", _run_after_commit)
-    callbacks.append(callback)
+    _follow(session, _ON_COMMIT, callback)
 
 
-def _forget_on_rollback(session: Any, previous_transaction: Any) -> None:
+def on_rollback(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if the unit of work is rolled back whole (to do again what it lost):
+    never once it has committed."""
+    _follow(session, _ON_ROLLBACK, callback)
+
+
+def _follow(session: AsyncSession, outcome: str, callback: Callable[[], None]) -> None:
+    sync_session = session.sync_session
+    if not event.contains(sync_session, "after_soft_rollback", _after_rollback):
+        # Whoever ends the work (a request, a job's item, a command), the callbacks follow.
+        event.listen(sync_session, "after_soft_rollback", _after_rollback)
+        event.listen(sync_session, "after_commit", _after_commit)
+    session.info.setdefault(outcome, []).append(callback)
+
+
+def _after_rollback(session: Any, previous_transaction: Any) -> None:
+    # Only the whole unit of work: a savepoint rolled back inside it changes nothing here.
     if previous_transaction.parent is None:
         session.info.pop(_ON_COMMIT, None)
+        for callback in session.info.pop(_ON_ROLLBACK, []):
+            callback()
 
 
-def _run_after_commit(session: Any) -> None:
+def _after_commit(session: Any) -> None:
+    session.info.pop(_ON_ROLLBACK, None)
+    _run_on_commit(session)
+
+
+def _run_on_commit(session: Any) -> None:
     for callback in session.info.pop(_ON_COMMIT, []):
         callback()
 
 
-def _run_on_commit(session: AsyncSession) -> None:
-    for callback in session.info.pop(_ON_COMMIT, []):
-        callback()
+async def write_soon(
+    session: AsyncSession, statement: Executable, key: Hashable, parameters: dict[str, Any]
+) -> None:
+    """Write a mark (see ``write_behind``) with this session's unit of work if it is one that
+    writes, else (or if that work is rolled back) soon after, on its own: never wait for
+    another transaction."""
+    behind: WriteBehind = session.info[_WRITE_BEHIND]
+    if not session.info[_WRITES]:
+        await behind.add(statement, key, parameters)
+        return
+    connection = await session.connection()
+    await connection.execute(statement, parameters)
+    on_rollback(session, partial(behind.hand_over, statement, key, parameters))
 
 
 def _sqlite_file(url: URL) -> Path | None:
@@ -301,6 +331,11 @@ class Database:
             self._write_sessions = async_sessionmaker(
                 bind.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"}), **options
             )
+        # Sharing a test's connection, marks are written at once: a task of their own would
+        # use that connection at the same time as the test.
+        self.write_behind = WriteBehind(
+            lambda: self.session(write=True), automatic=isinstance(bind, AsyncEngine)
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -315,7 +350,10 @@ class Database:
         return self.bind.dialect.name
 
     def session(self, *, write: bool = True) -> AsyncSession:
-        return (self._write_sessions if write else self._read_sessions)()
+        session = (self._write_sessions if write else self._read_sessions)()
+        session.info[_WRITES] = write
+        session.info[_WRITE_BEHIND] = self.write_behind
+        return session
 
     @asynccontextmanager
     async def reading(self, *, plan_once: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -356,6 +394,7 @@ class Database:
             await outside_transaction.execute(text("VACUUM (ANALYZE)"))
 
     async def dispose(self) -> None:
+        await self.write_behind.close()
         if self.reader is not None:
             self.reader.dispose()
         if self._owns_engine:
