@@ -5,6 +5,12 @@ write open their transaction with ``BEGIN IMMEDIATE``: a deferred transaction th
 writes fails at once with "database is locked" when another writer got in between, whatever the
 busy timeout, while an immediate one queues for the write lock. Safe requests begin deferred and
 never wait for writers.
+
+SQLite has one writer at a time, so each process writes through one connection: writers wait
+for it in the pool's queue, in order, holding nothing (no connection, no thread, no lock), up to
+the pool timeout. Left to the busy timeout instead, each would hold a connection and poll for the
+lock with growing sleeps, and the unlucky ones wait seconds behind later arrivals. Between
+processes the busy timeout still arbitrates, between one writer each.
 """
 
 from __future__ import annotations
@@ -176,13 +182,18 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, sqlite_writer: bool = False) -> AsyncEngine:
+    """The engine for ``settings``; with ``sqlite_writer``, a SQLite file's engine for writes:
+    one connection, which writers queue for (see the module's docstring)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True)
+        pool: dict[str, Any] = {}
+        if sqlite_writer:
+            pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
+        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True, **pool)
         _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         return engine
     return create_async_engine(
@@ -313,9 +324,11 @@ class Database:
         *,
         owns_engine: bool = True,
         reader: SqliteReader | None = None,
+        writer: AsyncEngine | None = None,
     ) -> None:
         self.bind = bind
         self.reader = reader
+        self._writer = writer
         self._owns_engine = owns_engine and isinstance(bind, AsyncEngine)
         options: dict[str, Any] = {"expire_on_commit": False}
         self._read_sessions: async_sessionmaker[AsyncSession]
@@ -329,7 +342,8 @@ class Database:
         else:
             self._read_sessions = async_sessionmaker(bind, **options)
             self._write_sessions = async_sessionmaker(
-                bind.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"}), **options
+                (writer or bind).execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"}),
+                **options,
             )
         # Sharing a test's connection, marks are written at once: a task of their own would
         # use that connection at the same time as the test.
@@ -340,10 +354,13 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         url = make_url(settings.database_url)
-        reader = None
         if url.get_backend_name() == "sqlite" and _sqlite_file(url) is not None:
-            reader = SqliteReader(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-        return cls(create_engine(settings), reader=reader)
+            return cls(
+                create_engine(settings),
+                reader=SqliteReader(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms),
+                writer=create_engine(settings, sqlite_writer=True),
+            )
+        return cls(create_engine(settings))
 
     @property
     def dialect_name(self) -> str:
@@ -400,6 +417,8 @@ class Database:
         if self._owns_engine:
             assert isinstance(self.bind, AsyncEngine)
             await self.bind.dispose()
+            if self._writer is not None:
+                await self._writer.dispose()
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
