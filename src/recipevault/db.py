@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import QueuePool
 
+from recipevault import sqlite_connection
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import AppError
@@ -190,10 +191,12 @@ def create_engine(settings: Settings, *, sqlite_writer: bool = False) -> AsyncEn
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        pool: dict[str, Any] = {}
+        options: dict[str, Any] = {}
+        if path is not None:
+            options["async_creator"] = sqlite_connection.connector(path)
         if sqlite_writer:
-            pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
-        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True, **pool)
+            options |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
+        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True, **options)
         _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         return engine
     return create_async_engine(
