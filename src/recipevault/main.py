@@ -40,7 +40,11 @@ from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
 from recipevault.media import api as media_api
-from recipevault.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
+from recipevault.middleware import (
+    ConcurrencyLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
@@ -131,7 +135,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     mount_static(app)
 
     # Added innermost first: a request passes proxy headers, security headers, request context,
-    # host check, CORS and the error pages, in that order, before reaching a route.
+    # its turn among the requests in progress, host check, CORS and the error pages, in that
+    # order, before reaching a route.
     app.add_middleware(ErrorPageMiddleware, error_page=render_error_page)
     if settings.cors_origins:
         app.add_middleware(
@@ -151,6 +156,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             max_age=600,
         )
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == Environment.PRODUCTION)
     if settings.trusted_proxies:
