@@ -30,6 +30,7 @@ from sqlalchemy import (
     Dialect,
     Executable,
     MetaData,
+    TextClause,
     TypeDecorator,
     event,
     text,
@@ -43,7 +44,14 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    mapped_column,
+)
 from sqlalchemy.pool import QueuePool
 
 from recipevault import sqlite_connection
@@ -96,6 +104,7 @@ class CreatedAt:
 
 
 _WRITES = "recipevault_writes"
+_WROTE = "recipevault_wrote"
 _WRITE_BEHIND = "recipevault_write_behind"
 _ON_COMMIT = "recipevault_on_commit"
 _ON_ROLLBACK = "recipevault_on_rollback"
@@ -463,19 +472,64 @@ async def _commit(session: AsyncSession) -> None:
     _run_on_commit(session)
 
 
+async def before_slow_work(session: AsyncSession) -> None:
+    """End the unit of work's transaction before slow work in it (a password check, tens of
+    milliseconds of CPU), if it has written nothing yet: the transaction holds SQLite's write
+    lock (on PostgreSQL, a pooled connection), which every other writer would wait for
+    meanwhile. The next statement begins a new one. What it read is expired: read it again
+    after the slow work, when it may have changed. A unit of work that has written keeps its
+    transaction (and the lock): nothing is ever dropped for speed."""
+    if session.in_transaction() and not _wrote(session):
+        await session.rollback()
+
+
+def _wrote(session: AsyncSession) -> bool:
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_write(state: ORMExecuteState) -> None:
+    statement = state.statement
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes or (isinstance(statement, TextClause) and not _reads(statement.text)):
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def _reads(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA")
+
+
 @asynccontextmanager
 async def undo_on_error(session: AsyncSession) -> AsyncIterator[None]:
     """A step of the request's unit of work whose changes an ``AppError`` undoes (unless the
     error says to keep them), for pages that show the error beside a form and then commit the
-    rest normally: a reset link whose new password was refused must stay usable."""
+    rest normally: a reset link whose new password was refused must stay usable.
+
+    A step that ends the transaction before slow work (``before_slow_work``) ends this
+    savepoint too, having changed nothing; what it does afterwards is undone the same way."""
     savepoint = await session.begin_nested()
     try:
         yield
     except AppError as exc:
-        if exc.keep_changes:
+        if not savepoint.is_active:
+            if not exc.keep_changes:
+                await session.rollback()
+        elif exc.keep_changes:
             await savepoint.commit()
         else:
             await savepoint.rollback()
         raise
     else:
-        await savepoint.commit()
+        if savepoint.is_active:
+            await savepoint.commit()
