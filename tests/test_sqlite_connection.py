@@ -5,8 +5,10 @@ waits for the lock on the connection's thread, and the event loop goes on meanwh
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +16,9 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from recipevault.config import Settings
+from recipevault.sqlite_connection import WritersTurns
 from tests.support.database import DatabaseFactory, own_database
 from tests.support.served import sqlite_write_lock
-
-pytestmark = pytest.mark.sqlite_only
 
 
 def _count_threads(engine: AsyncEngine) -> None:
@@ -28,6 +29,7 @@ def _count_threads(engine: AsyncEngine) -> None:
         dbapi_connection.create_function("thread", 0, threading.get_ident)
 
 
+@pytest.mark.sqlite_only
 async def test_a_write_transaction_runs_its_statements_on_the_calling_thread(
     databases: DatabaseFactory, settings: Settings
 ) -> None:
@@ -52,6 +54,7 @@ async def test_a_write_transaction_runs_its_statements_on_the_calling_thread(
     assert [ran_on != here for ran_on in rows] == [False, True]
 
 
+@pytest.mark.sqlite_only
 async def test_a_writer_waiting_for_another_process_does_not_hold_up_the_event_loop(
     databases: DatabaseFactory, settings: Settings
 ) -> None:
@@ -70,3 +73,55 @@ async def test_a_writer_waiting_for_another_process_does_not_hold_up_the_event_l
             assert time.perf_counter() - started < 1.5
             assert not writer.done()
         await asyncio.wait_for(writer, 5)
+
+
+async def test_a_writer_waits_for_the_turn_of_another_process_and_goes_right_after(
+    tmp_path: Path,
+) -> None:
+    lock_file = tmp_path / "db-writers"
+    first, second = (WritersTurns(lock_file, timeout_s=5) for _ in range(2))
+    try:
+        await first.take()
+        waiting = asyncio.create_task(second.take())
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
+        first.give_back()
+        await asyncio.wait_for(waiting, 2)
+    finally:
+        first.close()
+        second.close()
+
+
+async def test_a_turn_not_given_back_in_time_is_database_locked(tmp_path: Path) -> None:
+    lock_file = tmp_path / "db-writers"
+    first, second = WritersTurns(lock_file, timeout_s=5), WritersTurns(lock_file, timeout_s=0.1)
+    try:
+        await first.take()
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            await second.take()
+        first.give_back()
+        await asyncio.wait_for(second.take(), 2)  # the abandoned wait left nothing held
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.sqlite_only
+async def test_a_write_transaction_gives_its_turn_back_when_it_ends(
+    databases: DatabaseFactory, settings: Settings
+) -> None:
+    async with own_database(databases, settings, "turn_back") as database:
+        assert isinstance(database.bind, AsyncEngine)
+        path = Path(str(database.bind.url.database))
+        other = WritersTurns(path.with_name(path.name + "-writers"), timeout_s=0.2)
+        try:
+            for end in ("commit", "rollback"):
+                async with database.session(write=True) as session:
+                    await session.execute(text("CREATE TABLE IF NOT EXISTS turn_probe (n INT)"))
+                    with pytest.raises(sqlite3.OperationalError):
+                        await other.take()  # taken by the transaction
+                    await getattr(session, end)()
+                await other.take()
+                other.give_back()
+        finally:
+            other.close()

@@ -202,7 +202,11 @@ def create_engine(settings: Settings, *, sqlite_writer: bool = False) -> AsyncEn
             path.parent.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {}
         if path is not None:
-            options["async_creator"] = sqlite_connection.connector(path)
+            options["async_creator"] = sqlite_connection.connector(
+                path,
+                writers_turns=sqlite_writer,
+                busy_timeout_s=settings.sqlite_busy_timeout_ms / 1000,
+            )
         if sqlite_writer:
             options |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
         engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True, **options)
