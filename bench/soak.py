@@ -61,6 +61,8 @@ class Run:
     bare_p99_ms: float
     bare_requests_per_cpu_s: float
     verdict: Verdict
+    # Why the server answered 503, from its log: reason -> count.
+    busy: Counter[str]
 
     @property
     def requests(self) -> int:
@@ -145,6 +147,19 @@ async def run_bare(base_url: str, clients: int, duration_s: float) -> tuple[int,
     return len(latencies), elapsed, percentile(latencies, 99)
 
 
+def busy_reasons(log_path: Path) -> Counter[str]:
+    """What the server's log says it answered 503 for (its warnings), by reason."""
+    reasons: Counter[str] = Counter()
+    for line in log_path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("event") == "answered with an error":
+            reasons[str(entry.get("reason", ""))[:90]] += 1
+    return reasons
+
+
 async def public_slugs(base_url: str) -> Targets:
     connection = Connection(base_url, REQUEST_TIMEOUT_S)
     try:
@@ -187,6 +202,7 @@ def soak_one(
             run_clients(server.base_url, accounts, targets, args.duration, args.seed)
         )
         server_cpu = group_cpu_seconds(server.pid) - cpu_before
+        busy = busy_reasons(server.log_path)
         verdict = uvloop.run(verify(server.base_url, database_url, accounts))
     return Run(
         database,
@@ -201,6 +217,7 @@ def soak_one(
         bare_p99,
         bare_per_cpu,
         verdict,
+        busy,
     )
 
 
@@ -245,6 +262,8 @@ def print_run(run: Run) -> None:
         f"{sum(run.tally.transport_errors.values())} without an answer"
         + (f" {dict(run.tally.transport_errors)}" if run.tally.transport_errors else "")
     )
+    for reason, count in run.busy.most_common(5):
+        print(f"    503 x{count}: {reason}")
     verdict = run.verdict
     print(
         f"  checked {verdict.recipes_checked:,} recipes, {verdict.writes_acknowledged:,} "
@@ -294,6 +313,7 @@ def run_document(run: Run) -> dict[str, Any]:
             "problems": dict(run.verdict.problems),
             "examples": run.verdict.examples,
         },
+        "busy": dict(run.busy),
         "passed": run.passed(),
     }
 
