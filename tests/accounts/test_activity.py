@@ -91,7 +91,10 @@ async def test_concurrent_writes_with_unmarked_tokens_each_land_with_their_mark(
     users = [await _token(database, settings) for _ in range(6)]
     async with asyncio.timeout(BUSY_TIMEOUT_MS / 1000):
         responses = await asyncio.gather(
-            *(client.post("/api/v1/recipes", json=RECIPE, headers=auth) for _, auth in users)
+            *(
+                client.post("/api/v1/recipes", json=RECIPE | {"title": f"Soup {n}"}, headers=auth)
+                for n, (_, auth) in enumerate(users)
+            )
         )
     assert [r.status_code for r in responses] == [201] * len(users)
     for token_id, _ in users:
