@@ -8,7 +8,7 @@ renders them. Services raise ``AppError`` subclasses; nothing else builds an err
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlencode
@@ -420,10 +420,33 @@ class ErrorPageMiddleware:
             await response(scope, receive, send)
 
 
-def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
+Translation = Callable[[Exception], AppError | None]
+
+
+def _translated(translate: Translation) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(request: Request, exc: Exception) -> Response:
+        error = translate(exc)
+        if error is None:
+            raise exc  # unexpected after all: the 500 page or problem, as for any other
+        log.warning("answered with an error", status=error.status_code, reason=str(exc))
+        return await handle_app_error(request, error)
+
+    return handle
+
+
+def install_error_handlers(
+    app: FastAPI,
+    *,
+    error_page: ErrorPage | None = None,
+    translations: Mapping[type[Exception], Translation] | None = None,
+) -> None:
     """Register the handlers; with ``error_page``, browsers get HTML pages (add
-    ``ErrorPageMiddleware`` as well for unexpected exceptions)."""
+    ``ErrorPageMiddleware`` as well for unexpected exceptions). ``translations`` turn
+    exceptions from below (a database driver's) into the ``AppError`` a client gets, when they
+    mean one; the others stay unexpected errors."""
     app.state.error_page = error_page
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    for exc_type, translate in (translations or {}).items():
+        app.add_exception_handler(exc_type, _translated(translate))

@@ -13,7 +13,7 @@ from recipevault.accounts.schemas import UserCreate, UserUpdate
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.db import transaction_lock
+from recipevault.db import before_slow_work, transaction_lock
 from recipevault.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from recipevault.households import service as households
 from recipevault.ratelimit import RateLimiter
@@ -142,10 +142,14 @@ async def authenticate(
     settings: Settings,
     ip: str | None,
 ) -> User:
-    """Check a password sign-in. Failures count toward a temporary lock of the account."""
+    """Check a password sign-in. Failures count toward a temporary lock of the account.
+
+    The password is checked outside any transaction (see ``db.before_slow_work``), and the
+    account read again after it."""
     now = utcnow()
     user = await find_user_by_email(session, email)
     if user is None:
+        await before_slow_work(session)
         await hasher.burn(password)
         audit.record(
             session,
@@ -171,7 +175,14 @@ async def authenticate(
             "Too many failed sign-ins; this account is locked for a while.",
             headers={"Retry-After": str(seconds)},
         )
-    matches, new_hash = await hasher.verify(password, user.password_hash)
+    user_id, checked_hash = user.id, user.password_hash
+    await before_slow_work(session)
+    matches, new_hash = await hasher.verify(password, checked_hash)
+    user = await session.get(User, user_id, populate_existing=True)
+    if user is None:  # closed meanwhile
+        raise SignInFailed(SIGN_IN_FAILED)
+    if user.password_hash != checked_hash:  # changed meanwhile: the check no longer holds
+        matches, new_hash = False, None
     if not matches or not user.is_active:
         user.failed_logins += 1
         details: dict[str, object] = {"reason": "bad_password" if not matches else "inactive"}

@@ -23,9 +23,6 @@ from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import NotFound, Unauthorized, Unprocessable, field_errors
 
-# "Last used" is shown to people, not used for security: a coarse mark avoids a write per call.
-TOUCH_INTERVAL = timedelta(minutes=5)
-
 
 class RefreshRefused(Unauthorized):
     title = "Refresh token not accepted"
@@ -210,16 +207,6 @@ async def delete_api_token(
         target_type="api_token",
         target_id=token_id,
     )
-
-
-def needs_touch(token: ApiToken) -> bool:
-    return token.last_used_at is None or utcnow() - token.last_used_at >= TOUCH_INTERVAL
-
-
-async def touch_api_token(session: AsyncSession, token_id: int) -> None:
-    token = await session.get(ApiToken, token_id)
-    if token is not None:
-        token.last_used_at = utcnow()
 
 
 async def find_api_token(session: AsyncSession, secret: str) -> ApiToken | None:
