@@ -92,11 +92,17 @@ _WRITE = {
 }
 
 
-async def index_recipes(session: AsyncSession, recipes: Sequence[Recipe]) -> None:
-    """Index these recipes' words, and their foods for cook-with."""
+async def index_recipes(
+    session: AsyncSession, recipes: Sequence[Recipe], *, words: bool = True, foods: bool = True
+) -> None:
+    """Index these recipes' words, and their foods for cook-with; an edit that changed neither
+    its words nor its foods leaves that part as it is."""
     if not recipes:
         return
-    await on_hand.index_recipes(session, recipes)
+    if foods:
+        await on_hand.index_recipes(session, recipes)
+    if not words:
+        return
     dialect = session.get_bind().dialect.name
     rows = [_parts(recipe) for recipe in recipes]
     await _unindex_words(session, dialect, [row["id"] for row in rows])
