@@ -9,24 +9,9 @@ from sqlalchemy import select, update
 
 from recipevault.accounts import service
 from recipevault.accounts.models import User
-from recipevault.accounts.passwords import PasswordHasher
 from recipevault.config import Settings
 from tests.support.database import DatabaseFactory, own_database
-from tests.support.world import PASSWORD, hasher_for, make_user
-
-
-class _HeldHasher(PasswordHasher):
-    """Checks passwords as the real one does, once let go."""
-
-    def __init__(self, real: PasswordHasher) -> None:
-        self.real = real
-        self.checking = asyncio.Event()
-        self.go = asyncio.Event()
-
-    async def verify(self, password: str, password_hash: str) -> tuple[bool, str | None]:
-        self.checking.set()
-        await self.go.wait()
-        return await self.real.verify(password, password_hash)
+from tests.support.world import PASSWORD, HeldHasher, hasher_for, make_user
 
 
 async def test_other_writes_go_on_while_a_sign_in_checks_the_password(
@@ -37,7 +22,7 @@ async def test_other_writes_go_on_while_a_sign_in_checks_the_password(
             user = await make_user(session, settings)
             other = await make_user(session, settings)
             await session.commit()
-        hasher = _HeldHasher(hasher_for(settings))
+        hasher = HeldHasher(hasher_for(settings))
 
         async def sign_in() -> int:
             async with database.session() as session:
@@ -53,7 +38,7 @@ async def test_other_writes_go_on_while_a_sign_in_checks_the_password(
                 return signed_in.id
 
         signing_in = asyncio.create_task(sign_in())
-        await asyncio.wait_for(hasher.checking.wait(), 5)
+        await asyncio.wait_for(hasher.working.wait(), 5)
         async with asyncio.timeout(3), database.session() as session:
             await session.execute(
                 update(User).where(User.id == other.id).values(display_name="Renamed")
