@@ -552,13 +552,15 @@ async def test_imported_images_are_kept_or_skipped_with_the_reason(
     uploads: Uploads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def attach(data: bytes) -> RecipeImage | images.ImageSkipped:
+        checked = await images.check_image(data, uploads.settings)
+        if isinstance(checked, images.ImageSkipped):
+            return checked
         return await images.attach_imported_image(
             uploads.session,
             recipe_id=uploads.kitchen.recipe_id,
-            data=data,
+            image=checked,
             queue=uploads.queue,
             storage=uploads.storage,
-            settings=uploads.settings,
         )
 
     kept = await attach(camera_jpeg())
