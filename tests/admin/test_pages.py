@@ -244,8 +244,9 @@ async def test_unlock_a_locked_account(
     page = await client.get("/admin/users")
     assert flashes(page.text) == ["Milo Member can try to sign in again."]
     assert "Locked until" not in _row(page.text, world.member.id)
-    await session.refresh(world.member)
-    assert (world.member.failed_logins, world.member.locked_until) == (0, None)
+    member = world.member  # read again below, as the unlock left it
+    await session.refresh(member)
+    assert (member.failed_logins, member.locked_until) == (0, None)
 
 
 # --- Audit log --------------------------------------------------------------------------------
