@@ -174,7 +174,7 @@ def test_postgres_engine_has_sized_pool_and_pre_ping(settings: Settings) -> None
     engine = create_engine(settings.model_copy(update={"db_pool_size": 7}))
     pool = engine.sync_engine.pool
     assert pool.size() == 7  # type: ignore[attr-defined]
-    assert pool._pre_ping is True  # type: ignore[attr-defined]
+    assert pool._pre_ping is True
     assert engine.dialect.driver == "asyncpg"
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ def spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
     return exporter
 
 
-async def _get(settings: Settings, database: Database, path: str, **overrides: object) -> None:
+async def _get(settings: Settings, database: Database, path: str, **overrides: Any) -> None:
     async with app_client(settings, database, **overrides) as client:
         assert (await client.get(path)).status_code == 200
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -110,7 +111,11 @@ async def test_proxy_headers_trusted_only_from_configured_proxy(
 
 
 async def test_hsts_only_in_production_over_https(settings: Settings, database: Database) -> None:
-    production = {"env": "production", "secret_key": "s" * 40, "trusted_proxies": ["127.0.0.1"]}
+    production: dict[str, Any] = {
+        "env": "production",
+        "secret_key": "s" * 40,
+        "trusted_proxies": ["127.0.0.1"],
+    }
     async with app_client(settings, database, router, **production) as client:
         response = await client.get("/health/live", headers={"X-Forwarded-Proto": "https"})
         assert response.headers["strict-transport-security"].startswith("max-age=")

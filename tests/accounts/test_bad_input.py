@@ -113,8 +113,9 @@ async def test_missing_garbage_tampered_and_none_tokens_are_401(
         "unknown api token": "Bearer rvp_not-a-token",
         "non-ascii": "Bearer ünïcödé".encode(),
     }
-    for name, value in authorizations.items():  # type: ignore[assignment]
-        headers = {"Authorization": value} if value is not None else {}
+    for name, value in authorizations.items():
+        raw = value.encode() if isinstance(value, str) else value
+        headers = [(b"Authorization", raw)] if raw is not None else []
         response = await client.get("/api/v1/users/me", headers=headers)
         body = _assert_problem(response, 401)
         assert response.headers["www-authenticate"].startswith("Bearer"), name

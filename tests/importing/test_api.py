@@ -299,8 +299,9 @@ async def test_a_site_that_is_down_is_tried_again_later(
     )
     job_id = started.json()["id"]
     ended = await jobs.run_all(database, job_settings, rounds=1)
-    assert ended[job_id] is not None
-    assert ended[job_id].value == "queued"
+    status = ended[job_id]
+    assert status is not None
+    assert status.value == "queued"
     assert jobs.delays[job_id] == job_settings.job_retry_delay_seconds
     waiting = await _job(client, job_id, headers)
     assert waiting["status"] == "queued"

@@ -271,7 +271,7 @@ async def test_visibility_rules_and_404_for_hidden(
 
 
 async def test_bounds_and_unknown_fields(client: httpx.AsyncClient, owner: dict[str, str]) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"title": ""}, "title"),
         ({"title": "x" * 201}, "title"),
         ({"ingredients": [{"text": "salt"}] * 201}, "ingredients"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,7 +106,7 @@ def _may_see(world: World, viewer: str | None, recipe: Made) -> bool:
 
 
 def _passes(recipe: Made, filters: dict[str, Any]) -> bool:
-    checks = {
+    checks: dict[str, Callable[[Any], bool]] = {
         "tag": lambda value: value in recipe.tags,
         "max_total_minutes": lambda value: recipe.total_minutes <= value,
         "min_rating": lambda value: recipe.rating is not None and recipe.rating >= value,

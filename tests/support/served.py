@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import APIRouter
@@ -32,7 +33,7 @@ async def served(
     label: str,
     *,
     routers: Sequence[APIRouter] = (),
-    **overrides: object,
+    **overrides: Any,
 ) -> AsyncIterator[Served]:
     """A client of the app (with ``routers`` added) and the database it runs on, both built
     with ``overrides``."""

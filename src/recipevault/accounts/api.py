@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Response, status
 
+from recipevault import site_settings
 from recipevault.accounts import recovery, service, tokens
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts.auth import NotAuthenticated
@@ -28,7 +29,6 @@ from recipevault.accounts.schemas import (
     UserUpdate,
     normalize_email,
 )
-from recipevault.admin import service as admin
 from recipevault.deps import (
     ClientDep,
     CurrentUser,
@@ -68,7 +68,7 @@ async def register(
         session,
         data=data,
         hasher=hasher,
-        registration_open=await admin.registration_open(session, settings=settings),
+        registration_open=await site_settings.registration_open(session, settings=settings),
         ip=client.ip,
     )
     await recovery.send_verification(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from recipevault import site_settings
 from recipevault.admin import service
 from recipevault.admin.schemas import (
     AdminUserRead,
@@ -65,7 +66,7 @@ async def read_settings(
     actor: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> SiteSettingsRead:
     return SiteSettingsRead(
-        registration_open=await service.registration_open(session, settings=settings)
+        registration_open=await site_settings.registration_open(session, settings=settings)
     )
 
 

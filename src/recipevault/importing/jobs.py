@@ -17,8 +17,9 @@ from recipevault.importing.draft import ImportedRecipe, SourceRejected
 from recipevault.importing.extract import extract_recipes
 from recipevault.importing.fetch import Fetcher, FetchPolicy, SiteUnavailable
 from recipevault.importing.formats.detect import read_import_file
+from recipevault.importing.job_kinds import IMPORT_FILE, IMPORT_URLS
 from recipevault.importing.schemas import ImportOptions
-from recipevault.importing.service import IMPORT_FILE, IMPORT_URLS, save_imported
+from recipevault.importing.service import save_imported
 from recipevault.jobs.models import ItemStatus
 from recipevault.jobs.runner import ItemOutcome, JobContext, TransientJobError, job_handler
 from recipevault.jobs.service import job_items
