@@ -56,8 +56,8 @@ async def _register(session: AsyncSession, user: User, hasher: HeldHasher) -> ob
     )
 
 
-async def _change(session: AsyncSession, user: User, hasher: HeldHasher) -> object:
-    return await service.change_password(
+async def _change(session: AsyncSession, user: User, hasher: HeldHasher) -> None:
+    await service.change_password(
         session,
         user=await service.get_user(session, user.id),
         current_password=PASSWORD,
