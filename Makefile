@@ -36,7 +36,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(TEST_STAMP)
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix src tests bench

@@ -31,8 +31,9 @@ def _request_bytes(base_url: str, load: Load) -> tuple[bytes, ...]:
     return tuple(built)
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    """Read one HTTP/1.1 response off ``reader``; its status code."""
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """Read one HTTP/1.1 response off ``reader``: its status, headers (names in lower case)
+    and body."""
     head = await reader.readuntil(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     status = int(status_line.split(" ", 2)[1])
@@ -41,12 +42,14 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     if headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks = []
         while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-            await reader.readexactly(size + 2)
+            chunks.append((await reader.readexactly(size + 2))[:-2])
         await reader.readuntil(b"\r\n")  # no trailers are sent to us; the closing empty line
+        body = b"".join(chunks)
     else:
-        await reader.readexactly(int(headers.get("content-length", "0")))
-    return status
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers, body
 
 
 async def _paced(base_url: str, load: Load, rate: float, options: LoadOptions) -> Timings:
@@ -73,7 +76,7 @@ async def _paced(base_url: str, load: Load, rate: float, options: LoadOptions) -
                     if reader is None or writer is None:  # the last request failed
                         reader, writer = await connect()
                     writer.write(data)
-                    status = await _read_response(reader)
+                    status, _, _ = await read_response(reader)
             except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
                 errors["socket"] += 1
                 if writer is not None:

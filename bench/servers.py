@@ -61,6 +61,8 @@ class ServerSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     app_dir: Path | None = None
     workers: int = 1
+    # "recipevault serve": the command operators run (``target`` and ``app_dir`` unused).
+    cli: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,13 @@ class Server:
     base_url: str
     pid: int
     log_path: Path
+
+
+def serve_command(spec: ServerSpec, port: int) -> list[str]:
+    if not spec.cli:
+        return uvicorn_command(spec, port)
+    command = [sys.executable, "-m", "recipevault", "serve", "--host", HOST, "--port", str(port)]
+    return [*command, "--workers", str(spec.workers)]
 
 
 def uvicorn_command(spec: ServerSpec, port: int) -> list[str]:
@@ -90,7 +99,7 @@ def running_server(
     log_path = work_dir / f"{spec.name}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter with arguments we built
-            uvicorn_command(spec, port),
+            serve_command(spec, port),
             cwd=work_dir,  # no stray .env or ./var from the caller's directory
             env=clean_environment(spec.env),
             stdin=subprocess.DEVNULL,
@@ -140,6 +149,22 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEO
 
 def _tail(path: Path, limit: int = 2000) -> str:
     return path.read_text(errors="replace")[-limit:].strip() if path.exists() else ""
+
+
+def group_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of the group ``pid`` leads
+    (a server and its workers), from /proc; 0 where /proc is not there."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        # After the name: state, ppid, pgrp, ... utime and stime are the 12th and 13th.
+        if int(fields[2]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def require_local(base_url: str) -> None:

@@ -360,7 +360,8 @@ def registered_routes(app: FastAPI) -> set[tuple[str, str]]:
     for route in iter_route_contexts(app.routes):
         for method in route.methods or ():
             if method != "HEAD" and route.path is not None:
-                found.add((method, route.path))
+                # As documented: `{recipe_id}`, not the route's `{recipe_id:int}`.
+                found.add((method, route.path.replace(":int}", "}")))
     return found
 
 

@@ -31,7 +31,7 @@ def test_environment_variables_are_read_with_prefix(monkeypatch: pytest.MonkeyPa
     assert settings.log_level == "DEBUG"
 
 
-def test_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text("RECIPEVAULT_PORT=8765\n")
     monkeypatch.chdir(tmp_path)
     assert load_settings().port == 8765
@@ -156,7 +156,9 @@ def test_allowed_hosts_are_kept_lower_case_with_ipv6_in_brackets() -> None:
     assert settings.allowed_hosts == ["example.org", "[::1]", "*.example.org"]
 
 
-def test_dotenv_lists_read_like_the_environment(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dotenv_lists_read_like_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".env").write_text(
         'RECIPEVAULT_ALLOWED_HOSTS=\'["recipes.example.org", "localhost"]\'\n'
         "RECIPEVAULT_CORS_ORIGINS=https://a.example.org,https://b.example.org\n"
@@ -168,7 +170,7 @@ def test_dotenv_lists_read_like_the_environment(tmp_path, monkeypatch: pytest.Mo
 
 
 def test_env_example_copied_to_dotenv_starts_with_the_defaults(
-    tmp_path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Its empty lines (`RECIPEVAULT_REDIS_URL=`) mean "not set", not "set to nothing".
     (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
@@ -176,14 +178,18 @@ def test_env_example_copied_to_dotenv_starts_with_the_defaults(
     assert load_settings() == load_settings(_env_file=None)
 
 
-def test_a_misspelt_name_in_dotenv_stops_the_app(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_misspelt_name_in_dotenv_stops_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".env").write_text("RECIPEVAULT_PORT=8765\nRECIPEVAULT_ALOWED_HOSTS=example.org\n")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=r"RECIPEVAULT_ALOWED_HOSTS in \.env is not a setting"):
         load_settings()
 
 
-def test_other_names_in_dotenv_are_left_alone(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_names_in_dotenv_are_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The file may hold other programs' settings (a compose file's, say).
     (tmp_path / ".env").write_text("POSTGRES_PASSWORD=secret\nRECIPEVAULT_PORT=8765\n")
     monkeypatch.chdir(tmp_path)

@@ -143,12 +143,38 @@ async def test_sqlite_writers_queue_instead_of_failing(settings: Settings) -> No
     assert final == 4
 
 
+@pytest.mark.sqlite_only
+async def test_sqlite_writers_of_one_process_queue_for_the_lock_in_turn(
+    settings: Settings, databases: DatabaseFactory
+) -> None:
+    """Far more writers at once than the busy timeout lets one wait: they take the lock in
+    turn, none gives up with "database is locked"."""
+    import asyncio
+
+    busy = settings.model_copy(update={"sqlite_busy_timeout_ms": 20})
+    async with own_database(databases, busy, "writers") as database:
+        async with database.session() as setup:
+            await setup.execute(text("CREATE TABLE turn_probe (writer INTEGER)"))
+            await setup.commit()
+
+        async def write(writer: int) -> None:
+            async with database.session(write=True) as session:
+                await session.execute(text("INSERT INTO turn_probe VALUES (:w)"), {"w": writer})
+                await asyncio.sleep(0.01)  # each holds the lock about half the busy timeout
+                await session.commit()
+
+        await asyncio.gather(*(write(n) for n in range(30)))
+        async with database.session(write=False) as session:
+            count = (await session.execute(text("SELECT count(*) FROM turn_probe"))).scalar_one()
+    assert count == 30
+
+
 @pytest.mark.postgres_only
 def test_postgres_engine_has_sized_pool_and_pre_ping(settings: Settings) -> None:
     engine = create_engine(settings.model_copy(update={"db_pool_size": 7}))
     pool = engine.sync_engine.pool
     assert pool.size() == 7  # type: ignore[attr-defined]
-    assert pool._pre_ping is True  # type: ignore[attr-defined]
+    assert pool._pre_ping is True
     assert engine.dialect.driver == "asyncpg"
 
 

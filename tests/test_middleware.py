@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -109,9 +111,61 @@ async def test_proxy_headers_trusted_only_from_configured_proxy(
 
 
 async def test_hsts_only_in_production_over_https(settings: Settings, database: Database) -> None:
-    production = {"env": "production", "secret_key": "s" * 40, "trusted_proxies": ["127.0.0.1"]}
+    production: dict[str, Any] = {
+        "env": "production",
+        "secret_key": "s" * 40,
+        "trusted_proxies": ["127.0.0.1"],
+    }
     async with app_client(settings, database, router, **production) as client:
         response = await client.get("/health/live", headers={"X-Forwarded-Proto": "https"})
         assert response.headers["strict-transport-security"].startswith("max-age=")
         response = await client.get("/health/live")
         assert "strict-transport-security" not in response.headers
+
+
+class _Gate:
+    """Holds requests to ``/api/v1/_held`` until opened, counting how many are inside."""
+
+    def __init__(self) -> None:
+        self.inside = 0
+        self.most = 0
+        self.two_inside = asyncio.Event()
+        self.opened = asyncio.Event()
+
+    async def hold(self) -> None:
+        self.inside += 1
+        self.most = max(self.most, self.inside)
+        if self.inside == 2:
+            self.two_inside.set()
+        try:
+            await self.opened.wait()
+        finally:
+            self.inside -= 1
+
+
+@pytest.fixture
+def gate() -> _Gate:
+    return _Gate()
+
+
+async def test_requests_beyond_the_limit_wait_their_turn_and_probes_do_not(
+    settings: Settings, database: Database, gate: _Gate
+) -> None:
+    limited = APIRouter()
+
+    @limited.get("/api/v1/_held")
+    async def held() -> dict[str, int]:
+        await gate.hold()
+        return {"inside": gate.inside}
+
+    async with app_client(settings, database, limited, max_concurrent_requests=2) as client:
+        waiting = [asyncio.create_task(client.get("/api/v1/_held")) for _ in range(5)]
+        await asyncio.wait_for(gate.two_inside.wait(), 5)
+        await asyncio.sleep(0.05)  # the others had every chance to come in
+        assert gate.inside == 2
+        # Answered at once although every turn is taken.
+        assert (await client.get("/health/live")).status_code == 200
+        gate.opened.set()
+        responses = await asyncio.gather(*waiting)
+    assert [r.status_code for r in responses] == [200] * 5
+    assert gate.most == 2

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    # Requests each worker process works on at once; more wait their turn, in order. Below the
+    # PostgreSQL pool (10 + 10), so a request waits for its turn, not for a connection.
+    max_concurrent_requests: int = Field(default=16, ge=1, le=10_000)
 
     allowed_hosts: CommaList = Field(default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"])
     cors_origins: CommaList = Field(default_factory=list)

@@ -5,15 +5,22 @@ write open their transaction with ``BEGIN IMMEDIATE``: a deferred transaction th
 writes fails at once with "database is locked" when another writer got in between, whatever the
 busy timeout, while an immediate one queues for the write lock. Safe requests begin deferred and
 never wait for writers.
+
+SQLite has one writer at a time, so each process writes through one connection: writers wait
+for it in the pool's queue, in order, holding nothing (no connection, no thread, no lock), up to
+the pool timeout. Left to the busy timeout instead, each would hold a connection and poll for the
+lock with growing sleeps, and the unlucky ones wait seconds behind later arrivals. Between
+processes the busy timeout still arbitrates, between one writer each.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,6 +31,7 @@ from sqlalchemy import (
     Dialect,
     Executable,
     MetaData,
+    TextClause,
     TypeDecorator,
     event,
     text,
@@ -37,13 +45,22 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    mapped_column,
+)
 from sqlalchemy.pool import QueuePool
 
+from recipevault import sqlite_connection
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import AppError
 from recipevault.sqlite_statements import DriverStatement
+from recipevault.write_behind import WriteBehind
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -87,36 +104,65 @@ class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+_WRITES = "recipevault_writes"
+_WROTE = "recipevault_wrote"
+_WRITE_BEHIND = "recipevault_write_behind"
 _ON_COMMIT = "recipevault_on_commit"
+_ON_ROLLBACK = "recipevault_on_rollback"
 
 
 def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the unit of work has committed (mail, jobs, cache purges):
     never for work that was rolled back."""
-    callbacks = session.info.get(_ON_COMMIT)
-    if callbacks is None:
-        callbacks = session.info[_ON_COMMIT] = []
-        sync_session = session.sync_session
-        if not event.contains(sync_session, "after_soft_rollback", _forget_on_rollback):
-            event.listen(sync_session, "after_soft_rollback", _forget_on_rollback)
-            # Whoever commits (a request, a job's item, a command), the callbacks follow.
-            event.listen(sync_session, "after_commit", _run_after_commit)
-    callbacks.append(callback)
+    _follow(session, _ON_COMMIT, callback)
 
 
-def _forget_on_rollback(session: Any, previous_transaction: Any) -> None:
+def on_rollback(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if the unit of work is rolled back whole (to do again what it lost):
+    never once it has committed."""
+    _follow(session, _ON_ROLLBACK, callback)
+
+
+def _follow(session: AsyncSession, outcome: str, callback: Callable[[], None]) -> None:
+    sync_session = session.sync_session
+    if not event.contains(sync_session, "after_soft_rollback", _after_rollback):
+        # Whoever ends the work (a request, a job's item, a command), the callbacks follow.
+        event.listen(sync_session, "after_soft_rollback", _after_rollback)
+        event.listen(sync_session, "after_commit", _after_commit)
+    session.info.setdefault(outcome, []).append(callback)
+
+
+def _after_rollback(session: Any, previous_transaction: Any) -> None:
+    # Only the whole unit of work: a savepoint rolled back inside it changes nothing here.
     if previous_transaction.parent is None:
         session.info.pop(_ON_COMMIT, None)
+        for callback in session.info.pop(_ON_ROLLBACK, []):
+            callback()
 
 
-def _run_after_commit(session: Any) -> None:
+def _after_commit(session: Any) -> None:
+    session.info.pop(_ON_ROLLBACK, None)
+    _run_on_commit(session)
+
+
+def _run_on_commit(session: Any) -> None:
     for callback in session.info.pop(_ON_COMMIT, []):
         callback()
 
 
-def _run_on_commit(session: AsyncSession) -> None:
-    for callback in session.info.pop(_ON_COMMIT, []):
-        callback()
+async def write_soon(
+    session: AsyncSession, statement: Executable, key: Hashable, parameters: dict[str, Any]
+) -> None:
+    """Write a mark (see ``write_behind``) with this session's unit of work if it is one that
+    writes, else (or if that work is rolled back) soon after, on its own: never wait for
+    another transaction."""
+    behind: WriteBehind = session.info[_WRITE_BEHIND]
+    if not session.info[_WRITES]:
+        await behind.add(statement, key, parameters)
+        return
+    connection = await session.connection()
+    await connection.execute(statement, parameters)
+    on_rollback(session, partial(behind.hand_over, statement, key, parameters))
 
 
 def _sqlite_file(url: URL) -> Path | None:
@@ -147,16 +193,29 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, foreign_keys
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(settings: Settings, *, foreign_keys: bool = True) -> AsyncEngine:
-    """The engine for ``settings``. ``foreign_keys=False`` is for migrations on SQLite, which
-    rebuild a table by dropping it: with foreign keys enforced, that deletes every row that
-    cascades from it (they check the keys themselves once done)."""
+def create_engine(
+    settings: Settings, *, sqlite_writer: bool = False, foreign_keys: bool = True
+) -> AsyncEngine:
+    """The engine for ``settings``; with ``sqlite_writer``, a SQLite file's engine for writes:
+    one connection, which writers queue for (see the module's docstring). ``foreign_keys=False``
+    is for migrations on SQLite, which rebuild a table by dropping it: with foreign keys
+    enforced, that deletes every row that cascades from it (they check the keys themselves once
+    done)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True)
+        options: dict[str, Any] = {}
+        if path is not None:
+            options["async_creator"] = sqlite_connection.connector(
+                path,
+                writers_turns=sqlite_writer,
+                busy_timeout_s=settings.sqlite_busy_timeout_ms / 1000,
+            )
+        if sqlite_writer:
+            options |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
+        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True, **options)
         _configure_sqlite(
             engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms, foreign_keys=foreign_keys
         )
@@ -289,9 +348,11 @@ class Database:
         *,
         owns_engine: bool = True,
         reader: SqliteReader | None = None,
+        writer: AsyncEngine | None = None,
     ) -> None:
         self.bind = bind
         self.reader = reader
+        self._writer = writer
         self._owns_engine = owns_engine and isinstance(bind, AsyncEngine)
         options: dict[str, Any] = {"expire_on_commit": False}
         self._read_sessions: async_sessionmaker[AsyncSession]
@@ -305,23 +366,35 @@ class Database:
         else:
             self._read_sessions = async_sessionmaker(bind, **options)
             self._write_sessions = async_sessionmaker(
-                bind.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"}), **options
+                (writer or bind).execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"}),
+                **options,
             )
+        # Sharing a test's connection, marks are written at once: a task of their own would
+        # use that connection at the same time as the test.
+        self.write_behind = WriteBehind(
+            lambda: self.session(write=True), automatic=isinstance(bind, AsyncEngine)
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         url = make_url(settings.database_url)
-        reader = None
         if url.get_backend_name() == "sqlite" and _sqlite_file(url) is not None:
-            reader = SqliteReader(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-        return cls(create_engine(settings), reader=reader)
+            return cls(
+                create_engine(settings),
+                reader=SqliteReader(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms),
+                writer=create_engine(settings, sqlite_writer=True),
+            )
+        return cls(create_engine(settings))
 
     @property
     def dialect_name(self) -> str:
         return self.bind.dialect.name
 
     def session(self, *, write: bool = True) -> AsyncSession:
-        return (self._write_sessions if write else self._read_sessions)()
+        session = (self._write_sessions if write else self._read_sessions)()
+        session.info[_WRITES] = write
+        session.info[_WRITE_BEHIND] = self.write_behind
+        return session
 
     @asynccontextmanager
     async def reading(self, *, plan_once: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -362,11 +435,14 @@ class Database:
             await outside_transaction.execute(text("VACUUM (ANALYZE)"))
 
     async def dispose(self) -> None:
+        await self.write_behind.close()
         if self.reader is not None:
             self.reader.dispose()
         if self._owns_engine:
             assert isinstance(self.bind, AsyncEngine)
             await self.bind.dispose()
+            if self._writer is not None:
+                await self._writer.dispose()
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -420,19 +496,64 @@ async def transaction_lock(session: AsyncSession, name: str) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+async def before_slow_work(session: AsyncSession) -> None:
+    """End the unit of work's transaction before slow work in it (a password check, tens of
+    milliseconds of CPU), if it has written nothing yet: the transaction holds SQLite's write
+    lock (on PostgreSQL, a pooled connection), which every other writer would wait for
+    meanwhile. The next statement begins a new one. What it read is expired: read it again
+    after the slow work, when it may have changed. A unit of work that has written keeps its
+    transaction (and the lock): nothing is ever dropped for speed."""
+    if session.in_transaction() and not _wrote(session):
+        await session.rollback()
+
+
+def _wrote(session: AsyncSession) -> bool:
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_write(state: ORMExecuteState) -> None:
+    statement = state.statement
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes or (isinstance(statement, TextClause) and not _reads(statement.text)):
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def _reads(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA")
+
+
 @asynccontextmanager
 async def undo_on_error(session: AsyncSession) -> AsyncIterator[None]:
     """A step of the request's unit of work whose changes an ``AppError`` undoes (unless the
     error says to keep them), for pages that show the error beside a form and then commit the
-    rest normally: a reset link whose new password was refused must stay usable."""
+    rest normally: a reset link whose new password was refused must stay usable.
+
+    A step that ends the transaction before slow work (``before_slow_work``) ends this
+    savepoint too, having changed nothing; what it does afterwards is undone the same way."""
     savepoint = await session.begin_nested()
     try:
         yield
     except AppError as exc:
-        if exc.keep_changes:
+        if not savepoint.is_active:
+            if not exc.keep_changes:
+                await session.rollback()
+        elif exc.keep_changes:
             await savepoint.commit()
         else:
             await savepoint.rollback()
         raise
     else:
-        await savepoint.commit()
+        if savepoint.is_active:
+            await savepoint.commit()

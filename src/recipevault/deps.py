@@ -6,8 +6,9 @@ dependencies in a worker thread, which costs a thread hop per dependency per req
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,3 +127,10 @@ RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
 JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
 # Where links to the site start (mails, invites): see ``hosts.site_url``.
 SiteUrlDep = Annotated[str, Depends(_site_url)]
+
+# What a route's dependencies say about the errors it may answer (see openapi.py).
+READS_CREDENTIALS: frozenset[Callable[..., Any]] = frozenset({_optional_actor, read_viewer})
+REQUIRES_SIGN_IN: frozenset[Callable[..., Any]] = frozenset({_current_actor})
+ADMIN_ONLY: frozenset[Callable[..., Any]] = frozenset({_admin_actor})
+USES_DATABASE: frozenset[Callable[..., Any]] = frozenset({request_session, _database, read_viewer})
+RATE_LIMITED: frozenset[Callable[..., Any]] = frozenset({_rate_limiter})

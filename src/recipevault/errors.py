@@ -8,7 +8,7 @@ renders them. Services raise ``AppError`` subclasses; nothing else builds an err
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlencode
@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -97,6 +98,16 @@ class ValidationFailed(AppError):
     status_code = 422
     code = "validation-error"
     title = "Validation failed"
+
+
+class Unprocessable(ValidationFailed):
+    """Input that fits the documented schema, refused by a rule about what it refers to or
+    when: an order that leaves out an image, an expiry already past, a household one is not
+    in. Still a validation failure (forms show it beside the field), with a problem type of
+    its own: ``validation-error`` is for input that does not fit the schema."""
+
+    code = "unprocessable"
+    title = "Not accepted"
 
 
 class TooManyRequests(AppError):
@@ -259,8 +270,11 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and detail == "Not Found":
         where = request.url.path
         detail = f"There is no page at {where}." if page else f"No resource at {where}"
-    elif exc.status_code == 405 and detail == "Method Not Allowed":
-        detail = f"{request.method} is not allowed on {request.url.path}"
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        if detail == "Method Not Allowed":
+            detail = f"{request.method} is not allowed on {request.url.path}"
     if page:
         return await _html_error(
             request,
@@ -268,7 +282,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
             status=exc.status_code,
             title=_status_title(exc.status_code),
             detail=detail,
-            headers=dict(exc.headers or {}),
+            headers=headers,
         )
     return problem_response(
         request,
@@ -276,8 +290,20 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
         code=_status_code_slug(exc.status_code),
         title=_status_title(exc.status_code),
         detail=detail,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: the methods of every route at this address. Starlette
+    names only those of the first route whose path matched, and several routes share most
+    addresses (GET, PUT, PATCH and DELETE of a recipe are four)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route_methods
+    return ", ".join(sorted(methods))
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -394,10 +420,33 @@ class ErrorPageMiddleware:
             await response(scope, receive, send)
 
 
-def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
+Translation = Callable[[Exception], AppError | None]
+
+
+def _translated(translate: Translation) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(request: Request, exc: Exception) -> Response:
+        error = translate(exc)
+        if error is None:
+            raise exc  # unexpected after all: the 500 page or problem, as for any other
+        log.warning("answered with an error", status=error.status_code, reason=str(exc))
+        return await handle_app_error(request, error)
+
+    return handle
+
+
+def install_error_handlers(
+    app: FastAPI,
+    *,
+    error_page: ErrorPage | None = None,
+    translations: Mapping[type[Exception], Translation] | None = None,
+) -> None:
     """Register the handlers; with ``error_page``, browsers get HTML pages (add
-    ``ErrorPageMiddleware`` as well for unexpected exceptions)."""
+    ``ErrorPageMiddleware`` as well for unexpected exceptions). ``translations`` turn
+    exceptions from below (a database driver's) into the ``AppError`` a client gets, when they
+    mean one; the others stay unexpected errors."""
     app.state.error_page = error_page
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    for exc_type, translate in (translations or {}).items():
+        app.add_exception_handler(exc_type, _translated(translate))

@@ -21,6 +21,8 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from recipevault.schemas import FORM, WEB_FORM
+
 M = TypeVar("M", bound=BaseModel)
 # The key of messages about the form as a whole rather than one field.
 FORM_ERROR = "_form"
@@ -155,7 +157,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
 def validate_form(schema: type[M], form: MultiValues) -> Form[M]:
     values = form_values(schema, form)
     try:
-        data = schema.model_validate(_model_input(schema, values))
+        data = schema.model_validate(_model_input(schema, values), context={FORM: WEB_FORM})
     except ValidationError as exc:
         return Form(values=values, errors=field_errors(exc))
     return Form(data=data, values=values)

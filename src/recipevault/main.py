@@ -24,6 +24,7 @@ from recipevault.backup import api as backup_api
 from recipevault.backup import pages as backup_pages
 from recipevault.body_limit import BodyLimitMiddleware
 from recipevault.config import ConfigError, Environment, Settings, get_settings
+from recipevault.contention import DATABASE_ERRORS, busy_error
 from recipevault.db import Database
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
 from recipevault.exporting import api as exporting_api
@@ -40,10 +41,12 @@ from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
 from recipevault.middleware import (
+    ConcurrencyLimitMiddleware,
     NulRefusalMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
+from recipevault.openapi import install_openapi
 from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
@@ -93,7 +96,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.jobs = HueyQueue(settings)
 
-    install_error_handlers(app, error_page=render_error_page)
+    install_error_handlers(
+        app,
+        error_page=render_error_page,
+        translations=dict.fromkeys(DATABASE_ERRORS, busy_error),
+    )
     # Routes are matched one after another, in this order: the busiest first (reading
     # recipes, as JSON and as pages), so they skip the dozens of routes behind them.
     add_routes(
@@ -128,10 +135,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         backup_pages.router,
     )
     mount_static(app)
+    install_openapi(app)
 
     # Added innermost first: a request passes proxy headers, security headers, request context,
-    # host check, CORS, the error pages, the NUL check and the body limit, in that order,
-    # before reaching a route.
+    # its turn among the requests in progress, host check, CORS, the error pages, the NUL check
+    # and the body limit, in that order, before reaching a route.
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(ErrorPageMiddleware, error_page=render_error_page)
@@ -153,6 +161,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             max_age=600,
         )
     app.add_middleware(HostCheckMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == Environment.PRODUCTION)
     if settings.trusted_proxies:

@@ -4,10 +4,12 @@
   500 response for exceptions nothing else handled.
 - ``SecurityHeadersMiddleware``: the headers every response carries.
 - ``NulRefusalMiddleware``: 400 for an address holding the NUL character.
+- ``ConcurrencyLimitMiddleware``: how many requests a process works on at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -207,3 +209,51 @@ class NulRefusalMiddleware:
             instance=scope["path"],
         )
         await send_problem(send, problem)
+
+
+# Probes and scrapes are answered at once, however busy the process: a liveness probe stuck in
+# the queue would have a healthy but busy process restarted.
+_UNQUEUED_SEGMENTS = frozenset({"health", "metrics"})
+
+
+class ConcurrencyLimitMiddleware:
+    """At most ``limit`` requests are worked on at once; the others wait their turn, in order,
+    until their response starts (sending a body does not hold a turn).
+
+    One event loop works on every request it has accepted, a step of each in turn: with
+    hundreds at once, every await in a request waits for a step of all the others. A write that
+    holds SQLite's write lock, or a pooled connection, holds it for as many rounds, so writers
+    queue for seconds and time out, and when more arrives than the process can serve, every
+    request slows down instead of the latest ones waiting. With a bounded number at once,
+    requests are served in the order they came and the rest wait without costing anything."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._turns: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].split("/", 2)[1] in _UNQUEUED_SEGMENTS:
+            await self.app(scope, receive, send)
+            return
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(self.limit)
+        turns = self._turns
+        await turns.acquire()
+        holding = True
+
+        def give_back() -> None:
+            nonlocal holding
+            if holding:
+                holding = False
+                turns.release()
+
+        async def send_giving_back(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                give_back()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_giving_back)
+        finally:
+            give_back()

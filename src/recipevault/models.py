@@ -9,7 +9,7 @@ FEATURE_MODEL_MODULES: tuple[str, ...] = (
     "recipevault.accounts.models",
     "recipevault.households.models",
     "recipevault.audit.models",
-    "recipevault.admin.models",
+    "recipevault.site_settings",
     "recipevault.recipes.models",
     "recipevault.jobs.models",
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from recipevault.errors import ValidationFailed, field_errors
@@ -14,6 +15,13 @@ from recipevault.schemas import is_id
 
 T = TypeVar("T")
 MAX_CURSOR_LENGTH = 512
+# Cursors are base64url text, unpadded.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+CURSOR_DESCRIPTION = "The `next` value of the previous page"
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=MAX_CURSOR_LENGTH, pattern=CURSOR_PATTERN, description=CURSOR_DESCRIPTION),
+]
 
 
 class Page(BaseModel, Generic[T]):
@@ -22,6 +30,12 @@ class Page(BaseModel, Generic[T]):
 
 
 class InvalidCursor(ValidationFailed):
+    """A cursor this API did not hand out: a refusal of its own, as a cursor's shape is
+    opaque and no schema can say which strings are cursors."""
+
+    code = "invalid-cursor"
+    title = "Cursor not valid"
+
     def __init__(self) -> None:
         super().__init__(
             "The cursor is malformed; use the `next` value of a previous page.",

@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from recipevault.schemas import ID_ADAPTER
+from recipevault.schemas import ID_ADAPTER, document_input
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -81,6 +81,7 @@ def _is_list(annotation: Any) -> bool:
 def openapi_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """OpenAPI 3.1 query parameter objects for the fields of ``model``."""
     schema = model.model_json_schema()
+    document_input(schema, trimmed=False)
     definitions = schema.get("$defs", {})
     required = set(schema.get("required", ()))
     parameters = []

@@ -162,7 +162,9 @@ async def test_the_upgrade_demotes_a_demo_account_that_is_admin_and_says_so(
     )
     action, actor_id, target_type, target_id, details = event
     assert (action, actor_id, target_type, target_id) == ("admin.role_changed", None, "user", "1")
-    details = json.loads(details) if isinstance(details, str) else details
+    if isinstance(details, str):
+        details = json.loads(details)
+    assert isinstance(details, dict)
     assert details["from"] == "admin"
     assert details["to"] == "member"
     assert "demo account" in details["reason"]

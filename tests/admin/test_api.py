@@ -87,6 +87,22 @@ async def test_last_admin_cannot_be_removed(
     assert response.status_code == 409
 
 
+async def test_an_admin_cannot_deactivate_themselves(
+    client: httpx.AsyncClient, world: World, admin: dict[str, str]
+) -> None:
+    promoted = await client.patch(
+        f"{BASE}/users/{world.member.id}", json={"role": "admin"}, headers=admin
+    )
+    assert promoted.status_code == 200
+    # Another admin could let them back in, but a slip should not need one to.
+    response = await client.patch(
+        f"{BASE}/users/{world.admin.id}", json={"is_active": False}, headers=admin
+    )
+    assert response.status_code == 409
+    assert "your own account" in response.json()["detail"]
+    assert (await client.get("/api/v1/users/me", headers=admin)).status_code == 200
+
+
 async def test_deactivation_revokes_access(
     client: httpx.AsyncClient,
     session: AsyncSession,

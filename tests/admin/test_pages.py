@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault import site_settings
 from recipevault.accounts.models import Role
 from recipevault.admin import pages
-from recipevault.admin import service as admin
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from tests.support.html import field_error, flashes
@@ -76,7 +76,7 @@ async def test_members_cannot_post_admin_forms(
         assert response.status_code == 403, path
     await session.refresh(world.member)
     assert world.member.role == Role.MEMBER
-    assert await admin.registration_open(session, settings=settings)
+    assert await site_settings.registration_open(session, settings=settings)
 
 
 async def test_admin_forms_need_the_csrf_token(
@@ -114,14 +114,14 @@ async def test_overview_counts_and_the_registration_switch(
     page = await client.get("/admin")
     assert flashes(page.text) == ["Registration is closed."]
     assert "Open registration" in page.text
-    assert not await admin.registration_open(session, settings=settings)
+    assert not await site_settings.registration_open(session, settings=settings)
 
     opened = await client.post(
         "/admin/registration", data={"csrf_token": token, "registration_open": "true"}
     )
     assert opened.status_code == 303
     assert flashes((await client.get("/admin")).text) == ["Anyone can now register."]
-    assert await admin.registration_open(session, settings=settings)
+    assert await site_settings.registration_open(session, settings=settings)
 
 
 # --- Users ------------------------------------------------------------------------------------
@@ -244,8 +244,9 @@ async def test_unlock_a_locked_account(
     page = await client.get("/admin/users")
     assert flashes(page.text) == ["Milo Member can try to sign in again."]
     assert "Locked until" not in _row(page.text, world.member.id)
-    await session.refresh(world.member)
-    assert (world.member.failed_logins, world.member.locked_until) == (0, None)
+    member = world.member  # read again below, as the unlock left it
+    await session.refresh(member)
+    assert (member.failed_logins, member.locked_until) == (0, None)
 
 
 # --- Audit log --------------------------------------------------------------------------------

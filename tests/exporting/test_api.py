@@ -22,7 +22,7 @@ from recipevault.jobs.models import Job
 from recipevault.media.storage import storage_from_settings
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
-from recipevault.recipes.images import attach_imported_image
+from recipevault.recipes.images import CheckedImage, attach_imported_image, check_image
 from recipevault.recipes.schemas import IngredientIn, Nutrition, RecipeCreate, StepIn
 from tests.support.app import make_settings
 from tests.support.jobs import RecordingQueue
@@ -137,13 +137,14 @@ async def test_an_export_imports_back_into_an_empty_account_exactly(
     for title in ("Corn fritters", "Apple fritters"):
         made = await recipes.create_recipe(session, actor=actor, data=rich_recipe(title))
     for size in ((1200, 900), (400, 300)):
+        checked = await check_image(_jpeg(*size), job_settings)
+        assert isinstance(checked, CheckedImage)
         await attach_imported_image(
             session,
             recipe_id=made.id,
-            data=_jpeg(*size),
+            image=checked,
             queue=jobs,
             storage=storage_from_settings(job_settings),
-            settings=job_settings,
         )
     plain = await recipes.create_recipe(session, actor=actor, data=RecipeCreate(title="Toast"))
     trashed = await recipes.create_recipe(session, actor=actor, data=RecipeCreate(title="Gone"))

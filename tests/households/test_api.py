@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -21,8 +22,11 @@ async def world(session: AsyncSession, settings: Settings) -> World:
     return await make_world(session, settings)
 
 
+HeadersFor = Callable[[str], dict[str, str]]
+
+
 @pytest.fixture
-def as_(session: AsyncSession, settings: Settings, world: World):  # type: ignore[no-untyped-def]
+def as_(session: AsyncSession, settings: Settings, world: World) -> HeadersFor:
     def headers(name: str) -> dict[str, str]:
         return bearer(world.all()[name], settings, session)
 
@@ -32,7 +36,7 @@ def as_(session: AsyncSession, settings: Settings, world: World):  # type: ignor
 async def test_everyone_has_a_personal_household(
     client: httpx.AsyncClient,
     world: World,
-    as_,  # type: ignore[no-untyped-def]
+    as_: HeadersFor,
 ) -> None:
     listed = (await client.get(BASE, headers=as_("outsider"))).json()
     assert len(listed) == 1
@@ -40,7 +44,9 @@ async def test_everyone_has_a_personal_household(
     assert listed[0]["role"] == "owner"
 
 
-async def test_create_rename_and_read(client: httpx.AsyncClient, world: World, as_) -> None:  # type: ignore[no-untyped-def]
+async def test_create_rename_and_read(
+    client: httpx.AsyncClient, world: World, as_: HeadersFor
+) -> None:
     created = await client.post(BASE, json={"name": "Cabin"}, headers=as_("outsider"))
     assert created.status_code == 201
     household_id = created.json()["id"]
@@ -56,7 +62,7 @@ async def test_create_rename_and_read(client: httpx.AsyncClient, world: World, a
 async def test_non_members_get_404_members_cannot_manage(
     client: httpx.AsyncClient,
     world: World,
-    as_,  # type: ignore[no-untyped-def]
+    as_: HeadersFor,
 ) -> None:
     url = f"{BASE}/{world.household.id}"
     assert (await client.get(url, headers=as_("outsider"))).status_code == 404
@@ -66,7 +72,9 @@ async def test_non_members_get_404_members_cannot_manage(
     assert rename.status_code == 403
 
 
-async def test_invite_and_join_by_code(client: httpx.AsyncClient, world: World, as_) -> None:  # type: ignore[no-untyped-def]
+async def test_invite_and_join_by_code(
+    client: httpx.AsyncClient, world: World, as_: HeadersFor
+) -> None:
     invite = await client.post(
         f"{BASE}/{world.household.id}/invites", json={}, headers=as_("owner")
     )
@@ -91,7 +99,7 @@ async def test_invite_and_join_by_code(client: httpx.AsyncClient, world: World, 
 async def test_invites_expire_and_can_be_revoked(
     client: httpx.AsyncClient,
     world: World,
-    as_,  # type: ignore[no-untyped-def]
+    as_: HeadersFor,
 ) -> None:
     with time_machine.travel(utcnow(), tick=False) as clock:
         code = (
@@ -119,7 +127,9 @@ async def test_invites_expire_and_can_be_revoked(
     assert refused.status_code == 404
 
 
-async def test_only_owner_invites_and_removes(client: httpx.AsyncClient, world: World, as_) -> None:  # type: ignore[no-untyped-def]
+async def test_only_owner_invites_and_removes(
+    client: httpx.AsyncClient, world: World, as_: HeadersFor
+) -> None:
     url = f"{BASE}/{world.household.id}"
     assert (await client.post(f"{url}/invites", json={}, headers=as_("member"))).status_code == 403
     removed = await client.delete(f"{url}/members/{world.owner.id}", headers=as_("member"))
@@ -132,7 +142,7 @@ async def test_only_owner_invites_and_removes(client: httpx.AsyncClient, world: 
 async def test_owner_must_transfer_before_leaving(
     client: httpx.AsyncClient,
     world: World,
-    as_,  # type: ignore[no-untyped-def]
+    as_: HeadersFor,
 ) -> None:
     url = f"{BASE}/{world.household.id}"
     refused = await client.post(f"{url}/leave", headers=as_("owner"))
@@ -149,13 +159,15 @@ async def test_owner_must_transfer_before_leaving(
     assert [(m["user_id"], m["role"]) for m in detail["members"]] == [(world.member.id, "owner")]
 
 
-async def test_cannot_leave_only_household(client: httpx.AsyncClient, world: World, as_) -> None:  # type: ignore[no-untyped-def]
+async def test_cannot_leave_only_household(
+    client: httpx.AsyncClient, world: World, as_: HeadersFor
+) -> None:
     personal = (await client.get(BASE, headers=as_("outsider"))).json()[0]["id"]
     response = await client.post(f"{BASE}/{personal}/leave", headers=as_("outsider"))
     assert response.status_code == 409
 
 
-async def test_member_can_leave(client: httpx.AsyncClient, world: World, as_) -> None:  # type: ignore[no-untyped-def]
+async def test_member_can_leave(client: httpx.AsyncClient, world: World, as_: HeadersFor) -> None:
     url = f"{BASE}/{world.household.id}"
     assert (await client.post(f"{url}/leave", headers=as_("member"))).status_code == 204
     assert (await client.get(url, headers=as_("member"))).status_code == 404

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database
@@ -21,6 +21,7 @@ from recipevault.recipes.models import Recipe
 from recipevault.schemas import MAX_ID
 from tests.importing import samples
 from tests.support.app import make_settings
+from tests.support.database import statements_run
 from tests.support.jobs import RecordingQueue
 from tests.support.website import Page, Site, serve_site
 from tests.support.world import bearer, make_user, make_world
@@ -169,6 +170,38 @@ async def test_a_pages_image_comes_along(
     assert served.headers["content-type"] == "image/webp"
 
 
+async def test_a_pages_images_are_fetched_before_the_recipe_is_written(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    site: Site,
+    jobs: RecordingQueue,
+    database: Database,
+    job_settings: Settings,
+    engine: AsyncEngine,
+) -> None:
+    """The item's transaction holds the write lock from its first write: a slow image site
+    must not keep every other writer waiting."""
+    site.pages["/cake.jpg"] = Page(_jpeg(640, 480), "image/jpeg")
+    site.pages["/pictured"] = Page(page_with({**JSON_LD, "image": ["/cake.jpg"]}))
+    started = await client.post(
+        "/api/v1/imports/url", json={"url": site.url("/pictured")}, headers=headers
+    )
+    fetched_at_first_write: list[list[str]] = []
+
+    def writing(statement: str) -> bool:
+        # The job's own records aside: the first write of the item's transaction.
+        verb, *table = statement.split(None, 3)[:3]
+        if verb.upper() in ("INSERT", "UPDATE", "DELETE") and "job" not in " ".join(table):
+            fetched_at_first_write.append(list(site.hits))
+        return False
+
+    with statements_run(engine, writing):
+        await jobs.run_all(database, job_settings)
+    item = (await _job(client, started.json()["id"], headers))["items"][0]
+    assert item["message"] == "created"
+    assert "/cake.jpg" in fetched_at_first_write[0]
+
+
 async def test_importing_a_page_again_asks_then_updates_or_copies(
     client: httpx.AsyncClient,
     headers: dict[str, str],
@@ -266,8 +299,9 @@ async def test_a_site_that_is_down_is_tried_again_later(
     )
     job_id = started.json()["id"]
     ended = await jobs.run_all(database, job_settings, rounds=1)
-    assert ended[job_id] is not None
-    assert ended[job_id].value == "queued"
+    status = ended[job_id]
+    assert status is not None
+    assert status.value == "queued"
     assert jobs.delays[job_id] == job_settings.job_retry_delay_seconds
     waiting = await _job(client, job_id, headers)
     assert waiting["status"] == "queued"

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.exporting.service import EXPORT
-from recipevault.importing.service import IMPORT_FILE, IMPORT_URLS
+from recipevault.importing.job_kinds import IMPORT_FILE, IMPORT_URLS
 from recipevault.jobs import pages, service
 from recipevault.jobs.models import ItemStatus, Job, JobItem, JobStatus
 from recipevault.recipes import service as recipes

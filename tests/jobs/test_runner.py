@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
@@ -127,7 +127,7 @@ async def test_a_job_taken_over_from_a_dead_worker_skips_what_it_recorded(
             progress_done=2,
         )
     )
-    await session.execute(JobItem.__table__.delete().where(JobItem.position == 2))
+    await session.execute(delete(JobItem).where(JobItem.position == 2))
     await session.commit()
     SEEN.pop(job_id, None)
     assert await _run(database, settings, job_id) == JobStatus.DONE

@@ -12,7 +12,7 @@ Headers = dict[str, str]
 
 
 async def add_recipe(
-    client: httpx.AsyncClient, headers: Headers, household_id: int, **fields: Any
+    client: httpx.AsyncClient, headers: Headers, household_id: int | None, **fields: Any
 ) -> dict[str, Any]:
     body = {"title": "Soup", "household_id": household_id, **fields}
     response = await client.post(RECIPES, json=body, headers=headers)

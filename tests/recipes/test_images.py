@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import Database, _commit
-from recipevault.errors import Forbidden, ValidationFailed
+from recipevault.errors import Forbidden, Unprocessable
 from recipevault.jobs.models import Job, JobStatus
 from recipevault.media.images import DAMAGED, NOT_AN_IMAGE, TOO_LARGE, InvalidImage
 from recipevault.media.storage import LocalMediaStorage
@@ -407,7 +407,7 @@ async def test_an_order_must_name_every_image_once(uploads: Uploads, wrong: str)
         "twice": [red.id, blue.id, blue.id],
         "stranger": [red.id, blue.id, green.id + 1000],
     }[wrong]
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Unprocessable):
         await images.reorder_images(
             uploads.session,
             actor=uploads.kitchen.owner,
@@ -552,13 +552,15 @@ async def test_imported_images_are_kept_or_skipped_with_the_reason(
     uploads: Uploads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def attach(data: bytes) -> RecipeImage | images.ImageSkipped:
+        checked = await images.check_image(data, uploads.settings)
+        if isinstance(checked, images.ImageSkipped):
+            return checked
         return await images.attach_imported_image(
             uploads.session,
             recipe_id=uploads.kitchen.recipe_id,
-            data=data,
+            image=checked,
             queue=uploads.queue,
             storage=uploads.storage,
-            settings=uploads.settings,
         )
 
     kept = await attach(camera_jpeg())

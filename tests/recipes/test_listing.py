@@ -260,12 +260,13 @@ async def test_list_query_count_does_not_grow_with_page_size(
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
         counts = []
-        for params in (
+        cases: tuple[dict[str, int | str], ...] = (
             {"limit": 1},
             {"limit": 4},
             {"limit": 1, "q": "soup"},
             {"limit": 4, "q": "o"},
-        ):
+        )
+        for params in cases:
             statements.clear()
             await client.get(BASE, params=params)
             reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]

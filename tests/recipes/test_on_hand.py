@@ -4,8 +4,7 @@ give exactly the ranking of counting every recipe's foods."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
@@ -16,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.policy import Actor, Visibility, unscoped
-from recipevault.recipes import documents, listing, on_hand, service
+from recipevault.recipes import listing, on_hand, recipe_rows, service
 from recipevault.recipes.models import Food, Recipe
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate
-from tests.support.database import DatabaseFactory, own_database, plans_made
+from tests.support.database import DatabaseFactory, own_database, plans_made, statements_run
 from tests.support.migrations import load_migration
 from tests.support.world import actor_for, make_world
 
@@ -122,20 +121,9 @@ async def test_the_early_stopping_ranking_equals_counting_every_recipe(
             assert all(item["coverage"] == round(item["have"] / item["need"], 4) for item in items)
 
 
-@contextmanager
-def _index_reads(engine: AsyncEngine) -> Iterator[list[str]]:
+def _index_reads(engine: AsyncEngine) -> AbstractContextManager[list[str]]:
     """The statements run meanwhile that read the cook-with index."""
-    reads: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if on_hand.TABLE in statement:
-            reads.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield reads
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    return statements_run(engine, lambda statement: on_hand.TABLE in statement)
 
 
 async def test_reads_stop_at_the_first_level_when_enough_recipes_are_covered(
@@ -277,7 +265,8 @@ async def test_the_migration_fills_the_index_as_indexing_all_recipes_at_once_doe
     await session.flush()
     # Every recipe, as the migration sees them (the scoping a request would add left off).
     every = select(Recipe).where(Recipe.deleted_at.is_(None))
-    live = (await session.scalars(unscoped(every).options(*documents.full_recipe_options()))).all()
+    live = (await session.scalars(unscoped(every))).all()
+    await recipe_rows.load_parts(session, live, ["ingredients"])
     assert len(live) == 25
 
     await session.execute(delete(on_hand.postings))

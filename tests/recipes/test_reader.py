@@ -109,6 +109,7 @@ async def test_reader_pages_match_the_session_for_every_viewer_and_filter(
         await session.commit()
     without_reader = Database(file_database.bind, owns_engine=False)
     through_sqlalchemy: list[str] = []
+    assert file_database.reader is not None
     event.listen(
         file_database.reader.engine,
         "before_cursor_execute",

@@ -6,7 +6,7 @@ import base64
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +19,8 @@ from recipevault.config import Settings
 from recipevault.households import service as households
 from recipevault.policy import Visibility, read_keys, unscoped
 from recipevault.recipes import listing, search, search_words, service, spelling
-from recipevault.recipes.documents import full_recipe_options
 from recipevault.recipes.models import Recipe
+from recipevault.recipes.recipe_rows import load_parts
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, RecipeUpdate, StepIn
 from tests.support.migrations import load_migration
 from tests.support.world import World, actor_for, bearer, make_world
@@ -141,7 +141,7 @@ def _may_see(world: World, viewer: str | None, recipe: Made) -> bool:
 
 
 def _passes(recipe: Made, filters: dict[str, Any]) -> bool:
-    checks = {
+    checks: dict[str, Callable[[Any], bool]] = {
         "tag": lambda value: value in recipe.tags,
         "max_total_minutes": lambda value: recipe.total_minutes <= value,
         "min_rating": lambda value: recipe.rating is not None and recipe.rating >= value,
@@ -547,11 +547,10 @@ async def test_an_edit_that_keeps_the_words_still_rewrites_the_keys(
     alone) leaves the words and still gives the entry the keys of who may read it now."""
     recipes = (
         await session.scalars(
-            unscoped(
-                select(Recipe).where(Recipe.title.in_(["Chicken soup", "Saffron rice"]))
-            ).options(*full_recipe_options())
+            unscoped(select(Recipe).where(Recipe.title.in_(["Chicken soup", "Saffron rice"])))
         )
     ).all()
+    await load_parts(session, recipes)
     by_title = {recipe.title: recipe for recipe in recipes}
     by_title["Chicken soup"].visibility = Visibility.PRIVATE
     by_title["Saffron rice"].visibility = Visibility.PUBLIC

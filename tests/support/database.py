@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from recipevault.config import Settings
 from recipevault.db import Database
@@ -92,3 +93,21 @@ async def plans_made(connection: AsyncConnection, statement_like: str) -> list[t
         {"pattern": statement_like},
     )
     return [(int(generic), int(custom)) for generic, custom in rows]
+
+
+@contextmanager
+def statements_run(
+    engine: AsyncEngine, kept: Callable[[str], bool] = lambda statement: True
+) -> Iterator[list[str]]:
+    """The statements the engine runs meanwhile (those ``kept`` keeps), as sent."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if kept(statement):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)

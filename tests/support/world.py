@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass
 
@@ -25,6 +26,28 @@ _numbers = itertools.count(1)
 
 def hasher_for(settings: Settings) -> PasswordHasher:
     return PasswordHasher.from_settings(settings)
+
+
+class HeldHasher(PasswordHasher):
+    """Hashes and checks passwords as the real one does, once let go (``go``); ``working``
+    is set when it is asked to."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        self.real = real
+        self.working = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def _held(self) -> None:
+        self.working.set()
+        await self.go.wait()
+
+    async def hash(self, password: str) -> str:
+        await self._held()
+        return await self.real.hash(password)
+
+    async def verify(self, password: str, password_hash: str) -> tuple[bool, str | None]:
+        await self._held()
+        return await self.real.verify(password, password_hash)
 
 
 async def make_user(

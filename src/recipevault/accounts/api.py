@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Response, status
 
+from recipevault import site_settings
 from recipevault.accounts import recovery, service, tokens
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts.auth import NotAuthenticated
@@ -17,6 +17,7 @@ from recipevault.accounts.schemas import (
     ApiTokenRead,
     EmailVerification,
     PasswordChange,
+    PasswordGrant,
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
@@ -28,7 +29,6 @@ from recipevault.accounts.schemas import (
     UserUpdate,
     normalize_email,
 )
-from recipevault.admin import service as admin
 from recipevault.deps import (
     ClientDep,
     CurrentUser,
@@ -68,7 +68,7 @@ async def register(
         session,
         data=data,
         hasher=hasher,
-        registration_open=await admin.registration_open(session, settings=settings),
+        registration_open=await site_settings.registration_open(session, settings=settings),
         ip=client.ip,
     )
     await recovery.send_verification(
@@ -82,7 +82,7 @@ async def register(
     "/token", response_model=TokenPair, responses={401: {}, 429: {"description": "Rate limited"}}
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[PasswordGrant, Form()],
     session: SessionDep,
     settings: SettingsDep,
     hasher: HasherDep,
@@ -312,7 +312,7 @@ async def create_token(
     return ApiTokenCreated(**tokens.token_read(record).model_dump(), token=secret)
 
 
-@me_router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@me_router.delete("/tokens/{token_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_token(
     token_id: Id, actor: CurrentUser, session: SessionDep, client: ClientDep
 ) -> None:

@@ -3,15 +3,13 @@ browser session cookie, turned into an ``Actor`` once per request."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import structlog
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts import activity, tokens
 from recipevault.accounts import sessions as browser_sessions
-from recipevault.accounts import tokens
 from recipevault.accounts.credentials import (
     API_TOKEN_PREFIX,
     InvalidAccessToken,
@@ -21,7 +19,7 @@ from recipevault.accounts.credentials import (
 from recipevault.accounts.models import UnitSystem, User
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.db import SAFE_METHODS, Database
+from recipevault.db import SAFE_METHODS
 from recipevault.errors import Forbidden, Unauthorized
 from recipevault.households.models import MemberRole
 from recipevault.households.service import memberships
@@ -32,8 +30,6 @@ from recipevault.routing import only_reads
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FORM_FIELD = "csrf_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-log = structlog.get_logger(__name__)
 
 
 class NotAuthenticated(Unauthorized):
@@ -75,16 +71,14 @@ async def actor_for_job(session: AsyncSession, user_id: int) -> Actor | None:
     return await _actor(session, user, via="job")
 
 
-async def _from_bearer(
-    session: AsyncSession, token: str, settings: Settings, database: Database
-) -> Actor:
+async def _from_bearer(session: AsyncSession, token: str, settings: Settings) -> Actor:
     if token.startswith(API_TOKEN_PREFIX):
         api_token = await tokens.find_api_token(session, token)
         user = await session.get(User, api_token.user_id) if api_token else None
         if api_token is None or user is None or not user.is_active:
             raise NotAuthenticated("The API token is not valid.")
-        if tokens.needs_touch(api_token):
-            await _write_aside(database, tokens.touch_api_token, api_token.id)
+        if activity.due(api_token.last_used_at):
+            await activity.record(session, activity.API_TOKEN_USED, api_token.id)
         return await _actor(session, user, via="api_token", can_write=api_token.can_write)
     try:
         claims = decode_access_token(token, secret_key=settings.secret_key, now=utcnow())
@@ -139,8 +133,8 @@ async def _from_cookie(
                 f"Send the session's CSRF token in the {CSRF_HEADER} header or the "
                 f"{CSRF_FORM_FIELD} form field."
             )
-    if browser_sessions.needs_touch(record):
-        await _write_aside(request.app.state.database, browser_sessions.touch_session, record.id)
+    if activity.due(record.last_seen_at):
+        await activity.record(session, activity.SESSION_SEEN, record.id)
     return BrowserIdentity(
         actor=await _actor(session, user, via="session", session_id=record.id),
         user_id=user.id,
@@ -152,18 +146,6 @@ async def _from_cookie(
     )
 
 
-async def _write_aside(
-    database: Database, touch: Callable[[AsyncSession, int], Awaitable[None]], record_id: int
-) -> None:
-    """Record activity in a short transaction of its own, so a read stays a read."""
-    try:
-        async with database.session(write=True) as session:
-            await touch(session, record_id)
-            await session.commit()
-    except Exception:
-        log.warning("could not record activity", exc_info=True)
-
-
 async def authenticate_request(request: Request, session: AsyncSession) -> Actor | None:
     settings: Settings = request.app.state.settings
     authorization = request.headers.get("authorization")
@@ -172,7 +154,7 @@ async def authenticate_request(request: Request, session: AsyncSession) -> Actor
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("Use an 'Authorization: Bearer <token>' header.")
-        actor = await _from_bearer(session, token.strip(), settings, request.app.state.database)
+        actor = await _from_bearer(session, token.strip(), settings)
     elif cookie := request.cookies.get(settings.session_cookie_name):
         identity = await _from_cookie(request, session, cookie, settings)
         actor = identity.actor if identity is not None else None

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault import site_settings
 from recipevault.accounts import recovery, service
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts.cookies import clear_session_cookie, set_session_cookie
@@ -25,7 +26,6 @@ from recipevault.accounts.schemas import (
     SessionLogin,
     UserCreate,
 )
-from recipevault.admin import service as admin
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
 from recipevault.deps import (
@@ -167,7 +167,7 @@ async def logout(
 
 
 async def _registration_allowed(session: AsyncSession, settings: Settings) -> bool:
-    registration_open = await admin.registration_open(session, settings=settings)
+    registration_open = await site_settings.registration_open(session, settings=settings)
     return await service.registration_allowed(session, registration_open=registration_open)
 
 
@@ -204,7 +204,7 @@ async def register(
 ) -> Response:
     """Create the account, mail the confirmation link and sign the new person in."""
     form = await read_form(request, UserCreate)
-    registration_open = await admin.registration_open(session, settings=settings)
+    registration_open = await site_settings.registration_open(session, settings=settings)
     if not await service.registration_allowed(session, registration_open=registration_open):
         return _registration_closed_page(request)
     if form.data is None:

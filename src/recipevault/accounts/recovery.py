@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.accounts.credentials import hash_secret, new_secret
 from recipevault.accounts.models import AccountToken, TokenPurpose, User
 from recipevault.accounts.passwords import PasswordHasher
-from recipevault.accounts.service import find_user_by_email, set_password
+from recipevault.accounts.service import find_user_by_email, new_password_hash, set_password
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
@@ -53,6 +53,15 @@ async def _issue(
 
 
 async def _redeem(session: AsyncSession, *, secret: str, purpose: TokenPurpose) -> User:
+    token, user = await _holder(session, secret=secret, purpose=purpose)
+    token.used_at = utcnow()
+    return user
+
+
+async def _holder(
+    session: AsyncSession, *, secret: str, purpose: TokenPurpose
+) -> tuple[AccountToken, User]:
+    """The token, still valid, and the account it was issued to."""
     now = utcnow()
     token = await session.scalar(
         select(AccountToken).where(
@@ -64,8 +73,7 @@ async def _redeem(session: AsyncSession, *, secret: str, purpose: TokenPurpose) 
     user = await session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise LinkInvalid("This link is not valid any more; ask for a new one.")
-    token.used_at = now
-    return user
+    return token, user
 
 
 def _link(site_url: str, path: str, token: str) -> str:
@@ -128,8 +136,14 @@ async def reset_password(
     hasher: PasswordHasher,
     ip: str | None,
 ) -> User:
+    """The new password is hashed before the link is used up, outside the write transaction
+    (``new_password_hash``); the link is checked again after."""
+    _, holder = await _holder(session, secret=token, purpose=TokenPurpose.PASSWORD_RESET)
+    password_hash = await new_password_hash(
+        session, password=new_password, email=holder.email, hasher=hasher
+    )
     user = await _redeem(session, secret=token, purpose=TokenPurpose.PASSWORD_RESET)
-    await set_password(session, user=user, password=new_password, hasher=hasher)
+    await set_password(session, user=user, password_hash=password_hash)
     # Whoever reads the mailbox controls the account anyway; the address is now proven.
     user.email_verified = True
     audit.record(

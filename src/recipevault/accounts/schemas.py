@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from recipevault.accounts.models import Role, UnitSystem
 from recipevault.schemas import InputModel, Instant, OutputModel
 
+# A household's own mail server may well live under a special-use name (home.arpa, .local,
+# localhost), which email-validator refuses as undeliverable on the Internet. RecipeVault only
+# hands mail to the SMTP server it is given, so it takes such an address, checking the rest of
+# it against a stand-in domain.
+_STAND_IN_DOMAIN = "example.org"
+_HOST_NAME = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z]{2,63}")
+
+
+def _special_use(domain: str) -> bool:
+    domain = domain.lower().rstrip(".")
+    return any(domain == name or domain.endswith("." + name) for name in SPECIAL_USE_DOMAIN_NAMES)
+
 
 def normalize_email(value: str) -> str:
     """Syntax-checked and lower-cased: one account per address however it is typed."""
+    local, _, domain = value.rpartition("@")
+    stand_in = _special_use(domain) and _HOST_NAME.fullmatch(domain.rstrip(".")) is not None
     try:
-        result = validate_email(value, check_deliverability=False)
+        result = validate_email(
+            f"{local}@{_STAND_IN_DOMAIN}" if stand_in else value, check_deliverability=False
+        )
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
+    if stand_in:
+        return f"{result.local_part}@{domain.rstrip('.')}".lower()
     return result.normalized.lower()
 
 
-Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(normalize_email)]
+Email = Annotated[
+    str,
+    Field(min_length=3, max_length=320, json_schema_extra={"format": "email"}),
+    AfterValidator(normalize_email),
+]
 # Rules beyond length (common passwords) are checked by the service, which names the rule.
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -66,6 +89,25 @@ class TokenPair(OutputModel):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
     expires_in: int
+
+
+class PasswordGrant(BaseModel):
+    """The OAuth2 password grant (RFC 6749 section 4.3), form-encoded. OAuth2 clients send
+    fields this API has no use for (`scope`, `client_id`); they are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_type: Literal["password"] = "password"
+    username: str = Field(
+        min_length=1,
+        max_length=320,
+        description="The account's email address",
+        json_schema_extra={"format": "email"},
+    )
+    password: str = Field(min_length=1, max_length=256)
+    scope: str = Field(default="", max_length=1000)
+    client_id: str | None = Field(default=None, max_length=200)
+    client_secret: str | None = Field(default=None, max_length=200)
 
 
 class RefreshRequest(InputModel):

@@ -13,7 +13,7 @@ from recipevault.accounts.schemas import UserCreate, UserUpdate
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.db import transaction_lock
+from recipevault.db import before_slow_work, transaction_lock
 from recipevault.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from recipevault.households import service as households
 from recipevault.ratelimit import RateLimiter
@@ -90,6 +90,21 @@ async def registration_allowed(session: AsyncSession, *, registration_open: bool
     return registration_open or not await _someone_registered(session)
 
 
+def _registration_closed() -> RegistrationClosed:
+    return RegistrationClosed("Registration is closed on this site; ask an admin for an account.")
+
+
+async def new_password_hash(
+    session: AsyncSession, *, password: str, email: str, hasher: PasswordHasher
+) -> str:
+    """Check a new password against the rules and hash it (tens of milliseconds of Argon2)
+    outside the write transaction (``db.before_slow_work``): what the session read before is
+    to be read again after."""
+    check_password_rules(password, email=email)
+    await before_slow_work(session)
+    return await hasher.hash(password)
+
+
 async def register_user(
     session: AsyncSession,
     *,
@@ -103,18 +118,21 @@ async def register_user(
     """Create an account and its personal household. The first account a person registers
     becomes the site's admin; the demo account (``demo``, whose password is public) never
     does, nor counts as that person."""
+    # Refused before hashing when it will be refused after: a closed site spends nothing.
+    if not (admin or await registration_allowed(session, registration_open=registration_open)):
+        raise _registration_closed()
+    password_hash = await new_password_hash(
+        session, password=data.password, email=data.email, hasher=hasher
+    )
     first_person = not demo and await _first_person(session)
     if not (registration_open or first_person or admin):
-        raise RegistrationClosed(
-            "Registration is closed on this site; ask an admin for an account."
-        )
-    check_password_rules(data.password, email=data.email)
+        raise _registration_closed()
     if await find_user_by_email(session, data.email) is not None:
         raise EmailTaken("An account with this email already exists.")
     user = User(
         email=data.email,
         display_name=data.display_name,
-        password_hash=await hasher.hash(data.password),
+        password_hash=password_hash,
         role=Role.ADMIN if (first_person or admin) and not demo else Role.MEMBER,
         is_demo=demo,
     )
@@ -142,10 +160,14 @@ async def authenticate(
     settings: Settings,
     ip: str | None,
 ) -> User:
-    """Check a password sign-in. Failures count toward a temporary lock of the account."""
+    """Check a password sign-in. Failures count toward a temporary lock of the account.
+
+    The password is checked outside any transaction (see ``db.before_slow_work``), and the
+    account read again after it."""
     now = utcnow()
     user = await find_user_by_email(session, email)
     if user is None:
+        await before_slow_work(session)
         await hasher.burn(password)
         audit.record(
             session,
@@ -171,7 +193,14 @@ async def authenticate(
             "Too many failed sign-ins; this account is locked for a while.",
             headers={"Retry-After": str(seconds)},
         )
-    matches, new_hash = await hasher.verify(password, user.password_hash)
+    user_id, checked_hash = user.id, user.password_hash
+    await before_slow_work(session)
+    matches, new_hash = await hasher.verify(password, checked_hash)
+    user = await session.get(User, user_id, populate_existing=True)
+    if user is None:  # closed meanwhile
+        raise SignInFailed(SIGN_IN_FAILED)
+    if user.password_hash != checked_hash:  # changed meanwhile: the check no longer holds
+        matches, new_hash = False, None
     if not matches or not user.is_active:
         user.failed_logins += 1
         details: dict[str, object] = {"reason": "bad_password" if not matches else "inactive"}
@@ -224,6 +253,9 @@ async def revoke_credentials(
     )
 
 
+NOT_CURRENT = "The current password is not correct."
+
+
 async def change_password(
     session: AsyncSession,
     *,
@@ -234,19 +266,29 @@ async def change_password(
     keep_session_id: int | None,
     ip: str | None,
 ) -> None:
-    matches, _ = await hasher.verify(current_password, user.password_hash)
+    """Both passwords are hashed outside the write transaction, and the account read again
+    after: a password changed meanwhile makes the current one given no longer current."""
+    user_id, checked_hash, email = user.id, user.password_hash, user.email
+    await before_slow_work(session)
+    matches, _ = await hasher.verify(current_password, checked_hash)
     if not matches:
-        raise Forbidden("The current password is not correct.")
+        raise Forbidden(NOT_CURRENT)
+    password_hash = await new_password_hash(
+        session, password=new_password, email=email, hasher=hasher
+    )
+    reread = await session.get(User, user_id, populate_existing=True)
+    if reread is None or reread.password_hash != checked_hash:
+        raise Forbidden(NOT_CURRENT)
     await set_password(
-        session, user=user, password=new_password, hasher=hasher, keep_session_id=keep_session_id
+        session, user=reread, password_hash=password_hash, keep_session_id=keep_session_id
     )
     audit.record(
         session,
         action="user.password_changed",
-        actor_id=user.id,
+        actor_id=user_id,
         ip=ip,
         target_type="user",
-        target_id=user.id,
+        target_id=user_id,
     )
 
 
@@ -254,12 +296,11 @@ async def set_password(
     session: AsyncSession,
     *,
     user: User,
-    password: str,
-    hasher: PasswordHasher,
+    password_hash: str,
     keep_session_id: int | None = None,
 ) -> None:
-    check_password_rules(password, email=user.email)
-    user.password_hash = await hasher.hash(password)
+    """Give the account a new password (``new_password_hash``), ending every other session."""
+    user.password_hash = password_hash
     user.failed_logins = 0
     user.locked_until = None
     await revoke_credentials(session, user, keep_session_id=keep_session_id)

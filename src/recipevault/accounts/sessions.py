@@ -16,10 +16,6 @@ from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import NotFound
 
-# Writing last_seen on every request would turn reads into writes; a coarse mark is enough
-# to enforce the idle expiry.
-TOUCH_INTERVAL = timedelta(minutes=5)
-
 
 @dataclass(frozen=True, slots=True)
 class OpenedSession:
@@ -73,16 +69,6 @@ async def find_session(
     if record.expires_at <= now or idle_limit <= now or not user.is_active:
         return None
     return record, user
-
-
-def needs_touch(record: BrowserSession) -> bool:
-    return utcnow() - record.last_seen_at >= TOUCH_INTERVAL
-
-
-async def touch_session(session: AsyncSession, session_id: int) -> None:
-    record = await session.get(BrowserSession, session_id)
-    if record is not None:
-        record.last_seen_at = utcnow()
 
 
 class SessionNotFound(NotFound):

@@ -151,7 +151,7 @@ async def create_token(
     )
 
 
-@router.post("/tokens/{token_id}/delete")
+@router.post("/tokens/{token_id:int}/delete")
 async def delete_token(
     request: Request, token_id: Id, identity: PageUser, session: SessionDep, client: ClientDep
 ) -> Response:

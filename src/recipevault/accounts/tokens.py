@@ -21,10 +21,7 @@ from recipevault.accounts.schemas import ApiTokenCreate, ApiTokenRead
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.errors import NotFound, Unauthorized, ValidationFailed, field_errors
-
-# "Last used" is shown to people, not used for security: a coarse mark avoids a write per call.
-TOUCH_INTERVAL = timedelta(minutes=5)
+from recipevault.errors import NotFound, Unauthorized, Unprocessable, field_errors
 
 
 class RefreshRefused(Unauthorized):
@@ -161,7 +158,7 @@ async def create_api_token(
     session: AsyncSession, *, user: User, data: ApiTokenCreate, ip: str | None
 ) -> tuple[ApiToken, str]:
     if data.expires_at is not None and data.expires_at <= utcnow():
-        raise ValidationFailed(
+        raise Unprocessable(
             "The expiry must be in the future.",
             extra=field_errors("expires_at", "Must be in the future"),
         )
@@ -210,16 +207,6 @@ async def delete_api_token(
         target_type="api_token",
         target_id=token_id,
     )
-
-
-def needs_touch(token: ApiToken) -> bool:
-    return token.last_used_at is None or utcnow() - token.last_used_at >= TOUCH_INTERVAL
-
-
-async def touch_api_token(session: AsyncSession, token_id: int) -> None:
-    token = await session.get(ApiToken, token_id)
-    if token is not None:
-        token.last_used_at = utcnow()
 
 
 async def find_api_token(session: AsyncSession, secret: str) -> ApiToken | None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from recipevault import site_settings
 from recipevault.admin import service
 from recipevault.admin.schemas import (
     AdminUserRead,
@@ -16,13 +17,12 @@ from recipevault.admin.schemas import (
 )
 from recipevault.audit import service as audit
 from recipevault.deps import AdminUser, ClientDep, SessionDep, SettingsDep
-from recipevault.pagination import Page
+from recipevault.pagination import CursorQuery, Page
 from recipevault.schemas import Id
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses={403: {}})
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=512)]
 
 
 @router.get("/users", response_model=Page[AdminUserRead])
@@ -31,13 +31,13 @@ async def list_users(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100, description="Part of email or name")] = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> Page[AdminUserRead]:
     page = await service.list_users(session, q=q, limit=limit, cursor=cursor)
     return Page(items=[AdminUserRead.model_validate(u) for u in page.items], next=page.next)
 
 
-@router.patch("/users/{user_id}", response_model=AdminUserRead, responses={404: {}, 409: {}})
+@router.patch("/users/{user_id:int}", response_model=AdminUserRead, responses={404: {}, 409: {}})
 async def update_user(
     user_id: Id, data: AdminUserUpdate, actor: AdminUser, session: SessionDep, client: ClientDep
 ) -> AdminUserRead:
@@ -53,7 +53,7 @@ async def update_user(
     return AdminUserRead.model_validate(user)
 
 
-@router.post("/users/{user_id}/unlock", response_model=AdminUserRead, responses={404: {}})
+@router.post("/users/{user_id:int}/unlock", response_model=AdminUserRead, responses={404: {}})
 async def unlock_user(
     user_id: Id, actor: AdminUser, session: SessionDep, client: ClientDep
 ) -> AdminUserRead:
@@ -66,7 +66,7 @@ async def read_settings(
     actor: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> SiteSettingsRead:
     return SiteSettingsRead(
-        registration_open=await service.registration_open(session, settings=settings)
+        registration_open=await site_settings.registration_open(session, settings=settings)
     )
 
 
@@ -88,7 +88,7 @@ async def list_audit_events(
     action: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: Id | None = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> Page[AuditEventRead]:
     """Newest first."""
     page = await audit.list_events(

@@ -19,6 +19,7 @@ from recipevault.jobs import service
 from recipevault.jobs.models import JobStatus
 from recipevault.jobs.pages import JOB_STATUSES, job_view
 from recipevault.pageauth import MarkPage, PageAdmin
+from recipevault.pagination import CursorQuery
 from recipevault.schemas import Id
 from recipevault.web import redirect, render, safe_next_url
 
@@ -27,7 +28,6 @@ router = APIRouter(prefix="/admin/jobs", include_in_schema=False, dependencies=[
 JOBS_PAGE = "/admin/jobs"
 PAGE_SIZE = 50
 StatusParam = Annotated[str | None, Query(max_length=32)]
-CursorParam = Annotated[str | None, Query(max_length=512)]
 
 
 def _status(value: str | None) -> JobStatus | None:
@@ -53,7 +53,7 @@ async def all_jobs(
     identity: PageAdmin,
     session: SessionDep,
     status: StatusParam = None,
-    cursor: CursorParam = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     chosen = _status(status)
     page = await service.list_jobs(
@@ -82,7 +82,7 @@ async def _back(request: Request) -> str:
     return safe_next_url(submitted if isinstance(submitted, str) else None, JOBS_PAGE)
 
 
-@router.post("/{job_id}/retry")
+@router.post("/{job_id:int}/retry")
 async def retry(
     request: Request, job_id: Id, identity: PageAdmin, session: SessionDep, queue: JobQueueDep
 ) -> Response:
@@ -94,7 +94,7 @@ async def retry(
     return redirect(request, back, flash=f"Job {job_id} is waiting to run again.")
 
 
-@router.post("/{job_id}/cancel")
+@router.post("/{job_id:int}/cancel")
 async def cancel(
     request: Request, job_id: Id, identity: PageAdmin, session: SessionDep
 ) -> Response:

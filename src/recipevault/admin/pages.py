@@ -31,6 +31,7 @@ from recipevault.deps import ClientDep, SessionDep, SettingsDep
 from recipevault.errors import Conflict
 from recipevault.forms import Form, read_form
 from recipevault.pageauth import MarkPage, PageAdmin, PageIdentity
+from recipevault.pagination import CursorQuery
 from recipevault.schemas import Id
 from recipevault.web import redirect, render
 
@@ -39,7 +40,6 @@ router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[MarkP
 USERS_PAGE = "/admin/users"
 PAGE_SIZE = 50
 SearchParam = Annotated[str | None, Query(max_length=100)]
-CursorParam = Annotated[str | None, Query(max_length=512)]
 ActionParam = Annotated[str | None, Query(max_length=64)]
 ROLES = [(Role.MEMBER.value, "Member"), (Role.ADMIN.value, "Admin")]
 
@@ -126,7 +126,7 @@ async def users(
     identity: PageAdmin,
     session: SessionDep,
     q: SearchParam = None,
-    cursor: CursorParam = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     return await _users_page(request, session, q=q.strip() if q else None, cursor=cursor)
 
@@ -187,7 +187,7 @@ async def _change_user(
     return redirect(request, _users_url(q, cursor), flash=message)
 
 
-@router.post("/users/{user_id}/role")
+@router.post("/users/{user_id:int}/role")
 async def change_role(
     request: Request, user_id: Id, identity: PageAdmin, session: SessionDep, client: ClientDep
 ) -> Response:
@@ -202,7 +202,7 @@ async def change_role(
     )
 
 
-@router.post("/users/{user_id}/active")
+@router.post("/users/{user_id:int}/active")
 async def change_active(
     request: Request, user_id: Id, identity: PageAdmin, session: SessionDep, client: ClientDep
 ) -> Response:
@@ -217,7 +217,7 @@ async def change_active(
     )
 
 
-@router.post("/users/{user_id}/unlock")
+@router.post("/users/{user_id:int}/unlock")
 async def unlock(
     request: Request, user_id: Id, identity: PageAdmin, session: SessionDep, client: ClientDep
 ) -> Response:
@@ -247,7 +247,7 @@ async def audit_log(
     session: SessionDep,
     action: ActionParam = None,
     actor: Id | None = None,
-    cursor: CursorParam = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     """Newest first, optionally one kind of event or one person's doing."""
     action = action or None

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from recipevault.accounts.models import Role
 from recipevault.accounts.schemas import UserRead
-from recipevault.schemas import InputModel, OutputModel
+from recipevault.schemas import Flag, InputModel, OutputModel
 
 
 class AdminUserRead(UserRead):
@@ -20,7 +20,7 @@ class AdminUserRead(UserRead):
 
 class AdminUserUpdate(InputModel):
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 class UserRoleForm(InputModel):
@@ -47,7 +47,7 @@ class SiteSettingsRead(OutputModel):
 
 
 class SiteSettingsUpdate(InputModel):
-    registration_open: bool
+    registration_open: Flag
 
 
 class AuditEventRead(OutputModel):

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault import site_settings
 from recipevault.accounts import service as accounts
 from recipevault.accounts.models import Role, User
-from recipevault.admin.models import SiteSetting
 from recipevault.audit import service as audit
 from recipevault.config import Settings
 from recipevault.errors import Conflict
 from recipevault.pagination import Page, decode_id_cursor, encode_cursor
 from recipevault.policy import Actor
-
-REGISTRATION_OPEN = "registration_open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,20 +25,10 @@ class SiteOverview:
     registration_open: bool
 
 
-async def _setting(session: AsyncSession, key: str) -> Any:
-    row = await session.get(SiteSetting, key)
-    return None if row is None else row.value
-
-
-async def registration_open(session: AsyncSession, *, settings: Settings) -> bool:
-    value = await _setting(session, REGISTRATION_OPEN)
-    return settings.registration_open if value is None else bool(value)
-
-
 async def set_registration_open(
     session: AsyncSession, *, actor: Actor, open_: bool, ip: str | None
 ) -> bool:
-    await session.merge(SiteSetting(key=REGISTRATION_OPEN, value=open_))
+    await site_settings.store(session, site_settings.REGISTRATION_OPEN, open_)
     audit.record(
         session,
         action="admin.registration_" + ("opened" if open_ else "closed"),
@@ -66,7 +53,7 @@ async def overview(session: AsyncSession, *, settings: Settings) -> SiteOverview
         users=users,
         admins=admins,
         deactivated=deactivated,
-        registration_open=await registration_open(session, settings=settings),
+        registration_open=await site_settings.registration_open(session, settings=settings),
     )
 
 
@@ -117,6 +104,9 @@ async def update_user(
     losing_admin = user.role == Role.ADMIN and (
         (role is not None and role != Role.ADMIN) or is_active is False
     )
+    if user.id == actor.user_id and is_active is False:
+        # Signed out at once, with no way back in unless another admin notices.
+        raise Conflict("You cannot deactivate your own account; ask another admin.")
     if losing_admin and not await _other_active_admins(session, user.id):
         raise Conflict("This is the last active admin; make someone else an admin first.")
     if role == Role.ADMIN and user.is_demo:

@@ -49,8 +49,8 @@ from recipevault.media.storage import MediaStorage
 from recipevault.migrate import MIGRATIONS_DIR
 from recipevault.policy import unscoped
 from recipevault.recipes import search
-from recipevault.recipes.documents import full_recipe_options
 from recipevault.recipes.models import Recipe
+from recipevault.recipes.recipe_rows import load_parts
 
 SEARCH_BATCH = 200
 # A restore that replaces a running site keeps its job log (the restore is one of its jobs).
@@ -310,11 +310,10 @@ async def _rebuild_search(session: AsyncSession, connection: AsyncConnection) ->
         batch = recipe_ids[start : start + SEARCH_BATCH]
         loaded = (
             await session.scalars(
-                unscoped(select(Recipe).where(Recipe.id.in_(batch)).order_by(Recipe.id)).options(
-                    *full_recipe_options()
-                )
+                unscoped(select(Recipe).where(Recipe.id.in_(batch)).order_by(Recipe.id))
             )
         ).all()
+        await load_parts(session, loaded, ["ingredients", "steps"])
         await search.index_recipes(session, loaded)
         session.expunge_all()
     return len(recipe_ids)

@@ -40,7 +40,7 @@ async def start_export(
 
 
 @router.get(
-    "/api/v1/exports/{export_id}/download",
+    "/api/v1/exports/{export_id:int}/download",
     response_class=Response,
     responses={
         200: {"content": {"application/zip": {}, "text/csv": {}}},

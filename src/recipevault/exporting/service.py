@@ -8,12 +8,28 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.errors import AppError, Conflict, NotFound
+from recipevault.jobs.kinds import JobKind, Link, Noun, register
 from recipevault.jobs.models import Job, JobStatus
 from recipevault.jobs.queue import JobQueue
 from recipevault.jobs.service import create_job
 from recipevault.policy import Actor
 
 EXPORT = "export"
+
+register(
+    JobKind(
+        name=EXPORT,
+        title=lambda payload: (
+            "Export as CSV" if payload.get("format") == "csv" else "Export as a zip archive"
+        ),
+        summary=lambda result: (
+            f"{Noun('recipe', 'recipes').count(int(result.get('recipes') or 0))} exported."
+        ),
+        items=Noun("recipe", "recipes"),
+        download=True,
+        again=Link("/exports", "Start another export"),
+    )
+)
 
 
 class ExportNotFound(NotFound):

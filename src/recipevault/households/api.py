@@ -64,7 +64,7 @@ async def join_household(
     return _read(await service.join_household(session, actor=actor, code=data.code, ip=client.ip))
 
 
-@router.get("/{household_id}", response_model=HouseholdDetail, responses={404: {}})
+@router.get("/{household_id:int}", response_model=HouseholdDetail, responses={404: {}})
 async def read_household(
     household_id: Id, actor: CurrentUser, session: SessionDep
 ) -> HouseholdDetail:
@@ -75,7 +75,7 @@ async def read_household(
     )
 
 
-@router.patch("/{household_id}", response_model=HouseholdRead, responses={403: {}, 404: {}})
+@router.patch("/{household_id:int}", response_model=HouseholdRead, responses={403: {}, 404: {}})
 async def rename_household(
     household_id: Id,
     data: HouseholdUpdate,
@@ -90,7 +90,7 @@ async def rename_household(
 
 
 @router.post(
-    "/{household_id}/invites",
+    "/{household_id:int}/invites",
     status_code=status.HTTP_201_CREATED,
     response_model=InviteCreated,
     responses={403: {}, 404: {}},
@@ -116,7 +116,7 @@ async def create_invite(
     return InviteCreated.issued(invite, code=code, site_url=site_url)
 
 
-@router.get("/{household_id}/invites", response_model=list[InviteRead])
+@router.get("/{household_id:int}/invites", response_model=list[InviteRead])
 async def list_invites(
     household_id: Id, actor: CurrentUser, session: SessionDep
 ) -> list[InviteRead]:
@@ -124,7 +124,9 @@ async def list_invites(
     return [InviteRead.model_validate(invite) for invite in invites]
 
 
-@router.delete("/{household_id}/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{household_id:int}/invites/{invite_id:int}", status_code=status.HTTP_204_NO_CONTENT
+)
 async def revoke_invite(
     household_id: Id,
     invite_id: Id,
@@ -138,7 +140,9 @@ async def revoke_invite(
 
 
 @router.post(
-    "/{household_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}, 409: {}}
+    "/{household_id:int}/leave",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {}, 409: {}},
 )
 async def leave_household(
     household_id: Id, actor: CurrentUser, session: SessionDep, client: ClientDep
@@ -147,7 +151,7 @@ async def leave_household(
 
 
 @router.delete(
-    "/{household_id}/members/{user_id}",
+    "/{household_id:int}/members/{user_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={403: {}, 404: {}, 409: {}},
 )
@@ -159,7 +163,9 @@ async def remove_member(
     )
 
 
-@router.post("/{household_id}/transfer", response_model=HouseholdRead, responses={403: {}, 404: {}})
+@router.post(
+    "/{household_id:int}/transfer", response_model=HouseholdRead, responses={403: {}, 404: {}}
+)
 async def transfer_ownership(
     household_id: Id,
     data: TransferRequest,

@@ -34,7 +34,7 @@ def _confirm_page(
     return render(request, template, {**context, "form": form}, status_code=status_code)
 
 
-@router.get("/{household_id}/members/{user_id}/remove")
+@router.get("/{household_id:int}/members/{user_id:int}/remove")
 async def remove_member_form(
     request: Request, household_id: Id, user_id: Id, identity: PageUser, session: SessionDep
 ) -> Response:
@@ -45,7 +45,7 @@ async def remove_member_form(
     return _confirm_page(request, "households/remove_member.html", context)
 
 
-@router.post("/{household_id}/members/{user_id}/remove")
+@router.post("/{household_id:int}/members/{user_id:int}/remove")
 async def remove_member(
     request: Request,
     household_id: Id,
@@ -78,7 +78,7 @@ async def remove_member(
     )
 
 
-@router.get("/{household_id}/leave")
+@router.get("/{household_id:int}/leave")
 async def leave_form(
     request: Request, household_id: Id, identity: PageUser, session: SessionDep
 ) -> Response:
@@ -86,7 +86,7 @@ async def leave_form(
     return _confirm_page(request, "households/leave.html", {"household": household_read(view)})
 
 
-@router.post("/{household_id}/leave")
+@router.post("/{household_id:int}/leave")
 async def leave(
     request: Request, household_id: Id, identity: PageUser, session: SessionDep, client: ClientDep
 ) -> Response:

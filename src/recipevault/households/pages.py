@@ -204,7 +204,7 @@ async def _detail_page(
     )
 
 
-@router.get("/{household_id}")
+@router.get("/{household_id:int}")
 async def household(
     request: Request,
     household_id: Id,
@@ -215,7 +215,7 @@ async def household(
     return await _detail_page(request, session, identity, settings, household_id)
 
 
-@router.post("/{household_id}/rename")
+@router.post("/{household_id:int}/rename")
 async def rename(
     request: Request,
     household_id: Id,
@@ -235,7 +235,7 @@ async def rename(
     return redirect(request, page_url(household_id), flash=f"Renamed to {view.household.name}.")
 
 
-@router.post("/{household_id}/invites")
+@router.post("/{household_id:int}/invites")
 async def create_invite(
     request: Request,
     household_id: Id,
@@ -273,7 +273,7 @@ async def create_invite(
     )
 
 
-@router.post("/{household_id}/invites/{invite_id}/revoke")
+@router.post("/{household_id:int}/invites/{invite_id:int}/revoke")
 async def revoke_invite(
     request: Request,
     household_id: Id,
@@ -290,7 +290,7 @@ async def revoke_invite(
     )
 
 
-@router.post("/{household_id}/transfer")
+@router.post("/{household_id:int}/transfer")
 async def transfer(
     request: Request,
     household_id: Id,

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from pydantic import Field
 
 from recipevault.households.models import MemberRole
-from recipevault.schemas import Id, InputModel, OutputModel
+from recipevault.schemas import Flag, Id, InputModel, OutputModel
 
 HouseholdName = Field(min_length=1, max_length=100)
 JOIN_PATH = "/households/join"
@@ -52,7 +52,7 @@ class InviteCreate(InputModel):
 class InviteForm(InviteCreate):
     """The household page's invite form: it may also retire the links still out there."""
 
-    revoke_active: bool = False
+    revoke_active: Flag = False
 
 
 class InviteRead(OutputModel):

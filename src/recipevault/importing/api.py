@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from recipevault.body_limit import body_limit
 from recipevault.deps import CurrentUser, JobQueueDep, SessionDep, SettingsDep
-from recipevault.errors import AppError, ValidationFailed, field_errors
+from recipevault.errors import AppError, Unprocessable, ValidationFailed, field_errors
 from recipevault.importing import service
 from recipevault.importing.schemas import (
     MAX_PASTE_BODY,
@@ -25,7 +25,7 @@ from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import documents
-from recipevault.schemas import Id, InputModel
+from recipevault.schemas import API_FORM, FORM, ID_ADAPTER, Flag, Id, InputModel
 from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
 
 router = APIRouter(tags=["imports"], responses={401: {}, 422: {}})
@@ -41,7 +41,7 @@ class UploadTooLarge(AppError):
 
 
 class FileImportForm(InputModel):
-    keep_partial: bool = False
+    keep_partial: Flag = False
     household_id: Id | None = None
     visibility: str | None = None
     # A file is imported whole: recipes in it from a page imported before are added too,
@@ -130,7 +130,7 @@ FILE_BODY = {
                             "description": "Keep the recipes that could be read when others "
                             "could not (by default a file imports all or nothing)",
                         },
-                        "household_id": {"type": "integer"},
+                        "household_id": ID_ADAPTER.json_schema(),
                         "visibility": {
                             "type": "string",
                             "enum": ["private", "household", "public"],
@@ -141,6 +141,7 @@ FILE_BODY = {
                             "default": "copy",
                         },
                     },
+                    "additionalProperties": False,
                 }
             }
         },
@@ -197,9 +198,10 @@ async def _read_upload(
             raise too_large
         fields = {name: value for name, value in form.items() if isinstance(value, str)}
     if not content:
-        raise _form_error("file", "The file is empty")
+        # A schema cannot ask for a file that holds something.
+        raise Unprocessable("The file is empty", extra=field_errors("file", "The file is empty"))
     try:
-        parsed = FileImportForm.model_validate(fields)
+        parsed = FileImportForm.model_validate(fields, context={FORM: API_FORM})
         options = ImportOptions.model_validate(
             {
                 "household_id": parsed.household_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from recipevault.jobs.runner import ItemRefused
 from recipevault.recipes.schemas import RecipeCreate
 
 
@@ -41,7 +42,7 @@ class ItemUnreadable(Exception):
     """One recipe of a file cannot be used; the message says why in plain words."""
 
 
-class SourceRejected(Exception):
+class SourceRejected(ItemRefused):
     """The whole source is unusable (an unknown format, a zip bomb, a refused address).
 
     The message is shown to the person who started the import, so it says what was wrong in

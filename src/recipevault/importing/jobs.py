@@ -17,14 +17,20 @@ from recipevault.importing.draft import ImportedRecipe, SourceRejected
 from recipevault.importing.extract import extract_recipes
 from recipevault.importing.fetch import Fetcher, FetchPolicy, SiteUnavailable
 from recipevault.importing.formats.detect import read_import_file
+from recipevault.importing.job_kinds import IMPORT_FILE, IMPORT_URLS
 from recipevault.importing.schemas import ImportOptions
-from recipevault.importing.service import IMPORT_FILE, IMPORT_URLS, save_imported
+from recipevault.importing.service import save_imported
 from recipevault.jobs.models import ItemStatus
 from recipevault.jobs.runner import ItemOutcome, JobContext, TransientJobError, job_handler
 from recipevault.jobs.service import job_items
 from recipevault.media.storage import MediaNotFound, storage_from_settings
 from recipevault.policy import Actor
-from recipevault.recipes.images import ImageSkipped, attach_imported_image
+from recipevault.recipes.images import (
+    CheckedImage,
+    ImageSkipped,
+    attach_imported_image,
+    check_image,
+)
 
 # Pages often list the same photo in several sizes; the first few are plenty.
 MAX_IMPORTED_IMAGES = 3
@@ -58,32 +64,31 @@ async def _save_all(
     page_url: str | None = None,
 ) -> None:
     session: AsyncSession = outcome.session
+    # Images are fetched and inspected before anything is written: the item's transaction
+    # holds the write lock from its first write to its commit.
+    images = [await _checked_images(context, item, fetcher) for item in found]
     saved = []
     notes: list[str] = []
-    for item in found:
+    for item, (checked, skipped) in zip(found, images, strict=True):
         result = await save_imported(
             session, actor=actor, imported=item, options=options, page_url=page_url
         )
         saved.append(result)
         if result.action == "created":
-            notes += await _attach_images(context, session, result.recipe.id, item, fetcher)
+            notes += skipped
+            notes += await _attach_images(context, session, result.recipe.id, checked)
     outcome.recipe_id = saved[0].recipe.id
     actions = [item.action for item in saved]
     summary = actions[0] if len(saved) == 1 else f"{len(saved)} recipes ({', '.join(actions)})"
     outcome.message = "; ".join([summary, *notes])
 
 
-async def _attach_images(
-    context: JobContext,
-    session: AsyncSession,
-    recipe_id: int,
-    imported: ImportedRecipe,
-    fetcher: Fetcher | None,
-) -> list[str]:
-    """Keep the recipe's images (at most MAX_IMPORTED_IMAGES). An image that cannot be had is
-    noted, never a reason to lose the recipe."""
-    storage = storage_from_settings(context.settings)
-    notes = []
+async def _checked_images(
+    context: JobContext, imported: ImportedRecipe, fetcher: Fetcher | None
+) -> tuple[list[CheckedImage], list[str]]:
+    """The recipe's images (at most MAX_IMPORTED_IMAGES) fetched and inspected, and notes on
+    those that cannot be had: never a reason to lose the recipe."""
+    checked, notes = [], []
     for source in imported.images[:MAX_IMPORTED_IMAGES]:
         data = source.data
         if data is None and source.url is not None and fetcher is not None:
@@ -94,13 +99,22 @@ async def _attach_images(
                 continue
         if data is None:
             continue
+        image = await check_image(data, context.settings)
+        if isinstance(image, ImageSkipped):
+            notes.append(f"image left out: {image.reason}")
+        else:
+            checked.append(image)
+    return checked, notes
+
+
+async def _attach_images(
+    context: JobContext, session: AsyncSession, recipe_id: int, checked: list[CheckedImage]
+) -> list[str]:
+    storage = storage_from_settings(context.settings)
+    notes = []
+    for image in checked:
         kept = await attach_imported_image(
-            session,
-            recipe_id=recipe_id,
-            data=data,
-            queue=context.queue,
-            storage=storage,
-            settings=context.settings,
+            session, recipe_id=recipe_id, image=image, queue=context.queue, storage=storage
         )
         if isinstance(kept, ImageSkipped):
             notes.append(f"image left out: {kept.reason}")

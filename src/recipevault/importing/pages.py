@@ -33,13 +33,13 @@ from recipevault.importing.schemas import (
     HtmlImport,
     ImportOptions,
     UrlImport,
-    WebAddress,
     bulk_import_body,
 )
 from recipevault.jobs.pages import job_url, plain
 from recipevault.media.storage import storage_from_settings
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
 from recipevault.recipes import service as recipes
+from recipevault.recipes.schemas import WebAddress
 from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
 from recipevault.web import redirect, render
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from recipevault.config import Settings
 from recipevault.policy import Visibility
-from recipevault.recipes.schemas import RecipeRead, http_url
+from recipevault.recipes.schemas import RecipeRead, WebAddress
 from recipevault.schemas import Id, InputModel, OutputModel
 
 MAX_PASTE = 5 * 1024 * 1024
@@ -18,7 +18,6 @@ MAX_PASTE_BODY = 2 * MAX_PASTE
 # schema takes, form-encoded (``:`` and ``/`` take three bytes each), and its separator.
 BULK_ADDRESS_BYTES = 3 * 2048 + 16
 OnDuplicate = Literal["ask", "update", "copy"]
-WebAddress = Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(http_url)]
 
 
 class ImportOptions(InputModel):

@@ -13,6 +13,7 @@ from recipevault.config import Settings
 from recipevault.errors import AppError, Conflict, ValidationFailed, field_errors
 from recipevault.importing.draft import ImportedRecipe, SourceRejected
 from recipevault.importing.extract import extract_recipes
+from recipevault.importing.job_kinds import IMPORT_FILE, IMPORT_URLS
 from recipevault.importing.schemas import BulkImport, HtmlImport, ImportOptions, UrlImport
 from recipevault.jobs.models import Job
 from recipevault.jobs.queue import JobQueue
@@ -23,8 +24,6 @@ from recipevault.recipes import service as recipes
 from recipevault.recipes.models import Recipe
 from recipevault.recipes.sources import imported_from
 
-IMPORT_URLS = "import_urls"
-IMPORT_FILE = "import_file"
 Saved = Literal["created", "updated"]
 
 

@@ -10,13 +10,12 @@ from recipevault.deps import AdminUser, CurrentUser, JobQueueDep, SessionDep
 from recipevault.jobs import service
 from recipevault.jobs.models import Job, JobStatus
 from recipevault.jobs.schemas import JobItemRead, JobRead
-from recipevault.pagination import Page
+from recipevault.pagination import CursorQuery, Page
 from recipevault.schemas import MAX_ID, Id
 
 router = APIRouter(tags=["jobs"], responses={401: {}, 404: {}})
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=512)]
 FIRST_ITEMS = 100
 
 
@@ -33,21 +32,21 @@ async def list_jobs(
     session: SessionDep,
     status: JobStatus | None = None,
     limit: Limit = 20,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> Page[JobRead]:
     """Your jobs, newest first (items are left out; read one job for them)."""
     page = await service.list_jobs(session, viewer=actor, status=status, limit=limit, cursor=cursor)
     return Page(items=[JobRead.model_validate(job) for job in page.items], next=page.next)
 
 
-@router.get("/api/v1/jobs/{job_id}", response_model=JobRead)
+@router.get("/api/v1/jobs/{job_id:int}", response_model=JobRead)
 async def get_job(job_id: Id, actor: CurrentUser, session: SessionDep) -> JobRead:
     """A job's status, progress, result and first items. Its owner or an admin only."""
     job = await service.get_job(session, viewer=actor, job_id=job_id)
     return await job_read(session, job)
 
 
-@router.get("/api/v1/jobs/{job_id}/items", response_model=list[JobItemRead])
+@router.get("/api/v1/jobs/{job_id:int}/items", response_model=list[JobItemRead])
 async def list_items(
     job_id: Id,
     actor: CurrentUser,
@@ -62,7 +61,7 @@ async def list_items(
     return [JobItemRead.model_validate(item) for item in items]
 
 
-@router.post("/api/v1/jobs/{job_id}/cancel", response_model=JobRead, responses={409: {}})
+@router.post("/api/v1/jobs/{job_id:int}/cancel", response_model=JobRead, responses={409: {}})
 async def cancel_job(job_id: Id, actor: CurrentUser, session: SessionDep) -> JobRead:
     """Stop a job that has not ended; what it finished stays."""
     job = await service.cancel_job(session, viewer=actor, job_id=job_id)
@@ -75,7 +74,7 @@ async def list_all_jobs(
     session: SessionDep,
     status: JobStatus | None = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> Page[JobRead]:
     """Every job on the site, newest first. Admins only."""
     page = await service.list_jobs(
@@ -85,7 +84,7 @@ async def list_all_jobs(
 
 
 @router.post(
-    "/api/v1/admin/jobs/{job_id}/retry", response_model=JobRead, responses={403: {}, 409: {}}
+    "/api/v1/admin/jobs/{job_id:int}/retry", response_model=JobRead, responses={403: {}, 409: {}}
 )
 async def retry_job(
     job_id: Id, actor: AdminUser, session: SessionDep, queue: JobQueueDep

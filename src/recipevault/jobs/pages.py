@@ -9,23 +9,21 @@ the page has a Refresh link. Who may see a job is the service's rule: its owner 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-import orjson
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
 from recipevault.deps import SessionDep
-from recipevault.exporting.service import EXPORT
-from recipevault.importing.service import IMPORT_FILE, IMPORT_URLS
-from recipevault.jobs import service
+from recipevault.jobs import kinds, service
 from recipevault.jobs.models import ItemStatus, Job, JobItem, JobStatus
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
-from recipevault.recipes import documents
+from recipevault.pagination import CursorQuery
 from recipevault.schemas import Id
 from recipevault.web import PAGE_HEADERS, redirect, render
 
@@ -35,7 +33,6 @@ JOBS_PAGE = "/jobs"
 PAGE_SIZE = 25
 # A bulk import has at most a few hundred addresses; the page lists that many results.
 ITEMS_SHOWN = 500
-CursorParam = Annotated[str | None, Query(max_length=512)]
 SeenParam = Annotated[str | None, Query(max_length=64)]
 
 # Status: (label, badge modifier). Every badge also says its status in words.
@@ -56,14 +53,6 @@ IMPORTED_ITEM_STATUSES = {
     ItemStatus.DONE: ("Imported", "badge--success"),
     ItemStatus.FAILED: ("Not imported", "badge--error"),
 }
-FILE_FORMATS = {
-    "mealie": "Mealie",
-    "nextcloud": "Nextcloud Cookbook",
-    "paprika": "Paprika",
-    "recipevault": "RecipeVault",
-    "schema.org": "schema.org",
-    "tandoor": "Tandoor",
-}
 
 
 def job_url(job_id: int) -> str:
@@ -80,29 +69,9 @@ def plain(message: str | None) -> str | None:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 def job_title(job: Job) -> str:
     """What the job is about, in a few words."""
-    payload = job.payload or {}
-    if job.kind == IMPORT_URLS:
-        urls = payload.get("urls") or []
-        if len(urls) == 1:
-            return f"Import of {urls[0]}"
-        return f"Import of {_plural(len(urls), 'web address', 'web addresses')}"
-    if job.kind == IMPORT_FILE:
-        return f"Import of the file {payload.get('file_name') or 'upload'}"
-    if job.kind == EXPORT:
-        return "Export as CSV" if payload.get("format") == "csv" else "Export as a zip archive"
-    return job.kind.replace("_", " ").capitalize()
-
-
-@dataclass(frozen=True, slots=True)
-class RecipeLink:
-    slug: str
-    title: str
+    return kinds.describe(job.kind).title(job.payload or {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +82,13 @@ class ItemView:
     status_label: str
     badge: str
     message: str | None
-    recipe: RecipeLink | None
+    link: kinds.Link | None
 
 
 @dataclass(frozen=True, slots=True)
 class JobView:
     id: int
-    kind: str
+    kind: kinds.JobKind
     title: str
     owner_id: int | None
     status: str
@@ -135,7 +104,6 @@ class JobView:
     # Why the job failed, or (while it waits to try again) what went wrong last time.
     error: str | None
     summary: str | None
-    is_import: bool
     download_url: str | None = None
     download_until: datetime | None = None
     items: list[ItemView] = field(default_factory=list)
@@ -148,8 +116,7 @@ class JobView:
             if self.status == JobStatus.QUEUED:
                 return "Waiting for its turn."
             return "Getting started." if not self.finished else ""
-        noun = "recipe" if self.kind == EXPORT else "item"
-        return f"{self.done} of {_plural(self.total, noun, noun + 's')} handled."
+        return f"{self.done} of {self.kind.items.count(self.total)} handled."
 
     @property
     def announcement(self) -> str:
@@ -159,32 +126,13 @@ class JobView:
         return f"The job is {self.status_label.lower()}."
 
 
-def _summary(job: Job) -> str | None:
-    result = job.result or {}
-    if job.status != JobStatus.DONE:
-        return None
-    if job.kind in (IMPORT_URLS, IMPORT_FILE):
-        imported = int(result.get("imported") or 0)
-        failed = int(result.get("failed") or 0)
-        text = f"{_plural(imported, 'recipe', 'recipes')} imported"
-        file_format = result.get("format")
-        if file_format:
-            text += f" from a {FILE_FORMATS.get(file_format, file_format)} file"
-        text += "."
-        if failed:
-            what = ("web address", "web addresses") if job.kind == IMPORT_URLS else None
-            text += f" {_plural(failed, *(what or ('recipe', 'recipes')))} could not be imported."
-        return text
-    if job.kind == EXPORT:
-        return f"{_plural(int(result.get('recipes') or 0), 'recipe', 'recipes')} exported."
-    return None
-
-
 def _download(job: Job, viewer: PageIdentity, now: datetime) -> tuple[str | None, datetime | None]:
     """The export's download address while it lasts, for the person who made it (the file is
     theirs alone: admins get the page, not the download)."""
     result = job.result or {}
-    if job.kind != EXPORT or job.status != JobStatus.DONE or job.owner_id != viewer.user_id:
+    if not kinds.describe(job.kind).download or job.status != JobStatus.DONE:
+        return None, None
+    if job.owner_id != viewer.user_id:
         return None, None
     if result.get("expired") or not result.get("download"):
         return None, None
@@ -199,11 +147,12 @@ def _download(job: Job, viewer: PageIdentity, now: datetime) -> tuple[str | None
 
 def job_view(job: Job, *, viewer: PageIdentity, items: list[ItemView] | None = None) -> JobView:
     label, badge = JOB_STATUSES[job.status]
+    kind = kinds.describe(job.kind)
     download_url, download_until = _download(job, viewer, utcnow())
     return JobView(
         id=job.id,
-        kind=job.kind,
-        title=job_title(job),
+        kind=kind,
+        title=kind.title(job.payload or {}),
         owner_id=job.owner_id,
         status=job.status.value,
         status_label=label,
@@ -216,21 +165,18 @@ def job_view(job: Job, *, viewer: PageIdentity, items: list[ItemView] | None = N
         started_at=job.started_at,
         finished_at=job.finished_at,
         error=plain(job.error),
-        summary=_summary(job),
-        is_import=job.kind in (IMPORT_URLS, IMPORT_FILE),
+        summary=kind.summary(job.result or {}) if job.status == JobStatus.DONE else None,
         download_url=download_url,
         download_until=download_until,
         items=items or [],
     )
 
 
-async def _recipe_links(session: AsyncSession, items: list[JobItem]) -> dict[int, RecipeLink]:
+async def _links(
+    session: AsyncSession, kind: kinds.JobKind, items: list[JobItem]
+) -> Mapping[int, kinds.Link]:
     ids = list(dict.fromkeys(item.recipe_id for item in items if item.recipe_id is not None))
-    links = {}
-    for raw in await documents.fetch_summaries(session, ids):
-        summary = orjson.loads(raw)
-        links[int(summary["id"])] = RecipeLink(slug=summary["slug"], title=summary["title"])
-    return links
+    return await kind.links(session, ids) if kind.links is not None and ids else {}
 
 
 def _version(job: Job, shown: int) -> str:
@@ -244,8 +190,9 @@ async def job_detail(session: AsyncSession, *, viewer: PageIdentity, job_id: int
     """The job with its items (the first ``ITEMS_SHOWN``) and links to the recipes it made."""
     job = await service.get_job(session, viewer=viewer.actor, job_id=job_id)
     rows = list(await service.job_items(session, job_id=job.id, limit=ITEMS_SHOWN))
-    links = await _recipe_links(session, rows)
-    statuses = IMPORTED_ITEM_STATUSES if job.kind in (IMPORT_URLS, IMPORT_FILE) else ITEM_STATUSES
+    kind = kinds.describe(job.kind)
+    links = await _links(session, kind, rows)
+    statuses = IMPORTED_ITEM_STATUSES if kind.imports else ITEM_STATUSES
     items = []
     for row in rows:
         label, badge = statuses[row.status]
@@ -260,7 +207,7 @@ async def job_detail(session: AsyncSession, *, viewer: PageIdentity, job_id: int
                 status_label=label,
                 badge=badge,
                 message=plain(message),
-                recipe=links.get(row.recipe_id) if row.recipe_id is not None else None,
+                link=links.get(row.recipe_id) if row.recipe_id is not None else None,
             )
         )
     view = job_view(job, viewer=viewer, items=items)
@@ -274,7 +221,7 @@ def _list_url(cursor: str | None) -> str:
 
 @router.get("")
 async def jobs(
-    request: Request, identity: PageUser, session: SessionDep, cursor: CursorParam = None
+    request: Request, identity: PageUser, session: SessionDep, cursor: CursorQuery = None
 ) -> Response:
     """Your own jobs, newest first (admins too: everyone's are on /admin/jobs)."""
     page = await service.list_jobs(
@@ -288,7 +235,7 @@ async def jobs(
     return render(request, "jobs/list.html", context)
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id:int}")
 async def job_page(
     request: Request, job_id: Id, identity: PageUser, session: SessionDep
 ) -> Response:
@@ -296,7 +243,7 @@ async def job_page(
     return render(request, "jobs/detail.html", {"job": view})
 
 
-@router.get("/{job_id}/progress")
+@router.get("/{job_id:int}/progress")
 async def progress(
     request: Request,
     job_id: Id,
@@ -318,7 +265,7 @@ async def progress(
     return render(request, "jobs/_progress.html", context)
 
 
-@router.post("/{job_id}/cancel")
+@router.post("/{job_id:int}/cancel")
 async def cancel(request: Request, job_id: Id, identity: PageUser, session: SessionDep) -> Response:
     try:
         await service.cancel_job(session, viewer=identity.actor, job_id=job_id)

@@ -23,7 +23,6 @@ from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.errors import AppError
-from recipevault.importing.draft import SourceRejected
 from recipevault.jobs.models import ItemStatus, Job, JobItem, JobStatus
 from recipevault.jobs.queue import JobQueue
 
@@ -46,6 +45,11 @@ class TransientJobError(Exception):
 
 class JobCancelled(Exception):
     """Someone cancelled the job while it ran; what it finished stays."""
+
+
+class ItemRefused(Exception):
+    """An item that cannot be done as it is (an unreadable file, a refused address): it fails
+    alone, and its message, in plain words, is what the person who started the job is shown."""
 
 
 Handler = Callable[["JobContext"], Awaitable[dict[str, Any] | None]]
@@ -117,7 +121,7 @@ class JobContext:
     @asynccontextmanager
     async def item(self, position: int, label: str) -> AsyncIterator[ItemOutcome]:
         """One item's work and its record, committed together. A refusal the person can act
-        on (``SourceRejected``, ``AppError``) fails only this item; a transient error retries
+        on (``ItemRefused``, ``AppError``) fails only this item; a transient error retries
         the job unless this is its last attempt; anything else fails the job."""
         await self.check_cancelled()
         label = label[:500]
@@ -127,7 +131,7 @@ class JobContext:
                 yield outcome
                 await _record(session, self.job_id, position, label, outcome)
                 await session.commit()
-        except (SourceRejected, AppError) as exc:
+        except (ItemRefused, AppError) as exc:
             await self._record_failure(position, label, _message(exc))
         except TransientJobError as exc:
             if not self.final_attempt:
@@ -296,7 +300,7 @@ async def run_job(
         await _finish(database, job.id, JobStatus.CANCELLED)
         bound.info("job cancelled")
         return JobStatus.CANCELLED
-    except (SourceRejected, AppError) as exc:
+    except (ItemRefused, AppError) as exc:
         await _finish(database, job.id, JobStatus.FAILED, error=_message(exc))
         bound.info("job failed", error=_message(exc))
         return JobStatus.FAILED

@@ -17,7 +17,7 @@ from recipevault.deps import (
     SessionDep,
     read_viewer,
 )
-from recipevault.errors import ValidationFailed, field_errors
+from recipevault.errors import Unprocessable, field_errors
 from recipevault.pagination import Page
 from recipevault.policy import Viewer, can_read
 from recipevault.querystring import QueryString, path_id, path_id_parameter
@@ -50,8 +50,9 @@ ReadResponses: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, extra=field_errors(field, message, where="query"))
+def _refused_view(field: str, message: str) -> Unprocessable:
+    # Parameters each valid, that together (or with this recipe) make no view.
+    return Unprocessable(message, extra=field_errors(field, message, where="query"))
 
 
 def _readable(stored: documents.StoredRecipe | None, viewer: Viewer) -> documents.StoredRecipe:
@@ -131,7 +132,7 @@ async def list_trash(actor: CurrentUser, session: SessionDep) -> Response:
 
 @direct_get(
     router,
-    "/{recipe_id}",
+    "/{recipe_id:int}",
     response_model=RecipeRead,
     responses=ReadResponses,
     openapi_extra={
@@ -152,7 +153,7 @@ async def read_recipe(request: Request) -> Response:
     body = stored.body
     if view.changes_anything:
         if view.servings is not None and view.scale is not None:
-            raise _field_error("scale", "Give servings or scale, not both.")
+            raise _refused_view("scale", "Give servings or scale, not both.")
         try:
             presented = present(
                 orjson.loads(body),
@@ -161,7 +162,7 @@ async def read_recipe(request: Request) -> Response:
                 system=view.units,
             )
         except ValueError as exc:
-            raise _field_error("servings", f"Cannot scale by servings: {exc}.") from None
+            raise _refused_view("servings", f"Cannot scale by servings: {exc}.") from None
         body = orjson.dumps(presented)
         etag = f'{etag[:-1]}-{view.servings or ""}-{view.scale or ""}-{view.units or ""}"'
     if etag_matches(request.headers.get("if-none-match"), etag):
@@ -169,7 +170,7 @@ async def read_recipe(request: Request) -> Response:
     return Response(body, media_type=JSON, headers={"ETag": etag})
 
 
-@router.put("/{recipe_id}", response_model=RecipeRead, responses={404: {}, 412: {}})
+@router.put("/{recipe_id:int}", response_model=RecipeRead, responses={404: {}, 412: {}})
 async def replace_recipe(
     recipe_id: Id,
     data: RecipeCreate,
@@ -183,7 +184,7 @@ async def replace_recipe(
     return await _written(session, actor, recipe_id, status.HTTP_200_OK)
 
 
-@router.patch("/{recipe_id}", response_model=RecipeRead, responses={404: {}, 412: {}})
+@router.patch("/{recipe_id:int}", response_model=RecipeRead, responses={404: {}, 412: {}})
 async def patch_recipe(
     recipe_id: Id,
     data: RecipeUpdate,
@@ -197,7 +198,9 @@ async def patch_recipe(
     return await _written(session, actor, recipe_id, status.HTTP_200_OK)
 
 
-@router.delete("/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}, 412: {}})
+@router.delete(
+    "/{recipe_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}, 412: {}}
+)
 async def delete_recipe(
     recipe_id: Id,
     actor: CurrentUser,
@@ -211,14 +214,14 @@ async def delete_recipe(
     )
 
 
-@router.post("/{recipe_id}/restore", response_model=RecipeRead, responses={404: {}})
+@router.post("/{recipe_id:int}/restore", response_model=RecipeRead, responses={404: {}})
 async def restore_recipe(recipe_id: Id, actor: CurrentUser, session: SessionDep) -> Response:
     """Take a recipe back out of the trash."""
     await service.restore_from_trash(session, actor=actor, recipe_id=recipe_id)
     return await _written(session, actor, recipe_id, status.HTTP_200_OK)
 
 
-@router.get("/{recipe_id}/revisions", response_model=list[RevisionSummary])
+@router.get("/{recipe_id:int}/revisions", response_model=list[RevisionSummary])
 async def list_revisions(
     recipe_id: Id, actor: CurrentUser, session: SessionDep
 ) -> list[RevisionSummary]:
@@ -236,7 +239,7 @@ async def list_revisions(
     ]
 
 
-@router.get("/{recipe_id}/revisions/{number}", response_model=RevisionRead)
+@router.get("/{recipe_id:int}/revisions/{number:int}", response_model=RevisionRead)
 async def read_revision(
     recipe_id: Id, number: Id, actor: CurrentUser, session: SessionDep
 ) -> RevisionRead:
@@ -251,7 +254,7 @@ async def read_revision(
     )
 
 
-@router.post("/{recipe_id}/revisions/{number}/restore", response_model=RecipeRead)
+@router.post("/{recipe_id:int}/revisions/{number:int}/restore", response_model=RecipeRead)
 async def restore_revision(
     recipe_id: Id, number: Id, actor: CurrentUser, session: SessionDep
 ) -> Response:

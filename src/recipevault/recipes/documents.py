@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from operator import attrgetter
 from typing import Any, Protocol
 
 import orjson
@@ -26,7 +27,6 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import selectinload
 
 from recipevault.accounts.models import User
 from recipevault.db import Database, SqliteReader
@@ -40,8 +40,10 @@ from recipevault.recipes.models import (
     RecipeDocument,
     RecipeImage,
     RecipeIngredient,
+    VocabularyTerm,
 )
 from recipevault.recipes.presentation import package_of
+from recipevault.recipes.recipe_rows import load_parts
 from recipevault.recipes.scaling import format_amount
 from recipevault.recipes.units import unit_for
 
@@ -107,8 +109,14 @@ def _ready_images(recipe: Recipe) -> list[RecipeImage]:
     ]
 
 
+def _names(terms: Sequence[VocabularyTerm]) -> list[str]:
+    # In the order the terms were made: a recipe's terms have no order of their own.
+    return [term.name for term in sorted(terms, key=attrgetter("id"))]
+
+
 def recipe_fields(recipe: Recipe) -> dict[str, Any]:
-    """Everything a reader sees of the recipe except its owner's and household's names."""
+    """Everything a reader sees of the recipe except its owner's and household's names: its
+    collections must be loaded (``recipe_rows``)."""
     return {
         "id": recipe.id,
         "slug": recipe.slug,
@@ -127,9 +135,9 @@ def recipe_fields(recipe: Recipe) -> dict[str, Any]:
         "rating": recipe.rating,
         "visibility": recipe.visibility.value,
         "version": recipe.version,
-        "tags": [t.name for t in recipe.tags],
-        "categories": [c.name for c in recipe.categories],
-        "tools": [t.name for t in recipe.tools],
+        "tags": _names(recipe.tags),
+        "categories": _names(recipe.categories),
+        "tools": _names(recipe.tools),
         "ingredients": [_ingredient(line) for line in recipe.ingredients],
         "steps": [
             {"text": s.text, "section": s.section, "timer_minutes": s.timer_minutes}
@@ -155,8 +163,8 @@ def summary_fields(recipe: Recipe) -> dict[str, Any]:
         "total_minutes": recipe.total_minutes,
         "rating": recipe.rating,
         "visibility": recipe.visibility.value,
-        "tags": [t.name for t in recipe.tags],
-        "categories": [c.name for c in recipe.categories],
+        "tags": _names(recipe.tags),
+        "categories": _names(recipe.categories),
         "image": next(
             (image_url(image.token, image.variants[0]["width"]) for image in _ready_images(recipe)),
             None,
@@ -166,46 +174,45 @@ def summary_fields(recipe: Recipe) -> dict[str, Any]:
     }
 
 
-def full_recipe_options() -> list[Any]:
-    return [
-        selectinload(Recipe.ingredients).selectinload(RecipeIngredient.unit),
-        selectinload(Recipe.ingredients).selectinload(RecipeIngredient.food),
-        selectinload(Recipe.steps),
-        selectinload(Recipe.tags),
-        selectinload(Recipe.categories),
-        selectinload(Recipe.tools),
-        selectinload(Recipe.images),
-    ]
-
-
 async def rebuild_documents(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
-    """Re-serialize these recipes from the tables, in batches, within the caller's transaction."""
+    """Re-serialize these recipes from the tables, in batches, within the caller's transaction,
+    and index those not in the trash for search."""
     ids = sorted(set(recipe_ids))
     for start in range(0, len(ids), 500):
         batch = ids[start : start + 500]
         await session.flush()
         recipes = (
             await session.scalars(
-                unscoped(select(Recipe).where(Recipe.id.in_(batch)))
-                .options(*full_recipe_options())
-                .execution_options(populate_existing=True)
+                unscoped(select(Recipe).where(Recipe.id.in_(batch))).execution_options(
+                    populate_existing=True
+                )
             )
         ).all()
-        rows = []
-        for recipe in recipes:
-            follow_visibility(recipe)
-            document = orjson.dumps(recipe_fields(recipe))
-            rows.append(
-                {
-                    "recipe_id": recipe.id,
-                    "etag": hashlib.blake2b(document, digest_size=12).hexdigest(),
-                    "document": document,
-                    "summary": orjson.dumps(summary_fields(recipe)),
-                }
-            )
-        await session.flush()  # the images' new tokens, if any
-        await _upsert(session, rows)
-        await search.index_recipes(session, recipes)
+        await load_parts(session, recipes)
+        await write_documents(session, recipes)
+        await search.index_recipes(session, [r for r in recipes if r.deleted_at is None])
+
+
+async def write_documents(
+    session: AsyncSession, recipes: Sequence[Recipe], *, serialized: dict[int, bytes] | None = None
+) -> None:
+    """Store the documents of these recipes, whose collections are loaded, as they are in
+    memory (``serialized``: a recipe's ``recipe_fields`` already serialized). Their images get
+    the tokens their visibility calls for first."""
+    rows = []
+    for recipe in recipes:
+        follow_visibility(recipe)
+        document = (serialized or {}).get(recipe.id) or orjson.dumps(recipe_fields(recipe))
+        rows.append(
+            {
+                "recipe_id": recipe.id,
+                "etag": hashlib.blake2b(document, digest_size=12).hexdigest(),
+                "document": document,
+                "summary": orjson.dumps(summary_fields(recipe)),
+            }
+        )
+    await session.flush()  # the images' new tokens, if any
+    await _upsert(session, rows)
 
 
 async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -247,6 +254,8 @@ class StoredRecipe:
     visibility: Visibility
     etag: str
     body: bytes
+    # The stored document alone, without the owner's and household's names.
+    document: bytes
 
 
 def _prefix(
@@ -405,4 +414,5 @@ def _stored(row: tuple[Any, ...] | None) -> StoredRecipe | None:
         # The names are part of what the client sees, so they are part of the version too.
         etag=f'"{etag}-{zlib.crc32(prefix):08x}"',
         body=splice(prefix, document),
+        document=document,
     )

@@ -101,7 +101,7 @@ async def revisions(
     return render(request, "recipes/revisions.html", context)
 
 
-@router.post("/recipes/{slug}/revisions/{number}/restore")
+@router.post("/recipes/{slug}/revisions/{number:int}/restore")
 async def restore_revision(
     slug: str, number: Id, request: Request, identity: PageUser, session: SessionDep
 ) -> Response:

@@ -27,8 +27,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from recipevault.db import Database
-from recipevault.errors import Conflict, NotFound, ValidationFailed, field_errors
+from recipevault.db import Database, before_slow_work
+from recipevault.errors import Conflict, NotFound, Unprocessable, field_errors
 from recipevault.jobs.queue import JobQueue
 from recipevault.media.images import ImageInfo, InvalidImage, inspect_image
 from recipevault.media.storage import MediaStorage
@@ -79,9 +79,17 @@ async def _editable(session: AsyncSession, actor: Actor, recipe_id: int) -> Reci
 
 
 async def authorize_upload(session: AsyncSession, *, actor: Actor, recipe_id: int) -> None:
-    """Raise unless ``actor`` may add an image to the recipe now; checked again on adding."""
+    """Raise unless ``actor`` may add an image to the recipe now; checked again on adding.
+    Reading the upload comes next, at the client's pace: the transaction ends here
+    (``db.before_slow_work``) rather than hold the write lock meanwhile."""
+    await _room_in(session, actor, recipe_id)
+    await before_slow_work(session)
+
+
+async def _room_in(session: AsyncSession, actor: Actor, recipe_id: int) -> Recipe:
     recipe = await _editable(session, actor, recipe_id)
     await _check_room(session, recipe.id)
+    return recipe
 
 
 async def _images(session: AsyncSession, recipe_id: int) -> list[RecipeImage]:
@@ -172,30 +180,47 @@ async def add_image(
     storage: MediaStorage,
     settings: Settings,
 ) -> RecipeImage:
-    """Check and keep an uploaded image as the recipe's last one; raises ``InvalidImage``."""
-    recipe = await _editable(session, actor, recipe_id)
-    await _check_room(session, recipe.id)
+    """Check and keep an uploaded image as the recipe's last one; raises ``InvalidImage``.
+
+    The image is inspected (decoded) first, before the session's first statement when the
+    caller ended its transaction (``authorize_upload``), then whether it may be added is
+    checked again."""
     info = await _inspect(data, settings)
+    recipe = await _room_in(session, actor, recipe_id)
     return await _keep(session, recipe.id, info, data, queue=queue, storage=storage)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedImage:
+    """An imported recipe's image, inspected (``check_image``) before the write that keeps it."""
+
+    data: bytes
+    info: ImageInfo
+
+
+async def check_image(data: bytes, settings: Settings) -> CheckedImage | ImageSkipped:
+    """Inspect an imported recipe's image (decoding it: no transaction should be open)."""
+    try:
+        return CheckedImage(data, await _inspect(data, settings))
+    except InvalidImage as exc:
+        return ImageSkipped(exc.detail)
 
 
 async def attach_imported_image(
     session: AsyncSession,
     *,
     recipe_id: int,
-    data: bytes,
+    image: CheckedImage,
     queue: JobQueue,
     storage: MediaStorage,
-    settings: Settings,
 ) -> RecipeImage | ImageSkipped:
     """Keep an image that came with an imported recipe (the importer owns the recipe). An image
     that cannot be kept is skipped with the reason rather than failing the import."""
     try:
         await _check_room(session, recipe_id)
-        info = await _inspect(data, settings)
-    except (InvalidImage, TooManyImages) as exc:
+    except TooManyImages as exc:
         return ImageSkipped(exc.detail)
-    return await _keep(session, recipe_id, info, data, queue=queue, storage=storage)
+    return await _keep(session, recipe_id, image.info, image.data, queue=queue, storage=storage)
 
 
 async def _check_room(session: AsyncSession, recipe_id: int) -> None:
@@ -256,7 +281,7 @@ async def reorder_images(
     images = await _images(session, recipe.id)
     by_id = {image.id: image for image in images}
     if len(image_ids) != len(by_id) or set(image_ids) != set(by_id):
-        raise ValidationFailed(
+        raise Unprocessable(
             "List every image of the recipe once.",
             extra=field_errors("image_ids", f"Give the ids of all {len(by_id)} images, each once"),
         )

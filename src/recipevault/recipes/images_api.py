@@ -59,7 +59,7 @@ def image_read(image: RecipeImage) -> RecipeImageRead:
 
 
 @router.post(
-    "/{recipe_id}/images",
+    "/{recipe_id:int}/images",
     status_code=status.HTTP_201_CREATED,
     response_model=RecipeImageRead,
     responses={**EDIT_RESPONSES, 409: {}, 411: {}, 413: {}, 422: {}},
@@ -114,7 +114,7 @@ async def _read_file(request: Request, limit: int) -> bytes:
     return data
 
 
-@router.get("/{recipe_id}/images", response_model=list[RecipeImageRead], responses={404: {}})
+@router.get("/{recipe_id:int}/images", response_model=list[RecipeImageRead], responses={404: {}})
 async def list_images(
     recipe_id: Id, viewer: OptionalUser, session: SessionDep
 ) -> list[RecipeImageRead]:
@@ -124,7 +124,7 @@ async def list_images(
 
 
 @router.put(
-    "/{recipe_id}/images/order",
+    "/{recipe_id:int}/images/order",
     response_model=list[RecipeImageRead],
     responses={**EDIT_RESPONSES, 422: {}},
 )
@@ -139,7 +139,7 @@ async def reorder_images(
 
 
 @router.post(
-    "/{recipe_id}/images/{image_id}/primary",
+    "/{recipe_id:int}/images/{image_id:int}/primary",
     response_model=list[RecipeImageRead],
     responses=EDIT_RESPONSES,
 )
@@ -152,7 +152,7 @@ async def choose_primary_image(
 
 
 @router.delete(
-    "/{recipe_id}/images/{image_id}",
+    "/{recipe_id:int}/images/{image_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=EDIT_RESPONSES,
 )

@@ -21,6 +21,7 @@ from recipevault.forms import FORM_ERROR, field_errors
 from recipevault.recipes.display import plain_number
 from recipevault.recipes.recipe_input import SCALARS, total_was_given
 from recipevault.recipes.schemas import MAX_INGREDIENTS, MAX_STEPS
+from recipevault.schemas import FORM, WEB_FORM
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -299,7 +300,7 @@ def validate_recipe_form(form: RecipeForm, schema: type[M]) -> M | None:
     """The schema's model, or None with ``form.errors`` filled in."""
     built = _model_input(form)
     try:
-        model = schema.model_validate(built.data)
+        model = schema.model_validate(built.data, context={FORM: WEB_FORM})
     except ValidationError as exc:
         form.errors = _messages(exc, built)
         return None

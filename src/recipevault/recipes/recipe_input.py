@@ -14,6 +14,7 @@ from typing import Any
 from recipevault.policy import Actor
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.models import Category, Recipe, RecipeIngredient, RecipeStep, Tag, Tool
+from recipevault.recipes.recipe_rows import Collections
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, RecipeUpdate, StepIn
 from recipevault.recipes.vocabulary import Vocabulary, term_key, unit_key
 
@@ -129,11 +130,12 @@ def _total_time(recipe: Recipe, values: dict[str, Any]) -> None:
         recipe.total_minutes = derived_total(recipe.prep_minutes, recipe.cook_minutes)
 
 
-def _sort_keys(recipe: Recipe) -> None:
+def _sort_keys(recipe: Recipe, ingredients: list[RecipeIngredient] | None) -> None:
     recipe.sort_title = recipe.title.casefold()[:200]
     recipe.sort_total_minutes = NO_TIME if recipe.total_minutes is None else recipe.total_minutes
     recipe.sort_rating = recipe.rating or 0
-    recipe.food_count = len({line.food.id for line in recipe.ingredients if line.food is not None})
+    if ingredients is not None:
+        recipe.food_count = len({line.food.id for line in ingredients if line.food is not None})
 
 
 SCALARS = (
@@ -157,7 +159,9 @@ async def apply_input(
     vocabulary: Vocabulary,
     values: dict[str, Any],
     lines: list[dict[str, Any]] | None = None,
-) -> None:
+) -> Collections:
+    """Set the recipe's fields from ``values``, and return the collections they give it (the
+    caller writes those: see ``recipe_rows``)."""
     for name in SCALARS:
         if name in values:
             setattr(recipe, name, values[name])
@@ -167,18 +171,20 @@ async def apply_input(
             {k: v for k, v in nutrition.items() if v is not None} if nutrition else None
         )
     recipe.household_id = vocabulary.household_id
+    given = Collections()
     if "tags" in values:
-        recipe.tags = await vocabulary.terms(Tag, values["tags"])
+        given.tags = await vocabulary.terms(Tag, values["tags"])
     if "categories" in values:
-        recipe.categories = await vocabulary.terms(Category, values["categories"])
+        given.categories = await vocabulary.terms(Category, values["categories"])
     if "tools" in values:
-        recipe.tools = await vocabulary.terms(Tool, values["tools"])
+        given.tools = await vocabulary.terms(Tool, values["tools"])
     if "ingredients" in values:
-        recipe.ingredients = await _ingredients(vocabulary, values["ingredients"], lines)
+        given.ingredients = await _ingredients(vocabulary, values["ingredients"], lines)
     if "steps" in values:
-        recipe.steps = _steps(values["steps"])
+        given.steps = _steps(values["steps"])
     _total_time(recipe, values)
-    _sort_keys(recipe)
+    _sort_keys(recipe, given.ingredients)
+    return given
 
 
 def input_values(data: RecipeCreate | RecipeUpdate, *, partial: bool) -> dict[str, Any]:
@@ -195,6 +201,8 @@ def input_values(data: RecipeCreate | RecipeUpdate, *, partial: bool) -> dict[st
 
 
 def new_recipe(actor: Actor, data: RecipeCreate, slug: str, now: datetime) -> Recipe:
+    """A recipe not stored yet, with every column set (``apply_input`` sets the rest) and no
+    collections: it may be inserted by a statement (see ``service``) as well as flushed."""
     return Recipe(
         owner_id=actor.user_id,
         slug=slug,
@@ -203,38 +211,16 @@ def new_recipe(actor: Actor, data: RecipeCreate, slug: str, now: datetime) -> Re
         created_at=now,
         updated_at=now,
         version=1,
+        deleted_at=None,
+        total_minutes_given=False,
+        food_count=0,
         tags=[],
         categories=[],
         tools=[],
         ingredients=[],
         steps=[],
+        images=[],
     )
-
-
-def ingredient_row(recipe_id: int, line: RecipeIngredient) -> dict[str, Any]:
-    return {
-        "recipe_id": recipe_id,
-        "position": line.position,
-        "section": line.section,
-        "text": line.text,
-        "quantity": line.quantity,
-        "quantity_max": line.quantity_max,
-        "unit_id": line.unit.id if line.unit is not None else None,
-        "food_id": line.food.id if line.food is not None else None,
-        "size": line.size,
-        "note": line.note,
-        "optional": line.optional,
-    }
-
-
-def step_row(recipe_id: int, step: RecipeStep) -> dict[str, Any]:
-    return {
-        "recipe_id": recipe_id,
-        "position": step.position,
-        "section": step.section,
-        "text": step.text,
-        "timer_minutes": step.timer_minutes,
-    }
 
 
 def input_from_snapshot(snapshot: dict[str, Any]) -> RecipeCreate:

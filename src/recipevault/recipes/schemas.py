@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from recipevault.pagination import CURSOR_DESCRIPTION, CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from recipevault.policy import Visibility
 from recipevault.recipes.models import ImageStatus
-from recipevault.schemas import Id, InputModel, OutputModel
+from recipevault.schemas import (
+    NOT_NULL,
+    WHITE_SPACE,
+    Flag,
+    Id,
+    InputModel,
+    OutputModel,
+    document_body,
+)
 
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100
@@ -34,15 +44,49 @@ PATCHED_TOTAL_MINUTES = _minutes(
 )
 
 
+_HTTP_URL = re.compile(rf"[Hh][Tt][Tt][Pp][Ss]?://[^\x00{WHITE_SPACE}]")
+
+
 def http_url(value: str | None) -> str | None:
-    if value is not None and not value.lower().startswith(("http://", "https://")):
+    if value is not None and not _HTTP_URL.match(value):
         raise ValueError("must be an http:// or https:// address")
     return value
 
 
+# The schema says what ``http_url`` checks, before trimming (it names the rule when refusing).
+WebAddress = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2048,
+        json_schema_extra={"pattern": rf"^[{WHITE_SPACE}]*{_HTTP_URL.pattern}[^\x00]*$"},
+    ),
+    AfterValidator(http_url),
+]
+
+
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Section = Annotated[str | None, Field(default=None, max_length=100)]
-Amount = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=12, decimal_places=4)]
+
+
+def _to_places(places: int) -> AfterValidator:
+    """Round to the places the database keeps (a third of a cup is 0.3333), rather than refuse
+    what a client computed."""
+    step = Decimal(1).scaleb(-places)
+
+    def rounded(value: Decimal) -> Decimal:
+        # Only what has more places: 2.5 stays 2.5, not 2.500.
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -places:
+            return value.quantize(step, rounding=ROUND_HALF_EVEN)
+        return value
+
+    return AfterValidator(rounded)
+
+
+Amount = Annotated[Decimal, Field(ge=0, le=1_000_000), _to_places(4)]
+# The least that stays above nothing once rounded.
+Servings = Annotated[Decimal, Field(ge=Decimal("0.001"), le=10_000), _to_places(3)]
 
 
 class Nutrition(InputModel):
@@ -62,8 +106,17 @@ class Nutrition(InputModel):
     unsaturated_fat_content: str | None = Field(default=None, max_length=50)
 
 
+def _text_or_food(schema: dict[str, Any]) -> None:
+    document_body(schema)
+    schema["anyOf"] = [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("text", "food")
+    ]
+
+
 class IngredientIn(InputModel):
     """A line as text ("2 cups flour, sifted"), or its parts; text alone is parsed."""
+
+    model_config = ConfigDict(json_schema_extra=_text_or_food)
 
     text: str | None = Field(default=None, min_length=1, max_length=500)
     section: Section = None
@@ -73,7 +126,7 @@ class IngredientIn(InputModel):
     food: str | None = Field(default=None, min_length=1, max_length=100)
     size: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=500)
-    optional: bool = False
+    optional: Flag = False
 
     @model_validator(mode="after")
     def _text_or_food(self) -> IngredientIn:
@@ -96,16 +149,14 @@ class StepIn(InputModel):
 
 class RecipeFields(InputModel):
     description: str | None = Field(default=None, max_length=5000)
-    servings: Decimal | None = Field(default=None, gt=0, le=10_000, max_digits=10, decimal_places=3)
+    servings: Servings | None = None
     yield_text: str | None = Field(default=None, max_length=100)
     prep_minutes: int | None = MINUTES
     cook_minutes: int | None = MINUTES
     total_minutes: int | None = TOTAL_MINUTES
     notes: str | None = Field(default=None, max_length=20_000)
     nutrition: Nutrition | None = None
-    source_url: Annotated[str | None, AfterValidator(http_url)] = Field(
-        default=None, max_length=2048
-    )
+    source_url: WebAddress | None = None
     attribution: str | None = Field(default=None, max_length=500)
     rating: int | None = Field(default=None, ge=1, le=5)
     tags: list[Name] = Field(default_factory=list, max_length=MAX_TAGS)
@@ -122,22 +173,22 @@ class RecipeCreate(RecipeFields):
 
 
 class RecipeUpdate(InputModel):
-    """PATCH: every field optional; only those given change (lists are replaced whole)."""
+    """PATCH: every field optional; only those given change (lists are replaced whole, and
+    null empties them). A recipe always has a title and a visibility: they may be left out,
+    but not set to null."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    visibility: Visibility | None = None
+    title: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=200)
+    visibility: Annotated[Visibility | None, NOT_NULL] = None
     household_id: Id | None = None
     description: str | None = Field(default=None, max_length=5000)
-    servings: Decimal | None = Field(default=None, gt=0, le=10_000, max_digits=10, decimal_places=3)
+    servings: Servings | None = None
     yield_text: str | None = Field(default=None, max_length=100)
     prep_minutes: int | None = MINUTES
     cook_minutes: int | None = MINUTES
     total_minutes: int | None = PATCHED_TOTAL_MINUTES
     notes: str | None = Field(default=None, max_length=20_000)
     nutrition: Nutrition | None = None
-    source_url: Annotated[str | None, AfterValidator(http_url)] = Field(
-        default=None, max_length=2048
-    )
+    source_url: WebAddress | None = None
     attribution: str | None = Field(default=None, max_length=500)
     rating: int | None = Field(default=None, ge=1, le=5)
     tags: list[Name] | None = Field(default=None, max_length=MAX_TAGS)
@@ -288,7 +339,12 @@ class RecipeListQuery(BaseModel):
     visibility: Visibility | None = None
     sort: Sort | None = None
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=512)
+    cursor: str | None = Field(
+        default=None,
+        max_length=MAX_CURSOR_LENGTH,
+        pattern=CURSOR_PATTERN,
+        description=CURSOR_DESCRIPTION,
+    )
 
 
 class RecipeViewQuery(BaseModel):

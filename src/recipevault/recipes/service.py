@@ -1,7 +1,11 @@
 """Recipe use cases: create, replace, patch, trash and restore, with revisions and ETags.
 
-Writes go through the ORM and end by rebuilding the recipe's document and search entry in the
-same transaction; reads of whole recipes come from those documents (see ``documents.py``).
+A write loads the recipe's row and, of its collections, those the edit leaves as they are
+(``recipe_rows``); applies the edit in memory; compares the result with the stored document
+(the revision's snapshot); and, if anything a reader sees changed, writes the rows it changed,
+the revision, the new document built from the recipe in memory (``documents``) and, where the
+words or foods changed, the search index, all in the request's transaction. Reads of whole
+recipes come from those documents.
 """
 
 from __future__ import annotations
@@ -12,38 +16,40 @@ from typing import Any
 
 import orjson
 from slugify import slugify
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
-from recipevault.errors import NotFound, PreconditionFailed, ValidationFailed, field_errors
+from recipevault.errors import NotFound, PreconditionFailed, Unprocessable, field_errors
 from recipevault.households.service import household_exists, memberships, personal_household_id
 from recipevault.jobs.queue import JobQueue
 from recipevault.policy import Actor, require_editable, require_editor, unscoped
 from recipevault.recipes import documents, search
+from recipevault.recipes.image_addresses import follow_visibility
 from recipevault.recipes.image_jobs import image_prefix, remove_later
 from recipevault.recipes.models import (
     Category,
     Recipe,
     RecipeDocument,
     RecipeImage,
-    RecipeIngredient,
     RecipeRevision,
-    RecipeStep,
     Tag,
     Tool,
 )
 from recipevault.recipes.recipe_input import (
     apply_input,
     effective_line,
-    ingredient_row,
     input_from_snapshot,
     input_values,
     new_recipe,
-    step_row,
     total_was_given,
 )
+from recipevault.recipes.recipe_rows import Collections, load_parts, missing_parts, write_parts
 from recipevault.recipes.schemas import (
     PersonRef,
     RecipeCreate,
@@ -76,9 +82,8 @@ class EditConflict(PreconditionFailed):
 
 
 async def _load(session: AsyncSession, recipe_id: int, *, trashed: bool = False) -> Recipe | None:
-    statement = unscoped(select(Recipe).where(Recipe.id == recipe_id)).options(
-        *documents.full_recipe_options()
-    )
+    """The recipe's row; its collections are loaded by whoever needs them."""
+    statement = unscoped(select(Recipe).where(Recipe.id == recipe_id))
     statement = statement.where(
         Recipe.deleted_at.is_not(None) if trashed else Recipe.deleted_at.is_(None)
     )
@@ -91,17 +96,20 @@ async def editable_recipe(
     return require_editable(actor, await _load(session, recipe_id, trashed=trashed), RecipeNotFound)
 
 
-async def current_etag(session: AsyncSession, recipe_id: int) -> str:
+async def _stored(session: AsyncSession, recipe_id: int) -> documents.StoredRecipe:
     stored = await documents.fetch_document(session, recipe_id=recipe_id)
     if stored is None:
         raise RecipeNotFound()
-    return stored.etag
+    return stored
 
 
-async def _check_if_match(session: AsyncSession, recipe: Recipe, if_match: str | None) -> None:
+async def current_etag(session: AsyncSession, recipe_id: int) -> str:
+    return (await _stored(session, recipe_id)).etag
+
+
+def _check_if_match(recipe: Recipe, etag: str, if_match: str | None) -> None:
     if if_match is None:
         return
-    etag = await current_etag(session, recipe.id)
     if if_match.strip() != "*" and etag not in [tag.strip() for tag in if_match.split(",")]:
         raise EditConflict(
             f"Version {recipe.version} is current; reload it and apply your change again.",
@@ -109,14 +117,21 @@ async def _check_if_match(session: AsyncSession, recipe: Recipe, if_match: str |
         )
 
 
+async def _edited(
+    session: AsyncSession, actor: Actor, recipe_id: int, if_match: str | None
+) -> tuple[Recipe, dict[str, Any]]:
+    """The recipe about to be edited, and its stored document (the version it replaces)."""
+    recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
+    stored = await _stored(session, recipe.id)
+    _check_if_match(recipe, stored.etag, if_match)
+    return recipe, dict(orjson.loads(stored.document))
+
+
 SLUG_WINDOW = 20
 
 
-async def _unique_slug(
-    session: AsyncSession, title: str, *, also_taken: set[str] | None = None
-) -> str:
-    base = slugify(title, max_length=200, word_boundary=True) or "recipe"
-    return await _free_slug(session, base, RESERVED_SLUGS | (also_taken or set()))
+def _slug_base(title: str) -> str:
+    return slugify(title, max_length=200, word_boundary=True) or "recipe"
 
 
 async def _free_slug(session: AsyncSession, base: str, taken: Iterable[str]) -> str:
@@ -153,12 +168,12 @@ async def _household_for(
     if household_id in {household for household, _ in await memberships(session, owner_id)}:
         return household_id
     if not actor.is_admin:
-        raise ValidationFailed(
+        raise Unprocessable(
             "You can only put recipes in households you belong to.",
             extra=field_errors("household_id", "Not one of your households"),
         )
     if not await household_exists(session, household_id):
-        raise ValidationFailed(
+        raise Unprocessable(
             "There is no household with that id.",
             extra=field_errors("household_id", "No such household"),
         )
@@ -178,12 +193,46 @@ async def create_recipe(
     session: AsyncSession, *, actor: Actor, data: RecipeCreate, ip: str | None = None
 ) -> Recipe:
     household_id = await _household_for(session, actor, data.household_id, owner_id=actor.user_id)
-    recipe = new_recipe(actor, data, await _unique_slug(session, data.title), utcnow())
-    await apply_input(recipe, Vocabulary(session, household_id), input_values(data, partial=False))
-    session.add(recipe)
-    await session.flush()
-    await documents.rebuild_documents(session, [recipe.id])
+    recipe = new_recipe(actor, data, "", utcnow())
+    values = input_values(data, partial=False)
+    given = await apply_input(recipe, Vocabulary(session, household_id), values)
+    await _insert(session, recipe)
+    await write_parts(session, [(recipe, given)], new=True)
+    await documents.write_documents(session, [recipe])
+    await search.index_recipes(session, [recipe])
     return recipe
+
+
+def _insert_statement(session: AsyncSession) -> Any:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(Recipe)
+
+
+async def _insert(session: AsyncSession, recipe: Recipe) -> None:
+    """Insert a new recipe's row under the first free slug of its title, and keep the object
+    as the stored recipe. Two creates of one title at once may both find the same slug free:
+    the one that inserts second skips the insert (no error, which would end a PostgreSQL
+    transaction) and takes the next free slug."""
+    base, taken = _slug_base(recipe.title), set(RESERVED_SLUGS)
+    values = {
+        attribute.key: getattr(recipe, attribute.key)
+        for attribute in inspect(Recipe).column_attrs
+        if attribute.key != "id"
+    }
+    while True:
+        values["slug"] = await _free_slug(session, base, taken)
+        recipe_id = await session.scalar(
+            _insert_statement(session)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["slug"])
+            .returning(Recipe.id)
+        )
+        if recipe_id is not None:
+            break
+        taken.add(values["slug"])  # another create took it since it was looked up
+    recipe.slug, recipe.id = values["slug"], recipe_id
+    make_transient_to_detached(recipe)
+    session.add(recipe)
 
 
 async def create_recipes(
@@ -205,35 +254,22 @@ async def create_recipes(
         units=[line["unit"][:50] for line in every_line if line["unit"]],
     )
     now = utcnow()
-    created = []
-    children: list[tuple[list[RecipeIngredient], list[RecipeStep]]] = []
+    created: list[tuple[Recipe, Collections]] = []
     for data, slug, recipe_lines in zip(recipes, slugs, lines, strict=True):
         recipe = new_recipe(actor, data, slug, now)
-        await apply_input(recipe, vocabulary, input_values(data, partial=False), recipe_lines)
-        # Lines and steps go in below, one executemany per table: the unit of work would insert
-        # them a row at a time on SQLite, which cannot return generated keys in order for a
-        # multi-row INSERT (thousands of round trips per batch).
-        children.append((recipe.ingredients, recipe.steps))
-        recipe.ingredients, recipe.steps = [], []
-        created.append(recipe)
-    session.add_all(created)
+        values = input_values(data, partial=False)
+        created.append((recipe, await apply_input(recipe, vocabulary, values, recipe_lines)))
+    session.add_all([recipe for recipe, _ in created])
     await session.flush()
-    ingredient_rows, step_rows = [], []
-    for recipe, (recipe_ingredients, recipe_steps) in zip(created, children, strict=True):
-        ingredient_rows += [ingredient_row(recipe.id, line) for line in recipe_ingredients]
-        step_rows += [step_row(recipe.id, step) for step in recipe_steps]
-    # render_nulls: rows are grouped into one statement by their set of non-null values
-    # otherwise, which for ingredient lines is nearly one group per row.
-    for model, rows in ((RecipeIngredient, ingredient_rows), (RecipeStep, step_rows)):
-        if rows:
-            await session.execute(insert(model).execution_options(render_nulls=True), rows)
-    ids = [recipe.id for recipe in created]
-    await documents.rebuild_documents(session, ids)
-    return ids
+    await write_parts(session, created, new=True)
+    stored = [recipe for recipe, _ in created]
+    await documents.write_documents(session, stored)
+    await search.index_recipes(session, stored)
+    return [recipe.id for recipe in stored]
 
 
 async def _unique_slugs(session: AsyncSession, titles: Sequence[str]) -> list[str]:
-    bases = [slugify(title, max_length=200, word_boundary=True) or "recipe" for title in titles]
+    bases = [_slug_base(title) for title in titles]
     taken = set(RESERVED_SLUGS) | set(
         (
             await session.scalars(
@@ -259,18 +295,19 @@ async def update_recipe(
     if_match: str | None,
 ) -> Recipe:
     """Replace (PUT) or patch a recipe; the version before it is kept as a revision."""
-    recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
-    await _check_if_match(session, recipe, if_match)
-    before = await document_of(session, recipe.id)
+    recipe, before = await _edited(session, actor, recipe_id, if_match)
     household_id = await _edited_household(session, actor, recipe, data.household_id)
     values = input_values(data, partial=partial)
-    if household_id != recipe.household_id:
+    moved = household_id != recipe.household_id
+    if moved:
         # Terms belong to a household: moving the recipe re-files everything it names.
         kept = input_from_snapshot(before)
         for name in ("tags", "categories", "tools", "ingredients"):
             values.setdefault(name, getattr(kept, name))
-    await apply_input(recipe, Vocabulary(session, household_id), values)
-    return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
+    given = await apply_input(recipe, Vocabulary(session, household_id), values)
+    return await _commit_edit(
+        session, actor=actor, recipe=recipe, before=before, given=given, moved=moved
+    )
 
 
 async def _edited_household(
@@ -294,43 +331,80 @@ async def document_of(session: AsyncSession, recipe_id: int) -> dict[str, Any]:
     return dict(orjson.loads(stored))
 
 
+_WORDS = frozenset({"title", "description", "ingredients", "steps"})
+"""The fields the search index reads words from."""
+
+
+def _foods(document: dict[str, Any]) -> set[str]:
+    return {line["food"] for line in document["ingredients"] if line["food"] is not None}
+
+
 async def _commit_edit(
-    session: AsyncSession, *, actor: Actor, recipe: Recipe, before: dict[str, Any]
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    recipe: Recipe,
+    before: dict[str, Any],
+    given: Collections,
+    moved: bool,
 ) -> Recipe:
+    """Write what an edit applied to ``recipe`` in memory changed. ``before`` is its stored
+    document; ``moved``: the edit files it in another household."""
     # A document older than the flag says by its numbers whether its total was given.
     before.setdefault("total_minutes_given", total_was_given(before))
-    await session.flush()
-    after = documents.recipe_fields(recipe)
-    after = orjson.loads(orjson.dumps(after))
+    await load_parts(session, [recipe], missing_parts(recipe, given))
+    for part, values in given.given().items():
+        set_committed_value(recipe, part, values)  # written below, if anything changed
+    follow_visibility(recipe)
+    fields = documents.recipe_fields(recipe)
+    after = orjson.loads(orjson.dumps(fields))
     changed = sorted(
         key for key in after if key not in _BOOKKEEPING and after.get(key) != before.get(key)
     )
-    if not changed:
-        return recipe  # nothing a reader could see changed: no new version
-    session.add(
-        RecipeRevision(
-            recipe_id=recipe.id,
-            number=recipe.version,
-            author_id=actor.user_id,
-            changed_fields=changed,
-            snapshot=before,
+    if not changed and not moved:
+        return recipe  # nothing a reader could see changed: no new version, nothing written
+    # A collection given as it was is left as it is; a move re-files every one in the new
+    # household's vocabularies, whose rows its document does not tell apart.
+    await write_parts(session, [(recipe, given if moved else given.only(changed))])
+    if changed:
+        session.add(
+            RecipeRevision(
+                recipe_id=recipe.id,
+                number=recipe.version,
+                author_id=actor.user_id,
+                changed_fields=changed,
+                snapshot=before,
+            )
         )
+        recipe.version += 1
+        recipe.updated_at = utcnow()
+        fields |= {"version": recipe.version, "updated_at": recipe.updated_at}
+        await documents.write_documents(
+            session, [recipe], serialized={recipe.id: orjson.dumps(fields)}
+        )
+    else:
+        await session.flush()
+    await search.index_recipes(
+        session,
+        [recipe],
+        words=not _WORDS.isdisjoint(changed),
+        foods=moved or _foods(before) != _foods(after),
     )
-    recipe.version += 1
-    recipe.updated_at = utcnow()
-    await session.flush()
-    await documents.rebuild_documents(session, [recipe.id])
     return recipe
 
 
 async def trash_recipe(
     session: AsyncSession, *, actor: Actor, recipe_id: int, if_match: str | None, ip: str | None
 ) -> None:
-    recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
-    await _check_if_match(session, recipe, if_match)
+    recipe, _ = await _edited(session, actor, recipe_id, if_match)
     recipe.deleted_at = utcnow()
-    # Its images are no longer public: the rebuild moves those that were to new addresses.
-    await documents.rebuild_documents(session, [recipe.id])
+    # Its images are no longer public: those that were move to new addresses, which its
+    # document names. Nothing else in the document changes.
+    await load_parts(session, [recipe], ["images"])
+    if any(image.token_public for image in recipe.images):
+        await documents.rebuild_documents(session, [recipe.id])
+    else:
+        await session.flush()
     await search.unindex_recipes(session, [recipe.id])
 
 
@@ -398,6 +472,10 @@ async def get_revision(
     session: AsyncSession, *, actor: Actor, recipe_id: int, number: int
 ) -> RecipeRevision:
     await _check_history_reader(session, actor, recipe_id)
+    return await _revision(session, recipe_id, number)
+
+
+async def _revision(session: AsyncSession, recipe_id: int, number: int) -> RecipeRevision:
     revision = await session.scalar(
         select(RecipeRevision).where(
             RecipeRevision.recipe_id == recipe_id, RecipeRevision.number == number
@@ -412,14 +490,16 @@ async def restore_revision(
     session: AsyncSession, *, actor: Actor, recipe_id: int, number: int
 ) -> Recipe:
     """Bring back an old version as a new one: history is only ever added to."""
-    recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
-    revision = await get_revision(session, actor=actor, recipe_id=recipe_id, number=number)
+    recipe, before = await _edited(session, actor, recipe_id, None)
+    revision = await _revision(session, recipe.id, number)
     data = input_from_snapshot(revision.snapshot)
-    before = await document_of(session, recipe.id)
     household_id = await _edited_household(session, actor, recipe, None)
+    moved = household_id != recipe.household_id
     vocabulary = Vocabulary(session, household_id)
-    await apply_input(recipe, vocabulary, input_values(data, partial=False))
-    return await _commit_edit(session, actor=actor, recipe=recipe, before=before)
+    given = await apply_input(recipe, vocabulary, input_values(data, partial=False))
+    return await _commit_edit(
+        session, actor=actor, recipe=recipe, before=before, given=given, moved=moved
+    )
 
 
 async def revision_authors(

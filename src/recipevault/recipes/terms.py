@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_errors
+from recipevault.errors import Conflict, Forbidden, NotFound, Unprocessable, field_errors
 from recipevault.households import service as households
 from recipevault.policy import Actor, unscoped
 from recipevault.recipes import documents, search, term_uses
@@ -326,8 +326,8 @@ async def _add_food_spellings(session: AsyncSession, food: Food, name: str, key:
 # --- Merging ---------------------------------------------------------------------------------
 
 
-def _invalid_target(message: str) -> ValidationFailed:
-    return ValidationFailed(
+def _invalid_target(message: str) -> Unprocessable:
+    return Unprocessable(
         message,
         extra=field_errors("into", message),
     )

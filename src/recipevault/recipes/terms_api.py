@@ -77,7 +77,7 @@ async def list_terms(
 
 
 @router.patch(
-    "/{kind}/{term_id}",
+    "/{kind}/{term_id:int}",
     response_model=AnyTermRead,
     responses={**NOT_FOUND, 409: {"description": "The name is taken: merge instead"}},
 )
@@ -91,7 +91,7 @@ async def rename_term(
 
 
 @router.post(
-    "/{kind}/{term_id}/merge",
+    "/{kind}/{term_id:int}/merge",
     response_model=AnyTermRead,
     responses={**NOT_FOUND, 422: {"description": "`into` is this term, or not of its household"}},
 )
@@ -105,7 +105,7 @@ async def merge_terms(
 
 
 @router.delete(
-    "/{kind}/{term_id}",
+    "/{kind}/{term_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**NOT_FOUND, 409: {"description": "Recipes (trash included) use the term"}},
 )
