@@ -4,7 +4,10 @@ and the file's real size again while reading it."""
 
 from __future__ import annotations
 
-from starlette.datastructures import UploadFile
+import math
+from dataclasses import dataclass
+
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from recipevault.config import Settings
@@ -40,7 +43,42 @@ def check_declared_length(request: Request, limit: int, too_large: Exception) ->
         raise too_large
 
 
-async def read_at_most(upload: UploadFile, limit: int) -> bytes | None:
-    """The file's bytes, or None when it holds more than ``limit`` of them."""
+class FileMissing(Exception):
+    """The form holds no file in the field (nothing was chosen)."""
+
+
+class FileTooLarge(Exception):
+    """The file holds more bytes than the limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    content: bytes
+    name: str
+
+
+async def read_file(form: FormData, limit: int, *, field: str = "file") -> UploadedFile:
+    """The file sent in ``field`` of a form read with ``request.form()``, reading no more than
+    one byte past ``limit``; ``FileMissing`` or ``FileTooLarge`` when it cannot be had. Each
+    caller says what those mean in its own words (an API problem, a form's message)."""
+    upload = form.get(field)
+    # Browsers send an empty part, without a file name, when no file was chosen.
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise FileMissing
     content = await upload.read(limit + 1)
-    return None if len(content) > limit else content
+    if len(content) > limit:
+        raise FileTooLarge
+    return UploadedFile(content, upload.filename)
+
+
+_KB = 1024
+_MB = 1024 * 1024
+
+
+def describe_size(size: int, *, round_up: bool = False) -> str:
+    """A number of bytes as people read it: "195.3 KB", "10 MB" (to a tenth, rounded down,
+    or up with ``round_up`` for a size that must not look smaller than it is)."""
+    unit, name = (_MB, "MB") if size >= _MB else (_KB, "KB")
+    tenths = size * 10 / unit
+    rounded = math.ceil(tenths) if round_up else math.floor(tenths)
+    return f"{rounded / 10:g} {name}"

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
 
 from recipevault.body_limit import body_limit
 from recipevault.deps import CurrentUser, JobQueueDep, SessionDep, SettingsDep
@@ -26,7 +25,14 @@ from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import documents
 from recipevault.schemas import API_FORM, FORM, ID_ADAPTER, Flag, Id, InputModel
-from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
+from recipevault.uploads import (
+    FileMissing,
+    FileTooLarge,
+    check_declared_length,
+    describe_size,
+    import_upload_body,
+    read_file,
+)
 
 router = APIRouter(tags=["imports"], responses={401: {}, 422: {}})
 JOB_STARTED: dict[int | str, dict[str, Any]] = {
@@ -187,16 +193,17 @@ async def import_file(
 async def _read_upload(
     request: Request, limit: int
 ) -> tuple[bytes, str | None, ImportOptions, bool]:
-    too_large = UploadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    too_large = UploadTooLarge(f"The file is larger than {describe_size(limit)}.")
     check_declared_length(request, limit, too_large)
     async with request.form(max_files=1, max_fields=10) as form:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise _form_error("file", "Choose a file to import")
-        content = await read_at_most(upload, limit)
-        if content is None:
-            raise too_large
+        try:
+            upload = await read_file(form, limit)
+        except FileMissing:
+            raise _form_error("file", "Choose a file to import") from None
+        except FileTooLarge:
+            raise too_large from None
         fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    content = upload.content
     if not content:
         # A schema cannot ask for a file that holds something.
         raise Unprocessable("The file is empty", extra=field_errors("file", "The file is empty"))
@@ -212,7 +219,7 @@ async def _read_upload(
     except ValidationError as exc:
         error = exc.errors()[0]
         raise _form_error(str(error["loc"][-1]), error["msg"]) from None
-    return content, upload.filename, options, parsed.keep_partial
+    return content, upload.name, options, parsed.keep_partial
 
 
 def _form_error(field: str, message: str) -> ValidationFailed:

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
 
 from recipevault.body_limit import body_limit
 from recipevault.config import Settings
@@ -40,7 +39,15 @@ from recipevault.media.storage import storage_from_settings
 from recipevault.pageauth import MarkPage, PageIdentity, PageUser
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import WebAddress
-from recipevault.uploads import check_declared_length, import_upload_body, read_at_most
+from recipevault.uploads import (
+    FileMissing,
+    FileTooLarge,
+    UploadedFile,
+    check_declared_length,
+    describe_size,
+    import_upload_body,
+    read_file,
+)
 from recipevault.web import redirect, render
 
 router = APIRouter(prefix="/import", include_in_schema=False, dependencies=[MarkPage])
@@ -139,7 +146,7 @@ async def _import_page(
         "bulk_again_choices": BULK_AGAIN_CHOICES,
         "file_again_choices": FILE_AGAIN_CHOICES,
         "max_urls": settings.bulk_import_max_urls,
-        "max_upload": _size(settings.upload_max_bytes),
+        "max_upload": describe_size(settings.upload_max_bytes),
     }
     return render(request, "importing/import.html", context, status_code=status_code)
 
@@ -344,14 +351,8 @@ async def _closing_upload(request: Request) -> AsyncIterator[None]:
         await request.close()
 
 
-def _size(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count // (1024 * 1024)} MB"
-    return f"{count // 1024} KB"
-
-
 def _too_large(settings: Settings) -> str:
-    return f"The file is larger than {_size(settings.upload_max_bytes)}."
+    return f"The file is larger than {describe_size(settings.upload_max_bytes)}."
 
 
 @router.post("/file", dependencies=[Depends(_declared_length), Depends(_closing_upload)])
@@ -369,32 +370,30 @@ async def import_file(
         overrides = {"on_duplicate": again} if again else {}
         form = validate_form(ImportOptions, _Submitted(submitted, overrides))
         form = replace(form, values={**form.values, "keep_partial": "true" if keep_partial else ""})
-        upload = submitted.get("file")
-        content = b""
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        upload: UploadedFile | None = None
+        try:
+            upload = await read_file(submitted, settings.upload_max_bytes)
+        except FileMissing:
             form = form.with_error("file", "Choose the file to import.")
-        else:
-            read = await read_at_most(upload, settings.upload_max_bytes)
-            content = read or b""
-            if read is None:
-                form = form.with_error("file", _too_large(settings))
-            elif not content:
-                form = form.with_error("file", "The file is empty.")
+        except FileTooLarge:
+            form = form.with_error("file", _too_large(settings))
+        if upload is not None and not upload.content:
+            form = form.with_error("file", "The file is empty.")
     if form.data is None or not form.ok:
         if "file" not in form.errors:
             form = form.with_error("file", "Choose the file again.")
         return await _import_page(
             request, session, identity, settings, tab="file", form=form, status_code=400
         )
-    assert isinstance(upload, UploadFile)
+    assert upload is not None
     try:
         job = await service.start_file_import(
             session,
             queue=queue,
             storage=storage_from_settings(settings),
             actor=identity.actor,
-            content=content,
-            file_name=upload.filename,
+            content=upload.content,
+            file_name=upload.name,
             options=form.data,
             keep_partial=keep_partial,
         )
@@ -413,5 +412,5 @@ async def import_file(
     return redirect(
         request,
         job_url(job.id),
-        flash=f"{upload.filename} is uploaded and its import has started.",
+        flash=f"{upload.name} is uploaded and its import has started.",
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import re
 import threading
 import warnings
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from PIL import ExifTags, Image, ImageOps, features
 
 from recipevault.errors import ValidationFailed
+from recipevault.uploads import describe_size
 
 VARIANT_CONTENT_TYPE = "image/webp"
 WEBP_QUALITY = 80
@@ -43,8 +43,6 @@ _CONTENT_TYPES = {
 _SIDEWAYS = frozenset({5, 6, 7, 8})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _HEX = re.compile(r"[0-9a-f]{8,64}")
-_KB = 1024
-_MB = 1024 * 1024
 
 NOT_AN_IMAGE = "this file is not an image we can read"
 DAMAGED = "the image is damaged or incomplete"
@@ -87,8 +85,8 @@ def inspect_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageInfo:
     """Decode ``data`` in full and describe it, or raise ``InvalidImage``."""
     if len(data) > max_bytes:
         raise InvalidImage(
-            f"the image is {_describe_size(len(data), round_up=True)}; "
-            f"the limit is {_describe_size(max_bytes)}"
+            f"the image is {describe_size(len(data), round_up=True)}; "
+            f"the limit is {describe_size(max_bytes)}"
         )
     with _decode(data, max_pixels=max_pixels) as image:
         width, height = image.size
@@ -231,10 +229,3 @@ def _encode_webp(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     return buffer.getvalue()
-
-
-def _describe_size(size: int, *, round_up: bool = False) -> str:
-    unit, name = (_MB, "MB") if size >= _MB else (_KB, "KB")
-    tenths = size * 10 / unit
-    rounded = math.ceil(tenths) if round_up else math.floor(tenths)
-    return f"{rounded / 10:g} {name}"

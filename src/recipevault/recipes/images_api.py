@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, status
-from starlette.datastructures import UploadFile
 
 from recipevault.body_limit import body_limit
 from recipevault.deps import CurrentUser, JobQueueDep, OptionalUser, SessionDep, SettingsDep
@@ -20,7 +19,14 @@ from recipevault.recipes.documents import image_urls
 from recipevault.recipes.models import RecipeImage
 from recipevault.recipes.schemas import ImageOrder, RecipeImageRead
 from recipevault.schemas import Id
-from recipevault.uploads import check_declared_length, image_upload_body, read_at_most
+from recipevault.uploads import (
+    FileMissing,
+    FileTooLarge,
+    check_declared_length,
+    describe_size,
+    image_upload_body,
+    read_file,
+)
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipe images"])
 FILE_BODY: dict[str, Any] = {
@@ -95,23 +101,20 @@ async def upload_image(
 
 
 def _too_large(limit: int) -> ImageTooLarge:
-    megabytes = limit / (1024 * 1024)
-    size = f"{megabytes:.3g} MB" if megabytes >= 1 else f"{limit / 1024:.4g} KB"
-    return ImageTooLarge(f"An image may be at most {size}.")
+    return ImageTooLarge(f"An image may be at most {describe_size(limit)}.")
 
 
 async def _read_file(request: Request, limit: int) -> bytes:
     async with request.form(max_files=1, max_fields=5) as form:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
+        try:
+            return (await read_file(form, limit)).content
+        except FileMissing:
             raise ValidationFailed(
                 "Choose an image to upload.",
                 extra=field_errors("file", "Choose an image to upload", kind="missing"),
-            )
-        data = await read_at_most(upload, limit)
-    if data is None:
-        raise _too_large(limit)
-    return data
+            ) from None
+        except FileTooLarge:
+            raise _too_large(limit) from None
 
 
 @router.get("/{recipe_id:int}/images", response_model=list[RecipeImageRead], responses={404: {}})
