@@ -23,8 +23,9 @@ from recipevault.accounts.tokens import create_api_token
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import Database
+from recipevault.recipes.documents import stored_recipe
 from recipevault.recipes.schemas import RecipeCreate
-from recipevault.recipes.service import create_recipe, current_etag
+from recipevault.recipes.service import create_recipe
 
 CHECK_CONNECTIONS = 16
 CHECK_RETRY_WAITS = (0.5, 1, 2, 4, 8)
@@ -76,7 +77,9 @@ async def create_accounts(
                 recipe = await create_recipe(
                     session, actor=actor, data=RecipeCreate.model_validate(content.create_body())
                 )
-                etag = await current_etag(session, recipe.id)
+                stored = await stored_recipe(session, recipe.id)
+                assert stored is not None
+                etag = stored.etag
                 accounts.append(
                     Account(run, index, token, [TrackedRecipe(recipe.id, etag, [content])])
                 )

@@ -32,7 +32,7 @@ _POSTGRES_BUSY = frozenset(
 DATABASE_ERRORS: tuple[type[Exception], ...] = (
     DBAPIError,
     PoolTimeout,
-    sqlite3.Error,  # raised as they are by the SQLite reader (see db.SqliteReader)
+    sqlite3.Error,  # raised as they are by the SQLite reader (see sqlite_reader.SqliteReader)
 )
 
 

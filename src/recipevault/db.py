@@ -16,15 +16,13 @@ processes the busy timeout still arbitrates, between one writer each.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-import anyio.to_thread
 from fastapi import Request
 from sqlalchemy import (
     DateTime,
@@ -36,7 +34,6 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -53,13 +50,12 @@ from sqlalchemy.orm import (
     SessionTransaction,
     mapped_column,
 )
-from sqlalchemy.pool import QueuePool
 
 from recipevault import sqlite_connection
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import AppError
-from recipevault.sqlite_statements import DriverStatement
+from recipevault.sqlite_reader import SqliteReader
 from recipevault.write_behind import WriteBehind
 
 NAMING_CONVENTION = {
@@ -233,110 +229,76 @@ def create_engine(
     )
 
 
-_STATEMENTS_KEPT = 256
+class Reads(Protocol):
+    """Read-only Core statements and their rows, read by position."""
 
+    async def rows(
+        self,
+        statement: Executable,
+        parameters: dict[str, Any] | None = None,
+        *,
+        heavy: bool = False,
+    ) -> Sequence[Any]:
+        """Its rows; ``heavy`` ones (many rows, or a long scan) may run off the event loop."""
+        ...
 
-class SqliteReader:
-    """Short, read-only SQLite queries run on the calling thread.
-
-    aiosqlite moves every step of a query (begin, execute, fetch, commit) to its worker
-    thread and back, about 0.2 ms each, while an indexed read of one row takes 10-20 µs in
-    process. In WAL mode readers never wait for writers, so the hot reads (a recipe, a page of
-    summaries) run here directly; heavier ones go through ``execute_in_thread``. Only safe
-    requests use it: they see what is committed, which for them is everything there is."""
-
-    def __init__(self, url: URL, *, busy_timeout_ms: int) -> None:
-        # A connection serves one thread at a time (the pool hands it out), but not always the
-        # same thread: the event loop's and the worker threads' reads share the pool.
-        self.engine = sa_create_engine(
-            url.set(drivername="sqlite"),
-            poolclass=QueuePool,
-            pool_size=4,
-            max_overflow=12,
-            connect_args={"check_same_thread": False},
-        )
-        # Each calling thread (in practice the event loop's) keeps one connection checked out:
-        # a pool checkout and return per read costs more than the read itself.
-        self._own = threading.local()
-        self._own_connections: list[Connection] = []
-        self._own_lock = threading.Lock()
-        self._statements: dict[Executable, DriverStatement | None] = {}
-
-        @event.listens_for(self.engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA query_only=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cursor.close()
-
-    def _connection(self) -> Connection:
-        connection: Connection | None = getattr(self._own, "connection", None)
-        if connection is None:
-            # Autocommit: each statement is its own read transaction and sees every commit.
-            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            with self._own_lock:
-                self._own_connections.append(connection)
-            self._own.connection = connection
-        return connection
-
-    def first(self, sql: str, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        """One row of a precompiled statement, straight through the driver (the hottest read)."""
-        driver_connection = self._connection().connection.driver_connection
-        assert driver_connection is not None
-        row = driver_connection.execute(sql, parameters).fetchone()
-        return tuple(row) if row is not None else None
-
-    def execute(
+    async def first(
         self, statement: Executable, parameters: dict[str, Any] | None = None
-    ) -> Sequence[Any]:
-        """The rows of a read-only statement, on the calling thread's own connection."""
-        return self._rows(self._connection(), statement, parameters)
+    ) -> Sequence[Any] | None: ...
 
-    def _execute_pooled(
+
+class _ReaderReads:
+    __slots__ = ("_reader",)
+
+    def __init__(self, reader: SqliteReader) -> None:
+        self._reader = reader
+
+    async def rows(
+        self,
+        statement: Executable,
+        parameters: dict[str, Any] | None = None,
+        *,
+        heavy: bool = False,
+    ) -> Sequence[Any]:
+        if heavy:
+            return await self._reader.execute_in_thread(statement, parameters)
+        return self._reader.execute(statement, parameters)
+
+    async def first(
         self, statement: Executable, parameters: dict[str, Any] | None = None
-    ) -> Sequence[Any]:
-        with self.engine.connect() as connection:
-            return self._rows(connection, statement, parameters)
+    ) -> Sequence[Any] | None:
+        return self._reader.first(statement, parameters)
 
-    async def execute_in_thread(
+
+class _ConnectionReads:
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def rows(
+        self,
+        statement: Executable,
+        parameters: dict[str, Any] | None = None,
+        *,
+        heavy: bool = False,
+    ) -> Sequence[Any]:
+        return (await self._connection.execute(statement, parameters)).all()
+
+    async def first(
         self, statement: Executable, parameters: dict[str, Any] | None = None
-    ) -> Sequence[Any]:
-        # Worker threads come and go: they borrow from the pool rather than keep their own.
-        return await anyio.to_thread.run_sync(self._execute_pooled, statement, parameters)
+    ) -> Sequence[Any] | None:
+        return (await self._connection.execute(statement, parameters)).first()
 
-    def _rows(
-        self, connection: Connection, statement: Executable, parameters: dict[str, Any] | None
-    ) -> Sequence[Any]:
-        """Tuples straight from the driver where it can (see ``sqlite_statements``), else
-        SQLAlchemy's rows; callers read either by position."""
-        direct = self._direct(statement)
-        bound = None if direct is None else direct.bind(parameters)
-        if bound is None:
-            return connection.execute(statement, parameters).all()
-        driver_connection = connection.connection.driver_connection
-        assert driver_connection is not None
-        return driver_connection.execute(*bound).fetchall()  # type: ignore[no-any-return]
 
-    def _direct(self, statement: Executable) -> DriverStatement | None:
-        try:
-            return self._statements[statement]
-        except KeyError:
-            pass
-        # The statements read this way are built once and kept (a handful per kind of read);
-        # the bound only guards against a caller building one per request.
-        if len(self._statements) >= _STATEMENTS_KEPT:
-            self._statements.clear()
-        direct = DriverStatement.compile(statement, self.engine.dialect)
-        self._statements[statement] = direct
-        return direct
-
-    def dispose(self) -> None:
-        with self._own_lock:
-            for connection in self._own_connections:
-                connection.close()
-            self._own_connections.clear()
-        self._own = threading.local()
-        self.engine.dispose()
+async def first_row(
+    source: Database | AsyncSession, statement: Executable, parameters: dict[str, Any] | None = None
+) -> Sequence[Any] | None:
+    """The first row of a read-only Core statement, or None: in a session's transaction (so it
+    sees what the session wrote), or through the database as committed (``Database.first``)."""
+    if isinstance(source, AsyncSession):
+        return (await (await source.connection()).execute(statement, parameters)).first()
+    return await source.first(statement, parameters)
 
 
 class Database:
@@ -422,6 +384,37 @@ class Database:
                 yield connection
             else:
                 yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+    @asynccontextmanager
+    async def reads(self, *, plan_once: bool = False) -> AsyncIterator[Reads]:
+        """Read-only Core statements for code that has no session (a safe request's hot
+        reads), as committed, however many run: on SQLite through the reader, on the calling
+        thread; elsewhere on one pooled connection taken once (``reading``, which also says
+        what ``plan_once`` does)."""
+        if self.reader is not None:
+            yield _ReaderReads(self.reader)
+            return
+        async with self.reading(plan_once=plan_once) as connection:
+            yield _ConnectionReads(connection)
+
+    async def rows(
+        self,
+        statement: Executable,
+        parameters: dict[str, Any] | None = None,
+        *,
+        heavy: bool = False,
+        plan_once: bool = False,
+    ) -> Sequence[Any]:
+        """The rows of one read-only statement (see ``reads``)."""
+        async with self.reads(plan_once=plan_once) as read:
+            return await read.rows(statement, parameters, heavy=heavy)
+
+    async def first(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> Sequence[Any] | None:
+        """The first row of one read-only statement, or None (see ``reads``)."""
+        async with self.reads() as read:
+            return await read.first(statement, parameters)
 
     async def settle(self) -> None:
         """After a bulk load, on PostgreSQL: vacuum and analyze now, as autovacuum would soon

@@ -104,8 +104,8 @@ async def assert_search_and_reads_work(instance: Instance, site: Site, original:
     )
     assert [item["title"] for item in orjson.loads(cook_with)["items"]] == ["Saffron tomato soup"]
     for recipe_id in (site.soup_id, site.stew_id):
-        restored = await documents.read_document(instance.database, recipe_id=recipe_id)
-        made = await documents.read_document(original.database, recipe_id=recipe_id)
+        restored = await documents.stored_recipe(instance.database, recipe_id)
+        made = await documents.stored_recipe(original.database, recipe_id)
         assert restored is not None
         assert made is not None
         assert (restored.etag, restored.body) == (made.etag, made.body)

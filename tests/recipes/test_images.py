@@ -154,12 +154,12 @@ class Uploads:
         return await self.queue.run_all(self.database, self.settings)
 
     async def document(self) -> dict[str, Any]:
-        stored = await documents.fetch_document(self.session, recipe_id=self.kitchen.recipe_id)
+        stored = await documents.stored_recipe(self.session, self.kitchen.recipe_id)
         assert stored is not None
         return dict(orjson.loads(stored.body))
 
     async def etag(self) -> str:
-        stored = await documents.fetch_document(self.session, recipe_id=self.kitchen.recipe_id)
+        stored = await documents.stored_recipe(self.session, self.kitchen.recipe_id)
         assert stored is not None
         return stored.etag
 

@@ -56,7 +56,7 @@ async def _post(
 
 async def _document(session: AsyncSession, slug: str) -> dict[str, Any]:
     recipe_id = await page_reads.recipe_id_for_slug(session, slug=slug)
-    stored = await documents.fetch_document(session, recipe_id=recipe_id)
+    stored = await documents.stored_recipe(session, recipe_id)
     assert stored is not None
     return dict(orjson.loads(stored.body))
 

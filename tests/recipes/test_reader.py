@@ -52,10 +52,8 @@ async def test_reader_serves_what_the_session_serves(
         )
         await session.commit()
     async with file_database.session(write=False) as session:
-        via_session = await documents.fetch_document(session, recipe_id=recipe.id)
-        via_reader = await documents.fetch_document(
-            session, recipe_id=recipe.id, reader=file_database.reader
-        )
+        via_session = await documents.stored_recipe(session, recipe.id)
+        via_reader = await documents.stored_recipe(file_database, recipe.id)
         assert via_reader == via_session
         assert via_reader is not None
         assert orjson.loads(via_reader.body)["title"] == "Flatbread"
@@ -76,12 +74,7 @@ async def test_reader_serves_what_the_session_serves(
         ]
         assert cooked[0] == cooked[1]
         assert orjson.loads(cooked[1])["items"][0]["coverage"] == 1.0
-        assert (
-            await documents.fetch_document(
-                session, recipe_id=recipe.id + 1, reader=file_database.reader
-            )
-            is None
-        )
+        assert await documents.stored_recipe(file_database, recipe.id + 1) is None
 
 
 @pytest.mark.sqlite_only
@@ -156,10 +149,10 @@ async def test_sessionless_reads_on_postgresql_see_committed_data(
                 data=RecipeCreate(title="Flatbread", visibility=Visibility.PUBLIC),
             )
             await session.commit()
-        stored = await documents.read_document(database, recipe_id=recipe.id)
+        stored = await documents.stored_recipe(database, recipe.id)
         assert stored is not None
         assert orjson.loads(stored.body)["title"] == "Flatbread"
-        assert await documents.read_document(database, recipe_id=recipe.id + 1) is None
+        assert await documents.stored_recipe(database, recipe.id + 1) is None
         page = await listing.list_recipes(
             database, viewer=None, filters=listing.RecipeFilters(), sort=None, limit=5, cursor=None
         )

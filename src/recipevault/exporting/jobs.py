@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from recipevault.jobs.worker import MAINTENANCE
 from recipevault.media.storage import MediaNotFound, MediaStorage, storage_from_settings
 from recipevault.recipes.images import widest_renditions
 from recipevault.recipes.recipe_input import input_from_snapshot
-from recipevault.recipes.service import document_of
+from recipevault.recipes.service import RecipeNotFound, stored_document
 from recipevault.recipes.sources import owned_recipe_ids
 
 CONTENT_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}
@@ -45,7 +46,7 @@ async def _item(
     context: JobContext, storage: MediaStorage, recipe_id: int, with_images: bool
 ) -> ExportItem:
     async with context.database.session(write=False) as session:
-        document = await document_of(session, recipe_id)
+        document = await stored_document(session, recipe_id)
         keys = await widest_renditions(session, recipe_id=recipe_id) if with_images else []
     return ExportItem(
         slug=document["slug"],
@@ -67,7 +68,9 @@ async def export_recipes(context: JobContext) -> dict[str, Any]:
     await context.set_progress(done=0, total=len(ids))
     items = []
     for done, recipe_id in enumerate(ids, start=1):
-        items.append(await _item(context, storage, recipe_id, with_images=extension == "zip"))
+        # A recipe put in the trash since the export started is left out, as the trash is.
+        with suppress(RecipeNotFound):
+            items.append(await _item(context, storage, recipe_id, with_images=extension == "zip"))
         if done % PROGRESS_EVERY == 0:
             await context.check_cancelled()
             await context.set_progress(done=done)

@@ -110,7 +110,7 @@ async def import_html(data: HtmlImport, actor: CurrentUser, session: SessionDep)
     saved = await service.import_html(session, actor=actor, data=data)
     bodies = []
     for recipe in saved:
-        stored = await documents.fetch_document(session, recipe_id=recipe.id)
+        stored = await documents.stored_recipe(session, recipe.id)
         assert stored is not None  # written in this transaction
         bodies.append(stored.body)
     return Response(

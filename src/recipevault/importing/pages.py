@@ -176,7 +176,7 @@ async def _refused_again(
     """The form again, naming the recipe the page became last time, with the choice of
     updating it or importing a copy (update chosen)."""
     recipe_id = int(exc.extra["recipe_id"])
-    title = str((await recipes.document_of(session, recipe_id))["title"])
+    title = str((await recipes.stored_document(session, recipe_id))["title"])
     refused = form.with_error(field, f"You imported this page before as “{title}”.")
     refused = replace(refused, values={**refused.values, "on_duplicate": "update"})
     return await _import_page(

@@ -64,7 +64,7 @@ def _readable(stored: documents.StoredRecipe | None, viewer: Viewer) -> document
 async def _written(
     session: SessionDep, viewer: Viewer, recipe_id: int, status_code: int
 ) -> Response:
-    stored = _readable(await documents.fetch_document(session, recipe_id=recipe_id), viewer)
+    stored = _readable(await documents.stored_recipe(session, recipe_id), viewer)
     return Response(
         stored.body, status_code=status_code, media_type=JSON, headers={"ETag": stored.etag}
     )
@@ -146,9 +146,7 @@ async def read_recipe(request: Request) -> Response:
     recipe_id = path_id(request, "recipe_id")
     view = VIEW_QUERY.parse(request)
     viewer = await read_viewer(request)
-    stored = _readable(
-        await documents.read_document(request.app.state.database, recipe_id=recipe_id), viewer
-    )
+    stored = _readable(await documents.stored_recipe(request.app.state.database, recipe_id), viewer)
     etag = stored.etag
     body = stored.body
     if view.changes_anything:

@@ -13,23 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import User
-from recipevault.db import Database, SqliteReader
+from recipevault.db import Database, first_row
 from recipevault.households.models import Household
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes import search
@@ -257,6 +254,10 @@ class StoredRecipe:
     # The stored document alone, without the owner's and household's names.
     document: bytes
 
+    def fields(self) -> dict[str, Any]:
+        """The stored document's fields."""
+        return dict(orjson.loads(self.document))
+
 
 def _prefix(
     owner_id: int, owner_name: str, household_id: int | None, household_name: str | None
@@ -321,87 +322,18 @@ async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> l
     return [by_id[rid] for rid in recipe_ids if rid in by_id]
 
 
-class Read(Protocol):
-    """Rows for a read-only Core statement and its parameters; ``heavy`` ones, on SQLite, in a
-    worker thread."""
-
-    async def __call__(
-        self, statement: Any, parameters: dict[str, Any] | None = None, *, heavy: bool = False
-    ) -> Sequence[Any]: ...
-
-
-@asynccontextmanager
-async def reading_rows(database: Database, *, plan_once: bool = False) -> AsyncIterator[Read]:
-    """Reads for read-only Core statements of a request that has no session: through the
-    SQLite reader, or one short read session of their own, taken from the pool once however
-    many statements run (see ``Database.reading`` for ``plan_once``)."""
-    reader = database.reader
-    if reader is not None:
-
-        async def read_sqlite(
-            statement: Any, parameters: dict[str, Any] | None = None, *, heavy: bool = False
-        ) -> Sequence[Any]:
-            if heavy:
-                return await reader.execute_in_thread(statement, parameters)
-            return reader.execute(statement, parameters)
-
-        yield read_sqlite
-        return
-    async with database.reading(plan_once=plan_once) as connection:
-
-        async def read(
-            statement: Any, parameters: dict[str, Any] | None = None, *, heavy: bool = False
-        ) -> Sequence[Any]:
-            return (await connection.execute(statement, parameters)).all()
-
-        yield read
-
-
-async def read_rows(
-    database: Database,
-    statement: Any,
-    parameters: dict[str, Any] | None = None,
-    *,
-    heavy: bool = False,
-    plan_once: bool = False,
-) -> Sequence[Any]:
-    """Rows for one read-only Core statement of a request that has no session (see
-    ``reading_rows``)."""
-    async with reading_rows(database, plan_once=plan_once) as read:
-        return await read(statement, parameters, heavy=heavy)
-
-
-async def read_document(database: Database, *, recipe_id: int) -> StoredRecipe | None:
-    """The stored recipe for a safe request that has no session: through the SQLite reader, or
-    a short read session of its own."""
-    if database.reader is not None:
-        return _stored(database.reader.first(_read_one_sqlite(), (recipe_id,)))
-    async with database.reading() as connection:
-        return await _read_one(connection, recipe_id)
-
-
 READ_ONE = read_statement().where(recipes.c.id == bindparam("recipe_id"))
 
 
-@cache
-def _read_one_sqlite() -> str:
-    return str(READ_ONE.compile(dialect=sqlite_dialect.dialect()))
+async def stored_recipe(source: Database | AsyncSession, recipe_id: int) -> StoredRecipe | None:
+    """The stored recipe, not in the trash, with its owner's and household's names: the one
+    read of a whole recipe, for every caller, who authorizes what it does with it. Read with
+    a session, it is what that session's transaction sees (its own writes included); with the
+    database, what is committed, by the fastest read there is (``Database.first``)."""
+    return _stored(await first_row(source, READ_ONE, {"recipe_id": recipe_id}))
 
 
-async def fetch_document(
-    session: AsyncSession, *, recipe_id: int, reader: SqliteReader | None = None
-) -> StoredRecipe | None:
-    if reader is not None:
-        return _stored(reader.first(_read_one_sqlite(), (recipe_id,)))
-    return await _read_one(await session.connection(), recipe_id)
-
-
-async def _read_one(connection: AsyncConnection, recipe_id: int) -> StoredRecipe | None:
-    row = (await connection.execute(READ_ONE, {"recipe_id": recipe_id})).first()
-    return _stored(None if row is None else tuple(row))
-
-
-def _stored(row: tuple[Any, ...] | None) -> StoredRecipe | None:
+def _stored(row: Sequence[Any] | None) -> StoredRecipe | None:
     if row is None:
         return None
     rid, owner_id, household_id, visibility, etag, document, owner_name, household_name = row

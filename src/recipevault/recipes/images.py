@@ -143,10 +143,10 @@ _RENDITION = (
 async def find_rendition(database: Database, *, token: str, width: int) -> Rendition | None:
     """The ready rendition at this address, whoever may see it (one indexed read, without a
     session: this serves every image on every page)."""
-    rows = await documents.read_rows(database, _RENDITION, {"token": token})
-    if not rows:
+    row = await database.first(_RENDITION, {"token": token})
+    if row is None:
         return None
-    variants, owner_id, household_id, visibility, trashed = rows[0]
+    variants, owner_id, household_id, visibility, trashed = row
     key = next((v["key"] for v in variants if v["width"] == width), None)
     if key is None:
         return None

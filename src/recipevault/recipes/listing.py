@@ -13,16 +13,13 @@ import orjson
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
-from recipevault.db import Database
+from recipevault.db import Database, Reads
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
 from recipevault.policy import Viewer, Visibility, viewer_keys
 from recipevault.recipes import on_hand, search
 from recipevault.recipes.documents import (
     SUMMARIES,
-    Read,
     documents,
-    read_rows,
-    reading_rows,
     recipes,
     splice,
     users,
@@ -421,12 +418,12 @@ async def list_recipes(
             parameters["after_key"], parameters["after_id"] = after
         heavy = bool(filters.foods or filters.exclude_foods)
         statement = _list_statement(shape, sort, after is not None)
-        rows = await read_rows(database, statement, parameters, heavy=heavy)
+        rows = await database.rows(statement, parameters, heavy=heavy)
         return _page(rows, sort, limit, None)
     assert filters.q is not None
     # Every statement of a search keeps one plan per connection: each is built not to depend
     # on the words (see ``search``), and planning one takes milliseconds.
-    async with reading_rows(database, plan_once=True) as read:
+    async with database.reads(plan_once=True) as read:
         parameters = _filter_values(filters) | {"page_size": limit + 1}
         found = _SearchPage(read, shape, sort, dialect, viewer_keys(viewer), parameters)
         # The words whole; when nothing has them all, the last one as typed so far; when
@@ -444,7 +441,7 @@ class _SearchPage:
 
     def __init__(
         self,
-        read: Read,
+        read: Reads,
         shape: _Shape,
         sort: str,
         dialect: str,
@@ -464,7 +461,7 @@ class _SearchPage:
             values["after_key"], values["after_id"] = after
         keyset = after is not None and self._sort != "relevance"
         statement = _search_statement(self._shape, self._sort, self._dialect, keyset)
-        rows = await self._read(statement, values, heavy=True)
+        rows = await self._read.rows(statement, values, heavy=True)
         self.total = rows[0][0]
         self.rows = [row[1:] for row in rows if row[1] is not None]
 
@@ -504,8 +501,9 @@ async def cook_with(
     ``on_hand``), then one read of the winners' summaries."""
     spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
     # Every read of the index keeps one plan (see ``on_hand.level_statement``).
-    async with reading_rows(database, plan_once=True) as read:
-        on_hand_ids = [row[0] for row in await read(on_hand.FOODS, {"spellings": spellings})]
+    async with database.reads(plan_once=True) as read:
+        found_foods = await read.rows(on_hand.FOODS, {"spellings": spellings})
+        on_hand_ids = [row[0] for row in found_foods]
         if not on_hand_ids:
             return page_body([], None)
         parameters = _parameters(viewer, RecipeFilters()) | {
@@ -518,14 +516,14 @@ async def cook_with(
         high, low = on_hand.FIRST_LEVEL
         while True:
             bounds = {"low": low, "high": high}
-            ranking.add(await read(statement, parameters | bounds, heavy=True))
+            ranking.add(await read.rows(statement, parameters | bounds, heavy=True))
             lower = ranking.next_level(low)
             if lower is None:
                 break
             high, low = low, lower
         if not ranking.top:
             return page_body([], None)
-        rows = await read(SUMMARIES, {"ids": [m.recipe_id for m in ranking.top]})
+        rows = await read.rows(SUMMARIES, {"ids": [m.recipe_id for m in ranking.top]})
     found = {recipe_id: (summary, owner, name) for recipe_id, summary, owner, name in rows}
     items = []
     for match in ranking.top:

@@ -4,12 +4,10 @@ before and after each edit. The use cases they build on live in ``service``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.db import Database
@@ -20,9 +18,9 @@ from recipevault.recipes.models import Category, Recipe, RecipeRevision, Tag, Vo
 from recipevault.recipes.schemas import PersonRef
 from recipevault.recipes.service import (
     RecipeNotFound,
-    document_of,
     list_revisions,
     revision_authors,
+    stored_document,
 )
 from recipevault.recipes.terms_schemas import Kind
 
@@ -32,25 +30,16 @@ _ID_BY_SLUG = select(_recipes.c.id).where(
 )
 
 
-@cache
-def _id_by_slug_sqlite() -> str:
-    return str(_ID_BY_SLUG.compile(dialect=sqlite_dialect.dialect()))
-
-
 async def readable_document(
     database: Database, *, viewer: Viewer, slug: str
 ) -> documents.StoredRecipe:
     """The stored recipe at ``slug`` for a safe request that has no session (the recipe page):
-    two indexed reads, the id and then the document, through the SQLite reader when there is
-    one. Hidden and missing recipes are both "not found"."""
-    if database.reader is not None:
-        row = database.reader.first(_id_by_slug_sqlite(), (slug,))
-    else:
-        rows = await documents.read_rows(database, _ID_BY_SLUG, {"slug": slug})
-        row = tuple(rows[0]) if rows else None
+    two indexed reads, the id and then the document, as committed. Hidden and missing recipes
+    are both "not found"."""
+    row = await database.first(_ID_BY_SLUG, {"slug": slug})
     stored = None
     if row is not None:
-        stored = await documents.read_document(database, recipe_id=int(row[0]))
+        stored = await documents.stored_recipe(database, int(row[0]))
     if stored is None or not can_read(viewer, stored):
         raise RecipeNotFound()
     return stored
@@ -71,7 +60,7 @@ async def editable_document(
     session: AsyncSession, *, actor: Actor, recipe_id: int
 ) -> documents.StoredRecipe:
     """The stored recipe, if ``actor`` may change it (one query, no ORM loading)."""
-    stored = await documents.fetch_document(session, recipe_id=recipe_id)
+    stored = await documents.stored_recipe(session, recipe_id)
     if stored is None or not can_read(actor, stored):
         raise RecipeNotFound()
     if not can_edit(actor, stored):
@@ -119,7 +108,7 @@ async def revision_history(
     """Every edit, newest first, each with the recipe before and after it."""
     revisions = await list_revisions(session, actor=actor, recipe_id=recipe_id)
     authors = await revision_authors(session, revisions)
-    current = await document_of(session, recipe_id)
+    current = await stored_document(session, recipe_id)
     # Revision N holds version N; versions only ever grow by one, so N + 1 is the next one.
     snapshots = {revision.number: revision.snapshot for revision in revisions}
     return [

@@ -58,6 +58,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from recipevault.db import Reads
 from recipevault.policy import read_keys
 from recipevault.recipes import on_hand, search_words, spelling
 from recipevault.recipes.models import Recipe
@@ -502,7 +503,7 @@ def probe(dialect: str, filters: Filters) -> Any:
 
 
 async def corrected_words(
-    read: Any,
+    read: Reads,
     dialect: str,
     query: str,
     probe_statement: Any,
@@ -519,7 +520,7 @@ async def corrected_words(
     """
 
     async def found(words: Sequence[Word]) -> bool:
-        rows = await read(probe_statement, parameters | bind_values(dialect, words, keys))
+        rows = await read.rows(probe_statement, parameters | bind_values(dialect, words, keys))
         return bool(rows[0][0])
 
     words = terms(query)
@@ -539,10 +540,10 @@ async def corrected_words(
     return chosen if corrected else None
 
 
-async def _corrections(read: Any, found: Any, word: str) -> tuple[str, ...]:
+async def _corrections(read: Reads, found: Any, word: str) -> tuple[str, ...]:
     if not spelling.max_edits(word):
         return ()
-    near = await read(search_words.NEAR, search_words.near_parameters(word))
+    near = await read.rows(search_words.NEAR, search_words.near_parameters(word))
     for group in spelling.closest(word, (row[0] for row in near)):
         kept = tuple([near_word for near_word in group if await found([Word((near_word,))])])
         if kept:

@@ -35,7 +35,6 @@ from recipevault.recipes.image_jobs import image_prefix, remove_later
 from recipevault.recipes.models import (
     Category,
     Recipe,
-    RecipeDocument,
     RecipeImage,
     RecipeRevision,
     Tag,
@@ -97,14 +96,10 @@ async def editable_recipe(
 
 
 async def _stored(session: AsyncSession, recipe_id: int) -> documents.StoredRecipe:
-    stored = await documents.fetch_document(session, recipe_id=recipe_id)
+    stored = await documents.stored_recipe(session, recipe_id)
     if stored is None:
         raise RecipeNotFound()
     return stored
-
-
-async def current_etag(session: AsyncSession, recipe_id: int) -> str:
-    return (await _stored(session, recipe_id)).etag
 
 
 def _check_if_match(recipe: Recipe, etag: str, if_match: str | None) -> None:
@@ -124,7 +119,7 @@ async def _edited(
     recipe = await editable_recipe(session, actor=actor, recipe_id=recipe_id)
     stored = await _stored(session, recipe.id)
     _check_if_match(recipe, stored.etag, if_match)
-    return recipe, dict(orjson.loads(stored.document))
+    return recipe, stored.fields()
 
 
 SLUG_WINDOW = 20
@@ -323,12 +318,10 @@ async def _edited_household(
     return recipe.household_id
 
 
-async def document_of(session: AsyncSession, recipe_id: int) -> dict[str, Any]:
-    stored = await session.scalar(
-        select(RecipeDocument.document).where(RecipeDocument.recipe_id == recipe_id)
-    )
-    assert stored is not None, "every recipe has a document"
-    return dict(orjson.loads(stored))
+async def stored_document(session: AsyncSession, recipe_id: int) -> dict[str, Any]:
+    """The fields of a recipe's stored document, as this transaction sees it (the caller
+    authorized it); ``RecipeNotFound`` once it is in the trash."""
+    return (await _stored(session, recipe_id)).fields()
 
 
 _WORDS = frozenset({"title", "description", "ingredients", "steps"})

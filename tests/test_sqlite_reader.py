@@ -30,7 +30,7 @@ from sqlalchemy.types import NullType
 
 from recipevault.db import UTCDateTime
 from recipevault.enums import string_enum
-from recipevault.sqlite_statements import DriverStatement
+from recipevault.sqlite_reader import DriverStatement
 
 
 class Shade(enum.StrEnum):
