@@ -149,15 +149,12 @@ class SqliteReader:
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[Any] | None:
         """The first row of a read-only statement, on the calling thread's own connection."""
-        connection = self._connection()
-        direct = self._direct(statement)
-        bound = None if direct is None else direct.bind(parameters)
-        if bound is None:
-            return connection.execute(statement, parameters).first()
-        driver_connection = connection.connection.driver_connection
-        assert driver_connection is not None
-        row: Sequence[Any] | None = driver_connection.execute(*bound).fetchone()
-        return row
+        cursor = self._run(self._connection(), statement, parameters)
+        try:
+            row: Sequence[Any] | None = cursor.fetchone()
+            return row
+        finally:
+            cursor.close()  # an open statement would keep its read snapshot
 
     def execute(
         self, statement: Executable, parameters: dict[str, Any] | None = None
@@ -180,15 +177,21 @@ class SqliteReader:
     def _rows(
         self, connection: Connection, statement: Executable, parameters: dict[str, Any] | None
     ) -> Sequence[Any]:
-        """Tuples straight from the driver where it can (``DriverStatement``), else
-        SQLAlchemy's rows; callers read either by position."""
+        return self._run(connection, statement, parameters).fetchall()  # type: ignore[no-any-return]
+
+    def _run(
+        self, connection: Connection, statement: Executable, parameters: dict[str, Any] | None
+    ) -> Any:
+        """A cursor over the statement's rows: the driver's (plain tuples) where it can run
+        the statement (``DriverStatement``), else SQLAlchemy's result; callers read either by
+        position."""
         direct = self._direct(statement)
         bound = None if direct is None else direct.bind(parameters)
         if bound is None:
-            return connection.execute(statement, parameters).all()
+            return connection.execute(statement, parameters)
         driver_connection = connection.connection.driver_connection
         assert driver_connection is not None
-        return driver_connection.execute(*bound).fetchall()  # type: ignore[no-any-return]
+        return driver_connection.execute(*bound)
 
     def _direct(self, statement: Executable) -> DriverStatement | None:
         try:
