@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.accounts.auth import NotAuthenticated, authenticate_request
+from recipevault.accounts.auth import NotAuthenticated, who_is_asking
 from recipevault.accounts.passwords import PasswordHasher
 from recipevault.config import Settings
 from recipevault.db import Database, request_session
@@ -43,7 +43,8 @@ SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
 async def _optional_actor(request: Request, session: SessionDep) -> Actor | None:
-    return await authenticate_request(request, session)
+    identity = await who_is_asking(request, session=session)
+    return None if identity is None else identity.actor
 
 
 async def _current_actor(actor: Annotated[Actor | None, Depends(_optional_actor)]) -> Actor:
@@ -59,16 +60,10 @@ async def _admin_actor(actor: Annotated[Actor, Depends(_current_actor)]) -> Acto
 
 
 async def read_viewer(request: Request) -> Actor | None:
-    """The viewer of a read-only route that has no session of its own. Anonymous requests,
-    the bulk of public reads, cost nothing; with credentials a short read session checks them."""
-    settings: Settings = request.app.state.settings
-    if "authorization" not in request.headers and (
-        settings.session_cookie_name not in request.cookies
-    ):
-        return None
-    database: Database = request.app.state.database
-    async with database.session(write=False) as session:
-        return await authenticate_request(request, session)
+    """The viewer of a read-only route that has no session of its own: anonymous requests, the
+    bulk of public reads, cost nothing (see ``who_is_asking``)."""
+    identity = await who_is_asking(request)
+    return None if identity is None else identity.actor
 
 
 OptionalUser = Annotated[Actor | None, Depends(_optional_actor)]

@@ -14,15 +14,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from recipevault.accounts.auth import (
-    BrowserIdentity,
-    CsrfRejected,
-    authenticate_browser,
-    submitted_csrf,
-)
+from recipevault.accounts.auth import CsrfRejected, Identity, submitted_csrf, who_is_asking
 from recipevault.accounts.credentials import new_secret, same_secret
 from recipevault.config import Settings
-from recipevault.db import SAFE_METHODS, Database
+from recipevault.db import SAFE_METHODS
 from recipevault.deps import SessionDep
 from recipevault.errors import Forbidden, Unauthorized
 from recipevault.signing import derive
@@ -33,8 +28,6 @@ _PURPOSE = "anonymous-form"
 ANONYMOUS_CSRF_MAX_AGE = 7 * 86400
 # Our cookie values are 43 characters; anything much longer was not set by us.
 _MAX_COOKIE_LENGTH = 100
-
-PageIdentity = BrowserIdentity
 
 
 class SignInRequired(Unauthorized):
@@ -88,22 +81,13 @@ async def check_anonymous_csrf(request: Request) -> None:
         raise CsrfRejected(FORM_REFUSED)
 
 
-def current_identity(request: Request) -> PageIdentity | None:
-    """The identity a page dependency found for this request, if one ran."""
-    identity: PageIdentity | None = getattr(request.state, "page_identity", None)
-    return identity
-
-
-async def identify_quietly(request: Request) -> PageIdentity | None:
+async def identify_quietly(request: Request) -> Identity | None:
     """The signed-in browser for pages rendered outside a page route (a 404 for an unknown
     address), so the header still shows who is signed in. Read-only and never raises."""
-    settings = _settings(request)
-    if request.method not in SAFE_METHODS or settings.session_cookie_name not in request.cookies:
+    if request.method not in SAFE_METHODS:
         return None
-    database: Database = request.app.state.database
     try:
-        async with database.session(write=False) as session:
-            return await authenticate_browser(request, session)
+        return await who_is_asking(request, browser=True)
     except Exception:
         return None
 
@@ -113,29 +97,28 @@ async def _mark_page(request: Request) -> None:
     request.state.page = True
 
 
-async def _page_viewer(request: Request, session: SessionDep) -> PageIdentity | None:
+async def _page_viewer(request: Request, session: SessionDep) -> Identity | None:
     request.state.page = True
     try:
-        identity = await authenticate_browser(request, session)
+        identity = await who_is_asking(request, session=session, browser=True)
     except CsrfRejected:
         # The API's wording names headers and fields; people need to know what to do.
         raise CsrfRejected(FORM_REFUSED) from None
     if identity is None and request.method not in SAFE_METHODS:
         await check_anonymous_csrf(request)
-    request.state.page_identity = identity
     return identity
 
 
 async def _page_user(
-    identity: Annotated[PageIdentity | None, Depends(_page_viewer)],
-) -> PageIdentity:
+    identity: Annotated[Identity | None, Depends(_page_viewer)],
+) -> Identity:
     if identity is None:
         # errors.py turns this into a redirect to the sign-in page for browsers.
         raise SignInRequired("Sign in to see this page.")
     return identity
 
 
-async def _page_admin(identity: Annotated[PageIdentity, Depends(_page_user)]) -> PageIdentity:
+async def _page_admin(identity: Annotated[Identity, Depends(_page_user)]) -> Identity:
     if not identity.is_admin:
         raise Forbidden("Only site admins can see this page.")
     return identity
@@ -144,7 +127,7 @@ async def _page_admin(identity: Annotated[PageIdentity, Depends(_page_user)]) ->
 # Router-level dependency of page routers: see ``errors.wants_html``.
 MarkPage = Depends(_mark_page)
 # The signed-in browser or None; unsafe requests must pass the CSRF check either way.
-OptionalPageUser = Annotated[PageIdentity | None, Depends(_page_viewer)]
+OptionalPageUser = Annotated[Identity | None, Depends(_page_viewer)]
 # Signed in, or a redirect to the sign-in page.
-PageUser = Annotated[PageIdentity, Depends(_page_user)]
-PageAdmin = Annotated[PageIdentity, Depends(_page_admin)]
+PageUser = Annotated[Identity, Depends(_page_user)]
+PageAdmin = Annotated[Identity, Depends(_page_admin)]

@@ -25,10 +25,10 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from recipevault import __version__
+from recipevault.accounts.auth import identity_found
 from recipevault.flash import Category, add_flash, clear_flashes, pending_flashes
 from recipevault.pageauth import (
     anonymous_csrf_token,
-    current_identity,
     identify_quietly,
     set_anonymous_csrf_cookie,
 )
@@ -163,11 +163,14 @@ def render(
 ) -> HTMLResponse:
     """Render a page with what every page needs: the signed-in user (``user``, or None), the
     CSRF token for its forms (``csrf_token``), the flash messages (``flashes``), and the app
-    ``version``. The user is the one a page dependency (``OptionalPageUser``, ``PageUser``)
-    found for this request. ``visitor_forms=False`` leaves the token out for visitors."""
-    identity = current_identity(request)
+    ``version``. The user is the one ``accounts.auth.who_is_asking`` found for this request
+    (a page dependency asks). ``visitor_forms=False`` leaves the token out for visitors."""
+    identity = identity_found(request)
+    if identity is not None and identity.csrf_token is None:
+        identity = None  # a bearer token's: pages know browsers by their session alone
     new_csrf_cookie = None
     if identity is not None:
+        assert identity.csrf_token is not None
         csrf_token = identity.csrf_token
     elif visitor_forms:
         csrf_token, new_csrf_cookie = anonymous_csrf_token(request)
@@ -233,8 +236,8 @@ async def render_error_page(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The friendly HTML page for an error on a browser request (see ``errors.wants_html``)."""
-    if status < 500 and not hasattr(request.state, "page_identity"):
-        request.state.page_identity = await identify_quietly(request)
+    if status < 500:
+        await identify_quietly(request)  # the header shows who is signed in
     context = {
         "status": status,
         "title": title,

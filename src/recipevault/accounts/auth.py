@@ -19,7 +19,7 @@ from recipevault.accounts.credentials import (
 from recipevault.accounts.models import UnitSystem, User
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.db import SAFE_METHODS
+from recipevault.db import SAFE_METHODS, Database
 from recipevault.errors import Forbidden, Unauthorized
 from recipevault.households.models import MemberRole
 from recipevault.households.service import memberships
@@ -71,7 +71,28 @@ async def actor_for_job(session: AsyncSession, user_id: int) -> Actor | None:
     return await _actor(session, user, via="job")
 
 
-async def _from_bearer(session: AsyncSession, token: str, settings: Settings) -> Actor:
+async def _identity(
+    session: AsyncSession,
+    user: User,
+    *,
+    via: AuthMethod,
+    can_write: bool = True,
+    session_id: int | None = None,
+    csrf_token: str | None = None,
+) -> Identity:
+    actor = await _actor(session, user, via=via, can_write=can_write, session_id=session_id)
+    return Identity(
+        actor=actor,
+        user_id=user.id,
+        display_name=user.display_name,
+        email=user.email,
+        email_verified=user.email_verified,
+        unit_system=user.unit_system,
+        csrf_token=csrf_token,
+    )
+
+
+async def _from_bearer(session: AsyncSession, token: str, settings: Settings) -> Identity:
     if token.startswith(API_TOKEN_PREFIX):
         api_token = await tokens.find_api_token(session, token)
         user = await session.get(User, api_token.user_id) if api_token else None
@@ -79,7 +100,7 @@ async def _from_bearer(session: AsyncSession, token: str, settings: Settings) ->
             raise NotAuthenticated("The API token is not valid.")
         if activity.due(api_token.last_used_at):
             await activity.record(session, activity.API_TOKEN_USED, api_token.id)
-        return await _actor(session, user, via="api_token", can_write=api_token.can_write)
+        return await _identity(session, user, via="api_token", can_write=api_token.can_write)
     try:
         claims = decode_access_token(token, secret_key=settings.secret_key, now=utcnow())
     except InvalidAccessToken:
@@ -87,7 +108,7 @@ async def _from_bearer(session: AsyncSession, token: str, settings: Settings) ->
     user = await session.get(User, claims.user_id)
     if user is None or not user.is_active or user.auth_epoch != claims.auth_epoch:
         raise NotAuthenticated("The access token is no longer valid; sign in again.")
-    return await _actor(session, user, via="jwt")
+    return await _identity(session, user, via="jwt")
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -102,9 +123,10 @@ async def submitted_csrf(request: Request) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class BrowserIdentity:
-    """A browser signed in with the session cookie. Plain values, not rows: pages still show
-    who is signed in after the request's transaction was rolled back."""
+class Identity:
+    """Who is asking: the actor the rules judge, and the account's plain values (not rows:
+    pages still show who is signed in after the request's transaction was rolled back).
+    ``csrf_token`` is the browser session's, None for a bearer token."""
 
     actor: Actor
     user_id: int
@@ -112,7 +134,7 @@ class BrowserIdentity:
     email: str
     email_verified: bool
     unit_system: UnitSystem
-    csrf_token: str
+    csrf_token: str | None
 
     @property
     def is_admin(self) -> bool:
@@ -121,7 +143,7 @@ class BrowserIdentity:
 
 async def _from_cookie(
     request: Request, session: AsyncSession, cookie: str, settings: Settings
-) -> BrowserIdentity | None:
+) -> Identity | None:
     found = await browser_sessions.find_session(session, cookie_value=cookie, settings=settings)
     if found is None:
         return None
@@ -135,46 +157,72 @@ async def _from_cookie(
             )
     if activity.due(record.last_seen_at):
         await activity.record(session, activity.SESSION_SEEN, record.id)
-    return BrowserIdentity(
-        actor=await _actor(session, user, via="session", session_id=record.id),
-        user_id=user.id,
-        display_name=user.display_name,
-        email=user.email,
-        email_verified=user.email_verified,
-        unit_system=user.unit_system,
-        csrf_token=record.csrf_token,
+    return await _identity(
+        session, user, via="session", session_id=record.id, csrf_token=record.csrf_token
     )
 
 
-async def authenticate_request(request: Request, session: AsyncSession) -> Actor | None:
+_ASKED = "recipevault.identity"
+"""Where a request keeps the answer to "who is asking": its ASGI scope, which is the
+request's own (``request.state`` may be shared with the app's lifespan state)."""
+
+
+async def who_is_asking(
+    request: Request, *, session: AsyncSession | None = None, browser: bool = False
+) -> Identity | None:
+    """Who is making this request: the one answer, for the API and the pages alike, worked
+    out once per request (later calls, an error page's among them, get the same answer).
+
+    API requests are known by a bearer token (an access token or a personal API token), or
+    else the session cookie; pages (``browser``) by the session cookie alone: bearer tokens
+    are for API clients. None for an anonymous request, which costs no database read. Without
+    ``session``, the credentials are checked in a short read session of their own.
+
+    Raises ``NotAuthenticated`` for credentials that are not valid, ``CsrfRejected`` for an
+    unsafe request made with the cookie but without its CSRF token, and ``Forbidden`` for a
+    write with a read-only token."""
+    if _ASKED in request.scope:
+        asked: Identity | None = request.scope[_ASKED]
+        return asked
     settings: Settings = request.app.state.settings
-    authorization = request.headers.get("authorization")
-    actor: Actor | None
+    authorization = None if browser else request.headers.get("authorization")
+    cookie = request.cookies.get(settings.session_cookie_name)
+    identity = None
+    if authorization is not None or cookie:
+        if session is None:
+            database: Database = request.app.state.database
+            async with database.session(write=False) as own_session:
+                identity = await _identify(request, own_session, settings, authorization, cookie)
+        else:
+            identity = await _identify(request, session, settings, authorization, cookie)
+    request.scope[_ASKED] = identity
+    return identity
+
+
+def identity_found(request: Request) -> Identity | None:
+    """The answer ``who_is_asking`` gave this request, if it was asked."""
+    found: Identity | None = request.scope.get(_ASKED)
+    return found
+
+
+async def _identify(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    authorization: str | None,
+    cookie: str | None,
+) -> Identity | None:
+    identity: Identity | None
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("Use an 'Authorization: Bearer <token>' header.")
-        actor = await _from_bearer(session, token.strip(), settings)
-    elif cookie := request.cookies.get(settings.session_cookie_name):
-        identity = await _from_cookie(request, session, cookie, settings)
-        actor = identity.actor if identity is not None else None
-    else:
-        actor = None
-    if actor is not None:
-        if not actor.can_write and not only_reads(request):
+        identity = await _from_bearer(session, token.strip(), settings)
+        if not identity.actor.can_write and not only_reads(request):
             raise Forbidden("This API token may only read; create one with the write scope.")
-        bind_request_fields(user_id=actor.user_id)
-    return actor
-
-
-async def authenticate_browser(request: Request, session: AsyncSession) -> BrowserIdentity | None:
-    """Who is signed in with the session cookie (bearer tokens are for API clients, and
-    pages ignore them). Unsafe requests must carry the session's CSRF token, as on the API."""
-    settings: Settings = request.app.state.settings
-    cookie = request.cookies.get(settings.session_cookie_name)
-    if not cookie:
-        return None
-    identity = await _from_cookie(request, session, cookie, settings)
+    else:
+        assert cookie is not None
+        identity = await _from_cookie(request, session, cookie, settings)
     if identity is not None:
         bind_request_fields(user_id=identity.user_id)
     return identity

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts import recovery, service, tokens
 from recipevault.accounts import sessions as browser_sessions
+from recipevault.accounts.auth import Identity
 from recipevault.accounts.cookies import set_session_cookie
 from recipevault.accounts.passwords import WeakPassword
 from recipevault.accounts.schemas import ApiTokenForm, PasswordChange, ProfileForm
@@ -21,7 +22,7 @@ from recipevault.db import undo_on_error
 from recipevault.deps import ClientDep, HasherDep, MailerDep, SessionDep, SettingsDep, SiteUrlDep
 from recipevault.errors import AppError, Forbidden
 from recipevault.forms import FORM_ERROR, Form, blank_form, read_form
-from recipevault.pageauth import MarkPage, PageIdentity, PageUser
+from recipevault.pageauth import MarkPage, PageUser
 from recipevault.schemas import Id
 from recipevault.web import redirect, render
 
@@ -40,7 +41,7 @@ TOKEN_LIFETIMES: tuple[tuple[int | None, str], ...] = (
 async def _account_page(
     request: Request,
     session: AsyncSession,
-    identity: PageIdentity,
+    identity: Identity,
     *,
     profile: Form[Any] | None = None,
     password: Form[Any] | None = None,

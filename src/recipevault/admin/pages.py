@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts import service as accounts
+from recipevault.accounts.auth import Identity
 from recipevault.accounts.models import Role
 from recipevault.admin import service
 from recipevault.admin.schemas import (
@@ -30,7 +31,7 @@ from recipevault.db import undo_on_error
 from recipevault.deps import ClientDep, SessionDep, SettingsDep
 from recipevault.errors import Conflict
 from recipevault.forms import Form, read_form
-from recipevault.pageauth import MarkPage, PageAdmin, PageIdentity
+from recipevault.pageauth import MarkPage, PageAdmin
 from recipevault.pagination import CursorQuery
 from recipevault.schemas import Id
 from recipevault.web import redirect, render
@@ -146,7 +147,7 @@ async def _change_user(
     request: Request,
     session: AsyncSession,
     *,
-    identity: PageIdentity,
+    identity: Identity,
     user_id: int,
     schema: type[UserRoleForm | UserActiveForm],
     field: str,

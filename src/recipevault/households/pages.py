@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts.auth import Identity
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
 from recipevault.deps import ClientDep, SessionDep, SettingsDep, SiteUrlDep
@@ -32,7 +33,7 @@ from recipevault.households.schemas import (
     MemberRead,
     TransferRequest,
 )
-from recipevault.pageauth import MarkPage, PageIdentity, PageUser
+from recipevault.pageauth import MarkPage, PageUser
 from recipevault.schemas import Id
 from recipevault.web import redirect, render
 
@@ -71,7 +72,7 @@ def _lifetimes(settings: Settings) -> list[tuple[int, str]]:
 async def _list_page(
     request: Request,
     session: AsyncSession,
-    identity: PageIdentity,
+    identity: Identity,
     *,
     form: Form[Any] | None = None,
     status_code: int = 200,
@@ -163,7 +164,7 @@ async def join(
 async def _detail_page(
     request: Request,
     session: AsyncSession,
-    identity: PageIdentity,
+    identity: Identity,
     settings: Settings,
     household_id: int,
     *,

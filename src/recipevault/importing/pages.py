@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts.auth import Identity
 from recipevault.body_limit import body_limit
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
@@ -36,7 +37,7 @@ from recipevault.importing.schemas import (
 )
 from recipevault.jobs.pages import job_url, plain
 from recipevault.media.storage import storage_from_settings
-from recipevault.pageauth import MarkPage, PageIdentity, PageUser
+from recipevault.pageauth import MarkPage, PageUser
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import WebAddress
 from recipevault.uploads import (
@@ -110,9 +111,7 @@ def _tab(value: str | None) -> str:
     return value if value in {name for name, _ in TABS} else "url"
 
 
-async def _household_choices(
-    session: AsyncSession, identity: PageIdentity
-) -> list[tuple[str, str]]:
+async def _household_choices(session: AsyncSession, identity: Identity) -> list[tuple[str, str]]:
     """The person's households, their own (personal) one first."""
     views = await households.list_households(session, actor=identity.actor)
     return [(str(v.household.id), v.household.name) for v in views if v.role is not None]
@@ -121,7 +120,7 @@ async def _household_choices(
 async def _import_page(
     request: Request,
     session: AsyncSession,
-    identity: PageIdentity,
+    identity: Identity,
     settings: Settings,
     *,
     tab: str,
@@ -165,7 +164,7 @@ async def import_page(
 async def _refused_again(
     request: Request,
     session: AsyncSession,
-    identity: PageIdentity,
+    identity: Identity,
     settings: Settings,
     *,
     tab: str,

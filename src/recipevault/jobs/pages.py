@@ -18,11 +18,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts.auth import Identity
 from recipevault.clock import utcnow
 from recipevault.deps import SessionDep
 from recipevault.jobs import kinds, service
 from recipevault.jobs.models import ItemStatus, Job, JobItem, JobStatus
-from recipevault.pageauth import MarkPage, PageIdentity, PageUser
+from recipevault.pageauth import MarkPage, PageUser
 from recipevault.pagination import CursorQuery
 from recipevault.schemas import Id
 from recipevault.web import PAGE_HEADERS, redirect, render
@@ -126,7 +127,7 @@ class JobView:
         return f"The job is {self.status_label.lower()}."
 
 
-def _download(job: Job, viewer: PageIdentity, now: datetime) -> tuple[str | None, datetime | None]:
+def _download(job: Job, viewer: Identity, now: datetime) -> tuple[str | None, datetime | None]:
     """The export's download address while it lasts, for the person who made it (the file is
     theirs alone: admins get the page, not the download)."""
     result = job.result or {}
@@ -145,7 +146,7 @@ def _download(job: Job, viewer: PageIdentity, now: datetime) -> tuple[str | None
     return str(result["download"]), until
 
 
-def job_view(job: Job, *, viewer: PageIdentity, items: list[ItemView] | None = None) -> JobView:
+def job_view(job: Job, *, viewer: Identity, items: list[ItemView] | None = None) -> JobView:
     label, badge = JOB_STATUSES[job.status]
     kind = kinds.describe(job.kind)
     download_url, download_until = _download(job, viewer, utcnow())
@@ -186,7 +187,7 @@ def _version(job: Job, shown: int) -> str:
     return f"{job.status.value}.{digest}"
 
 
-async def job_detail(session: AsyncSession, *, viewer: PageIdentity, job_id: int) -> JobView:
+async def job_detail(session: AsyncSession, *, viewer: Identity, job_id: int) -> JobView:
     """The job with its items (the first ``ITEMS_SHOWN``) and links to the recipes it made."""
     job = await service.get_job(session, viewer=viewer.actor, job_id=job_id)
     rows = list(await service.job_items(session, job_id=job.id, limit=ITEMS_SHOWN))

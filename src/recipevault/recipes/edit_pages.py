@@ -16,11 +16,12 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts.auth import Identity
 from recipevault.db import undo_on_error
 from recipevault.deps import ClientDep, SessionDep
 from recipevault.errors import ValidationFailed
 from recipevault.households import service as households
-from recipevault.pageauth import MarkPage, PageIdentity, PageUser
+from recipevault.pageauth import MarkPage, PageUser
 from recipevault.recipes import page_reads, service
 from recipevault.recipes.recipe_form import (
     DIFF_FIELDS,
@@ -49,7 +50,7 @@ RATING_CHOICES = (("", "No rating"), *((str(n), "★" * n + f" ({n} of 5)") for 
 
 
 async def _form_context(
-    session: AsyncSession, identity: PageIdentity, form: RecipeForm, *, action_url: str
+    session: AsyncSession, identity: Identity, form: RecipeForm, *, action_url: str
 ) -> dict[str, Any]:
     suggestions = await page_reads.term_suggestions(session, actor=identity.actor)
     member_of = await households.list_households(session, actor=identity.actor)
@@ -76,7 +77,7 @@ async def _form_context(
 async def _new_page(
     request: Request,
     session: AsyncSession,
-    identity: PageIdentity,
+    identity: Identity,
     form: RecipeForm,
     *,
     status_code: int = 200,
@@ -89,7 +90,7 @@ async def _new_page(
 async def _edit_page(
     request: Request,
     session: AsyncSession,
-    identity: PageIdentity,
+    identity: Identity,
     form: RecipeForm,
     *,
     slug: str,
@@ -189,7 +190,7 @@ async def save_recipe(
 async def _conflict_page(
     request: Request,
     session: AsyncSession,
-    identity: PageIdentity,
+    identity: Identity,
     yours: RecipeForm,
     *,
     slug: str,

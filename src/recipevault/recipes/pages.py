@@ -20,14 +20,13 @@ from fastapi import APIRouter, Request, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from recipevault.accounts.auth import authenticate_browser
+from recipevault.accounts.auth import Identity, who_is_asking
 from recipevault.accounts.models import UnitSystem
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.flash import has_flashes
 from recipevault.forms import field_errors
 from recipevault.hosts import site_url
-from recipevault.pageauth import PageIdentity
 from recipevault.pagination import InvalidCursor
 from recipevault.policy import Actor, can_edit
 from recipevault.recipes import display, listing, page_reads
@@ -79,7 +78,7 @@ _VARY = {"Vary": "HX-Request, HX-Target"}
 class Reader:
     """Who is reading a page, and the units they asked to read recipes in."""
 
-    identity: PageIdentity | None
+    identity: Identity | None
     units: Units | None
 
     @property
@@ -91,16 +90,8 @@ async def page_reader(request: Request) -> Reader:
     """The reader of a read-only page. Declared as no dependency: these routes run on every
     visit, and a visitor without a session cookie should cost nothing to identify."""
     request.state.page = True  # errors on this route are HTML pages (see errors.wants_html)
-    settings: Settings = request.app.state.settings
-    identity: PageIdentity | None = None
-    units: Units | None = None
-    if settings.session_cookie_name in request.cookies:
-        database: Database = request.app.state.database
-        async with database.session(write=False) as session:
-            identity = await authenticate_browser(request, session)
-        if identity is not None:
-            units = _PREFERRED_UNITS[identity.unit_system]
-    request.state.page_identity = identity
+    identity = await who_is_asking(request, browser=True)
+    units = None if identity is None else _PREFERRED_UNITS[identity.unit_system]
     return Reader(identity=identity, units=units)
 
 
