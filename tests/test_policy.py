@@ -20,12 +20,16 @@ from recipevault.policy import (
     can_read,
     is_editor,
     read_keys,
+    read_parameters,
+    read_rule,
+    readable_by,
     require_editable,
     require_editor,
     require_readable,
     scoped,
     unscoped,
     viewer_keys,
+    viewer_kind,
 )
 
 OWNER, HOUSEMATE, STRANGER, ADMIN = 1, 2, 3, 4
@@ -215,3 +219,29 @@ async def test_scope_applies_to_get(notes: None, session: AsyncSession) -> None:
 
 async def test_unscoped_reads_everything(notes: None, session: AsyncSession) -> None:
     assert len(await _titles(session, unscoped(select(Note.title)))) == 4
+
+
+async def test_the_sql_rule_is_the_read_rule(
+    notes: None, connection: AsyncConnection, session: AsyncSession
+) -> None:
+    """The rule in SQL, as listings run it (``read_rule`` with the viewer as parameters) and as
+    scoped queries run it (``readable_by``), selects exactly the rows ``can_read`` allows: every
+    kind of viewer against every kind of row."""
+    for owner in (OWNER, HOUSEMATE, STRANGER):
+        for household in (None, HOUSE, OTHER_HOUSE):
+            for visibility in Visibility:
+                session.add(
+                    Note(owner_id=owner, household_id=household, visibility=visibility, title="x")
+                )
+    await session.flush()
+    rows = (await session.scalars(unscoped(select(Note)))).all()
+    table = Note.__table__
+    for viewer in _every_viewer():
+        allowed = {row.id for row in rows if can_read(viewer, row)}
+        listed = await connection.execute(
+            select(table.c.id).where(read_rule(viewer_kind(viewer), table)),
+            read_parameters(viewer),
+        )
+        named = await connection.execute(select(table.c.id).where(readable_by(viewer, Note)))
+        assert {row_id for (row_id,) in listed} == allowed, viewer
+        assert {row_id for (row_id,) in named} == allowed, viewer

@@ -196,24 +196,60 @@ def unscoped(statement: E) -> E:
     return statement.execution_options(**{_SCOPE_OPTION: SYSTEM})
 
 
-def visible_to(viewer: Viewer, cls: Any) -> ColumnElement[bool]:
-    """The SQL form of ``can_read`` for one scoped class."""
+ViewerKind = Literal["visitor", "member", "admin"]
+"""What the SQL form of the rule depends on: a statement built for one kind serves every
+viewer of that kind, the viewer being its parameters (``read_parameters``)."""
+
+
+def viewer_kind(viewer: Viewer) -> ViewerKind:
     if viewer is None:
-        return cls.visibility == Visibility.PUBLIC  # type: ignore[no-any-return]
-    household_ids = sorted(viewer.household_ids) or [-1]
+        return "visitor"
+    return "admin" if viewer.is_admin else "member"
+
+
+def _rule(kind: ViewerKind, rows: Any, viewer_id: Any, households: Any) -> ColumnElement[bool]:
+    """``can_read`` in SQL: the one SQL form of the rule (tests hold it to ``can_read``)."""
+    columns = getattr(rows, "c", rows)
+    if kind == "admin":
+        return sa.true()
+    if kind == "visitor":
+        return columns.visibility == Visibility.PUBLIC.value  # type: ignore[no-any-return]
     return sa.or_(
-        cls.visibility == Visibility.PUBLIC,
-        cls.owner_id == viewer.user_id,
-        sa.and_(cls.visibility == Visibility.HOUSEHOLD, cls.household_id.in_(household_ids)),
+        columns.visibility == Visibility.PUBLIC.value,
+        columns.owner_id == viewer_id,
+        sa.and_(
+            columns.visibility == Visibility.HOUSEHOLD.value,
+            columns.household_id.in_(households),
+        ),
     )
 
 
-def readable_by(viewer: Viewer, cls: Any) -> ColumnElement[bool]:
-    """``can_read`` in SQL, admins included, for statements that must name the rule
-    themselves (to tell the rows a viewer may read from those it may not)."""
-    if viewer is not None and viewer.is_admin:
-        return sa.true()
-    return visible_to(viewer, cls)
+def read_rule(kind: ViewerKind, rows: Any) -> ColumnElement[bool]:
+    """``can_read`` over ``rows`` (a scoped class, or a table or alias of one with
+    ``owner_id``, ``visibility`` and ``household_id`` columns) for any viewer of ``kind``, who
+    is given as the parameters ``viewer_id`` and ``viewer_households`` (``read_parameters``):
+    for statements built once and run for many viewers (the listings)."""
+    return _rule(
+        kind, rows, sa.bindparam("viewer_id"), sa.bindparam("viewer_households", expanding=True)
+    )
+
+
+def read_parameters(viewer: Viewer) -> dict[str, Any]:
+    """The parameters ``read_rule`` reads for ``viewer``."""
+    if viewer is None or viewer.is_admin:
+        return {}
+    # A member of no household matches no household (an empty IN list is not portable).
+    return {"viewer_id": viewer.user_id, "viewer_households": sorted(viewer.household_ids) or [-1]}
+
+
+def readable_by(viewer: Viewer, rows: Any) -> ColumnElement[bool]:
+    """``can_read`` over ``rows`` for ``viewer`` itself, its values in the statement: what
+    ``scoped`` adds to ORM queries, and what a statement that must tell readable rows from
+    the others names."""
+    values = read_parameters(viewer)
+    return _rule(
+        viewer_kind(viewer), rows, values.get("viewer_id"), values.get("viewer_households", [])
+    )
 
 
 def _scoped_classes() -> list[type[Scoped]]:
@@ -241,7 +277,7 @@ def _scope_reads(state: ORMExecuteState) -> None:
             cls,
             sa.false()
             if viewer is None
-            else visible_to(None if viewer is _VISITOR else viewer, cls),
+            else readable_by(None if viewer is _VISITOR else viewer, cls),
             include_aliases=True,
         )
         for cls in _scoped_classes()

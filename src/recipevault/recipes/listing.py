@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache, partial
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -15,7 +15,15 @@ from pydantic import TypeAdapter
 
 from recipevault.db import Database, Reads
 from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
-from recipevault.policy import Viewer, Visibility, viewer_keys
+from recipevault.policy import (
+    Viewer,
+    ViewerKind,
+    Visibility,
+    read_parameters,
+    read_rule,
+    viewer_keys,
+    viewer_kind,
+)
 from recipevault.recipes import on_hand, search
 from recipevault.recipes.documents import (
     SUMMARIES,
@@ -122,9 +130,6 @@ def _has_food(table: Any, param: str) -> Any:
     )
 
 
-ViewerKind = Literal["visitor", "member", "admin"]
-
-
 @dataclass(frozen=True)
 class _Shape:
     """What a list query looks like, without its values: statements are built once per
@@ -143,15 +148,9 @@ class _Shape:
     visibility: bool = False
 
 
-def _viewer_kind(viewer: Viewer) -> ViewerKind:
-    if viewer is None:
-        return "visitor"
-    return "admin" if viewer.is_admin else "member"
-
-
 def _shape(viewer: Viewer, filters: RecipeFilters) -> _Shape:
     return _Shape(
-        viewer=_viewer_kind(viewer),
+        viewer=viewer_kind(viewer),
         tags=len(filters.tags),
         categories=len(filters.categories),
         tools=len(filters.tools),
@@ -165,27 +164,10 @@ def _shape(viewer: Viewer, filters: RecipeFilters) -> _Shape:
     )
 
 
-def _visible(kind: ViewerKind, table: Any) -> list[Any]:
-    if kind == "admin":
-        return []
-    if kind == "visitor":
-        return [table.c.visibility == Visibility.PUBLIC.value]
-    return [
-        sa.or_(
-            table.c.visibility == Visibility.PUBLIC.value,
-            table.c.owner_id == sa.bindparam("viewer_id"),
-            sa.and_(
-                table.c.visibility == Visibility.HOUSEHOLD.value,
-                table.c.household_id.in_(sa.bindparam("viewer_households", expanding=True)),
-            ),
-        )
-    ]
-
-
 def _conditions(shape: _Shape, table: Any = recipes) -> list[Any]:
     """What a recipe of ``table`` (the recipes table, or an alias of it) must meet to be
     listed: not in the trash, visible to the viewer, and every filter."""
-    return [table.c.deleted_at.is_(None), *_visible(shape.viewer, table), *_filters(shape, table)]
+    return [table.c.deleted_at.is_(None), read_rule(shape.viewer, table), *_filters(shape, table)]
 
 
 def _filters(shape: _Shape, table: Any = recipes) -> list[Any]:
@@ -216,11 +198,7 @@ def _filters(shape: _Shape, table: Any = recipes) -> list[Any]:
 
 
 def _parameters(viewer: Viewer, filters: RecipeFilters) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if viewer is not None and not viewer.is_admin:
-        values["viewer_id"] = viewer.user_id
-        values["viewer_households"] = sorted(viewer.household_ids) or [-1]
-    return values | _filter_values(filters)
+    return read_parameters(viewer) | _filter_values(filters)
 
 
 def _filter_values(filters: RecipeFilters) -> dict[str, Any]:
@@ -511,7 +489,7 @@ async def cook_with(
             "on_hand_count": float(len(on_hand_ids)),
             "limit": limit,
         }
-        statement = _cook_with_level(_viewer_kind(viewer))
+        statement = _cook_with_level(viewer_kind(viewer))
         ranking = on_hand.Ranking(limit)
         high, low = on_hand.FIRST_LEVEL
         while True:
