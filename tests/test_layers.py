@@ -43,6 +43,8 @@ STILL_TWO_WAY = {
 
 
 def test_feature_packages_import_each_other_one_way(graph: grimp.ImportGraph) -> None:
+    """The job queue among them: features describe their kinds of job to it (``jobs.kinds``)
+    and it imports none of the features that queue jobs."""
     two_way = {
         (first, second)
         for first, second in itertools.combinations(_features(graph), 2)
@@ -51,13 +53,11 @@ def test_feature_packages_import_each_other_one_way(graph: grimp.ImportGraph) ->
     assert two_way == STILL_TWO_WAY
 
 
-def test_the_job_queue_imports_no_feature(graph: grimp.ImportGraph) -> None:
-    """Features describe their kinds of job to the queue (``jobs.kinds``), never the other
-    way round."""
-    features = [name for name in _features(graph) if name != "jobs"]
-    assert [found for name in features for found in _imports(graph, "jobs", name)] == []
-
-
 def test_only_the_database_layer_runs_the_sqlite_reader(graph: grimp.ImportGraph) -> None:
     """Feature code asks ``db.Database`` for rows; how they are read is the layer's business."""
     assert graph.find_modules_that_directly_import(f"{ROOT}.sqlite_reader") == {f"{ROOT}.db"}
+
+
+def test_nothing_but_the_entry_point_imports_the_command(graph: grimp.ImportGraph) -> None:
+    """``cli`` mounts the features' commands; what they share is in ``command_line``."""
+    assert graph.find_modules_that_directly_import(f"{ROOT}.cli") == {f"{ROOT}.__main__"}

@@ -15,7 +15,8 @@ import typer
 
 from recipevault import __version__
 from recipevault.backup.cli import backup_app
-from recipevault.config import ConfigError, Settings, get_settings
+from recipevault.command_line import CommandError, command_settings
+from recipevault.config import Settings, get_settings
 from recipevault.errors import AppError
 
 app = typer.Typer(
@@ -36,17 +37,6 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(backup_app, name="backup")
 
 T = TypeVar("T")
-
-
-class CommandError(Exception):
-    """A failure the operator can fix; printed as one line."""
-
-
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from None
 
 
 @app.command()
@@ -70,14 +60,14 @@ def serve(
 
     import uvicorn
 
-    settings = _settings()
+    settings = command_settings()
     if host is not None or port is not None:
         # The app and the job worker read the address too: links made outside a request
         # (no public URL set) point where the server listens.
         os.environ["RECIPEVAULT_HOST"] = host or settings.host
         os.environ["RECIPEVAULT_PORT"] = str(port or settings.port)
         get_settings.cache_clear()
-        settings = _settings()
+        settings = command_settings()
     job_worker = (
         subprocess.Popen(
             [sys.executable, "-m", "recipevault", "worker"], preexec_fn=_die_with_parent
@@ -143,7 +133,7 @@ def worker(
     from recipevault.jobs.worker import Worker
     from recipevault.logging import configure_logging
 
-    settings = _settings()
+    settings = command_settings()
     configure_logging(settings)
     Worker(settings, concurrency=concurrency).run()
 
@@ -173,7 +163,7 @@ def import_recipes(
     from recipevault.logging import configure_logging
     from recipevault.policy import Visibility
 
-    settings = _settings()
+    settings = command_settings()
     configure_logging(settings)
     if on_duplicate not in ("ask", "update", "copy"):
         raise CommandError("--on-duplicate must be ask, update or copy")
@@ -208,7 +198,7 @@ def _with_database(settings: Settings, action: Callable[[], T]) -> T:
 def _alembic(action: Callable[..., object], *args: object) -> None:
     from recipevault.migrate import alembic_config
 
-    settings = _settings()
+    settings = command_settings()
     _with_database(settings, lambda: action(alembic_config(settings.database_url), *args))
 
 
@@ -237,7 +227,7 @@ def db_current() -> None:
     """Print the revision the database is at."""
     from recipevault.migrate import current_revision
 
-    settings = _settings()
+    settings = command_settings()
     revision = _with_database(settings, lambda: current_revision(settings))
     typer.echo(revision or "(empty database: no revision)")
 
@@ -259,7 +249,7 @@ def users_create(
 
     from recipevault.accounts.commands import create_user
 
-    settings = _settings()
+    settings = command_settings()
     user_id, role = _with_database(
         settings,
         lambda: asyncio.run(
@@ -324,7 +314,7 @@ def demo_load(
     from recipevault.db import Database
     from recipevault.demo import loader
 
-    settings = _settings()
+    settings = command_settings()
     if if_empty:
 
         async def loaded_already() -> bool:
@@ -351,7 +341,7 @@ def demo_synth(
     """Generate a large, varied set of public recipes from the demo data (for benchmarks)."""
     from recipevault.demo.synth import synthesize
 
-    settings = _settings()
+    settings = command_settings()
     base = _demo_recipes(settings, wheel)
     _load(settings, synthesize(base, count, seed=seed), count, "synthetic recipes")
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from recipevault.command_line import CommandError, command_settings
+
 if TYPE_CHECKING:
     from recipevault.backup.service import Progress
     from recipevault.config import Settings
@@ -26,16 +28,6 @@ backup_app = typer.Typer(
 )
 
 
-def _settings() -> Settings:
-    from recipevault.cli import CommandError
-    from recipevault.config import ConfigError, get_settings
-
-    try:
-        return get_settings()
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from None
-
-
 def _run(
     settings: Settings,
     label: str,
@@ -46,7 +38,6 @@ def _run(
     from rich.console import Console
     from rich.progress import Progress as Bar
 
-    from recipevault.cli import CommandError
     from recipevault.db import Database
     from recipevault.media.storage import storage_from_settings
     from recipevault.migrate import DatabaseUnreachable, reach_database
@@ -94,7 +85,7 @@ def create(
     from recipevault.backup.service import create_backup
     from recipevault.clock import utcnow
 
-    settings = _settings()
+    settings = command_settings()
     destination = output or settings.backup_dir / backup_file_name(utcnow())
     started = time.monotonic()
     summary = _run(
@@ -123,7 +114,7 @@ def restore(
     (a new database prepared with `recipevault db upgrade`)."""
     from recipevault.backup.restore import restore_backup
 
-    settings = _settings()
+    settings = command_settings()
     started = time.monotonic()
     summary = _run(
         settings,
