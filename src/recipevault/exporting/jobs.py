@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import select, update
 
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.exporting.service import EXPORT
 from recipevault.exporting.writers import ExportItem, write_csv, write_zip
-from recipevault.jobs.models import Job, JobStatus
 from recipevault.jobs.queue import JobQueue
 from recipevault.jobs.runner import JobContext, job_handler
+from recipevault.jobs.service import done_before, set_result
 from recipevault.jobs.worker import MAINTENANCE
 from recipevault.media.storage import MediaNotFound, MediaStorage, storage_from_settings
 from recipevault.recipes.images import widest_renditions
@@ -101,22 +100,15 @@ async def purge_expired_exports(database: Database, settings: Settings, queue: J
     cutoff = utcnow() - timedelta(hours=settings.export_ttl_hours)
     storage = storage_from_settings(settings)
     async with database.session() as session:
-        jobs = (
-            await session.scalars(
-                select(Job)
-                .where(Job.kind == EXPORT, Job.status == JobStatus.DONE, Job.finished_at < cutoff)
-                # Newest first: those expired long ago were purged by earlier sweeps.
-                .order_by(Job.finished_at.desc())
-                .limit(PURGE_BATCH * 10)
-            )
-        ).all()
+        # Newest first: those expired long ago were purged by earlier sweeps.
+        jobs = await done_before(
+            session, kind=EXPORT, finished_before=cutoff, limit=PURGE_BATCH * 10
+        )
         expired = [job for job in jobs if job.result and not job.result.get("expired")]
         for job in expired[:PURGE_BATCH]:
             assert job.result is not None
             await storage.delete(job.result["media_key"])
-            await session.execute(
-                update(Job).where(Job.id == job.id).values(result={**job.result, "expired": True})
-            )
+            await set_result(session, job, {**job.result, "expired": True})
         await session.commit()
 
 

@@ -11,7 +11,7 @@ from recipevault.errors import AppError, Conflict, NotFound
 from recipevault.jobs.kinds import JobKind, Link, Noun, register
 from recipevault.jobs.models import Job, JobStatus
 from recipevault.jobs.queue import JobQueue
-from recipevault.jobs.service import create_job
+from recipevault.jobs.service import JobNotFound, create_job, get_job
 from recipevault.policy import Actor
 
 EXPORT = "export"
@@ -67,8 +67,11 @@ async def export_file(
     session: AsyncSession, *, actor: Actor, job_id: int, now: datetime, ttl: timedelta
 ) -> ExportFile:
     """The finished export's file, for its owner only (admins included: it is their data)."""
-    job = await session.get(Job, job_id)
-    if job is None or job.kind != EXPORT or job.owner_id != actor.user_id:
+    try:
+        job = await get_job(session, viewer=actor, job_id=job_id)
+    except JobNotFound:
+        raise ExportNotFound() from None
+    if job.kind != EXPORT or job.owner_id != actor.user_id:
         raise ExportNotFound()
     if job.status != JobStatus.DONE or job.result is None:
         raise ExportNotReady(f"The export is {job.status.value}.")

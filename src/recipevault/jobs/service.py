@@ -4,9 +4,10 @@ cancel it, and, for admins, retry it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
@@ -124,3 +125,22 @@ async def retry_job(session: AsyncSession, *, queue: JobQueue, viewer: Actor, jo
     await session.flush()
     on_commit(session, lambda: queue.enqueue(job_id))
     return job
+
+
+async def done_before(
+    session: AsyncSession, *, kind: str, finished_before: datetime, limit: int
+) -> Sequence[Job]:
+    """Jobs of ``kind`` that ended well before ``finished_before``, newest first (for the
+    features that clean up after their jobs)."""
+    statement = (
+        select(Job)
+        .where(Job.kind == kind, Job.status == JobStatus.DONE, Job.finished_at < finished_before)
+        .order_by(Job.finished_at.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def set_result(session: AsyncSession, job: Job, result: dict[str, Any]) -> None:
+    """Replace a finished job's result (a feature noting what became of it since)."""
+    await session.execute(update(Job).where(Job.id == job.id).values(result=result))
