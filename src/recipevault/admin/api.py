@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from recipevault import site_settings
+from recipevault.accounts import directory
 from recipevault.admin import service
 from recipevault.admin.schemas import (
     AdminUserRead,
@@ -33,7 +34,7 @@ async def list_users(
     limit: Limit = 50,
     cursor: CursorQuery = None,
 ) -> Page[AdminUserRead]:
-    page = await service.list_users(session, q=q, limit=limit, cursor=cursor)
+    page = await directory.find_accounts(session, q=q, limit=limit, cursor=cursor)
     return Page(items=[AdminUserRead.model_validate(u) for u in page.items], next=page.next)
 
 

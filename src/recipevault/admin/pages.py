@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts import directory
 from recipevault.accounts import service as accounts
 from recipevault.accounts.auth import Identity
 from recipevault.accounts.models import Role
@@ -95,7 +96,7 @@ async def _users_page(
     refused: tuple[int, Form[Any], str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    page = await service.list_users(session, q=q, limit=PAGE_SIZE, cursor=cursor)
+    page = await directory.find_accounts(session, q=q, limit=PAGE_SIZE, cursor=cursor)
     now = utcnow()
     rows = []
     for user in page.items:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault import site_settings
+from recipevault.accounts import directory
 from recipevault.accounts import service as accounts
 from recipevault.accounts.models import Role, User
 from recipevault.audit import service as audit
 from recipevault.config import Settings
 from recipevault.errors import Conflict
-from recipevault.pagination import Page, decode_id_cursor, encode_cursor
 from recipevault.policy import Actor
 
 
@@ -40,55 +39,13 @@ async def set_registration_open(
 
 async def overview(session: AsyncSession, *, settings: Settings) -> SiteOverview:
     """The numbers the admin home page starts with."""
-    users, admins, deactivated = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count().filter(User.role == Role.ADMIN),
-                func.count().filter(User.is_active.is_(False)),
-            ).select_from(User)
-        )
-    ).one()
+    counts = await directory.account_counts(session)
     return SiteOverview(
-        users=users,
-        admins=admins,
-        deactivated=deactivated,
+        users=counts.users,
+        admins=counts.admins,
+        deactivated=counts.deactivated,
         registration_open=await site_settings.registration_open(session, settings=settings),
     )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-async def list_users(
-    session: AsyncSession, *, q: str | None, limit: int, cursor: str | None
-) -> Page[User]:
-    query = select(User).order_by(User.id).limit(limit + 1)
-    if q:
-        pattern = f"%{_escape_like(q.lower())}%"
-        query = query.where(
-            or_(
-                User.email.like(pattern, escape="\\"),
-                func.lower(User.display_name).like(pattern, escape="\\"),
-            )
-        )
-    if cursor:
-        query = query.where(User.id > decode_id_cursor(cursor))
-    users = list((await session.scalars(query)).all())
-    more = len(users) > limit
-    users = users[:limit]
-    return Page(items=users, next=encode_cursor({"id": users[-1].id}) if more else None)
-
-
-async def _other_active_admins(session: AsyncSession, user_id: int) -> int:
-    return (
-        await session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == Role.ADMIN, User.is_active.is_(True), User.id != user_id)
-        )
-    ) or 0
 
 
 async def update_user(
@@ -107,7 +64,7 @@ async def update_user(
     if user.id == actor.user_id and is_active is False:
         # Signed out at once, with no way back in unless another admin notices.
         raise Conflict("You cannot deactivate your own account; ask another admin.")
-    if losing_admin and not await _other_active_admins(session, user.id):
+    if losing_admin and not await directory.other_active_admins(session, user.id):
         raise Conflict("This is the last active admin; make someone else an admin first.")
     if role == Role.ADMIN and user.is_demo:
         raise Conflict("The demo account's password is public: it cannot be an admin.")
