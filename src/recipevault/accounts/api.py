@@ -10,7 +10,7 @@ from recipevault import site_settings
 from recipevault.accounts import recovery, service, tokens
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts.auth import NotAuthenticated
-from recipevault.accounts.cookies import clear_session_cookie, set_session_cookie
+from recipevault.accounts.cookies import clear_session_cookie, sign_in_browser
 from recipevault.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -154,15 +154,9 @@ async def open_session(
         settings=settings,
         ip=client.ip,
     )
-    opened = await browser_sessions.open_session(
-        session,
-        user=user,
-        settings=settings,
-        ip=client.ip,
-        user_agent=client.user_agent,
-        replaces=previous,
+    opened = await sign_in_browser(
+        response, session, user, settings=settings, client=client, replaces=previous
     )
-    set_session_cookie(response, settings, opened.cookie_value)
     return SessionRead(
         user=UserRead.model_validate(user),
         csrf_token=opened.record.csrf_token,
@@ -290,10 +284,10 @@ async def change_password(
         ip=client.ip,
     )
     if actor.session_id is not None:
-        opened = await browser_sessions.open_session(
-            session, user=user, settings=settings, ip=client.ip, user_agent=client.user_agent
+        # The password change ended every session already: this one replaces none.
+        await sign_in_browser(
+            response, session, user, settings=settings, client=client, replaces=None
         )
-        set_session_cookie(response, settings, opened.cookie_value)
 
 
 @me_router.get("/tokens", response_model=list[ApiTokenRead])

@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault import site_settings
 from recipevault.accounts import recovery, service
 from recipevault.accounts import sessions as browser_sessions
-from recipevault.accounts.cookies import clear_session_cookie, set_session_cookie
-from recipevault.accounts.models import User
+from recipevault.accounts.cookies import clear_session_cookie, sign_in_browser
 from recipevault.accounts.passwords import WeakPassword
 from recipevault.accounts.recovery import LinkInvalid
 from recipevault.accounts.schemas import (
@@ -29,7 +28,6 @@ from recipevault.accounts.schemas import (
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
 from recipevault.deps import (
-    Client,
     ClientDep,
     HasherDep,
     MailerDep,
@@ -53,27 +51,6 @@ TokenParam = Annotated[str | None, Query(max_length=200)]
 async def _posted(request: Request, name: str) -> str:
     value = (await request.form()).get(name)
     return value if isinstance(value, str) else ""
-
-
-async def _sign_in_browser(
-    response: Response,
-    *,
-    user: User,
-    session: AsyncSession,
-    settings: Settings,
-    client: Client,
-    previous: str | None,
-) -> None:
-    # A new session id at every sign-in; the one the browser had (if any) ends.
-    opened = await browser_sessions.open_session(
-        session,
-        user=user,
-        settings=settings,
-        ip=client.ip,
-        user_agent=client.user_agent,
-        replaces=previous,
-    )
-    set_session_cookie(response, settings, opened.cookie_value)
 
 
 # --- Signing in and out -----------------------------------------------------------------------
@@ -137,13 +114,8 @@ async def login(
             headers=exc.headers,
         )
     response = redirect(request, target, flash=f"Welcome back, {user.display_name}.")
-    await _sign_in_browser(
-        response,
-        user=user,
-        session=session,
-        settings=settings,
-        client=client,
-        previous=previous,
+    await sign_in_browser(
+        response, session, user, settings=settings, client=client, replaces=previous
     )
     return response
 
@@ -235,13 +207,8 @@ async def register(
             f"We sent a link to {user.email} to confirm the address."
         ),
     )
-    await _sign_in_browser(
-        response,
-        user=user,
-        session=session,
-        settings=settings,
-        client=client,
-        previous=previous,
+    await sign_in_browser(
+        response, session, user, settings=settings, client=client, replaces=previous
     )
     return response
 

@@ -12,9 +12,8 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts import recovery, service, tokens
-from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts.auth import Identity
-from recipevault.accounts.cookies import set_session_cookie
+from recipevault.accounts.cookies import sign_in_browser
 from recipevault.accounts.passwords import WeakPassword
 from recipevault.accounts.schemas import ApiTokenForm, PasswordChange, ProfileForm
 from recipevault.clock import utcnow
@@ -113,13 +112,11 @@ async def change_password(
     except WeakPassword as exc:
         form = form.with_error("new_password", exc.detail)
         return await _account_page(request, session, identity, password=form, status_code=400)
-    opened = await browser_sessions.open_session(
-        session, user=user, settings=settings, ip=client.ip, user_agent=client.user_agent
-    )
     response = redirect(
         request, ACCOUNT_PAGE, flash="Your password is changed; other devices were signed out."
     )
-    set_session_cookie(response, settings, opened.cookie_value)
+    # The password change ended every session already: this one replaces none.
+    await sign_in_browser(response, session, user, settings=settings, client=client, replaces=None)
     return response
 
 
