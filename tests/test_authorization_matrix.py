@@ -31,10 +31,10 @@ from recipevault.jobs import service as jobs
 from recipevault.jobs.models import JobStatus
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
-from recipevault.recipes.image_addresses import new_token
+from recipevault.recipes.images.addresses import new_token
 from recipevault.recipes.models import ImageStatus, RecipeImage, Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
-from recipevault.recipes.vocabulary import resolve_terms
+from recipevault.recipes.vocabulary.resolving import resolve_terms
 from tests.support.jobs import RecordingQueue
 from tests.support.world import PASSWORD, World, actor_for, make_world
 

@@ -7,9 +7,9 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 
+from recipevault.deps import MarkPage, PageUser
 from recipevault.errors import PROBLEM_CONTENT_TYPE, Conflict, Forbidden, NotFound
 from recipevault.logging import configure_logging
-from recipevault.pageauth import MarkPage, PageUser
 
 router = APIRouter(prefix="/api/v1/_probe")
 # Browser pages: outside /api/, marked as pages like every feature's pages.py router.

@@ -23,14 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.config import Settings
 from recipevault.errors import PROBLEM_CONTENT_TYPE
+from recipevault.http.routing import DirectRoute
+from recipevault.http.schemas import MAX_ID
 from recipevault.jobs import service as jobs
 from recipevault.media.images import CONTENT_HASH_LENGTH
 from recipevault.recipes import service as recipes
 from recipevault.recipes.models import Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
-from recipevault.recipes.vocabulary import resolve_terms
-from recipevault.routing import DirectRoute
-from recipevault.schemas import MAX_ID
+from recipevault.recipes.vocabulary.resolving import resolve_terms
 from tests.support.jobs import RecordingQueue
 from tests.support.world import actor_for, make_world
 

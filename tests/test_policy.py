@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from recipevault.accounts.models import Role
-from recipevault.enums import string_enum
+from recipevault.db.column_types import string_enum
 from recipevault.errors import Forbidden, NotFound
 from recipevault.policy import (
     Actor,

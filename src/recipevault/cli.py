@@ -187,7 +187,7 @@ def import_recipes(
 
 
 def _with_database(settings: Settings, action: Callable[[], T]) -> T:
-    from recipevault.migrate import DatabaseUnreachable, reach_database
+    from recipevault.db.migrate import DatabaseUnreachable, reach_database
 
     try:
         return reach_database(settings, action)
@@ -196,7 +196,7 @@ def _with_database(settings: Settings, action: Callable[[], T]) -> T:
 
 
 def _alembic(action: Callable[..., object], *args: object) -> None:
-    from recipevault.migrate import alembic_config
+    from recipevault.db.migrate import alembic_config
 
     settings = command_settings()
     _with_database(settings, lambda: action(alembic_config(settings.database_url), *args))
@@ -225,7 +225,7 @@ def db_downgrade(
 @db_app.command("current")
 def db_current() -> None:
     """Print the revision the database is at."""
-    from recipevault.migrate import current_revision
+    from recipevault.db.migrate import current_revision
 
     settings = command_settings()
     revision = _with_database(settings, lambda: current_revision(settings))
@@ -365,7 +365,7 @@ def main() -> None:
         typer.echo(f"recipevault: {exc.detail}", err=True)
         sys.exit(1)
     except Exception as exc:
-        from recipevault.migrate import describe_failure
+        from recipevault.db.migrate import describe_failure
 
         typer.echo(f"recipevault: {describe_failure(exc)}", err=True)
         sys.exit(1)

@@ -179,7 +179,7 @@ def _status_title(status: int) -> str:
 
 
 class ErrorPage(Protocol):
-    """Renders the HTML page for an error (``web.render_error_page``)."""
+    """Renders the HTML page for an error (``deps.error_page``)."""
 
     async def __call__(
         self,

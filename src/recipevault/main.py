@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.telemetry import TelemetryConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from recipevault import __version__, health, metrics, pages
+from recipevault import __version__, deps, pages
 from recipevault.accounts import api as accounts_api
 from recipevault.accounts import pages as accounts_pages
 from recipevault.accounts import settings_pages as account_settings_pages
@@ -22,17 +22,26 @@ from recipevault.admin import job_pages as admin_job_pages
 from recipevault.admin import pages as admin_pages
 from recipevault.backup import api as backup_api
 from recipevault.backup import pages as backup_pages
-from recipevault.body_limit import BodyLimitMiddleware
 from recipevault.config import ConfigError, Environment, Settings, get_settings
-from recipevault.contention import DATABASE_ERRORS, busy_error
 from recipevault.db import Database
+from recipevault.db.contention import DATABASE_ERRORS, busy_error
 from recipevault.errors import ErrorPageMiddleware, install_error_handlers
 from recipevault.exporting import api as exporting_api
 from recipevault.exporting import pages as exporting_pages
-from recipevault.hosts import HostCheckMiddleware
 from recipevault.households import api as households_api
 from recipevault.households import member_pages as household_member_pages
 from recipevault.households import pages as households_pages
+from recipevault.http import health, metrics
+from recipevault.http.body_limit import BodyLimitMiddleware
+from recipevault.http.hosts import HostCheckMiddleware
+from recipevault.http.middleware import (
+    ConcurrencyLimitMiddleware,
+    NulRefusalMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from recipevault.http.openapi import install_openapi
+from recipevault.http.ratelimit import RateLimiter
 from recipevault.importing import api as importing_api
 from recipevault.importing import pages as importing_pages
 from recipevault.jobs import api as jobs_api
@@ -40,20 +49,14 @@ from recipevault.jobs import pages as jobs_pages
 from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
-from recipevault.middleware import (
-    ConcurrencyLimitMiddleware,
-    NulRefusalMiddleware,
-    RequestContextMiddleware,
-    SecurityHeadersMiddleware,
-)
-from recipevault.openapi import install_openapi
-from recipevault.ratelimit import RateLimiter
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
 from recipevault.recipes import history_pages as recipe_history_pages
-from recipevault.recipes import image_files, images_api, terms_api
 from recipevault.recipes import pages as recipe_pages
-from recipevault.web import mount_static, render_error_page
+from recipevault.recipes.images import api as images_api
+from recipevault.recipes.images import files as image_files
+from recipevault.recipes.vocabulary import api as terms_api
+from recipevault.web.rendering import mount_static
 
 log = structlog.get_logger("recipevault")
 SHUTDOWN_GRACE_SECONDS = 10
@@ -98,7 +101,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
 
     install_error_handlers(
         app,
-        error_page=render_error_page,
+        error_page=deps.error_page,
         translations=dict.fromkeys(DATABASE_ERRORS, busy_error),
     )
     # Routes are matched one after another, in this order: the busiest first (reading
@@ -135,14 +138,14 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         backup_pages.router,
     )
     mount_static(app)
-    install_openapi(app)
+    install_openapi(app, deps.ROUTE_ERRORS)
 
     # Added innermost first: a request passes proxy headers, security headers, request context,
     # its turn among the requests in progress, host check, CORS, the error pages, the NUL check
     # and the body limit, in that order, before reaching a route.
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(NulRefusalMiddleware)
-    app.add_middleware(ErrorPageMiddleware, error_page=render_error_page)
+    app.add_middleware(ErrorPageMiddleware, error_page=deps.error_page)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

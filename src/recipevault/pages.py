@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from recipevault.pageauth import MarkPage, OptionalPageUser
+from recipevault.deps import MarkPage, OptionalPageUser
 from recipevault.recipes import pages as recipe_pages
-from recipevault.web import render
+from recipevault.web.rendering import render
 
 router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
 

@@ -13,9 +13,9 @@ from recipevault.accounts.credentials import (
     encode_access_token,
     hash_secret,
     new_invite_code,
-    new_secret,
     normalize_invite_code,
 )
+from recipevault.http.signing import new_secret
 
 SECRET = "s" * 40
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

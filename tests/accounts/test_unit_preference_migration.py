@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from recipevault.config import load_settings
 from recipevault.db import create_engine
-from recipevault.migrate import alembic_config
+from recipevault.db.migrate import alembic_config
 from tests.support.database import DatabaseFactory
 from tests.support.migrations import load_migration
 

@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import Null
 
 from recipevault.backup.codecs import codec_for
 from recipevault.db import UTCDateTime
-from recipevault.enums import string_enum
+from recipevault.db.column_types import string_enum
 
 
 class Colour(StrEnum):

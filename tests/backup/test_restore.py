@@ -33,8 +33,8 @@ from recipevault.backup.restore import restore_backup
 from recipevault.backup.service import create_backup, table_plans
 from recipevault.clock import utcnow
 from recipevault.db import Base, UTCDateTime
+from recipevault.db.migrate import MIGRATIONS_DIR
 from recipevault.main import create_app
-from recipevault.migrate import MIGRATIONS_DIR
 from recipevault.policy import Actor, Visibility
 from recipevault.recipes import documents, listing
 from recipevault.recipes import service as recipes

@@ -22,7 +22,7 @@ from recipevault.jobs.models import Job
 from recipevault.media.storage import storage_from_settings
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
-from recipevault.recipes.images import CheckedImage, attach_imported_image, check_image
+from recipevault.recipes.images.service import CheckedImage, attach_imported_image, check_image
 from recipevault.recipes.schemas import IngredientIn, Nutrition, RecipeCreate, StepIn
 from tests.support.app import make_settings
 from tests.support.jobs import RecordingQueue

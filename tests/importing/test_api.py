@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.config import Settings
 from recipevault.db import Database
+from recipevault.http.schemas import MAX_ID
 from recipevault.policy import unscoped
 from recipevault.recipes.models import Recipe
-from recipevault.schemas import MAX_ID
 from tests.importing import samples
 from tests.support.app import make_settings
 from tests.support.database import statements_run

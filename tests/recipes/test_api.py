@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from recipevault.schemas import MAX_ID
+from recipevault.http.schemas import MAX_ID
 from tests.support.world import World, bearer, make_world
 
 BASE = "/api/v1/recipes"

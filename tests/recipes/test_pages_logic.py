@@ -9,14 +9,7 @@ from typing import Any
 import pytest
 from starlette.datastructures import FormData
 
-from recipevault.recipes.display import (
-    ingredient_sections,
-    iso_duration,
-    minutes_text,
-    servings_text,
-    step_sections,
-)
-from recipevault.recipes.recipe_form import (
+from recipevault.recipes.edit_form import (
     IngredientRow,
     RecipeForm,
     StepRow,
@@ -26,6 +19,13 @@ from recipevault.recipes.recipe_form import (
     read_recipe_form,
     split_terms,
     validate_recipe_form,
+)
+from recipevault.recipes.page_text import (
+    ingredient_sections,
+    iso_duration,
+    minutes_text,
+    servings_text,
+    step_sections,
 )
 from recipevault.recipes.revision_diff import diff_documents, diff_lines
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from recipevault.pagination import Page
+from recipevault.http.pagination import Page
 from recipevault.policy import Visibility
 from recipevault.recipes.schemas import (
     CookWithMatch,

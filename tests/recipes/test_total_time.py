@@ -13,8 +13,8 @@ from recipevault.config import Settings
 from recipevault.importing.schemaorg import recipe_from_schema
 from recipevault.policy import unscoped
 from recipevault.recipes import service
+from recipevault.recipes.input_mapping import derived_total, total_was_given
 from recipevault.recipes.models import Recipe
-from recipevault.recipes.recipe_input import derived_total, total_was_given
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from tests.support.migrations import load_migration
 from tests.support.world import actor_for, make_world

@@ -1,4 +1,4 @@
-"""Schemathesis hooks for the API contract test (``tests/test_openapi.py``), loaded by the
+"""Schemathesis hooks for the API contract test (``tests/http/test_openapi.py``), loaded by the
 ``st`` command through ``SCHEMATHESIS_HOOKS``.
 
 - With ``RV_CONTRACT_EMAIL`` and ``RV_CONTRACT_PASSWORD`` set, every request is signed in with an

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.migrate import alembic_config
+from recipevault.db.migrate import alembic_config
 from tests.support.postgres import PostgresServer, running_postgres
 
 SQLITE = "sqlite"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from types import ModuleType
 
-from recipevault.migrate import MIGRATIONS_DIR
+from recipevault.db.migrate import MIGRATIONS_DIR
 
 
 def load_migration(revision: str) -> ModuleType:

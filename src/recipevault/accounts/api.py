@@ -41,7 +41,7 @@ from recipevault.deps import (
     SiteUrlDep,
 )
 from recipevault.errors import ValidationFailed
-from recipevault.schemas import Id
+from recipevault.http.schemas import Id
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 me_router = APIRouter(prefix="/api/v1/users/me", tags=["users"])

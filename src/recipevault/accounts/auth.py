@@ -14,7 +14,6 @@ from recipevault.accounts.credentials import (
     API_TOKEN_PREFIX,
     InvalidAccessToken,
     decode_access_token,
-    same_secret,
 )
 from recipevault.accounts.models import UnitSystem, User
 from recipevault.clock import utcnow
@@ -23,23 +22,17 @@ from recipevault.db import SAFE_METHODS, Database
 from recipevault.errors import Forbidden, Unauthorized
 from recipevault.households.models import MemberRole
 from recipevault.households.service import memberships
+from recipevault.http import identity as asked
+from recipevault.http.routing import only_reads
+from recipevault.http.signing import same_secret
 from recipevault.logging import bind_request_fields
 from recipevault.policy import Actor, AuthMethod
-from recipevault.routing import only_reads
-
-CSRF_HEADER = "X-CSRF-Token"
-CSRF_FORM_FIELD = "csrf_token"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+from recipevault.web.csrf import CSRF_FORM_FIELD, CSRF_HEADER, CsrfRejected, submitted_csrf
 
 
 class NotAuthenticated(Unauthorized):
     def __init__(self, detail: str = "Sign in, or send a valid bearer token.") -> None:
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="recipevault"'})
-
-
-class CsrfRejected(Forbidden):
-    title = "CSRF token missing or wrong"
-    code = "csrf"
 
 
 async def _actor(
@@ -111,17 +104,6 @@ async def _from_bearer(session: AsyncSession, token: str, settings: Settings) ->
     return await _identity(session, user, via="jwt")
 
 
-async def submitted_csrf(request: Request) -> str | None:
-    """The CSRF token sent with a request, from the header or else the form field."""
-    header = request.headers.get(CSRF_HEADER)
-    if header:
-        return header
-    if request.headers.get("content-type", "").startswith(FORM_TYPES):
-        value = (await request.form()).get(CSRF_FORM_FIELD)
-        return value if isinstance(value, str) else None
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class Identity:
     """Who is asking: the actor the rules judge, and the account's plain values (not rows:
@@ -162,11 +144,6 @@ async def _from_cookie(
     )
 
 
-_ASKED = "recipevault.identity"
-"""Where a request keeps the answer to "who is asking": its ASGI scope, which is the
-request's own (``request.state`` may be shared with the app's lifespan state)."""
-
-
 async def who_is_asking(
     request: Request, *, session: AsyncSession | None = None, browser: bool = False
 ) -> Identity | None:
@@ -181,9 +158,8 @@ async def who_is_asking(
     Raises ``NotAuthenticated`` for credentials that are not valid, ``CsrfRejected`` for an
     unsafe request made with the cookie but without its CSRF token, and ``Forbidden`` for a
     write with a read-only token."""
-    if _ASKED in request.scope:
-        asked: Identity | None = request.scope[_ASKED]
-        return asked
+    if asked.was_asked(request):
+        return identity_found(request)
     settings: Settings = request.app.state.settings
     authorization = None if browser else request.headers.get("authorization")
     cookie = request.cookies.get(settings.session_cookie_name)
@@ -195,14 +171,14 @@ async def who_is_asking(
                 identity = await _identify(request, own_session, settings, authorization, cookie)
         else:
             identity = await _identify(request, session, settings, authorization, cookie)
-    request.scope[_ASKED] = identity
+    asked.remember(request, identity)
     return identity
 
 
 def identity_found(request: Request) -> Identity | None:
     """The answer ``who_is_asking`` gave this request, if it was asked."""
-    found: Identity | None = request.scope.get(_ASKED)
-    return found
+    found = asked.answer(request)
+    return found if isinstance(found, Identity) else None
 
 
 async def _identify(

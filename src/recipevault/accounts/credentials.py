@@ -23,16 +23,8 @@ API_TOKEN_PREFIX = "rvp_"  # noqa: S105 (a label, not a secret)
 REFRESH_TOKEN_PREFIX = "rvr_"  # noqa: S105
 
 
-def new_secret(prefix: str = "") -> str:
-    return prefix + secrets.token_urlsafe(32)
-
-
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def same_secret(given: str, expected: str) -> bool:
-    return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import Role, User
-from recipevault.pagination import Page, decode_id_cursor, encode_cursor
+from recipevault.http.pagination import Page, decode_id_cursor, encode_cursor
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ from recipevault.deps import (
     ClientDep,
     HasherDep,
     MailerDep,
+    MarkPage,
+    OptionalPageUser,
     RateLimiterDep,
     SessionCookieDep,
     SessionDep,
@@ -38,9 +40,8 @@ from recipevault.deps import (
     SiteUrlDep,
 )
 from recipevault.errors import TooManyRequests
-from recipevault.forms import FORM_ERROR, Form, blank_form, read_form
-from recipevault.pageauth import MarkPage, OptionalPageUser
-from recipevault.web import redirect, render, safe_next_url
+from recipevault.web.forms import FORM_ERROR, Form, blank_form, read_form
+from recipevault.web.rendering import redirect, render, safe_next_url
 
 router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.accounts.credentials import hash_secret, new_secret
+from recipevault.accounts.credentials import hash_secret
 from recipevault.accounts.models import AccountToken, TokenPurpose, User
 from recipevault.accounts.passwords import PasswordHasher
 from recipevault.accounts.service import find_user_by_email, new_password_hash, set_password
@@ -17,8 +17,9 @@ from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import on_commit
 from recipevault.errors import BadRequest
+from recipevault.http.ratelimit import RateLimiter
+from recipevault.http.signing import new_secret
 from recipevault.mail import Mailer, MailMessage
-from recipevault.ratelimit import RateLimiter
 
 
 class LinkInvalid(BadRequest):

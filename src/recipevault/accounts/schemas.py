@@ -10,7 +10,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from recipevault.accounts.models import Role, UnitSystem
-from recipevault.schemas import InputModel, Instant, OutputModel
+from recipevault.http.schemas import InputModel, Instant, OutputModel
 
 # A household's own mail server may well live under a special-use name (home.arpa, .local,
 # localhost), which email-validator refuses as undeliverable on the Internet. RecipeVault only

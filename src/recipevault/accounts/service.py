@@ -16,7 +16,7 @@ from recipevault.config import Settings
 from recipevault.db import before_slow_work, transaction_lock
 from recipevault.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from recipevault.households import service as households
-from recipevault.ratelimit import RateLimiter
+from recipevault.http.ratelimit import RateLimiter
 
 SIGN_IN_FAILED = "The email or password is not correct."
 

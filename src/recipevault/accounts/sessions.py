@@ -9,12 +9,13 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.accounts.credentials import hash_secret, new_secret
+from recipevault.accounts.credentials import hash_secret
 from recipevault.accounts.models import BrowserSession, User
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import NotFound
+from recipevault.http.signing import new_secret
 
 
 @dataclass(frozen=True, slots=True)

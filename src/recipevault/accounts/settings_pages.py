@@ -18,12 +18,20 @@ from recipevault.accounts.passwords import WeakPassword
 from recipevault.accounts.schemas import ApiTokenForm, PasswordChange, ProfileForm
 from recipevault.clock import utcnow
 from recipevault.db import undo_on_error
-from recipevault.deps import ClientDep, HasherDep, MailerDep, SessionDep, SettingsDep, SiteUrlDep
+from recipevault.deps import (
+    ClientDep,
+    HasherDep,
+    MailerDep,
+    MarkPage,
+    PageUser,
+    SessionDep,
+    SettingsDep,
+    SiteUrlDep,
+)
 from recipevault.errors import AppError, Forbidden
-from recipevault.forms import FORM_ERROR, Form, blank_form, read_form
-from recipevault.pageauth import MarkPage, PageUser
-from recipevault.schemas import Id
-from recipevault.web import redirect, render
+from recipevault.http.schemas import Id
+from recipevault.web.forms import FORM_ERROR, Form, blank_form, read_form
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(prefix="/account", include_in_schema=False, dependencies=[MarkPage])
 

@@ -14,7 +14,6 @@ from recipevault.accounts.credentials import (
     REFRESH_TOKEN_PREFIX,
     encode_access_token,
     hash_secret,
-    new_secret,
 )
 from recipevault.accounts.models import ApiToken, RefreshToken, User
 from recipevault.accounts.schemas import ApiTokenCreate, ApiTokenRead
@@ -22,6 +21,7 @@ from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.errors import NotFound, Unauthorized, Unprocessable, field_errors
+from recipevault.http.signing import new_secret
 
 
 class RefreshRefused(Unauthorized):

@@ -18,8 +18,8 @@ from recipevault.admin.schemas import (
 )
 from recipevault.audit import service as audit
 from recipevault.deps import AdminUser, ClientDep, SessionDep, SettingsDep
-from recipevault.pagination import CursorQuery, Page
-from recipevault.schemas import Id
+from recipevault.http.pagination import CursorQuery, Page
+from recipevault.http.schemas import Id
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses={403: {}})
 

@@ -13,15 +13,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 
 from recipevault.accounts import service as accounts
-from recipevault.deps import JobQueueDep, SessionDep
+from recipevault.deps import JobQueueDep, MarkPage, PageAdmin, SessionDep
 from recipevault.errors import Conflict
+from recipevault.http.pagination import CursorQuery
+from recipevault.http.schemas import Id
 from recipevault.jobs import service
 from recipevault.jobs.models import JobStatus
 from recipevault.jobs.pages import JOB_STATUSES, job_view
-from recipevault.pageauth import MarkPage, PageAdmin
-from recipevault.pagination import CursorQuery
-from recipevault.schemas import Id
-from recipevault.web import redirect, render, safe_next_url
+from recipevault.web.rendering import redirect, render, safe_next_url
 
 router = APIRouter(prefix="/admin/jobs", include_in_schema=False, dependencies=[MarkPage])
 

@@ -29,13 +29,12 @@ from recipevault.admin.schemas import (
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.db import undo_on_error
-from recipevault.deps import ClientDep, SessionDep, SettingsDep
+from recipevault.deps import ClientDep, MarkPage, PageAdmin, SessionDep, SettingsDep
 from recipevault.errors import Conflict
-from recipevault.forms import Form, read_form
-from recipevault.pageauth import MarkPage, PageAdmin
-from recipevault.pagination import CursorQuery
-from recipevault.schemas import Id
-from recipevault.web import redirect, render
+from recipevault.http.pagination import CursorQuery
+from recipevault.http.schemas import Id
+from recipevault.web.forms import Form, read_form
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[MarkPage])
 

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from recipevault.accounts.models import Role
 from recipevault.accounts.schemas import UserRead
-from recipevault.schemas import Flag, InputModel, OutputModel
+from recipevault.http.schemas import Flag, InputModel, OutputModel
 
 
 class AdminUserRead(UserRead):

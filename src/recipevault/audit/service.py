@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.audit.models import AuditEvent
-from recipevault.pagination import Page, decode_id_cursor, encode_cursor
+from recipevault.http.pagination import Page, decode_id_cursor, encode_cursor
 
 
 def record(

@@ -13,9 +13,9 @@ from pydantic import Field
 
 from recipevault.backup.jobs import find_backup, list_backups, start_backup, start_restore
 from recipevault.deps import AdminUser, JobQueueDep, SessionDep, SettingsDep
+from recipevault.http.schemas import InputModel, OutputModel
 from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
-from recipevault.schemas import InputModel, OutputModel
 
 router = APIRouter(tags=["admin"], responses={401: {}, 403: {}})
 JOB_STARTED: dict[int | str, dict[str, Any]] = {

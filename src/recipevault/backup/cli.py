@@ -39,8 +39,8 @@ def _run(
     from rich.progress import Progress as Bar
 
     from recipevault.db import Database
+    from recipevault.db.migrate import DatabaseUnreachable, reach_database
     from recipevault.media.storage import storage_from_settings
-    from recipevault.migrate import DatabaseUnreachable, reach_database
 
     async def run() -> T:
         database = Database.from_settings(settings)

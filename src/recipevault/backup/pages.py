@@ -12,10 +12,9 @@ from recipevault.backup.jobs import (
     start_backup,
     start_restore,
 )
-from recipevault.deps import JobQueueDep, SessionDep, SettingsDep
+from recipevault.deps import JobQueueDep, MarkPage, PageAdmin, SessionDep, SettingsDep
 from recipevault.jobs.pages import job_url
-from recipevault.pageauth import MarkPage, PageAdmin
-from recipevault.web import redirect, render
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(prefix="/admin/backups", include_in_schema=False, dependencies=[MarkPage])
 

@@ -45,12 +45,12 @@ from recipevault.backup.service import (
     table_plans,
 )
 from recipevault.db import Base, Database
+from recipevault.db.migrate import MIGRATIONS_DIR
 from recipevault.media.storage import MediaStorage
-from recipevault.migrate import MIGRATIONS_DIR
 from recipevault.policy import unscoped
-from recipevault.recipes import search
 from recipevault.recipes.models import Recipe
 from recipevault.recipes.recipe_rows import load_parts
+from recipevault.recipes.search import index as search
 
 SEARCH_BATCH = 200
 # A restore that replaces a running site keeps its job log (the restore is one of its jobs).

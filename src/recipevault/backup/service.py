@@ -26,8 +26,8 @@ from recipevault.backup.archive import ArchiveWriter, BackupError, Manifest
 from recipevault.backup.codecs import ColumnCodec, codec_for
 from recipevault.clock import utcnow
 from recipevault.db import Base, Database
+from recipevault.db.migrate import UNMODELLED_PREFIX
 from recipevault.media.storage import MediaNotFound, MediaStorage
-from recipevault.migrate import UNMODELLED_PREFIX
 from recipevault.models import import_all_models
 
 log = structlog.get_logger("recipevault.backup")

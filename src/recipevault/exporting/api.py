@@ -11,10 +11,10 @@ from recipevault.clock import utcnow
 from recipevault.deps import CurrentUser, JobQueueDep, SessionDep, SettingsDep
 from recipevault.exporting import service
 from recipevault.exporting.schemas import ExportCreate
+from recipevault.http.schemas import Id
 from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
-from recipevault.schemas import Id
 
 router = APIRouter(tags=["exports"], responses={401: {}})
 

@@ -20,8 +20,8 @@ from recipevault.jobs.runner import JobContext, job_handler
 from recipevault.jobs.service import done_before, set_result
 from recipevault.jobs.worker import MAINTENANCE
 from recipevault.media.storage import MediaNotFound, MediaStorage, storage_from_settings
-from recipevault.recipes.images import widest_renditions
-from recipevault.recipes.recipe_input import input_from_snapshot
+from recipevault.recipes.images.service import widest_renditions
+from recipevault.recipes.input_mapping import input_from_snapshot
 from recipevault.recipes.service import RecipeNotFound, stored_document
 from recipevault.recipes.sources import owned_recipe_ids
 

@@ -8,13 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from recipevault.config import Settings
-from recipevault.deps import JobQueueDep, SessionDep, SettingsDep
+from recipevault.deps import JobQueueDep, MarkPage, PageUser, SessionDep, SettingsDep
 from recipevault.exporting import service
 from recipevault.exporting.schemas import ExportCreate
-from recipevault.forms import Form, blank_form, read_form
 from recipevault.jobs.pages import job_url
-from recipevault.pageauth import MarkPage, PageUser
-from recipevault.web import redirect, render
+from recipevault.web.forms import Form, blank_form, read_form
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(prefix="/exports", include_in_schema=False, dependencies=[MarkPage])
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from recipevault.schemas import InputModel
+from recipevault.http.schemas import InputModel
 
 
 class ExportCreate(InputModel):

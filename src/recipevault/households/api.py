@@ -20,7 +20,7 @@ from recipevault.households.schemas import (
     MemberRead,
     TransferRequest,
 )
-from recipevault.schemas import Id
+from recipevault.http.schemas import Id
 
 router = APIRouter(prefix="/api/v1/households", tags=["households"])
 

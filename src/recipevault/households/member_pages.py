@@ -10,14 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from recipevault.db import undo_on_error
-from recipevault.deps import ClientDep, SessionDep
+from recipevault.deps import ClientDep, MarkPage, PageUser, SessionDep
 from recipevault.errors import Conflict
-from recipevault.forms import FORM_ERROR, blank_form
 from recipevault.households import service
 from recipevault.households.pages import LIST_PAGE, household_read, page_url
-from recipevault.pageauth import MarkPage, PageUser
-from recipevault.schemas import Id
-from recipevault.web import redirect, render
+from recipevault.http.schemas import Id
+from recipevault.web.forms import FORM_ERROR, blank_form
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(prefix="/households", include_in_schema=False, dependencies=[MarkPage])
 

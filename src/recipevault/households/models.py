@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from recipevault.clock import utcnow
 from recipevault.db import Base, CreatedAt
-from recipevault.enums import string_enum
+from recipevault.db.column_types import string_enum
 
 
 class MemberRole(StrEnum):

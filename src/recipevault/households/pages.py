@@ -17,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.accounts.auth import Identity
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
-from recipevault.deps import ClientDep, SessionDep, SettingsDep, SiteUrlDep
+from recipevault.deps import ClientDep, MarkPage, PageUser, SessionDep, SettingsDep, SiteUrlDep
 from recipevault.errors import Conflict
-from recipevault.forms import Form, blank_form, read_form
 from recipevault.households import service
 from recipevault.households.models import MemberRole
 from recipevault.households.schemas import (
@@ -33,9 +32,9 @@ from recipevault.households.schemas import (
     MemberRead,
     TransferRequest,
 )
-from recipevault.pageauth import MarkPage, PageUser
-from recipevault.schemas import Id
-from recipevault.web import redirect, render
+from recipevault.http.schemas import Id
+from recipevault.web.forms import Form, blank_form, read_form
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(prefix="/households", include_in_schema=False, dependencies=[MarkPage])
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from pydantic import Field
 
 from recipevault.households.models import MemberRole
-from recipevault.schemas import Flag, Id, InputModel, OutputModel
+from recipevault.http.schemas import Flag, Id, InputModel, OutputModel
 
 HouseholdName = Field(min_length=1, max_length=100)
 JOIN_PATH = "/households/join"

@@ -7,9 +7,18 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 
-from recipevault.body_limit import body_limit
 from recipevault.deps import CurrentUser, JobQueueDep, SessionDep, SettingsDep
 from recipevault.errors import AppError, Unprocessable, ValidationFailed, field_errors
+from recipevault.http.body_limit import body_limit
+from recipevault.http.schemas import API_FORM, FORM, ID_ADAPTER, Flag, Id, InputModel
+from recipevault.http.uploads import (
+    FileMissing,
+    FileTooLarge,
+    check_declared_length,
+    describe_size,
+    import_upload_body,
+    read_file,
+)
 from recipevault.importing import service
 from recipevault.importing.schemas import (
     MAX_PASTE_BODY,
@@ -24,15 +33,6 @@ from recipevault.jobs.api import job_read
 from recipevault.jobs.schemas import JobRead
 from recipevault.media.storage import storage_from_settings
 from recipevault.recipes import documents
-from recipevault.schemas import API_FORM, FORM, ID_ADAPTER, Flag, Id, InputModel
-from recipevault.uploads import (
-    FileMissing,
-    FileTooLarge,
-    check_declared_length,
-    describe_size,
-    import_upload_body,
-    read_file,
-)
 
 router = APIRouter(tags=["imports"], responses={401: {}, 422: {}})
 JOB_STARTED: dict[int | str, dict[str, Any]] = {

@@ -25,7 +25,7 @@ from recipevault.jobs.runner import ItemOutcome, JobContext, TransientJobError, 
 from recipevault.jobs.service import job_items
 from recipevault.media.storage import MediaNotFound, storage_from_settings
 from recipevault.policy import Actor
-from recipevault.recipes.images import (
+from recipevault.recipes.images.service import (
     CheckedImage,
     ImageSkipped,
     attach_imported_image,

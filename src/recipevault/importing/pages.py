@@ -18,13 +18,21 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import Identity
-from recipevault.body_limit import body_limit
 from recipevault.config import Settings
 from recipevault.db import undo_on_error
-from recipevault.deps import JobQueueDep, SessionDep, SettingsDep
+from recipevault.deps import JobQueueDep, MarkPage, PageUser, SessionDep, SettingsDep
 from recipevault.errors import ValidationFailed
-from recipevault.forms import FORM_ERROR, Form, MultiValues, blank_form, read_form, validate_form
 from recipevault.households import service as households
+from recipevault.http.body_limit import body_limit
+from recipevault.http.uploads import (
+    FileMissing,
+    FileTooLarge,
+    UploadedFile,
+    check_declared_length,
+    describe_size,
+    import_upload_body,
+    read_file,
+)
 from recipevault.importing import service
 from recipevault.importing.api import UploadTooLarge
 from recipevault.importing.schemas import (
@@ -37,19 +45,17 @@ from recipevault.importing.schemas import (
 )
 from recipevault.jobs.pages import job_url, plain
 from recipevault.media.storage import storage_from_settings
-from recipevault.pageauth import MarkPage, PageUser
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import WebAddress
-from recipevault.uploads import (
-    FileMissing,
-    FileTooLarge,
-    UploadedFile,
-    check_declared_length,
-    describe_size,
-    import_upload_body,
-    read_file,
+from recipevault.web.forms import (
+    FORM_ERROR,
+    Form,
+    MultiValues,
+    blank_form,
+    read_form,
+    validate_form,
 )
-from recipevault.web import redirect, render
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(prefix="/import", include_in_schema=False, dependencies=[MarkPage])
 

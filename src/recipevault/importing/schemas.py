@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from recipevault.config import Settings
+from recipevault.http.schemas import Id, InputModel, OutputModel
 from recipevault.policy import Visibility
 from recipevault.recipes.schemas import RecipeRead, WebAddress
-from recipevault.schemas import Id, InputModel, OutputModel
 
 MAX_PASTE = 5 * 1024 * 1024
 # The request carrying a paste: room for its JSON or form encoding on top of the text.

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from recipevault.deps import AdminUser, CurrentUser, JobQueueDep, SessionDep
+from recipevault.http.pagination import CursorQuery, Page
+from recipevault.http.schemas import MAX_ID, Id
 from recipevault.jobs import service
 from recipevault.jobs.models import Job, JobStatus
 from recipevault.jobs.schemas import JobItemRead, JobRead
-from recipevault.pagination import CursorQuery, Page
-from recipevault.schemas import MAX_ID, Id
 
 router = APIRouter(tags=["jobs"], responses={401: {}, 404: {}})
 

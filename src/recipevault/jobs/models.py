@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from recipevault.clock import utcnow
 from recipevault.db import Base
-from recipevault.enums import string_enum
+from recipevault.db.column_types import string_enum
 
 
 class JobStatus(enum.StrEnum):

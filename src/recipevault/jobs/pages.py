@@ -20,13 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import Identity
 from recipevault.clock import utcnow
-from recipevault.deps import SessionDep
+from recipevault.deps import MarkPage, PageUser, SessionDep
+from recipevault.http.pagination import CursorQuery
+from recipevault.http.schemas import Id
 from recipevault.jobs import kinds, service
 from recipevault.jobs.models import ItemStatus, Job, JobItem, JobStatus
-from recipevault.pageauth import MarkPage, PageUser
-from recipevault.pagination import CursorQuery
-from recipevault.schemas import Id
-from recipevault.web import PAGE_HEADERS, redirect, render
+from recipevault.web.rendering import PAGE_HEADERS, redirect, render
 
 router = APIRouter(prefix="/jobs", include_in_schema=False, dependencies=[MarkPage])
 

@@ -33,7 +33,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "recipevault.importing.jobs",
     "recipevault.exporting.jobs",
     "recipevault.backup.jobs",
-    "recipevault.recipes.image_jobs",
+    "recipevault.recipes.images.jobs",
     "recipevault.recipes.jobs",
 )
 UNEXPECTED = "the job stopped on an unexpected error; it has been logged (job {job_id})"

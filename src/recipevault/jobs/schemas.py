@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
+from recipevault.http.schemas import OutputModel
 from recipevault.jobs.models import ItemStatus, JobStatus
-from recipevault.schemas import OutputModel
 
 
 class JobItemRead(OutputModel):

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.clock import utcnow
 from recipevault.db import on_commit
 from recipevault.errors import Conflict, NotFound
+from recipevault.http.pagination import Page, decode_id_cursor, encode_cursor
 from recipevault.jobs.models import FINISHED, Job, JobItem, JobStatus
 from recipevault.jobs.queue import JobQueue
-from recipevault.pagination import Page, decode_id_cursor, encode_cursor
 from recipevault.policy import Actor
 
 

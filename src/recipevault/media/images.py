@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from PIL import ExifTags, Image, ImageOps, features
 
 from recipevault.errors import ValidationFailed
-from recipevault.uploads import describe_size
+from recipevault.http.uploads import describe_size
 
 VARIANT_CONTENT_TYPE = "image/webp"
 WEBP_QUALITY = 80

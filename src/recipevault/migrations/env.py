@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from recipevault.config import load_settings
 from recipevault.db import Base, UTCDateTime, create_engine
-from recipevault.migrate import include_name
+from recipevault.db.migrate import include_name
 from recipevault.models import import_all_models
 
 import_all_models()

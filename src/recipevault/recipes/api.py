@@ -18,11 +18,13 @@ from recipevault.deps import (
     read_viewer,
 )
 from recipevault.errors import Unprocessable, field_errors
-from recipevault.pagination import Page
+from recipevault.http.pagination import Page
+from recipevault.http.querystring import QueryString, path_id, path_id_parameter
+from recipevault.http.routing import direct_get, etag_matches, reads_only
+from recipevault.http.schemas import Id
 from recipevault.policy import Viewer, can_read
-from recipevault.querystring import QueryString, path_id, path_id_parameter
 from recipevault.recipes import documents, listing, service
-from recipevault.recipes.presentation import present
+from recipevault.recipes.scaled_document import present
 from recipevault.recipes.schemas import (
     CookWithMatch,
     CookWithRequest,
@@ -36,8 +38,6 @@ from recipevault.recipes.schemas import (
     RevisionRead,
     RevisionSummary,
 )
-from recipevault.routing import direct_get, etag_matches, reads_only
-from recipevault.schemas import Id
 
 router = APIRouter(prefix="/api/v1/recipes", tags=["recipes"])
 JSON = "application/json"

@@ -29,8 +29,7 @@ from recipevault.accounts.models import User
 from recipevault.db import Database, first_row
 from recipevault.households.models import Household
 from recipevault.policy import Visibility, unscoped
-from recipevault.recipes import search
-from recipevault.recipes.image_addresses import follow_visibility, image_url
+from recipevault.recipes.images.addresses import follow_visibility, image_url
 from recipevault.recipes.models import (
     ImageStatus,
     Recipe,
@@ -39,9 +38,10 @@ from recipevault.recipes.models import (
     RecipeIngredient,
     VocabularyTerm,
 )
-from recipevault.recipes.presentation import package_of
 from recipevault.recipes.recipe_rows import load_parts
+from recipevault.recipes.scaled_document import package_of
 from recipevault.recipes.scaling import format_amount
+from recipevault.recipes.search import index as search
 from recipevault.recipes.units import unit_for
 
 SUMMARY_DESCRIPTION_CHARS = 300

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import Identity
 from recipevault.db import undo_on_error
-from recipevault.deps import ClientDep, SessionDep
+from recipevault.deps import ClientDep, MarkPage, PageUser, SessionDep
 from recipevault.errors import ValidationFailed
 from recipevault.households import service as households
-from recipevault.pageauth import MarkPage, PageUser
+from recipevault.http.schemas import as_id
 from recipevault.recipes import page_reads, service
-from recipevault.recipes.recipe_form import (
+from recipevault.recipes.edit_form import (
     DIFF_FIELDS,
     IngredientRow,
     RecipeForm,
@@ -36,8 +36,7 @@ from recipevault.recipes.recipe_form import (
 )
 from recipevault.recipes.revision_diff import diff_fields, form_lines
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
-from recipevault.schemas import as_id
-from recipevault.web import redirect, render
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
 

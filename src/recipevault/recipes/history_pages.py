@@ -9,12 +9,11 @@ from datetime import timedelta
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from recipevault.deps import ClientDep, SessionDep
-from recipevault.pageauth import MarkPage, PageUser
+from recipevault.deps import ClientDep, MarkPage, PageUser, SessionDep
+from recipevault.http.schemas import Id
 from recipevault.recipes import page_reads, service
 from recipevault.recipes.revision_diff import diff_documents
-from recipevault.schemas import Id
-from recipevault.web import redirect, render
+from recipevault.web.rendering import redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[MarkPage])
 

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from pydantic import TypeAdapter
 
 from recipevault.db import Database, Reads
-from recipevault.pagination import InvalidCursor, decode_cursor, encode_cursor
+from recipevault.http.pagination import InvalidCursor, decode_cursor, encode_cursor
+from recipevault.http.schemas import Instant
 from recipevault.policy import (
     Viewer,
     ViewerKind,
@@ -24,7 +25,6 @@ from recipevault.policy import (
     viewer_keys,
     viewer_kind,
 )
-from recipevault.recipes import on_hand, search
 from recipevault.recipes.documents import (
     SUMMARIES,
     documents,
@@ -32,6 +32,7 @@ from recipevault.recipes.documents import (
     splice,
     users,
 )
+from recipevault.recipes.input_mapping import NO_TIME
 from recipevault.recipes.models import (
     Category,
     FoodName,
@@ -42,10 +43,10 @@ from recipevault.recipes.models import (
     recipe_tags,
     recipe_tools,
 )
-from recipevault.recipes.recipe_input import NO_TIME
 from recipevault.recipes.schemas import RecipeListQuery, Sort
-from recipevault.recipes.vocabulary import singular, term_key
-from recipevault.schemas import Instant
+from recipevault.recipes.search import index as search
+from recipevault.recipes.search import on_hand
+from recipevault.recipes.vocabulary.resolving import singular, term_key
 
 _ASCENDING: dict[str, bool] = {
     "relevance": True,

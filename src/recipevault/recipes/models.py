@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recipevault.clock import utcnow
 from recipevault.db import Base, CreatedAt
-from recipevault.enums import string_enum
+from recipevault.db.column_types import string_enum
 from recipevault.policy import Scoped, Visibility
 
 Quantity = Numeric(12, 4)

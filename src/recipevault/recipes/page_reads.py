@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.db import Database
 from recipevault.errors import Forbidden
 from recipevault.policy import Actor, Viewer, can_edit, can_read, unscoped
-from recipevault.recipes import documents, term_uses
+from recipevault.recipes import documents
 from recipevault.recipes.models import Category, Recipe, RecipeRevision, Tag, VocabularyTerm
 from recipevault.recipes.schemas import PersonRef
 from recipevault.recipes.service import (
@@ -22,7 +22,8 @@ from recipevault.recipes.service import (
     revision_authors,
     stored_document,
 )
-from recipevault.recipes.terms_schemas import Kind
+from recipevault.recipes.vocabulary import uses as term_uses
+from recipevault.recipes.vocabulary.schemas import Kind
 
 _recipes = Recipe.__table__
 _ID_BY_SLUG = select(_recipes.c.id).where(

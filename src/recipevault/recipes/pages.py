@@ -24,18 +24,19 @@ from recipevault.accounts.auth import Identity, who_is_asking
 from recipevault.accounts.models import UnitSystem
 from recipevault.config import Settings
 from recipevault.db import Database
-from recipevault.flash import has_flashes
-from recipevault.forms import field_errors
-from recipevault.hosts import site_url
-from recipevault.pagination import InvalidCursor
+from recipevault.http.hosts import site_url
+from recipevault.http.pagination import InvalidCursor
+from recipevault.http.routing import direct_get
 from recipevault.policy import Actor, can_edit
-from recipevault.recipes import display, listing, page_reads
+from recipevault.recipes import listing, page_reads
+from recipevault.recipes import page_text as display
 from recipevault.recipes.documents import StoredRecipe
-from recipevault.recipes.presentation import present
+from recipevault.recipes.scaled_document import present
 from recipevault.recipes.schemas import RecipeListQuery, RecipeViewQuery
 from recipevault.recipes.structured_data import recipe_json_ld, script_json
-from recipevault.routing import direct_get
-from recipevault.web import PAGE_HEADERS, environment, render
+from recipevault.web.flash import has_flashes
+from recipevault.web.forms import field_errors
+from recipevault.web.rendering import PAGE_HEADERS, environment, render
 
 router = APIRouter(include_in_schema=False)
 

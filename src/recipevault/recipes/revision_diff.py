@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
-from recipevault.recipes.display import nutrition_rows
-from recipevault.recipes.recipe_form import DIFF_FIELDS, RecipeForm, form_from_document
+from recipevault.recipes.edit_form import DIFF_FIELDS, RecipeForm, form_from_document
+from recipevault.recipes.page_text import nutrition_rows
 
 LineKind = Literal["same", "removed", "added", "gap"]
 HISTORY_FIELDS: tuple[tuple[str, str], ...] = (

@@ -9,10 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from recipevault.pagination import CURSOR_DESCRIPTION, CURSOR_PATTERN, MAX_CURSOR_LENGTH
-from recipevault.policy import Visibility
-from recipevault.recipes.models import ImageStatus
-from recipevault.schemas import (
+from recipevault.http.pagination import CURSOR_DESCRIPTION, CURSOR_PATTERN, MAX_CURSOR_LENGTH
+from recipevault.http.schemas import (
     NOT_NULL,
     WHITE_SPACE,
     Flag,
@@ -21,6 +19,8 @@ from recipevault.schemas import (
     OutputModel,
     document_body,
 )
+from recipevault.policy import Visibility
+from recipevault.recipes.models import ImageStatus
 
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100

@@ -29,9 +29,17 @@ from recipevault.errors import NotFound, PreconditionFailed, Unprocessable, fiel
 from recipevault.households.service import household_exists, memberships, personal_household_id
 from recipevault.jobs.queue import JobQueue
 from recipevault.policy import Actor, require_editable, require_editor, unscoped
-from recipevault.recipes import documents, search
-from recipevault.recipes.image_addresses import follow_visibility
-from recipevault.recipes.image_jobs import image_prefix, remove_later
+from recipevault.recipes import documents
+from recipevault.recipes.images.addresses import follow_visibility
+from recipevault.recipes.images.jobs import image_prefix, remove_later
+from recipevault.recipes.input_mapping import (
+    apply_input,
+    effective_line,
+    input_from_snapshot,
+    input_values,
+    new_recipe,
+    total_was_given,
+)
 from recipevault.recipes.models import (
     Category,
     Recipe,
@@ -40,21 +48,14 @@ from recipevault.recipes.models import (
     Tag,
     Tool,
 )
-from recipevault.recipes.recipe_input import (
-    apply_input,
-    effective_line,
-    input_from_snapshot,
-    input_values,
-    new_recipe,
-    total_was_given,
-)
 from recipevault.recipes.recipe_rows import Collections, load_parts, missing_parts, write_parts
 from recipevault.recipes.schemas import (
     PersonRef,
     RecipeCreate,
     RecipeUpdate,
 )
-from recipevault.recipes.vocabulary import Vocabulary
+from recipevault.recipes.search import index as search
+from recipevault.recipes.vocabulary.resolving import Vocabulary
 
 TRASH_DAYS = 30
 # Addresses of website pages under /recipes/ that a recipe's slug must never shadow.

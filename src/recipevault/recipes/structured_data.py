@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from markupsafe import Markup
 
-from recipevault.recipes.display import NUTRITION_LABELS, iso_duration
+from recipevault.recipes.page_text import NUTRITION_LABELS, iso_duration
 
 # Inside <script> the HTML parser ends the element at "</script>" whatever JSON thinks of it,
 # and "<!--" changes how it reads on; escaping these characters keeps the JSON equal.

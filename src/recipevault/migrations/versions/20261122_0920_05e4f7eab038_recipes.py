@@ -441,7 +441,7 @@ def downgrade() -> None:
 
 
 def _create_search() -> None:
-    # Full-text search differs per database; recipevault/recipes/search.py is its only user.
+    # Full-text search differs per database; recipevault/recipes/search/index.py is its only user.
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute(

@@ -1,6 +1,6 @@
 """Cook-with index: for each recipe and each of its foods, the highest share of the recipe's
 foods a cook can have when this is the first of them, in the recipe's rarest-first order, that
-they have. recipevault/recipes/on_hand.py keeps it and is its only reader.
+they have. recipevault/recipes/search/on_hand.py keeps it and is its only reader.
 
 Revision ID: b7e1c2d9a4f3
 Revises: 4f9971bfe75c
@@ -39,7 +39,7 @@ FROM uses JOIN frequency ON frequency.food_id = uses.food_id
 
 def upgrade() -> None:
     # Created by hand, like the full-text index: it is derived from the recipes, left out of
-    # backups and rebuilt on restore (see recipevault.migrate.UNMODELLED_PREFIX).
+    # backups and rebuilt on restore (see recipevault.db.migrate.UNMODELLED_PREFIX).
     op.execute(
         "CREATE TABLE recipe_search_foods ("
         "recipe_id INTEGER NOT NULL REFERENCES recipes (id) ON DELETE CASCADE, "

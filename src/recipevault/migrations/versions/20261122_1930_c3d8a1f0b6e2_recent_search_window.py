@@ -1,5 +1,5 @@
 """Search window: a second full-text index holding only the newest recipes, and the lowest
-recipe id it holds. recipevault/recipes/search.py keeps both and is their only reader.
+recipe id it holds. recipevault/recipes/search/index.py keeps both and is their only reader.
 
 Revision ID: c3d8a1f0b6e2
 Revises: b7e1c2d9a4f3
@@ -42,7 +42,7 @@ def backfill(dialect: str) -> list[str]:
 
 def upgrade() -> None:
     # Created by hand, like the full-text index: derived from the recipes, left out of backups
-    # and rebuilt on restore (see recipevault.migrate.UNMODELLED_PREFIX).
+    # and rebuilt on restore (see recipevault.db.migrate.UNMODELLED_PREFIX).
     dialect = op.get_bind().dialect.name
     op.execute("CREATE TABLE recipe_search_floor (floor INTEGER NOT NULL)")
     op.execute("INSERT INTO recipe_search_floor (floor) VALUES (0)")

@@ -1,5 +1,5 @@
 """Cook-with index: each posting carries its recipe's number of foods, so a list of ``k`` foods
-reads it at ``min(bound, k / need)`` (see recipevault/recipes/on_hand.py).
+reads it at ``min(bound, k / need)`` (see recipevault/recipes/search/on_hand.py).
 
 Revision ID: d4e9b2a7c1f5
 Revises: c3d8a1f0b6e2

@@ -1,4 +1,4 @@
-"""Search window (SQLite): compact its full-text index once. recipevault/recipes/search.py now
+"""Search window (SQLite): compact its full-text index once. recipevault/recipes/search/index.py now
 compacts it each time its floor moves; a database whose floor moved before that keeps the
 entries of every row the window dropped (FTS5 keeps them until a merge reaches their segment)
 until the floor next moves, up to 1,000 new recipes later.

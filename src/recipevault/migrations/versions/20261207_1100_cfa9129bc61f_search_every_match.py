@@ -1,7 +1,7 @@
 """Search every match: relevance is computed over all of a search's matches, so the window of
 the newest recipes and its floor go; so does the trigram index on titles (PostgreSQL), now that
 misspelt words are corrected from the words the recipes hold, kept here with their trigrams on
-both databases. recipevault/recipes/search_words.py keeps them and is their only reader.
+both databases. recipevault/recipes/search/words.py keeps them and is their only reader.
 
 Revision ID: cfa9129bc61f
 Revises: a7c2e9d4f6b1
@@ -20,7 +20,7 @@ down_revision: str | None = "a7c2e9d4f6b1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# recipevault.recipes.spelling as of this revision: the words a misspelling may be corrected
+# recipevault.recipes.search.spelling as of this revision: the words a misspelling may be corrected
 # to, and their trigrams.
 _LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _CHUNK = 500
@@ -86,7 +86,7 @@ def upgrade() -> None:
         ["id", "deleted_at", "visibility", "owner_id", "household_id"],
     )
     # Created by hand, like the full-text index: derived from the recipes, left out of backups
-    # and rebuilt on restore (see recipevault.migrate.UNMODELLED_PREFIX).
+    # and rebuilt on restore (see recipevault.db.migrate.UNMODELLED_PREFIX).
     op.execute("CREATE TABLE recipe_search_words (word VARCHAR(40) PRIMARY KEY)")
     op.execute(
         "CREATE TABLE recipe_search_word_grams ("

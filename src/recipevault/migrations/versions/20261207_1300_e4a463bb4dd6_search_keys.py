@@ -3,7 +3,7 @@ finds, counts and pages through its matches from the index alone. The ranking be
 by the parts of the recipe that hold the words, newest first within a tier: the index no
 longer keeps the weights bm25 and ts_rank_cd read, nor PostgreSQL's index on titles, and no
 match is checked in ``recipes`` any more (the index that served it goes).
-recipevault/recipes/search.py writes and reads the entries and is their only user.
+recipevault/recipes/search/index.py writes and reads the entries and is their only user.
 
 Revision ID: e4a463bb4dd6
 Revises: cfa9129bc61f
@@ -33,7 +33,7 @@ _PG_KEYS = (
     "WHEN r.visibility = 'household' AND r.household_id IS NOT NULL "
     "THEN ARRAY['a:h' || r.household_id] ELSE ARRAY[]::TEXT[] END"
 )
-# recipevault.recipes.search as of this revision: what each part of the recipe "r" holds, and
+# recipevault.recipes.search.index as of this revision: what each part of the recipe "r" holds, and
 # on PostgreSQL each word once, marked with the first part that has it.
 _FOODS = (
     "(SELECT string_agg(f.name, ' ') FROM recipe_ingredients i "

@@ -1,0 +1,2 @@
+"""The HTTP kit: routing, query strings, pagination, uploads, body limits, middleware, metrics
+and health."""

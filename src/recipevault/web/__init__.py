@@ -1,0 +1,1 @@
+"""The website kit: templates and static files, forms, flash messages and CSRF."""
