@@ -15,7 +15,7 @@ from recipevault.accounts.models import UnitSystem
 from recipevault.config import Settings
 from recipevault.policy import Visibility
 from recipevault.recipes import service
-from recipevault.recipes.pages import PAGE_SIZE
+from recipevault.recipes.page_views import PAGE_SIZE
 from recipevault.recipes.schemas import IngredientIn, RecipeUpdate, StepIn
 from tests.recipes.pages_support import (
     HTMX,
@@ -107,7 +107,7 @@ async def test_search_and_filters(
 async def test_more_link_pages_through_with_a_cursor(
     client: httpx.AsyncClient, session: AsyncSession, world: World
 ) -> None:
-    from recipevault.recipes import pages
+    from recipevault.recipes import page_views as pages
 
     for number in range(pages.PAGE_SIZE + 3):
         await make_recipe(session, world.owner, pancakes(title=f"Recipe {number:02d}"))
