@@ -179,7 +179,7 @@ HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 MailerDep = Annotated[Mailer, Depends(_mailer)]
 RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
 JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
-# Where links to the site start (mails, invites): see ``hosts.site_url``.
+# Where links to the site start (mails, invites): see ``http.hosts.site_url``.
 SiteUrlDep = Annotated[str, Depends(_site_url)]
 
 # What a route's dependencies say about the errors it may answer (see ``http.openapi``).

@@ -1,7 +1,7 @@
 """Application errors and the one place that turns them into HTTP responses.
 
 API errors are ``application/problem+json`` documents (RFC 9457). Browsers asking for pages
-get friendly HTML pages instead (401 becomes a redirect to the sign-in page); ``web.py``
+get friendly HTML pages instead (401 becomes a redirect to the sign-in page); ``web/rendering.py``
 renders them. Services raise ``AppError`` subclasses; nothing else builds an error response.
 """
 

@@ -92,7 +92,7 @@ async def request_password_reset(
     ip: str | None,
 ) -> None:
     """Mail a reset link if the account exists; answer the same either way. ``site_url``
-    must never come from a Host header the site does not know (see ``hosts.site_url``)."""
+    must never come from a Host header the site does not know (see ``http.hosts.site_url``)."""
     refusal = "Too many password reset requests; try again later."
     await limiter.consume(
         settings.rate_limit_reset_per_address, "reset:address", ip or "unknown", message=refusal

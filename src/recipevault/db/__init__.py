@@ -149,7 +149,7 @@ def _run_on_commit(session: Any) -> None:
 async def write_soon(
     session: AsyncSession, statement: Executable, key: Hashable, parameters: dict[str, Any]
 ) -> None:
-    """Write a mark (see ``write_behind``) with this session's unit of work if it is one that
+    """Write a mark (see ``db.write_behind``) with this session's unit of work if it is one that
     writes, else (or if that work is rolled back) soon after, on its own: never wait for
     another transaction."""
     behind: WriteBehind = session.info[_WRITE_BEHIND]

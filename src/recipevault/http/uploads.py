@@ -18,7 +18,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 
 def import_upload_body(settings: Settings) -> int:
-    """The body limit of a route taking an import file (see ``body_limit``)."""
+    """The body limit of a route taking an import file (see ``http.body_limit``)."""
     return settings.upload_max_bytes + MULTIPART_OVERHEAD
 
 

@@ -5,7 +5,7 @@ Owner and household names are not stored in the document (a rename would touch e
 recipe); the read query joins them in and they are spliced in front of the stored object.
 Images appear once their renditions are ready: the recipe lists them primary first, and its
 summary names the primary's narrowest rendition. Building a document also gives its images the
-tokens the recipe's visibility calls for (``image_addresses.follow_visibility``), so the
+tokens the recipe's visibility calls for (``images.addresses.follow_visibility``), so the
 addresses it holds are always the ones served.
 """
 

@@ -84,7 +84,7 @@ class RecipeForm:
     etag: str = ""
     version: str = ""
 
-    # The interface of ``forms.Form`` that the shared field macros use.
+    # The interface of ``web.forms.Form`` that the shared field macros use.
     def value(self, name: str, default: str = "") -> str:
         return self.values.get(name) or default
 
@@ -282,7 +282,7 @@ def _error_key(location: tuple[int | str, ...], built: _Input) -> str:
 
 def _messages(exc: ValidationError, built: _Input) -> dict[str, str]:
     """One message per field or row input, worded as the rest of the site's forms word them
-    (``forms.field_errors``, given each error under the key of the input it belongs to)."""
+    (``web.forms.field_errors``, given each error under the key of the input it belongs to)."""
     keyed = []
     for error in exc.errors(include_url=False):
         detail: dict[str, Any] = {

@@ -477,9 +477,9 @@ async def cook_with(
 ) -> bytes:
     """Recipes ranked by the share of their ingredient foods among ``foods``: a few reads of
     the cook-with index, highest bounds first, until the top can no longer change (see
-    ``on_hand``), then one read of the winners' summaries."""
+    ``search.on_hand``), then one read of the winners' summaries."""
     spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
-    # Every read of the index keeps one plan (see ``on_hand.level_statement``).
+    # Every read of the index keeps one plan (see ``search.on_hand.level_statement``).
     async with database.reads(plan_once=True) as read:
         found_foods = await read.rows(on_hand.FOODS, {"spellings": spellings})
         on_hand_ids = [row[0] for row in found_foods]

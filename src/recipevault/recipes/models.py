@@ -238,7 +238,7 @@ class RecipeImage(CreatedAt, Base):
     """An uploaded photo of a recipe. The original is kept in media storage and never served;
     ``variants`` lists its WebP renditions (``{"width", "height", "key"}``), narrowest first.
     The storage keys stay inside: renditions are served at an address made of ``token``
-    (see ``image_addresses``)."""
+    (see ``images.addresses``)."""
 
     __tablename__ = "recipe_images"
     __table_args__ = (

@@ -185,7 +185,7 @@ async def test_postgresql_keeps_one_plan_for_reading_the_index(
     settings: Settings, databases: DatabaseFactory
 ) -> None:
     """The plan made for a range's values reads every posting of a common food; the one kept
-    for the statement reads the range's postings alone (see ``on_hand.level_statement``).
+    for the statement reads the range's postings alone (see ``search.on_hand.level_statement``).
     (A database of its own, so that the statement is new to the connection.)"""
     async with own_database(databases, settings, "cook_with_plan") as database:
         async with database.session() as session:

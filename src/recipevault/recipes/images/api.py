@@ -1,7 +1,7 @@
 """/api/v1/recipes/{id}/images: upload, list, order, choose the primary one, delete.
 
 Readers of a recipe list its ready images; those who may edit it manage them (and also see the
-ones being processed or refused). Renditions are served by ``image_files``.
+ones being processed or refused). Renditions are served by ``images.files``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Only ready renditions have addresses; originals (which may carry the camera's EX
 import uploads, exports and anything else in storage are never served. An address that names
 no rendition, and one of a recipe the viewer may not read, both answer 404: a stranger cannot
 tell them apart. Public recipes' images are cached for a year by anyone; the others are checked
-on every request and kept by the viewer's browser alone (``image_addresses`` says why the
+on every request and kept by the viewer's browser alone (``images.addresses`` says why the
 addresses change when a recipe stops being public).
 """
 

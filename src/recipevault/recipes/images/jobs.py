@@ -5,7 +5,7 @@ Both jobs are safe to run twice. Renditions are stored under keys named by their
 second run writes the same files under the same keys; an image deleted while its renditions were
 being made is found gone in the transaction that would mark it ready, and its files are removed
 then. Storage keys stay inside the server: renditions are served at token addresses
-(``image_addresses``).
+(``images.addresses``).
 """
 
 from __future__ import annotations

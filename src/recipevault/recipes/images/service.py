@@ -6,10 +6,10 @@ what is accepted and why the rest is refused). Its original goes to media storag
 ``recipes/{recipe}/{image}/`` and a ``process_image`` job makes its WebP renditions once the
 transaction commits; the image appears in the recipe's document when they are ready. Position 0
 is the primary image; positions stay 0, 1, 2... in order. Renditions are served at addresses
-made of a random token (``image_addresses``), to those who may read the recipe.
+made of a random token (``images.addresses``), to those who may read the recipe.
 
 Files outlive their rows only briefly. A deleted image's files are removed by a job written in
-the deleting transaction (see ``image_jobs.remove_later``), so they go only once the deletion has
+the deleting transaction (see ``images.jobs.remove_later``), so they go only once the deletion has
 committed: removed any earlier, a failed commit would leave rows pointing at missing files; removed
 by a task started after the commit, they would stay for good if the process stopped first. The
 original of an upload whose transaction fails after it was stored stays behind, unreachable

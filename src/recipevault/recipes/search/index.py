@@ -24,8 +24,8 @@ recipe bypasses indexing: when a household is deleted its recipes lose its key, 
 recipe loses its entry (triggers made by the migration "search_keys").
 
 The search tables are not ORM models: the migrations create them per database, and only this
-module (``on_hand`` and ``search_words``, their own) touches them. Indexing happens with every
-document rebuild, in the same transaction.
+package (``on_hand`` and ``words``, their own) touches them. Indexing happens with every document
+rebuild, in the same transaction.
 """
 
 from __future__ import annotations
@@ -515,7 +515,7 @@ async def corrected_words(
     one cannot be: for when the query, whole and as typed, finds nothing.
 
     A word is misspelt when no recipe the viewer may see (with the filters) has it, whole or,
-    for the last, as typed. It is replaced by the kept words (``search_words``) nearest to it
+    for the last, as typed. It is replaced by the kept words (``search.words``) nearest to it
     by edit distance that such a recipe has, all of them when several are as near. Found
     words are never changed, so a correct word is never corrected away.
     """

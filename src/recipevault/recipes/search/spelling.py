@@ -1,5 +1,5 @@
 """Typos: the words of a text as the search keeps them, and which of them a misspelt word
-may have meant. Pure logic; ``search_words`` stores the words and looks them up.
+may have meant. Pure logic; ``search.words`` stores the words and looks them up.
 
 A word is compared with the words the recipes hold by edit distance, counting a swap of two
 neighbouring letters as one edit ("chikcen"), like a missing ("choclate"), doubled

@@ -7,7 +7,7 @@ and units, how a name turns into a key.
 Any member of a household may curate its vocabulary, because the vocabulary is shared by all
 of its recipes and nobody owns a term; admins may curate every household's. A household you
 are not in answers "not found". Nobody learns of, counts or changes recipes they may not read
-through their words (see ``term_uses``): a term that only such recipes use is "not found",
+through their words (see ``vocabulary.uses``): a term that only such recipes use is "not found",
 counts count the recipes you may read, and a rename or merge changes only those:
 
 - Renaming a term that recipes hidden from you also use moves the recipes you can read to a
