@@ -12,6 +12,7 @@ FEATURE_MODEL_MODULES: tuple[str, ...] = (
     "recipevault.site_settings",
     "recipevault.recipes.models",
     "recipevault.jobs.models",
+    "recipevault.planner.models",
 )
 
 
