@@ -6,13 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.config import Settings
 from recipevault.policy import Visibility
 from recipevault.recipes import service
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, StepIn
+from tests.support.database import statements_run
 from tests.support.world import World, actor_for, bearer, make_world
 
 BASE = "/api/v1/recipes"
@@ -252,13 +252,7 @@ async def test_cursor_of_another_sort_is_refused(client: httpx.AsyncClient, worl
 async def test_list_query_count_does_not_grow_with_page_size(
     client: httpx.AsyncClient, world: World, engine: AsyncEngine
 ) -> None:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_run(engine) as statements:
         counts = []
         cases: tuple[dict[str, int | str], ...] = (
             {"limit": 1},
@@ -271,8 +265,6 @@ async def test_list_query_count_does_not_grow_with_page_size(
             await client.get(BASE, params=params)
             reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
             counts.append(len(reads))
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     # A search reads the recipes with every word in the title, then, when the page is not
     # full, the others: "o" is in no title as a word of its own.
     assert counts == [1, 1, 1, 2]
