@@ -53,6 +53,8 @@ from recipevault.recipes import edit_pages as recipe_edit_pages
 from recipevault.recipes import history_pages as recipe_history_pages
 from recipevault.recipes import image_files, images_api, terms_api
 from recipevault.recipes import pages as recipe_pages
+from recipevault.registration import api as registration_api
+from recipevault.registration import pages as registration_pages
 from recipevault.web import mount_static, render_error_page
 
 log = structlog.get_logger("recipevault")
@@ -113,6 +115,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         pages.router,
         health.router,
         metrics.router,
+        registration_api.router,  # /api/v1/auth/register, first of the auth routes
         accounts_api.auth_router,
         accounts_api.me_router,
         households_api.router,
@@ -124,6 +127,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         exporting_api.router,
         backup_api.router,
         accounts_pages.router,
+        registration_pages.router,
         account_settings_pages.router,
         households_pages.router,
         household_member_pages.router,
