@@ -1,4 +1,5 @@
-"""/api/v1/auth and /api/v1/users/me: signing in and out, tokens, and one's own account."""
+"""/api/v1/auth and /api/v1/users/me: signing in and out, tokens, and one's own account
+(registering, POST /api/v1/auth/register, is in ``registration.api``)."""
 
 from __future__ import annotations
 

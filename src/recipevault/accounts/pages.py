@@ -1,8 +1,8 @@
-"""Browser pages for signing in and out, registering, and recovering an account.
+"""Browser pages for signing in and out, and recovering an account.
 
-The account settings page is in ``settings_pages.py``. Each route reads a form with the API's
-schema, calls the same service as the API, and re-renders the form with errors (400) or
-redirects with a flash message (303).
+The account settings page is in ``settings_pages.py``; registering is in ``registration``.
+Each route reads a form with the API's schema, calls the same service as the API, and
+re-renders the form with errors (400) or redirects with a flash message (303).
 """
 
 from __future__ import annotations
