@@ -1,4 +1,4 @@
-"""Account use cases: registration, sign-in checks, profile and password changes."""
+"""Account use cases: the rules of registering, sign-in checks, profile and password changes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import before_slow_work, transaction_lock
 from recipevault.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
-from recipevault.households import service as households
 from recipevault.http.ratelimit import RateLimiter
 
 SIGN_IN_FAILED = "The email or password is not correct."
@@ -105,7 +104,7 @@ async def new_password_hash(
     return await hasher.hash(password)
 
 
-async def register_user(
+async def create_account(
     session: AsyncSession,
     *,
     data: UserCreate,
@@ -115,9 +114,9 @@ async def register_user(
     admin: bool = False,
     demo: bool = False,
 ) -> User:
-    """Create an account and its personal household. The first account a person registers
-    becomes the site's admin; the demo account (``demo``, whose password is public) never
-    does, nor counts as that person."""
+    """Create an account (``registration.service.register_user`` makes it with its personal
+    household). The first account a person registers becomes the site's admin; the demo
+    account (``demo``, whose password is public) never does, nor counts as that person."""
     # Refused before hashing when it will be refused after: a closed site spends nothing.
     if not (admin or await registration_allowed(session, registration_open=registration_open)):
         raise _registration_closed()
@@ -138,7 +137,6 @@ async def register_user(
     )
     session.add(user)
     await session.flush()
-    await households.create_personal_household(session, user=user)
     audit.record(
         session,
         action="user.registered",
