@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -31,6 +32,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.sqltypes import TupleType
 from sqlalchemy.types import TypeEngine
+
+from recipevault.statement_cache import StatementCache
 
 _EXPANDED = "(__[POSTCOMPILE_{}])"
 
@@ -99,9 +102,6 @@ class DriverStatement:
         return sql, values
 
 
-_STATEMENTS_KEPT = 256
-
-
 class SqliteReader:
     """Short, read-only SQLite queries run on the calling thread.
 
@@ -126,7 +126,9 @@ class SqliteReader:
         self._own = threading.local()
         self._own_connections: list[Connection] = []
         self._own_lock = threading.Lock()
-        self._statements: dict[Executable, DriverStatement | None] = {}
+        self._statements = StatementCache(
+            partial(DriverStatement.compile, dialect=self.engine.dialect)
+        )
 
         @event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -185,26 +187,13 @@ class SqliteReader:
         """A cursor over the statement's rows: the driver's (plain tuples) where it can run
         the statement (``DriverStatement``), else SQLAlchemy's result; callers read either by
         position."""
-        direct = self._direct(statement)
+        direct = self._statements.get(statement)
         bound = None if direct is None else direct.bind(parameters)
         if bound is None:
             return connection.execute(statement, parameters)
         driver_connection = connection.connection.driver_connection
         assert driver_connection is not None
         return driver_connection.execute(*bound)
-
-    def _direct(self, statement: Executable) -> DriverStatement | None:
-        try:
-            return self._statements[statement]
-        except KeyError:
-            pass
-        # The statements read this way are built once and kept (a handful per kind of read);
-        # the bound only guards against a caller building one per request.
-        if len(self._statements) >= _STATEMENTS_KEPT:
-            self._statements.clear()
-        direct = DriverStatement.compile(statement, self.engine.dialect)
-        self._statements[statement] = direct
-        return direct
 
     def dispose(self) -> None:
         with self._own_lock:
