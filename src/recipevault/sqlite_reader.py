@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import Dialect, Executable, event
+from sqlalchemy import Dialect, Executable, Integer, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.pool import QueuePool
@@ -35,7 +35,8 @@ from sqlalchemy.types import TypeEngine
 
 from recipevault.statement_cache import StatementCache
 
-_EXPANDED = "(__[POSTCOMPILE_{}])"
+_POST_COMPILED = "__[POSTCOMPILE_{}]"
+_EXPANDED = f"({_POST_COMPILED})"
 
 
 def _converts_results(type_: TypeEngine[Any], dialect: Dialect) -> bool:
@@ -46,7 +47,7 @@ class DriverStatement:
     """A statement compiled for the sqlite3 driver (qmark parameters), and how a call's
     parameters are bound to it."""
 
-    __slots__ = ("_compiled", "_expanding", "_names", "_processors", "sql")
+    __slots__ = ("_compiled", "_expanding", "_literal", "_names", "_processors", "sql")
 
     def __init__(self, compiled: SQLCompiler, names: Sequence[str], dialect: Dialect) -> None:
         self._compiled = compiled
@@ -57,6 +58,9 @@ class DriverStatement:
             if processor is not None:
                 self._processors[name] = processor
         self._expanding = frozenset(name for name in self._names if compiled.binds[name].expanding)
+        self._literal = frozenset(
+            compiled.bind_names[bind] for bind in compiled.literal_execute_params
+        )
         self.sql = compiled.string
 
     @classmethod
@@ -71,10 +75,14 @@ class DriverStatement:
         compiled = statement.compile(dialect=dialect)
         if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
             return None
-        # Values written into the SQL at execution (``literal_execute``) and lists of tuples are
-        # SQLAlchemy's to render; plain ``IN`` lists are expanded here.
-        if compiled.literal_execute_params:
-            return None
+        # Values written into the SQL at execution (``literal_execute``) are written here when
+        # they are integers, as SQLAlchemy writes them; others, and lists of tuples, are
+        # SQLAlchemy's to render. Plain ``IN`` lists are expanded here.
+        for bind in compiled.literal_execute_params:
+            if not isinstance(bind.type, Integer) or bind.expanding:
+                return None
+            if _POST_COMPILED.format(compiled.bind_names[bind]) not in compiled.string:
+                return None
         for bind in compiled.post_compile_params:
             if not bind.expanding or isinstance(bind.type, TupleType):
                 return None
@@ -91,7 +99,11 @@ class DriverStatement:
         for name in self._names:
             value = given[name]
             processor = self._processors.get(name)
-            if name in self._expanding:
+            if name in self._literal:
+                if not isinstance(value, int):
+                    return None
+                sql = sql.replace(_POST_COMPILED.format(name), str(int(value)))
+            elif name in self._expanding:
                 if not value:
                     return None
                 marks = ", ".join("?" * len(value))
