@@ -123,9 +123,10 @@ def test_kits_import_each_other_one_way(graph: grimp.ImportGraph) -> None:
         assert _imports(graph, lower, higher) == [], f"{lower} imports {higher}"
 
 
-def test_only_the_database_layer_runs_the_sqlite_reader(graph: grimp.ImportGraph) -> None:
+@pytest.mark.parametrize("reader", ["sqlite_reader", "postgres_reader"])
+def test_only_the_database_layer_runs_the_readers(graph: grimp.ImportGraph, reader: str) -> None:
     """Feature code asks ``db.Database`` for rows; how they are read is the layer's business."""
-    assert graph.find_modules_that_directly_import(f"{ROOT}.db.sqlite_reader") == {f"{ROOT}.db"}
+    assert graph.find_modules_that_directly_import(f"{ROOT}.db.{reader}") == {f"{ROOT}.db"}
 
 
 def test_nothing_but_the_entry_point_imports_the_command(graph: grimp.ImportGraph) -> None:

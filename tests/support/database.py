@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Executable, event, text
+from sqlalchemy import BigInteger, Executable, Text, bindparam, column, event, select, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import ClauseElement
@@ -233,16 +233,29 @@ async def own_database(
         await database.dispose()
 
 
-async def plans_made(connection: AsyncConnection, statement_like: str) -> list[tuple[int, int]]:
+_PREPARED = table(
+    "pg_prepared_statements",
+    column("statement", Text),
+    column("generic_plans", BigInteger),
+    column("custom_plans", BigInteger),
+)
+
+
+async def plans_made(
+    source: AsyncConnection | Database | Reads, statement_like: str
+) -> list[tuple[int, int]]:
     """(generic plans, custom plans) of each statement prepared on this PostgreSQL connection
-    whose text is like ``statement_like``."""
-    rows = await connection.execute(
-        text(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE :pattern"
-        ),
-        {"pattern": statement_like},
+    whose text is like ``statement_like``; given the database (or its reads), on the
+    connection its sessionless reads run on (one after another, they all run on the same
+    one)."""
+    query = select(_PREPARED.c.generic_plans, _PREPARED.c.custom_plans).where(
+        _PREPARED.c.statement.like(bindparam("pattern"))
     )
+    parameters = {"pattern": statement_like}
+    if isinstance(source, AsyncConnection):
+        rows: Sequence[Any] = (await source.execute(query, parameters)).all()
+    else:
+        rows = await source.rows(query, parameters)
     return [(int(generic), int(custom)) for generic, custom in rows]
 
 
