@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import ApiToken, BrowserSession, RefreshToken, Role, User
@@ -56,6 +56,12 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email))
+
+
+def display_name_of(user_id: ColumnElement[int]) -> ScalarSelect[str]:
+    """The display name of the account ``user_id`` names, as a column for other features'
+    statements (looked up by primary key, row by row)."""
+    return select(User.display_name).where(User.id == user_id).scalar_subquery()
 
 
 async def display_names(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts import auth
@@ -109,6 +109,12 @@ async def household_named(session: AsyncSession, *, user_id: int, name: str) -> 
         .where(HouseholdMember.user_id == user_id, Household.name == name)
     )
     return found
+
+
+def name_of(household_id: ColumnElement[int | None]) -> ScalarSelect[str]:
+    """The name of the household ``household_id`` names (NULL for none), as a column for other
+    features' statements (looked up by primary key, row by row)."""
+    return select(Household.name).where(Household.id == household_id).scalar_subquery()
 
 
 async def household_exists(session: AsyncSession, household_id: int) -> bool:

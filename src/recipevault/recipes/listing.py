@@ -28,9 +28,9 @@ from recipevault.policy import (
 from recipevault.recipes.documents import (
     SUMMARIES,
     documents,
+    owner_name,
     recipes,
     splice,
-    users,
 )
 from recipevault.recipes.input_mapping import NO_TIME
 from recipevault.recipes.models import (
@@ -294,10 +294,8 @@ def _with_summaries(
     Rows are in the order of ``sort_key`` then id, the id the same way unless
     ``newest_first`` says. With ``counts`` (a one-row subquery), its columns come first, on a
     row of their own when the page is empty."""
-    rows: Any = (
-        page.join(recipes, recipes.c.id == page.c.id)
-        .join(documents, documents.c.recipe_id == page.c.id)
-        .join(users, users.c.id == recipes.c.owner_id)
+    rows: Any = page.join(recipes, recipes.c.id == page.c.id).join(
+        documents, documents.c.recipe_id == page.c.id
     )
     if counts is not None:
         rows = counts.outerjoin(rows, sa.true())
@@ -310,7 +308,7 @@ def _with_summaries(
             sa.type_coerce(page.c.sort_key, sa.types.NullType()),
             documents.c.summary,
             recipes.c.owner_id,
-            users.c.display_name,
+            owner_name,
         )
         .select_from(rows)
         .order_by(

@@ -64,8 +64,9 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from recipevault.db import Reads
-from recipevault.policy import read_keys
+from recipevault.policy import read_keys, unscoped
 from recipevault.recipes.models import Recipe
+from recipevault.recipes.recipe_rows import load_parts
 from recipevault.recipes.search import on_hand, spelling
 from recipevault.recipes.search import words as search_words
 
@@ -228,6 +229,26 @@ async def index_recipes(
     await search_words.add_words(
         session, (row[part] for row in rows for part in PARTS if row[part])
     )
+
+
+async def rebuild_index(session: AsyncSession, *, batch_size: int = 200) -> int:
+    """Index every recipe outside the trash again, ``batch_size`` at a time, in the caller's
+    transaction (a restore brings back the tables, not the index); returns how many."""
+    ids = await session.scalars(
+        unscoped(select(Recipe.id).where(Recipe.deleted_at.is_(None)).order_by(Recipe.id))
+    )
+    recipe_ids = list(ids)
+    for start in range(0, len(recipe_ids), batch_size):
+        batch = recipe_ids[start : start + batch_size]
+        loaded = (
+            await session.scalars(
+                unscoped(select(Recipe).where(Recipe.id.in_(batch)).order_by(Recipe.id))
+            )
+        ).all()
+        await load_parts(session, loaded, ["ingredients", "steps"])
+        await index_recipes(session, loaded)
+        session.expunge_all()
+    return len(recipe_ids)
 
 
 async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
