@@ -18,7 +18,6 @@ from sqlalchemy import text
 from recipevault.accounts.auth import actor_for_job
 from recipevault.accounts.passwords import PasswordHasher
 from recipevault.accounts.schemas import ApiTokenCreate, UserCreate
-from recipevault.accounts.service import register_user
 from recipevault.accounts.tokens import create_api_token
 from recipevault.clock import utcnow
 from recipevault.config import Settings
@@ -26,6 +25,7 @@ from recipevault.db import Database
 from recipevault.recipes.documents import stored_recipe
 from recipevault.recipes.schemas import RecipeCreate
 from recipevault.recipes.service import create_recipe
+from recipevault.registration.service import register_user
 
 CHECK_CONNECTIONS = 16
 CHECK_RETRY_WAITS = (0.5, 1, 2, 4, 8)

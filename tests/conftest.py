@@ -1,8 +1,14 @@
 """Shared fixtures.
 
 Each test runs against every enabled backend (SQLite always; PostgreSQL under CI or with
-RECIPEVAULT_TEST_POSTGRES=1). The schema is built once per backend by the migrations, and every
-test runs inside a transaction that is rolled back, so code under test may commit freely.
+RECIPEVAULT_TEST_POSTGRES=1). The schema is built once per backend by the migrations.
+
+On SQLite each test gets a copy of that migrated file, opened as `make run` opens its database
+(``Database.from_settings``: pooled connections, one writer, the reader on a connection of its
+own), so commits are real and the copy is thrown away afterwards; what the test writes itself is
+committed before the app serves its requests (``CaseDatabase``). On PostgreSQL every test runs
+inside a transaction that is rolled back, which the app shares, so code under test may commit
+freely (that releases a savepoint).
 """
 
 from __future__ import annotations
@@ -20,8 +26,17 @@ from recipevault.config import Settings
 from recipevault.db import Database, create_engine
 from recipevault.logging import configure_logging
 from recipevault.main import create_app
-from tests.support.app import TEST_HOST, make_settings, record_mail
-from tests.support.database import DatabaseFactory, backends, database_factory, migrate
+from tests.support.app import TEST_HOST, AppTransport, make_settings, record_mail
+from tests.support.database import (
+    SQLITE,
+    CaseDatabase,
+    DatabaseFactory,
+    backends,
+    case_database,
+    database_factory,
+    migrate,
+    settle_sqlite_file,
+)
 from tests.support.jobs import RecordingQueue
 from tests.support.redis import redis_available, redis_required, running_redis
 
@@ -71,8 +86,11 @@ def databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="session")
 def database_url(databases: DatabaseFactory) -> str:
+    """The database built by the migrations (on SQLite, the file each test copies)."""
     url = databases.new_url("test")
     migrate(url)
+    if databases.backend == SQLITE:
+        settle_sqlite_file(url)
     return url
 
 
@@ -82,15 +100,38 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 
 @pytest.fixture(scope="session")
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+async def run_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """PostgreSQL: the run's engine; each test borrows one of its connections."""
     engine = create_engine(settings)
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture
-async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.connect() as connection:
+async def sqlite_database(
+    backend: str, databases: DatabaseFactory, settings: Settings, database_url: str
+) -> AsyncIterator[CaseDatabase | None]:
+    """On SQLite, the test's own copy of the migrated file, opened as the app opens one."""
+    if backend != SQLITE:
+        yield None
+        return
+    async with case_database(databases, settings, database_url) as database:
+        yield database
+
+
+@pytest.fixture
+async def connection(
+    sqlite_database: CaseDatabase | None, run_engine: AsyncEngine
+) -> AsyncIterator[AsyncConnection]:
+    """The test's own connection: on SQLite one more of its database's, committed before the
+    app serves a request; on PostgreSQL the one the app shares, rolled back at the end."""
+    if sqlite_database is not None:
+        assert isinstance(sqlite_database.bind, AsyncEngine)
+        async with sqlite_database.bind.connect() as connection:
+            sqlite_database.test_work.append(connection)
+            yield connection
+        return
+    async with run_engine.connect() as connection:
         transaction = await connection.begin()
         try:
             yield connection
@@ -100,13 +141,34 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 @pytest.fixture
-def database(connection: AsyncConnection) -> Database:
-    return Database(connection)
+def database(backend: str, request: pytest.FixtureRequest) -> Database:
+    """The app's database: on SQLite the test's own file (``sqlite_database``); on PostgreSQL
+    the test's connection, inside its transaction."""
+    if backend == SQLITE:
+        database: Database = request.getfixturevalue("sqlite_database")
+        return database
+    return Database(request.getfixturevalue("connection"))
 
 
 @pytest.fixture
-async def session(database: Database) -> AsyncIterator[AsyncSession]:
-    async with database.session() as session:
+def engine(database: Database) -> AsyncEngine:
+    """The engine the app's sessions run on (on SQLite, ``statements_run`` follows its
+    database's other connections too)."""
+    bind = database.bind
+    return bind if isinstance(bind, AsyncEngine) else bind.engine
+
+
+@pytest.fixture
+async def session(
+    database: Database, sqlite_database: CaseDatabase | None, connection: AsyncConnection
+) -> AsyncIterator[AsyncSession]:
+    """The test's session, on its connection (``connection``)."""
+    if sqlite_database is None:
+        async with database.session() as session:
+            yield session
+        return
+    async with Database(connection).session() as session:
+        sqlite_database.test_work.append(session)
         yield session
 
 
@@ -131,7 +193,7 @@ def outbox(app: FastAPI) -> list[EmailMessage]:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, client=("127.0.0.1", 50000))
+        transport = AppTransport(app.state.database, app=manager.app, client=("127.0.0.1", 50000))
         # https, as in production: session cookies are Secure outside development.
         async with httpx.AsyncClient(
             transport=transport, base_url=f"https://{TEST_HOST}"

@@ -247,7 +247,7 @@ def users_create(
     """Create an account, even while registration is closed."""
     import asyncio
 
-    from recipevault.accounts.commands import create_user
+    from recipevault.registration.commands import create_user
 
     settings = command_settings()
     user_id, role = _with_database(

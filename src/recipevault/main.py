@@ -56,6 +56,8 @@ from recipevault.recipes import pages as recipe_pages
 from recipevault.recipes.images import api as images_api
 from recipevault.recipes.images import files as image_files
 from recipevault.recipes.vocabulary import api as terms_api
+from recipevault.registration import api as registration_api
+from recipevault.registration import pages as registration_pages
 from recipevault.web.rendering import mount_static
 
 log = structlog.get_logger("recipevault")
@@ -116,6 +118,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         pages.router,
         health.router,
         metrics.router,
+        registration_api.router,  # /api/v1/auth/register, first of the auth routes
         accounts_api.auth_router,
         accounts_api.me_router,
         households_api.router,
@@ -127,6 +130,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         exporting_api.router,
         backup_api.router,
         accounts_pages.router,
+        registration_pages.router,
         account_settings_pages.router,
         households_pages.router,
         household_member_pages.router,

@@ -20,6 +20,7 @@ from recipevault.db import Database, create_engine
 from recipevault.demo import loader
 from recipevault.demo.source import read_demo_recipes
 from recipevault.errors import Conflict
+from recipevault.registration.service import register_user
 from tests.support.database import DatabaseFactory, migrate, own_database
 from tests.support.demo import write_demo_data
 from tests.support.migrations import load_migration
@@ -29,7 +30,7 @@ from tests.support.world import PASSWORD, actor_for, hasher_for, make_user
 async def _register(
     session: AsyncSession, settings: Settings, email: str, *, registration_open: bool = True
 ) -> User:
-    return await service.register_user(
+    return await register_user(
         session,
         data=UserCreate(email=email, password=PASSWORD, display_name=email.split("@")[0]),
         hasher=hasher_for(settings),

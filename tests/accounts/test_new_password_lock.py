@@ -17,6 +17,7 @@ from recipevault.accounts.models import TokenPurpose, User
 from recipevault.accounts.schemas import UserCreate
 from recipevault.config import Settings
 from recipevault.db import Database
+from recipevault.registration.service import register_user
 from tests.support.database import DatabaseFactory, own_database
 from tests.support.world import PASSWORD, HeldHasher, hasher_for, make_user
 
@@ -51,9 +52,7 @@ async def _other_writes_go_on_while(
 
 async def _register(session: AsyncSession, user: User, hasher: HeldHasher) -> object:
     data = UserCreate(email="new@example.org", password=NEW_PASSWORD, display_name="New")
-    return await service.register_user(
-        session, data=data, hasher=hasher, registration_open=True, ip=None
-    )
+    return await register_user(session, data=data, hasher=hasher, registration_open=True, ip=None)
 
 
 async def _change(session: AsyncSession, user: User, hasher: HeldHasher) -> None:

@@ -14,7 +14,7 @@ from recipevault.accounts.schemas import UserCreate
 from recipevault.audit.models import AuditEvent
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.households.models import Household, HouseholdMember, MemberRole
+from recipevault.registration.service import register_user
 from tests.support.world import PASSWORD, hasher_for, make_user
 
 
@@ -38,21 +38,6 @@ async def test_first_user_is_admin_and_later_ones_members(
     assert second.role == Role.MEMBER
 
 
-async def test_registration_makes_a_personal_household(
-    session: AsyncSession, settings: Settings
-) -> None:
-    user = await make_user(session, settings, name="Pat")
-    row = (
-        await session.execute(
-            select(Household, HouseholdMember.role)
-            .join(HouseholdMember)
-            .where(HouseholdMember.user_id == user.id)
-        )
-    ).one()
-    assert row[0].is_personal
-    assert row[1] == MemberRole.OWNER
-
-
 async def test_email_is_unique_whatever_its_case(session: AsyncSession, settings: Settings) -> None:
     await make_user(session, settings, email="Cook@Example.org")
     with pytest.raises(service.EmailTaken):
@@ -65,10 +50,10 @@ async def test_closed_registration_refuses_but_cli_admin_creation_works(
     await make_user(session, settings)
     data = UserCreate(email="late@example.org", password=PASSWORD, display_name="Late")
     with pytest.raises(service.RegistrationClosed):
-        await service.register_user(
+        await register_user(
             session, data=data, hasher=hasher_for(settings), registration_open=False, ip=None
         )
-    admin = await service.register_user(
+    admin = await register_user(
         session,
         data=data,
         hasher=hasher_for(settings),

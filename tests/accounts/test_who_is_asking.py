@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from recipevault.accounts import auth
 from recipevault.accounts.auth import Identity, who_is_asking
 from recipevault.config import Settings
 from recipevault.errors import Unauthorized
@@ -85,3 +86,14 @@ async def test_the_session_cookie_names_the_same_person_to_the_api_and_the_pages
     assert api is not None
     assert (page.user_id, page.csrf_token, page.actor.via) == (user.id, csrf, "session")
     assert (api.user_id, api.csrf_token) == (user.id, csrf)
+
+
+async def test_no_actor_is_made_without_the_households_it_belongs_to(
+    session: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memberships are the households feature's, named to ``accounts.auth`` when it is
+    imported: without them an actor would silently belong to no household, so none is made."""
+    user = await make_user(session, settings)
+    monkeypatch.setattr(auth, "_households_of", [])
+    with pytest.raises(RuntimeError, match="households"):
+        await auth.actor_for_job(session, user.id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -9,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+import recipevault
 from recipevault.config import Settings
 from recipevault.db import NAMING_CONVENTION, Base, Database, create_engine
 from recipevault.deps import SessionDep
@@ -242,3 +246,40 @@ async def test_settling_is_nothing_to_do_on_sqlite(settings: Settings) -> None:
             assert tables.scalar_one() == 0
     finally:
         await database.dispose()
+
+
+_KITS_AND_MIGRATIONS = frozenset({"db", "http", "web", "migrations"})
+
+
+def _feature_modules() -> list[Path]:
+    package = Path(recipevault.__file__).parent
+    return sorted(
+        path
+        for folder in package.iterdir()
+        if folder.is_dir() and (folder / "__init__.py").exists()
+        if folder.name not in _KITS_AND_MIGRATIONS
+        for path in folder.rglob("*.py")
+    )
+
+
+def _sql_strings(path: Path) -> list[str]:
+    """Where a module builds a statement from a SQL string: ``sqlalchemy.text``, or a
+    string handed to the driver."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module == "sqlalchemy":
+            found += [f"imports {alias.name}" for alias in node.names if alias.name == "text"]
+        elif isinstance(node, ast.Attribute) and node.attr in {"text", "exec_driver_sql"}:
+            if isinstance(node.value, ast.Name) and node.value.id in {"sa", "sqlalchemy"}:
+                found.append(f"{node.value.id}.{node.attr}")
+            elif node.attr == "exec_driver_sql":
+                found.append(node.attr)
+    return [f"{path.name}:{what}" for what in found]
+
+
+def test_feature_modules_hand_the_database_statements_not_sql_strings() -> None:
+    """Features build Core statements; SQL written by hand lives in the database kit and the
+    migrations, so the kit can run every statement the fastest way it has."""
+    modules = _feature_modules()
+    assert any(path.match("recipes/search/index.py") for path in modules)
+    assert [where for path in modules for where in _sql_strings(path)] == []

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts.auth import actor_for_job
 from recipevault.config import Settings
 from recipevault.errors import Forbidden, NotFound
 from recipevault.households import service
@@ -101,3 +102,18 @@ async def test_a_new_invite_can_replace_the_active_ones(
         await service.invited_household(session, actor=outsider, code=first_code)
     view = await service.invited_household(session, actor=outsider, code=third_code)
     assert view.household.id == world.household.id
+
+
+async def test_an_actor_carries_the_households_its_person_is_in(
+    session: AsyncSession, world: World
+) -> None:
+    """Households tell ``accounts.auth`` whose households a person is in, so the actor that
+    a request or a job acts as has them, the owned ones apart."""
+    personal = await service.personal_household_id(session, world.member.id)
+    member = await actor_for_job(session, world.member.id)
+    assert member is not None
+    assert member.household_ids == {personal, world.household.id}
+    assert member.owned_household_ids == {personal}
+    owner = await actor_for_job(session, world.owner.id)
+    assert owner is not None
+    assert world.household.id in owner.owned_household_ids

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.accounts.models import User
@@ -16,6 +16,7 @@ from recipevault.policy import Visibility
 from recipevault.recipes import service
 from recipevault.recipes.models import Recipe
 from recipevault.recipes.schemas import IngredientIn, Nutrition, RecipeCreate, StepIn
+from tests.support.database import statements_run
 from tests.support.world import actor_for, sign_in
 
 HTMX = {"HX-Request": "true"}
@@ -86,23 +87,25 @@ def input_values(page: str, name: str) -> list[str]:
 
 
 class QueryCounter:
-    """Counts the SQL statements the test engine runs while it is active."""
+    """Counts the SQL statements the test's database runs while it is active (``engine``'s,
+    and on SQLite its writer's and reader's: ``statements_run``)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.statements: list[str] = []
-
-    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # Savepoints are the test harness's, not the page's.
-        if "SAVEPOINT" not in statement.upper():
-            self.statements.append(statement)
+        self._run: AbstractContextManager[list[str]] | None = None
 
     def __enter__(self) -> QueryCounter:
-        event.listen(self.engine.sync_engine, "before_cursor_execute", self._record)
+        # Savepoints are the test harness's, not the page's.
+        self._run = statements_run(
+            self.engine, lambda statement: "SAVEPOINT" not in statement.upper()
+        )
+        self.statements = self._run.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine.sync_engine, "before_cursor_execute", self._record)
+        assert self._run is not None
+        self._run.__exit__(None, None, None)
 
     @property
     def count(self) -> int:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.config import Settings
 from recipevault.policy import Visibility
-from recipevault.recipes import service
+from recipevault.recipes import listing, service
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, StepIn
+from tests.support.database import DatabaseFactory, own_database, plans_made, statements_run
 from tests.support.world import World, actor_for, bearer, make_world
 
 BASE = "/api/v1/recipes"
@@ -252,13 +253,7 @@ async def test_cursor_of_another_sort_is_refused(client: httpx.AsyncClient, worl
 async def test_list_query_count_does_not_grow_with_page_size(
     client: httpx.AsyncClient, world: World, engine: AsyncEngine
 ) -> None:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_run(engine) as statements:
         counts = []
         cases: tuple[dict[str, int | str], ...] = (
             {"limit": 1},
@@ -271,8 +266,6 @@ async def test_list_query_count_does_not_grow_with_page_size(
             await client.get(BASE, params=params)
             reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
             counts.append(len(reads))
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     # A search reads the recipes with every word in the title, then, when the page is not
     # full, the others: "o" is in no title as a word of its own.
     assert counts == [1, 1, 1, 2]
@@ -286,3 +279,37 @@ async def test_typos_in_titles_still_match_on_postgresql(
     client: httpx.AsyncClient, world: World, query: str, title: str
 ) -> None:
     assert (await _titles(client, q=query))[0] == title
+
+
+@pytest.mark.postgres_only
+async def test_a_page_of_the_list_is_not_planned_again_for_each_read(
+    settings: Settings, databases: DatabaseFactory
+) -> None:
+    """The page's size is written into the statement, so PostgreSQL, comparing the plan it
+    would keep with those it makes for the values, keeps one (a limit left as a parameter
+    makes any kept plan look worse, and each read was planned again, which took longer than
+    reading the page). The pages are what they were."""
+    async with own_database(databases, settings, "list_plans") as database:
+        async with database.session() as session:
+            owner = await actor_for(session, (await make_world(session, settings)).owner)
+            for n in range(5):
+                await service.create_recipe(session, actor=owner, data=_recipe(f"Dish {n}", []))
+            await session.commit()
+        pages = [
+            await listing.list_recipes(
+                database,
+                viewer=None,
+                filters=listing.RecipeFilters(),
+                sort=None,
+                limit=3,
+                cursor=None,
+            )
+            for _ in range(12)
+        ]
+        # The page of 3 reads 4 rows: one more, to know whether there is a next page.
+        plans = await plans_made(database, "SELECT page.id, % LIMIT 4) AS page %")
+        titles = [item["title"] for item in orjson.loads(pages[0])["items"]]
+    assert titles == ["Dish 4", "Dish 3", "Dish 2"]
+    assert set(pages) == {pages[0]}
+    ((generic, custom),) = plans
+    assert (generic + custom, custom) == (12, 5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email.message import EmailMessage
+from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -14,8 +15,22 @@ from recipevault.config import Settings, load_settings
 from recipevault.db import Database
 from recipevault.mail import Mailer
 from recipevault.main import create_app
+from tests.support.database import commit_test_work
 
 TEST_HOST = "testserver"
+
+
+class AppTransport(httpx.ASGITransport):
+    """Requests to the app in process; what the test wrote itself is committed before each
+    (``commit_test_work``)."""
+
+    def __init__(self, database: Database, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.database = database
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await commit_test_work(self.database)
+        return await super().handle_async_request(request)
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -47,7 +62,7 @@ async def app_client(
     for router in routers:
         app.include_router(router)
     async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, client=(client_addr, 4000))
+        transport = AppTransport(database, app=manager.app, client=(client_addr, 4000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.accounts import service as accounts
 from recipevault.accounts import tokens
 from recipevault.accounts.models import User
 from recipevault.accounts.passwords import PasswordHasher
@@ -19,6 +18,7 @@ from recipevault.households import service as households
 from recipevault.households.models import Household, HouseholdMember, MemberRole
 from recipevault.households.service import memberships
 from recipevault.policy import Actor
+from recipevault.registration.service import register_user
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -60,7 +60,7 @@ async def make_user(
     admin: bool = False,
 ) -> User:
     n = next(_numbers)
-    user = await accounts.register_user(
+    user = await register_user(
         session,
         data=UserCreate(
             email=email or f"person{n}@example.org",

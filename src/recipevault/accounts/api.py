@@ -1,4 +1,5 @@
-"""/api/v1/auth and /api/v1/users/me: signing in and out, tokens, and one's own account."""
+"""/api/v1/auth and /api/v1/users/me: signing in and out, tokens, and one's own account
+(registering, POST /api/v1/auth/register, is in ``registration.api``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Response, status
 
-from recipevault import site_settings
 from recipevault.accounts import recovery, service, tokens
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts.auth import NotAuthenticated
@@ -24,7 +24,6 @@ from recipevault.accounts.schemas import (
     SessionLogin,
     SessionRead,
     TokenPair,
-    UserCreate,
     UserRead,
     UserUpdate,
     normalize_email,
@@ -45,37 +44,6 @@ from recipevault.http.schemas import Id
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 me_router = APIRouter(prefix="/api/v1/users/me", tags=["users"])
-
-
-@auth_router.post(
-    "/register",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UserRead,
-    responses={403: {"description": "Registration is closed"}, 409: {"description": "Email taken"}},
-)
-async def register(
-    data: UserCreate,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    site_url: SiteUrlDep,
-    hasher: HasherDep,
-    mailer: MailerDep,
-    client: ClientDep,
-) -> UserRead:
-    """Create an account (the first one on a site becomes its admin)."""
-    user = await service.register_user(
-        session,
-        data=data,
-        hasher=hasher,
-        registration_open=await site_settings.registration_open(session, settings=settings),
-        ip=client.ip,
-    )
-    await recovery.send_verification(
-        session, user=user, settings=settings, site_url=site_url, mailer=mailer
-    )
-    response.headers["Location"] = "/api/v1/users/me"
-    return UserRead.model_validate(user)
 
 
 @auth_router.post(

@@ -3,6 +3,7 @@ browser session cookie, turned into an ``Actor`` once per request."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -20,8 +21,6 @@ from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import SAFE_METHODS, Database
 from recipevault.errors import Forbidden, Unauthorized
-from recipevault.households.models import MemberRole
-from recipevault.households.service import memberships
 from recipevault.http import identity as asked
 from recipevault.http.routing import only_reads
 from recipevault.http.signing import same_secret
@@ -35,6 +34,26 @@ class NotAuthenticated(Unauthorized):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="recipevault"'})
 
 
+HouseholdsOf = Callable[[AsyncSession, int], Awaitable[Iterable[tuple[int, bool]]]]
+"""The households a person belongs to, each with whether they own it."""
+
+_households_of: list[HouseholdsOf] = []
+
+
+def read_households_with(reader: HouseholdsOf) -> None:
+    """Name the function that tells whose households a person is in. Households own their
+    memberships and name it when ``households.service`` is imported, so an actor carries them
+    while accounts import nothing of households (naming it again replaces it)."""
+    _households_of[:] = [reader]
+
+
+async def _households(session: AsyncSession, user_id: int) -> list[tuple[int, bool]]:
+    if not _households_of:
+        # Without it every actor would silently be in no household: refuse instead.
+        raise RuntimeError("recipevault.households.service is not imported")
+    return list(await _households_of[0](session, user_id))
+
+
 async def _actor(
     session: AsyncSession,
     user: User,
@@ -43,12 +62,12 @@ async def _actor(
     can_write: bool = True,
     session_id: int | None = None,
 ) -> Actor:
-    roles = await memberships(session, user.id)
+    households = await _households(session, user.id)
     return Actor(
         user_id=user.id,
         role=user.role,
-        household_ids=frozenset(household_id for household_id, _ in roles),
-        owned_household_ids=frozenset(h for h, role in roles if role == MemberRole.OWNER),
+        household_ids=frozenset(household_id for household_id, _ in households),
+        owned_household_ids=frozenset(h for h, owns in households if owns),
         via=via,
         can_write=can_write,
         session_id=session_id,

@@ -1,8 +1,8 @@
-"""Browser pages for signing in and out, registering, and recovering an account.
+"""Browser pages for signing in and out, and recovering an account.
 
-The account settings page is in ``settings_pages.py``. Each route reads a form with the API's
-schema, calls the same service as the API, and re-renders the form with errors (400) or
-redirects with a flash message (303).
+The account settings page is in ``settings_pages.py``; registering is in ``registration``.
+Each route reads a form with the API's schema, calls the same service as the API, and
+re-renders the form with errors (400) or redirects with a flash message (303).
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault import site_settings
 from recipevault.accounts import recovery, service
 from recipevault.accounts import sessions as browser_sessions
 from recipevault.accounts.cookies import clear_session_cookie, sign_in_browser
@@ -23,9 +21,7 @@ from recipevault.accounts.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     SessionLogin,
-    UserCreate,
 )
-from recipevault.config import Settings
 from recipevault.db import undo_on_error
 from recipevault.deps import (
     ClientDep,
@@ -133,84 +129,6 @@ async def logout(
         await browser_sessions.delete_session(session, viewer.actor.session_id, ip=client.ip)
     response = redirect(request, "/", flash="You are signed out.")
     clear_session_cookie(response, settings)
-    return response
-
-
-# --- Registering --------------------------------------------------------------------------------
-
-
-async def _registration_allowed(session: AsyncSession, settings: Settings) -> bool:
-    registration_open = await site_settings.registration_open(session, settings=settings)
-    return await service.registration_allowed(session, registration_open=registration_open)
-
-
-def _register_page(request: Request, form: Form[Any], *, status_code: int = 200) -> Response:
-    return render(request, "accounts/register.html", {"form": form}, status_code=status_code)
-
-
-def _registration_closed_page(request: Request) -> Response:
-    return render(request, "accounts/registration_closed.html", status_code=403)
-
-
-@router.get("/register")
-async def register_form(
-    request: Request, viewer: OptionalPageUser, session: SessionDep, settings: SettingsDep
-) -> Response:
-    if viewer is not None:
-        return redirect(request, "/")
-    if not await _registration_allowed(session, settings):
-        return _registration_closed_page(request)
-    return _register_page(request, blank_form())
-
-
-@router.post("/register")
-async def register(
-    request: Request,
-    viewer: OptionalPageUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    site_url: SiteUrlDep,
-    hasher: HasherDep,
-    mailer: MailerDep,
-    client: ClientDep,
-    previous: SessionCookieDep,
-) -> Response:
-    """Create the account, mail the confirmation link and sign the new person in."""
-    form = await read_form(request, UserCreate)
-    registration_open = await site_settings.registration_open(session, settings=settings)
-    if not await service.registration_allowed(session, registration_open=registration_open):
-        return _registration_closed_page(request)
-    if form.data is None:
-        return _register_page(request, form, status_code=400)
-    try:
-        async with undo_on_error(session):
-            user = await service.register_user(
-                session,
-                data=form.data,
-                hasher=hasher,
-                registration_open=registration_open,
-                ip=client.ip,
-            )
-    except WeakPassword as exc:
-        return _register_page(request, form.with_error("password", exc.detail), status_code=400)
-    except service.EmailTaken as exc:
-        return _register_page(request, form.with_error("email", exc.detail), status_code=400)
-    except service.RegistrationClosed:
-        return _registration_closed_page(request)
-    await recovery.send_verification(
-        session, user=user, settings=settings, site_url=site_url, mailer=mailer
-    )
-    response = redirect(
-        request,
-        "/",
-        flash=(
-            f"Welcome to RecipeVault, {user.display_name}. "
-            f"We sent a link to {user.email} to confirm the address."
-        ),
-    )
-    await sign_in_browser(
-        response, session, user, settings=settings, client=client, replaces=previous
-    )
     return response
 
 

@@ -1,10 +1,10 @@
-"""Account use cases: registration, sign-in checks, profile and password changes."""
+"""Account use cases: the rules of registering, sign-in checks, profile and password changes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import ApiToken, BrowserSession, RefreshToken, Role, User
@@ -15,7 +15,6 @@ from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import before_slow_work, transaction_lock
 from recipevault.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
-from recipevault.households import service as households
 from recipevault.http.ratelimit import RateLimiter
 
 SIGN_IN_FAILED = "The email or password is not correct."
@@ -57,6 +56,12 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email))
+
+
+def display_name_of(user_id: ColumnElement[int]) -> ScalarSelect[str]:
+    """The display name of the account ``user_id`` names, as a column for other features'
+    statements (looked up by primary key, row by row)."""
+    return select(User.display_name).where(User.id == user_id).scalar_subquery()
 
 
 async def display_names(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
@@ -105,7 +110,7 @@ async def new_password_hash(
     return await hasher.hash(password)
 
 
-async def register_user(
+async def create_account(
     session: AsyncSession,
     *,
     data: UserCreate,
@@ -115,9 +120,9 @@ async def register_user(
     admin: bool = False,
     demo: bool = False,
 ) -> User:
-    """Create an account and its personal household. The first account a person registers
-    becomes the site's admin; the demo account (``demo``, whose password is public) never
-    does, nor counts as that person."""
+    """Create an account (``registration.service.register_user`` makes it with its personal
+    household). The first account a person registers becomes the site's admin; the demo
+    account (``demo``, whose password is public) never does, nor counts as that person."""
     # Refused before hashing when it will be refused after: a closed site spends nothing.
     if not (admin or await registration_allowed(session, registration_open=registration_open)):
         raise _registration_closed()
@@ -138,7 +143,6 @@ async def register_user(
     )
     session.add(user)
     await session.flush()
-    await households.create_personal_household(session, user=user)
     audit.record(
         session,
         action="user.registered",

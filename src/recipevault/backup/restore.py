@@ -25,7 +25,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import bindparam, false, func, insert, literal, select, update
 from sqlalchemy.exc import StatementError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recipevault.backup.archive import (
     DEFAULT_MAX_BYTES,
@@ -47,9 +47,6 @@ from recipevault.backup.service import (
 from recipevault.db import Base, Database
 from recipevault.db.migrate import MIGRATIONS_DIR
 from recipevault.media.storage import MediaStorage
-from recipevault.policy import unscoped
-from recipevault.recipes.models import Recipe
-from recipevault.recipes.recipe_rows import load_parts
 from recipevault.recipes.search import index as search
 
 SEARCH_BATCH = 200
@@ -99,7 +96,7 @@ async def restore_backup(
             if replace:
                 await _clear_site(connection, restored)
             await _insert_rows(connection, reader, restored, progress)
-            indexed = await _rebuild_search(session, connection)
+            indexed = await search.rebuild_index(session, batch_size=SEARCH_BATCH)
             if connection.dialect.name == "postgresql":
                 await _continue_sequences(connection, plans)
             total = sum(manifest.tables.values()) + manifest.media
@@ -296,27 +293,6 @@ async def _fill_deferred(
             await _execute(connection, plan, statement, rows)
 
     await _each_batch(reader, plan, fill)
-
-
-async def _rebuild_search(session: AsyncSession, connection: AsyncConnection) -> int:
-    recipes = Recipe.__table__
-    ids = (
-        await connection.execute(
-            select(recipes.c.id).where(recipes.c.deleted_at.is_(None)).order_by(recipes.c.id)
-        )
-    ).scalars()
-    recipe_ids = list(ids)
-    for start in range(0, len(recipe_ids), SEARCH_BATCH):
-        batch = recipe_ids[start : start + SEARCH_BATCH]
-        loaded = (
-            await session.scalars(
-                unscoped(select(Recipe).where(Recipe.id.in_(batch)).order_by(Recipe.id))
-            )
-        ).all()
-        await load_parts(session, loaded, ["ingredients", "steps"])
-        await search.index_recipes(session, loaded)
-        session.expunge_all()
-    return len(recipe_ids)
 
 
 async def _continue_sequences(connection: AsyncConnection, plans: Sequence[TablePlan]) -> None:

@@ -54,6 +54,7 @@ from sqlalchemy.orm import (
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from recipevault.db import sqlite_connection
+from recipevault.db.postgres_reader import PostgresReader
 from recipevault.db.sqlite_reader import SqliteReader
 from recipevault.db.write_behind import WriteBehind
 from recipevault.errors import AppError
@@ -189,6 +190,10 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, foreign_keys
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+_RECYCLE_S = 1800
+"""Connections older than this are closed and opened again on their next use."""
+
+
 def create_engine(
     settings: Settings, *, sqlite_writer: bool = False, foreign_keys: bool = True
 ) -> AsyncEngine:
@@ -225,7 +230,7 @@ def create_engine(
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
-        pool_recycle=1800,
+        pool_recycle=_RECYCLE_S,
     )
 
 
@@ -311,9 +316,11 @@ class Database:
         owns_engine: bool = True,
         reader: SqliteReader | None = None,
         writer: AsyncEngine | None = None,
+        postgres_reader: PostgresReader | None = None,
     ) -> None:
         self.bind = bind
         self.reader = reader
+        self.postgres_reader = postgres_reader
         self._writer = writer
         self._owns_engine = owns_engine and isinstance(bind, AsyncEngine)
         options: dict[str, Any] = {"expire_on_commit": False}
@@ -346,7 +353,17 @@ class Database:
                 reader=SqliteReader(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms),
                 writer=create_engine(settings, sqlite_writer=True),
             )
-        return cls(create_engine(settings))
+        engine = create_engine(settings)
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
+            reader = PostgresReader(
+                url,
+                engine.dialect,
+                size=settings.db_pool_size,
+                timeout=settings.db_pool_timeout,
+                recycle=_RECYCLE_S,
+            )
+            return cls(engine, postgres_reader=reader)
+        return cls(engine)
 
     @property
     def dialect_name(self) -> str:
@@ -389,10 +406,15 @@ class Database:
     async def reads(self, *, plan_once: bool = False) -> AsyncIterator[Reads]:
         """Read-only Core statements for code that has no session (a safe request's hot
         reads), as committed, however many run: on SQLite through the reader, on the calling
-        thread; elsewhere on one pooled connection taken once (``reading``, which also says
-        what ``plan_once`` does)."""
+        thread; on PostgreSQL through its reader (``postgres_reader``), on one of its
+        connections taken once, as prepared statements; elsewhere on one pooled connection
+        taken once (``reading``, which also says what ``plan_once`` does)."""
         if self.reader is not None:
             yield _ReaderReads(self.reader)
+            return
+        if self.postgres_reader is not None:
+            async with self.postgres_reader.connection(plan_once=plan_once) as connection:
+                yield connection
             return
         async with self.reading(plan_once=plan_once) as connection:
             yield _ConnectionReads(connection)
@@ -431,6 +453,8 @@ class Database:
         await self.write_behind.close()
         if self.reader is not None:
             self.reader.dispose()
+        if self.postgres_reader is not None:
+            await self.postgres_reader.dispose()
         if self._owns_engine:
             assert isinstance(self.bind, AsyncEngine)
             await self.bind.dispose()

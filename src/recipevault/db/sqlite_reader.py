@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import Dialect, Executable, event
+from sqlalchemy import Dialect, Executable, Integer, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.pool import QueuePool
@@ -32,7 +33,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.sqltypes import TupleType
 from sqlalchemy.types import TypeEngine
 
-_EXPANDED = "(__[POSTCOMPILE_{}])"
+from recipevault.db.statement_cache import StatementCache
+
+_POST_COMPILED = "__[POSTCOMPILE_{}]"
+_EXPANDED = f"({_POST_COMPILED})"
 
 
 def _converts_results(type_: TypeEngine[Any], dialect: Dialect) -> bool:
@@ -43,7 +47,7 @@ class DriverStatement:
     """A statement compiled for the sqlite3 driver (qmark parameters), and how a call's
     parameters are bound to it."""
 
-    __slots__ = ("_compiled", "_expanding", "_names", "_processors", "sql")
+    __slots__ = ("_compiled", "_expanding", "_literal", "_names", "_processors", "sql")
 
     def __init__(self, compiled: SQLCompiler, names: Sequence[str], dialect: Dialect) -> None:
         self._compiled = compiled
@@ -54,6 +58,9 @@ class DriverStatement:
             if processor is not None:
                 self._processors[name] = processor
         self._expanding = frozenset(name for name in self._names if compiled.binds[name].expanding)
+        self._literal = frozenset(
+            compiled.bind_names[bind] for bind in compiled.literal_execute_params
+        )
         self.sql = compiled.string
 
     @classmethod
@@ -68,10 +75,14 @@ class DriverStatement:
         compiled = statement.compile(dialect=dialect)
         if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
             return None
-        # Values written into the SQL at execution (``literal_execute``) and lists of tuples are
-        # SQLAlchemy's to render; plain ``IN`` lists are expanded here.
-        if compiled.literal_execute_params:
-            return None
+        # Values written into the SQL at execution (``literal_execute``) are written here when
+        # they are integers, as SQLAlchemy writes them; others, and lists of tuples, are
+        # SQLAlchemy's to render. Plain ``IN`` lists are expanded here.
+        for bind in compiled.literal_execute_params:
+            if not isinstance(bind.type, Integer) or bind.expanding:
+                return None
+            if _POST_COMPILED.format(compiled.bind_names[bind]) not in compiled.string:
+                return None
         for bind in compiled.post_compile_params:
             if not bind.expanding or isinstance(bind.type, TupleType):
                 return None
@@ -88,7 +99,11 @@ class DriverStatement:
         for name in self._names:
             value = given[name]
             processor = self._processors.get(name)
-            if name in self._expanding:
+            if name in self._literal:
+                if not isinstance(value, int):
+                    return None
+                sql = sql.replace(_POST_COMPILED.format(name), str(int(value)))
+            elif name in self._expanding:
                 if not value:
                     return None
                 marks = ", ".join("?" * len(value))
@@ -97,9 +112,6 @@ class DriverStatement:
             else:
                 values.append(value if processor is None else processor(value))
         return sql, values
-
-
-_STATEMENTS_KEPT = 256
 
 
 class SqliteReader:
@@ -126,7 +138,9 @@ class SqliteReader:
         self._own = threading.local()
         self._own_connections: list[Connection] = []
         self._own_lock = threading.Lock()
-        self._statements: dict[Executable, DriverStatement | None] = {}
+        self._statements = StatementCache(
+            partial(DriverStatement.compile, dialect=self.engine.dialect)
+        )
 
         @event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -185,26 +199,13 @@ class SqliteReader:
         """A cursor over the statement's rows: the driver's (plain tuples) where it can run
         the statement (``DriverStatement``), else SQLAlchemy's result; callers read either by
         position."""
-        direct = self._direct(statement)
+        direct = self._statements.get(statement)
         bound = None if direct is None else direct.bind(parameters)
         if bound is None:
             return connection.execute(statement, parameters)
         driver_connection = connection.connection.driver_connection
         assert driver_connection is not None
         return driver_connection.execute(*bound)
-
-    def _direct(self, statement: Executable) -> DriverStatement | None:
-        try:
-            return self._statements[statement]
-        except KeyError:
-            pass
-        # The statements read this way are built once and kept (a handful per kind of read);
-        # the bound only guards against a caller building one per request.
-        if len(self._statements) >= _STATEMENTS_KEPT:
-            self._statements.clear()
-        direct = DriverStatement.compile(statement, self.engine.dialect)
-        self._statements[statement] = direct
-        return direct
 
     def dispose(self) -> None:
         with self._own_lock:

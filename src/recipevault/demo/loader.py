@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts import service as accounts
@@ -21,10 +20,10 @@ from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.demo.source import DemoRecipe
 from recipevault.households import service as households
-from recipevault.households.models import Household, HouseholdMember, MemberRole
 from recipevault.policy import Actor, Visibility
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, StepIn
+from recipevault.registration.service import register_user
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-kitchen-2026"  # noqa: S105 (documented, public, and only for demo data)
@@ -60,7 +59,7 @@ async def demo_account(session: AsyncSession, settings: Settings) -> DemoAccount
     """The demo cook and their "Wikibooks Cookbook" household, created on first use."""
     user = await accounts.find_user_by_email(session, DEMO_EMAIL)
     if user is None:
-        user = await accounts.register_user(
+        user = await register_user(
             session,
             data=UserCreate(email=DEMO_EMAIL, password=DEMO_PASSWORD, display_name=DEMO_NAME),
             hasher=PasswordHasher.from_settings(settings),
@@ -70,11 +69,7 @@ async def demo_account(session: AsyncSession, settings: Settings) -> DemoAccount
         )
         user.email_verified = True
     actor = await _actor(session, user)
-    household_id = await session.scalar(
-        select(Household.id)
-        .join(HouseholdMember, HouseholdMember.household_id == Household.id)
-        .where(HouseholdMember.user_id == user.id, Household.name == DEMO_HOUSEHOLD)
-    )
+    household_id = await households.household_named(session, user_id=user.id, name=DEMO_HOUSEHOLD)
     if household_id is None:
         view = await households.create_household(session, actor=actor, name=DEMO_HOUSEHOLD, ip=None)
         household_id = view.household.id
@@ -83,12 +78,12 @@ async def demo_account(session: AsyncSession, settings: Settings) -> DemoAccount
 
 
 async def _actor(session: AsyncSession, user: User) -> Actor:
-    roles = await households.memberships(session, user.id)
+    found = await households.households_of(session, user.id)
     return Actor(
         user_id=user.id,
         role=user.role,
-        household_ids=frozenset(h for h, _ in roles),
-        owned_household_ids=frozenset(h for h, r in roles if r == MemberRole.OWNER),
+        household_ids=frozenset(h for h, _ in found),
+        owned_household_ids=frozenset(h for h, owns in found if owns),
     )
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts import auth
+from recipevault.accounts import service as accounts
 from recipevault.accounts.credentials import hash_secret, new_invite_code, normalize_invite_code
 from recipevault.accounts.models import User
 from recipevault.audit import service as audit
@@ -73,6 +75,14 @@ async def memberships(session: AsyncSession, user_id: int) -> list[tuple[int, Me
     return [(household_id, role) for household_id, role in rows]
 
 
+async def households_of(session: AsyncSession, user_id: int) -> list[tuple[int, bool]]:
+    """The user's households, each with whether they own it: what their actor carries."""
+    return [(h, role == MemberRole.OWNER) for h, role in await memberships(session, user_id)]
+
+
+auth.read_households_with(households_of)
+
+
 def _add_member(
     session: AsyncSession, household: Household, user_id: int, role: MemberRole
 ) -> None:
@@ -89,6 +99,22 @@ async def personal_household_id(session: AsyncSession, user_id: int) -> int:
         .limit(1)
     )
     return int(rows.scalar_one())
+
+
+async def household_named(session: AsyncSession, *, user_id: int, name: str) -> int | None:
+    """The id of a household called ``name`` that the user is a member of, if there is one."""
+    found: int | None = await session.scalar(
+        select(Household.id)
+        .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+        .where(HouseholdMember.user_id == user_id, Household.name == name)
+    )
+    return found
+
+
+def name_of(household_id: ColumnElement[int | None]) -> ScalarSelect[str]:
+    """The name of the household ``household_id`` names (NULL for none), as a column for other
+    features' statements (looked up by primary key, row by row)."""
+    return select(Household.name).where(Household.id == household_id).scalar_subquery()
 
 
 async def household_exists(session: AsyncSession, household_id: int) -> bool:
@@ -179,16 +205,19 @@ async def _members(
     session: AsyncSession, household_id: int, *, user_id: int | None = None
 ) -> list[MemberView]:
     query = (
-        select(HouseholdMember, User.display_name)
-        .join(User, User.id == HouseholdMember.user_id)
+        select(HouseholdMember)
         .where(HouseholdMember.household_id == household_id)
         .order_by(HouseholdMember.joined_at, HouseholdMember.user_id)
     )
     if user_id is not None:
         query = query.where(HouseholdMember.user_id == user_id)
+    members = list((await session.scalars(query)).all())
+    names = await accounts.display_names(session, {m.user_id for m in members})
     return [
-        MemberView(user_id=m.user_id, display_name=name, role=m.role, joined_at=m.joined_at)
-        for m, name in await session.execute(query)
+        MemberView(
+            user_id=m.user_id, display_name=names[m.user_id], role=m.role, joined_at=m.joined_at
+        )
+        for m in members
     ]
 
 

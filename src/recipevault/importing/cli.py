@@ -22,7 +22,7 @@ from recipevault.importing.schemas import BulkImport, ImportOptions, OnDuplicate
 from recipevault.importing.service import start_bulk_import, start_file_import
 from recipevault.jobs.models import ItemStatus, Job, JobStatus
 from recipevault.jobs.runner import load_handlers, run_job
-from recipevault.jobs.service import job_items
+from recipevault.jobs.service import job_by_id, job_items
 from recipevault.media.storage import storage_from_settings
 from recipevault.policy import Visibility
 
@@ -162,7 +162,7 @@ async def _run_with_progress(
 
 async def _job(database: Database, job_id: int) -> Job:
     async with database.session(write=False) as session:
-        return await session.get_one(Job, job_id)
+        return await job_by_id(session, job_id)
 
 
 async def _report(database: Database, job: Job, console: Console) -> int:

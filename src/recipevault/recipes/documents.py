@@ -25,9 +25,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.accounts.models import User
+from recipevault.accounts.service import display_name_of
 from recipevault.db import Database, first_row
-from recipevault.households.models import Household
+from recipevault.households import service as households
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes.images.addresses import follow_visibility, image_url
 from recipevault.recipes.models import (
@@ -237,8 +237,9 @@ async def drop_documents(session: AsyncSession, recipe_ids: Sequence[int]) -> No
 
 documents = RecipeDocument.__table__
 recipes = Recipe.__table__
-users = User.__table__
-households = Household.__table__
+# Whose recipe it is and where it is shared, by name: asked of the features that own them.
+owner_name = display_name_of(recipes.c.owner_id)
+household_name = households.name_of(recipes.c.household_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,30 +281,22 @@ READ_COLUMNS = (
     recipes.c.visibility,
     documents.c.etag,
     documents.c.document,
-    users.c.display_name,
-    households.c.name,
+    owner_name,
+    household_name,
 )
 
 
 def read_statement() -> Any:
     return (
         select(*READ_COLUMNS)
-        .select_from(
-            recipes.join(documents, documents.c.recipe_id == recipes.c.id)
-            .join(users, users.c.id == recipes.c.owner_id)
-            .outerjoin(households, households.c.id == recipes.c.household_id)
-        )
+        .select_from(recipes.join(documents, documents.c.recipe_id == recipes.c.id))
         .where(recipes.c.deleted_at.is_(None))
     )
 
 
 SUMMARIES = (
-    select(recipes.c.id, documents.c.summary, users.c.id, users.c.display_name)
-    .select_from(
-        recipes.join(documents, documents.c.recipe_id == recipes.c.id).join(
-            users, users.c.id == recipes.c.owner_id
-        )
-    )
+    select(recipes.c.id, documents.c.summary, recipes.c.owner_id, owner_name)
+    .select_from(recipes.join(documents, documents.c.recipe_id == recipes.c.id))
     .where(recipes.c.id.in_(bindparam("ids", expanding=True)))
 )
 """(recipe id, summary, owner id, owner name) of the recipes whose ids are ``ids``."""

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.accounts import tokens
 from recipevault.accounts.schemas import ApiTokenCreate
@@ -24,6 +24,7 @@ from tests.recipes.terms_support import (
     list_terms,
     read_recipe,
 )
+from tests.support.database import statements_run
 from tests.support.world import World, bearer, make_world
 
 
@@ -103,16 +104,9 @@ async def test_foods_and_units_show_their_own_fields(
 
 
 @pytest.fixture
-def statements(connection: AsyncConnection) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    sync_engine = connection.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(sync_engine, "before_cursor_execute", record)
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    with statements_run(engine) as seen:
+        yield seen
 
 
 async def test_listing_costs_the_same_queries_for_many_terms(

@@ -36,31 +36,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Integer,
     String,
     Text,
+    and_,
     bindparam,
     case,
     cast,
     column,
+    delete,
     exists,
     func,
+    insert,
     literal,
     literal_column,
+    not_,
     null,
     or_,
     select,
     table,
-    text,
     union_all,
+    update,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from recipevault.db import Reads
-from recipevault.policy import read_keys
+from recipevault.policy import read_keys, unscoped
 from recipevault.recipes.models import Recipe
+from recipevault.recipes.recipe_rows import load_parts
 from recipevault.recipes.search import on_hand, spelling
 from recipevault.recipes.search import words as search_words
 
@@ -88,44 +94,89 @@ INDEX_TABLES = (
 
 # --- Writing the index ------------------------------------------------------------------------
 
-# Per database: the recipe id's column in the full-text table, and writing a recipe's entry.
-_KEY = {"postgresql": "recipe_id", "sqlite": "rowid"}
-# On PostgreSQL each word is kept once, as "<tier>:<lexeme>" with the tier of the first part
-# that has it, and each key as "a:<key>": every question of a search is then one tsquery that
-# the GIN index answers alone (no weights, so nothing to recheck in the row).
-_PG_WORDS = (
-    "SELECT array_to_tsvector(array_agg(part || ':' || lexeme)) FROM ("
-    "SELECT lexeme, min(part) AS part FROM ("
-    "SELECT 0 AS part, unnest(tsvector_to_array(to_tsvector('english', :title))) AS lexeme "
-    "UNION ALL SELECT 1, unnest(tsvector_to_array(to_tsvector('english', :foods))) "
-    "UNION ALL SELECT 2, unnest(tsvector_to_array(to_tsvector('english', :description))) "
-    "UNION ALL SELECT 3, unnest(tsvector_to_array(to_tsvector('english', :steps)))"
-    ") AS every_word GROUP BY lexeme) AS first_parts"
+# The full-text table as each database has it (made by the migrations): on SQLite an FTS5
+# table keyed by rowid, its parts in columns, the keys in ``access``; on PostgreSQL a tsvector.
+_SQLITE_ENTRIES = table(
+    "recipe_search",
+    column("rowid", Integer),
+    *(column(part, Text) for part in PARTS),
+    column("access", Text),
 )
-_WRITE = {
-    "postgresql": (
-        "INSERT INTO recipe_search (recipe_id, terms) VALUES (:id, "  # noqa: S608 - constants
-        f"coalesce(({_PG_WORDS}), ''::tsvector) || array_to_tsvector(CAST(:keys AS TEXT[])))"
-    ),
-    "sqlite": (
-        "INSERT INTO recipe_search (rowid, title, foods, description, steps, access) "
-        "VALUES (:id, :title, :foods, :description, :steps, :keys)"
-    ),
-}
+_PG_ENTRIES = table("recipe_search", column("recipe_id", Integer), column("terms", TSVECTOR))
+_ENGLISH: Any = literal_column("'english'::regconfig")
 
 
-# An entry's keys alone, where they differ from the ones given: the words stay as they are.
-_WRITE_KEYS = {
-    "postgresql": (
-        "UPDATE recipe_search SET terms = ts_delete(terms, old.keys) "
-        "|| array_to_tsvector(CAST(:keys AS TEXT[])) "
-        "FROM (SELECT ARRAY(SELECT lexeme FROM unnest(tsvector_to_array(terms)) AS lexeme "
-        "WHERE lexeme LIKE 'a:%') AS keys FROM recipe_search WHERE recipe_id = :id) AS old "
-        "WHERE recipe_id = :id AND NOT (old.keys @> CAST(:keys AS TEXT[]) "
-        "AND old.keys <@ CAST(:keys AS TEXT[]))"
-    ),
-    "sqlite": "UPDATE recipe_search SET access = :keys WHERE rowid = :id AND access IS NOT :keys",
-}
+def _pg_keys() -> Any:
+    return cast(bindparam("keys", type_=ARRAY(Text)), ARRAY(Text))
+
+
+def _pg_words() -> Any:
+    """On PostgreSQL each word is kept once, as "<tier>:<lexeme>" with the tier of the first
+    part that has it, and each key as "a:<key>": every question of a search is then one
+    tsquery that the GIN index answers alone (no weights, so nothing to recheck in the row)."""
+    every_word = union_all(
+        *(
+            select(
+                literal(tier, Integer).label("part"),
+                func.unnest(
+                    func.tsvector_to_array(func.to_tsvector(_ENGLISH, bindparam(part, type_=Text)))
+                ).label("lexeme"),
+            )
+            for tier, part in enumerate(PARTS)
+        )
+    ).subquery("every_word")
+    first_parts = (
+        select(every_word.c.lexeme, func.min(every_word.c.part).label("part"))
+        .group_by(every_word.c.lexeme)
+        .subquery("first_parts")
+    )
+    tiered = first_parts.c.part.op("||")(literal(":", Text)).op("||")(first_parts.c.lexeme)
+    return select(func.array_to_tsvector(func.array_agg(tiered))).scalar_subquery()
+
+
+def _pg_key_lexemes(terms: Any) -> Any:
+    """The keys an entry holds: its "a:<key>" lexemes."""
+    lexeme = func.unnest(func.tsvector_to_array(terms), type_=Text).column_valued("lexeme")
+    return func.array(select(lexeme).where(lexeme.like(literal("a:%", Text))).scalar_subquery())
+
+
+def _write_statements(dialect: str) -> tuple[Any, Any, Any]:
+    """Per database: writing a recipe's entry; its keys alone, where they differ from the
+    ones given (the words stay as they are); and deleting the entries of ``ids``."""
+    if dialect == "postgresql":
+        entries = _PG_ENTRIES
+        empty = cast(literal("", Text), TSVECTOR)
+        keys = func.array_to_tsvector(_pg_keys())
+        write = insert(entries).values(
+            recipe_id=bindparam("id"),
+            terms=func.coalesce(_pg_words(), empty).op("||")(keys),
+        )
+        held = _pg_key_lexemes(entries.c.terms)
+        same_keys = and_(held.op("@>")(_pg_keys()), held.op("<@")(_pg_keys()))
+        write_keys = (
+            update(entries)
+            .where(entries.c.recipe_id == bindparam("id"), not_(same_keys))
+            .values(terms=func.ts_delete(entries.c.terms, held).op("||")(keys))
+        )
+        key = entries.c.recipe_id
+    else:
+        entries = _SQLITE_ENTRIES
+        write = insert(entries).values(
+            rowid=bindparam("id"),
+            **{part: bindparam(part) for part in PARTS},
+            access=bindparam("keys"),
+        )
+        write_keys = (
+            update(entries)
+            .where(entries.c.rowid == bindparam("id"), entries.c.access.is_not(bindparam("keys")))
+            .values(access=bindparam("keys"))
+        )
+        key = entries.c.rowid
+    unindex = delete(entries).where(key.in_(bindparam("ids", expanding=True)))
+    return write, write_keys, unindex
+
+
+_WRITES = {dialect: _write_statements(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def index_keys(dialect: str, keys: frozenset[str]) -> Any:
@@ -171,13 +222,33 @@ async def index_recipes(
         await on_hand.index_recipes(session, live)
     if not words:
         keys = [{"id": r.id, "keys": index_keys(dialect, read_keys(r))} for r in live]
-        await session.execute(text(_WRITE_KEYS[dialect]), keys)
+        await session.execute(_WRITES[dialect][1], keys)
         return
     rows = [_entry(dialect, recipe) for recipe in live]
-    await session.execute(text(_WRITE[dialect]), rows)
+    await session.execute(_WRITES[dialect][0], rows)
     await search_words.add_words(
         session, (row[part] for row in rows for part in PARTS if row[part])
     )
+
+
+async def rebuild_index(session: AsyncSession, *, batch_size: int = 200) -> int:
+    """Index every recipe outside the trash again, ``batch_size`` at a time, in the caller's
+    transaction (a restore brings back the tables, not the index); returns how many."""
+    ids = await session.scalars(
+        unscoped(select(Recipe.id).where(Recipe.deleted_at.is_(None)).order_by(Recipe.id))
+    )
+    recipe_ids = list(ids)
+    for start in range(0, len(recipe_ids), batch_size):
+        batch = recipe_ids[start : start + batch_size]
+        loaded = (
+            await session.scalars(
+                unscoped(select(Recipe).where(Recipe.id.in_(batch)).order_by(Recipe.id))
+            )
+        ).all()
+        await load_parts(session, loaded, ["ingredients", "steps"])
+        await index_recipes(session, loaded)
+        session.expunge_all()
+    return len(recipe_ids)
 
 
 async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
@@ -188,16 +259,13 @@ async def unindex_recipes(session: AsyncSession, recipe_ids: Sequence[int]) -> N
 
 
 async def _unindex_words(session: AsyncSession, dialect: str, recipe_ids: Sequence[int]) -> None:
-    statement = f"DELETE FROM recipe_search WHERE {_KEY[dialect]} IN :ids"  # noqa: S608 - constants
-    await session.execute(
-        text(statement).bindparams(bindparam("ids", expanding=True)), {"ids": list(recipe_ids)}
-    )
+    await session.execute(_WRITES[dialect][2], {"ids": list(recipe_ids)})
 
 
 async def clear_index(connection: AsyncConnection) -> None:
     """Empty every search table, as before any recipe was indexed."""
     for index in INDEX_TABLES:
-        await connection.execute(text(f"DELETE FROM {index}"))  # noqa: S608 - constants
+        await connection.execute(delete(table(index)))
 
 
 # --- The words and keys, as each index reads them ---------------------------------------------
@@ -277,9 +345,7 @@ def _pg_questions() -> Any:
     keys: ``every`` (the words anywhere) and ``tier_<n>`` each with the viewer's keys, and
     ``blank``, whether the words were only stop words (which PostgreSQL does not index)."""
     given = select(
-        func.to_tsquery(
-            literal_column("'english'::regconfig"), bindparam("words", type_=Text)
-        ).label("query"),
+        func.to_tsquery(_ENGLISH, bindparam("words", type_=Text)).label("query"),
         cast(bindparam("keys", type_=String), TSQUERY).label("access"),
     ).subquery("given")
     words, keys = given.c.query, given.c.access

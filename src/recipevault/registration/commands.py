@@ -1,15 +1,15 @@
-"""Account operations for the command line, each in its own unit of work."""
+"""Registering from the command line, in a unit of work of its own."""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
-from recipevault.accounts import service
 from recipevault.accounts.passwords import PasswordHasher
 from recipevault.accounts.schemas import UserCreate
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.errors import ValidationFailed
+from recipevault.registration.service import register_user
 
 
 async def create_user(
@@ -24,7 +24,7 @@ async def create_user(
     database = Database.from_settings(settings)
     try:
         async with database.session() as session:
-            user = await service.register_user(
+            user = await register_user(
                 session,
                 data=data,
                 hasher=PasswordHasher.from_settings(settings),
