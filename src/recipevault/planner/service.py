@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -322,6 +322,19 @@ async def planned_entries(
     ]
 
 
+# Built once: the listing runs it with its parameters.
+_PLAN_RANGE = (
+    select(MealPlanEntry)
+    .join(MealSlot, MealSlot.id == MealPlanEntry.slot_id)
+    .where(
+        MealPlanEntry.household_id == bindparam("household_id"),
+        MealPlanEntry.date.between(bindparam("earliest"), bindparam("end")),
+        MealPlanEntry.end_date >= bindparam("start"),
+    )
+    .order_by(MealPlanEntry.date, MealSlot.position, MealPlanEntry.id)
+)
+
+
 async def list_plan(
     session: AsyncSession, *, actor: Actor, household_id: int, start: dt.date, end: dt.date
 ) -> list[PlannedEntry]:
@@ -330,16 +343,14 @@ async def list_plan(
     check_range(start, end, where="query", end_field="end")
     await require_planner_household(session, actor=actor, household_id=household_id)
     # Entries span at most MAX_RANGE_DAYS days: the index on (household, date) bounds both ends.
-    earliest = start - dt.timedelta(days=MAX_RANGE_DAYS - 1)
     entries = await session.scalars(
-        select(MealPlanEntry)
-        .join(MealSlot, MealSlot.id == MealPlanEntry.slot_id)
-        .where(
-            MealPlanEntry.household_id == household_id,
-            MealPlanEntry.date.between(earliest, end),
-            MealPlanEntry.end_date >= start,
-        )
-        .order_by(MealPlanEntry.date, MealSlot.position, MealPlanEntry.id)
+        _PLAN_RANGE,
+        {
+            "household_id": household_id,
+            "earliest": start - dt.timedelta(days=MAX_RANGE_DAYS - 1),
+            "start": start,
+            "end": end,
+        },
     )
     return await planned_entries(session, actor=actor, entries=list(entries))
 

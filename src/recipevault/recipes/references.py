@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.policy import Viewer, scoped
+from recipevault.policy import Viewer, ViewerKind, read_parameters, read_rule, unscoped, viewer_kind
 from recipevault.recipes.models import Recipe
 
 
@@ -20,6 +22,18 @@ class RecipeReference:
     title: str
     slug: str
     servings: Decimal | None
+
+
+@cache
+def _references(kind: ViewerKind) -> Any:
+    """The statement for every viewer of ``kind``, built once (the viewer is its parameters)."""
+    return unscoped(
+        select(Recipe.id, Recipe.title, Recipe.slug, Recipe.servings).where(
+            Recipe.id.in_(bindparam("recipe_ids", expanding=True)),
+            Recipe.deleted_at.is_(None),
+            read_rule(kind, Recipe),
+        )
+    )
 
 
 async def readable_references(
@@ -32,11 +46,6 @@ async def readable_references(
     if not wanted:
         return {}
     rows = await session.execute(
-        scoped(
-            select(Recipe.id, Recipe.title, Recipe.slug, Recipe.servings).where(
-                Recipe.id.in_(wanted), Recipe.deleted_at.is_(None)
-            ),
-            viewer,
-        )
+        _references(viewer_kind(viewer)), {"recipe_ids": wanted, **read_parameters(viewer)}
     )
     return {row.id: RecipeReference(row.id, row.title, row.slug, row.servings) for row in rows}
