@@ -19,14 +19,9 @@ LAST_DATE = dt.date(2199, 12, 31)
 MAX_RANGE_DAYS = 100
 
 
-def _plannable(day: dt.date) -> dt.date:
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
-    return day
-
-
-PlanDate = Annotated[dt.date, AfterValidator(_plannable)]
-"""A day in a plan: an ISO date from ``FIRST_DATE`` to ``LAST_DATE``."""
+PlanDate = dt.date
+"""A day in a plan, an ISO date; services refuse (422, naming the field) one before
+``FIRST_DATE`` or after ``LAST_DATE``: a rule of the plan, not of the date's form."""
 
 
 def _wall_clock(moment: dt.time) -> dt.time:
@@ -39,7 +34,10 @@ SlotTime = Annotated[
     dt.time,
     AfterValidator(_wall_clock),
     PlainSerializer(lambda moment: moment.strftime("%H:%M"), return_type=str),
-    Field(examples=["19:00"]),
+    Field(
+        examples=["19:00"],
+        json_schema_extra={"pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"},
+    ),
 ]
 """A time of day to the minute, "HH:MM"."""
 

@@ -27,7 +27,7 @@ from recipevault.planner.models import (
     MealSlot,
     Planner,
 )
-from recipevault.planner.schemas import MAX_RANGE_DAYS, MealPlanEntryCreate
+from recipevault.planner.schemas import FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS, MealPlanEntryCreate
 from recipevault.policy import Actor
 from recipevault.recipes.references import RecipeReference, readable_references
 
@@ -113,6 +113,14 @@ async def _start_planner(session: AsyncSession, household_id: int) -> None:
             for position, (name, time) in enumerate(DEFAULT_SLOTS)
         )
         await session.flush()
+
+
+def check_dates(*, where: str = "body", **dates: dt.date | None) -> None:
+    """Refuse (422, naming the first such field) a day the plan does not hold."""
+    for field, day in dates.items():
+        if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+            message = f"Must be between {FIRST_DATE} and {LAST_DATE}"
+            raise Unprocessable(message, extra=field_errors(field, message, where=where))
 
 
 def check_range(start: dt.date, end: dt.date, *, where: str, end_field: str) -> None:
@@ -340,6 +348,7 @@ async def list_plan(
 ) -> list[PlannedEntry]:
     """What is planned from ``start`` to ``end`` (both included, at most ``MAX_RANGE_DAYS``
     days): every entry on one of those days, by date and slot position. Two queries."""
+    check_dates(where="query", start=start, end=end)
     check_range(start, end, where="query", end_field="end")
     await require_planner_household(session, actor=actor, household_id=household_id)
     # Entries span at most MAX_RANGE_DAYS days: the index on (household, date) bounds both ends.
@@ -389,6 +398,7 @@ async def _check_references(
 async def add_plan_entry(
     session: AsyncSession, *, actor: Actor, data: MealPlanEntryCreate
 ) -> PlannedEntry:
+    check_dates(date=data.date, end_date=data.end_date)
     await require_planner_household(session, actor=actor, household_id=data.household_id)
     entry = MealPlanEntry(
         household_id=data.household_id,
@@ -423,6 +433,7 @@ async def change_plan_entry(
 ) -> PlannedEntry:
     """Change an entry: moving its ``date`` alone keeps its length, and planning another recipe
     without servings plans the recipe's. Each change counts in its ``sequence``."""
+    check_dates(date=changes.get("date"), end_date=changes.get("end_date"))
     entry = await _entry(session, actor, entry_id)
     values = {_FIELDS.get(name, name): value for name, value in changes.items()}
     if "date" in values and "end_date" not in values:

@@ -36,6 +36,7 @@ from recipevault.planner.models import (
 from recipevault.planner.schemas import LAST_DATE
 from recipevault.planner.service import (
     PlannedEntry,
+    check_dates,
     check_range,
     household_row,
     insert_ignoring_duplicates,
@@ -98,6 +99,7 @@ async def copy_plan(
     ``to_start``: the copies keep their slot, servings, cook, title and note, their recipe if
     ``actor`` may read it, and their leftovers link if its meal is copied too. An entry left
     with nothing to plan is not copied."""
+    check_dates(from_start=from_start, from_end=from_end, to_start=to_start)
     check_range(from_start, from_end, where="body", end_field="from_end")
     await require_planner_household(session, actor=actor, household_id=household_id)
     shift = to_start - from_start
@@ -216,6 +218,7 @@ async def save_week_as_template(
     if the household has one of that name). Each keeps its day of the week and its length;
     leftovers links are not kept, and an entry with nothing else to plan is left out. The
     week's entries become the template's there, as if it had planned them."""
+    check_dates(week_start=week_start)
     await require_planner_household(session, actor=actor, household_id=household_id)
     template_id = await session.scalar(
         insert_ignoring_duplicates(session, MealPlanTemplate)
@@ -333,6 +336,7 @@ async def apply_template(
 ) -> list[PlannedEntry]:
     """Plan the template on the seven days from ``week_start``; what it planned there already
     stays as it is. The template's entries on that week, planned now or before."""
+    check_dates(week_start=week_start)
     template = await _template(session, actor, template_id)
     await _plan_week(
         session, viewer=actor, template=template, week_start=week_start, created_by_id=actor.user_id
@@ -421,6 +425,7 @@ async def start_rotation(
     """Repeat a template of the household's every ``every_weeks`` weeks from the week of seven
     days starting ``start_date``; the weeks up to ``ROTATION_WEEKS_AHEAD`` ahead are planned
     at once."""
+    check_dates(start_date=start_date, end_date=end_date)
     await require_planner_household(session, actor=actor, household_id=household_id)
     template = await session.get(MealPlanTemplate, template_id)
     if template is None or template.household_id != household_id:
