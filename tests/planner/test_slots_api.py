@@ -73,8 +73,9 @@ async def test_members_add_rename_reorder_and_remove_slots(
         "Snack",
         "Late brunch",
     ]
-    moved = await client.patch(url, json={"position": 0}, headers=as_("member"))
+    moved = await client.patch(url, json={"position": 0, "time": "11:15"}, headers=as_("member"))
     assert moved.json()["position"] == 0
+    assert moved.json()["time"] == "11:15"
 
     removed = await client.delete(url, headers=as_("member"))
     assert removed.status_code == 204

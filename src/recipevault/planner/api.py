@@ -95,7 +95,8 @@ async def change_meal_slot(
         actor=actor,
         household_id=household_id,
         slot_id=slot_id,
-        changes=data.model_dump(exclude_unset=True),
+        # The values as validated (a time of day, not its serialized text).
+        changes={name: getattr(data, name) for name in data.model_fields_set},
     )
     return MealSlotRead.model_validate(slot)
 

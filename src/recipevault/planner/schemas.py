@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, PlainSerializer
 
@@ -30,14 +30,17 @@ def _wall_clock(moment: dt.time) -> dt.time:
     return moment.replace(second=0, microsecond=0)
 
 
+def _time_of_day_schema(schema: dict[str, Any]) -> None:
+    # JSON Schema's "time" format is RFC 3339's, with seconds and an offset: not what is taken.
+    schema.pop("format", None)
+    schema["pattern"] = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
 SlotTime = Annotated[
     dt.time,
     AfterValidator(_wall_clock),
     PlainSerializer(lambda moment: moment.strftime("%H:%M"), return_type=str),
-    Field(
-        examples=["19:00"],
-        json_schema_extra={"pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"},
-    ),
+    Field(examples=["19:00"], json_schema_extra=_time_of_day_schema),
 ]
 """A time of day to the minute, "HH:MM"."""
 
