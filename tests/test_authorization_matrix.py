@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,10 @@ from recipevault.config import Settings
 from recipevault.households import service as households
 from recipevault.jobs import service as jobs
 from recipevault.jobs.models import JobStatus
-from recipevault.policy import Visibility
+from recipevault.planner import service as planner
+from recipevault.planner.schemas import MealPlanEntryCreate
+from recipevault.planner.templates import service as plan_templates
+from recipevault.policy import Actor, Visibility
 from recipevault.recipes import service as recipes
 from recipevault.recipes.images.addresses import new_token
 from recipevault.recipes.models import ImageStatus, RecipeImage, Tag
@@ -58,6 +61,11 @@ class Setup:
     job_id: int
     image_id: int
     failed_job_id: int
+    slot_id: int
+    free_slot_id: int
+    entry_id: int
+    template_id: int
+    rotation_id: int
 
 
 Body = Callable[[Setup], dict[str, Any]]
@@ -69,6 +77,7 @@ class Case:
     json: Body | None = None
     form: Body | None = None
     params: dict[str, str] = field(default_factory=dict)
+    query: Body | None = None
 
 
 def same(status: int) -> tuple[int, int, int, int, int]:
@@ -82,6 +91,10 @@ RECIPE = "/api/v1/recipes/{recipe_id}"
 TERM = "/api/v1/vocabularies/{kind}/{term_id}"
 PAGE = "/recipes/{slug}"
 IMAGES = RECIPE + "/images"
+PLAN = "/api/v1/meal-plan"
+MEMBERS = (401, 404, 200, 200, 200)
+MEMBERS_CREATE = (401, 404, 201, 201, 201)
+MEMBERS_DELETE = (401, 404, 204, 204, 204)
 CURATORS = (401, 404, 200, 200, 200)
 # Hidden from visitors and outsiders, readable but not editable by members.
 EDITORS = (401, 404, 403, 200, 200)
@@ -156,6 +169,60 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", HH + "/transfer"): Case(
         (401, 404, 403, 200, 200), json=lambda s: {"user_id": s.world.member.id}
     ),
+    # The household's meal plan: its members (and admins) read and change it; to anyone else
+    # it does not exist.
+    ("GET", HH + "/meal-slots"): Case(MEMBERS),
+    ("POST", HH + "/meal-slots"): Case(MEMBERS_CREATE, json=lambda s: {"name": "Brunch"}),
+    ("PATCH", HH + "/meal-slots/{slot_id}"): Case(MEMBERS, json=lambda s: {"name": "Supper"}),
+    ("DELETE", HH + "/meal-slots/{slot_id}"): Case(MEMBERS_DELETE),  # one nothing uses
+    ("GET", PLAN): Case(MEMBERS, query=lambda s: _week(s)),
+    ("POST", PLAN): Case(
+        MEMBERS_CREATE,
+        json=lambda s: {
+            "household_id": s.world.household.id,
+            "date": "2026-12-08",
+            "slot_id": s.slot_id,
+            "recipe_id": s.recipe_id,
+        },
+    ),
+    ("GET", PLAN + "/{entry_id}"): Case(MEMBERS),
+    ("PATCH", PLAN + "/{entry_id}"): Case(MEMBERS, json=lambda s: {"note": "Double it"}),
+    ("DELETE", PLAN + "/{entry_id}"): Case(MEMBERS_DELETE),
+    ("POST", PLAN + "/copy"): Case(
+        MEMBERS_CREATE,
+        json=lambda s: {
+            "household_id": s.world.household.id,
+            "from_start": "2026-12-07",
+            "from_end": "2026-12-13",
+            "to_start": "2026-12-14",
+        },
+    ),
+    ("GET", PLAN + "/templates"): Case(MEMBERS, query=lambda s: _household(s)),
+    ("POST", PLAN + "/templates"): Case(
+        MEMBERS_CREATE,
+        json=lambda s: {
+            "household_id": s.world.household.id,
+            "name": "Another week",
+            "week_start": "2026-12-07",
+        },
+    ),
+    ("GET", PLAN + "/templates/{template_id}"): Case(MEMBERS),
+    ("PATCH", PLAN + "/templates/{template_id}"): Case(MEMBERS, json=lambda s: {"name": "Cosy"}),
+    ("DELETE", PLAN + "/templates/{template_id}"): Case(MEMBERS_DELETE),
+    ("POST", PLAN + "/templates/{template_id}/apply"): Case(
+        MEMBERS, json=lambda s: {"week_start": "2026-12-21"}
+    ),
+    ("GET", PLAN + "/rotations"): Case(MEMBERS, query=lambda s: _household(s)),
+    ("POST", PLAN + "/rotations"): Case(
+        MEMBERS_CREATE,
+        json=lambda s: {
+            "household_id": s.world.household.id,
+            "template_id": s.template_id,
+            "start_date": "2026-12-07",
+            "every_weeks": 2,
+        },
+    ),
+    ("DELETE", PLAN + "/rotations/{rotation_id}"): Case(MEMBERS_DELETE),
     # Recipes. The one in the URL belongs to the owner and is shared with the household.
     ("POST", "/api/v1/recipes"): Case((401, 201, 201, 201, 201), json=lambda s: {"title": "X"}),
     ("GET", "/api/v1/recipes"): Case(same(200)),
@@ -353,6 +420,14 @@ MATRIX: dict[tuple[str, str], Case] = {
 }
 
 
+def _household(s: Setup) -> dict[str, str]:
+    return {"household_id": str(s.world.household.id)}
+
+
+def _week(s: Setup) -> dict[str, str]:
+    return {**_household(s), "start": "2026-12-07", "end": "2026-12-13"}
+
+
 def registered_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path) of every endpoint, through included routers; mounts (static files)
     have no methods and serve only public files."""
@@ -424,6 +499,7 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
     )
     session.add(image)
     await session.flush()
+    plan = await _plan(session, owner, world.household.id, recipe.id)
     return Setup(
         world=world,
         refresh_token=issued.refresh_token,
@@ -440,7 +516,47 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         job_id=job.id,
         failed_job_id=failed.id,
         image_id=image.id,
+        **plan,
     )
+
+
+async def _plan(
+    session: AsyncSession, owner: Actor, household_id: int, recipe_id: int
+) -> dict[str, int]:
+    """A week's plan with a dinner, an unused slot, that week as a template, and a rotation."""
+    slots = await planner.add_meal_slot(
+        session, actor=owner, household_id=household_id, name="Tea", time=None, position=None
+    )
+    dinner = (await planner.list_meal_slots(session, actor=owner, household_id=household_id))[2]
+    entry = await planner.add_plan_entry(
+        session,
+        actor=owner,
+        data=MealPlanEntryCreate(
+            household_id=household_id,
+            date=date(2026, 12, 7),
+            slot_id=dinner.id,
+            recipe_id=recipe_id,
+        ),
+    )
+    template = await plan_templates.save_week_as_template(
+        session, actor=owner, household_id=household_id, name="Usual", week_start=date(2026, 12, 7)
+    )
+    rotation = await plan_templates.start_rotation(
+        session,
+        actor=owner,
+        household_id=household_id,
+        template_id=template.template.id,
+        start_date=date(2026, 12, 7),
+        every_weeks=1,
+        end_date=None,
+    )
+    return {
+        "slot_id": dinner.id,
+        "free_slot_id": slots.id,
+        "entry_id": entry.entry.id,
+        "template_id": template.template.id,
+        "rotation_id": rotation.id,
+    }
 
 
 async def _signed_in(
@@ -475,6 +591,10 @@ async def test_route_answers_each_role(
     url = path.replace("{address:path}", "{address}").format(
         address=f"{'0' * 32}/320.webp",
         image_id=setup.image_id,
+        slot_id=setup.free_slot_id if method == "DELETE" else setup.slot_id,
+        entry_id=setup.entry_id,
+        template_id=setup.template_id,
+        rotation_id=setup.rotation_id,
         household_id=setup.world.household.id,
         token_id=setup.token_id,
         invite_id=setup.invite_id,
@@ -494,7 +614,7 @@ async def test_route_answers_each_role(
         method,
         url,
         headers=headers,
-        params=case.params,
+        params=case.query(setup) if case.query else case.params,
         json=case.json(setup) if case.json else None,
         data=case.form(setup) if case.form else None,
     )
@@ -515,6 +635,8 @@ READ_TOKEN_MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("PATCH", RECIPE): (READ_ONLY,) * 4,
     ("POST", "/api/v1/recipes"): (READ_ONLY,) * 4,
     ("POST", "/api/v1/households"): (READ_ONLY,) * 4,
+    ("POST", PLAN): (READ_ONLY,) * 4,
+    ("POST", PLAN + "/copy"): (READ_ONLY,) * 4,
 }
 
 

@@ -9,13 +9,14 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Text, cast, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts import sessions, tokens
 from recipevault.accounts.models import AccountToken, TokenPurpose
@@ -30,6 +31,9 @@ from recipevault.jobs import service as jobs
 from recipevault.jobs.models import ItemStatus, JobItem
 from recipevault.media.storage import MediaStorage, storage_from_settings
 from recipevault.models import import_all_models
+from recipevault.planner import service as planner
+from recipevault.planner.schemas import MealPlanEntryCreate
+from recipevault.planner.templates import service as plan_templates
 from recipevault.policy import Actor, Visibility
 from recipevault.recipes import listing
 from recipevault.recipes import service as recipes
@@ -96,6 +100,48 @@ MEDIA = {
     "recipes/1/original-fedcba9876543210.jpg": b"\xff\xd8\xff\xe0" + b"\x00\x01" * 3000,
     "avatars/3/face.png": b"\x89PNG\r\n\x1a\n" + "ünïcödé".encode() * 10,
 }
+
+
+async def _plan(session: AsyncSession, owner: Actor, household_id: int, recipe_id: int) -> None:
+    """A planned week: slots with and without a time, a dinner and its leftovers (a row that
+    refers to another of its table), the week as a template, and a rotation of it."""
+    slots = await planner.list_meal_slots(session, actor=owner, household_id=household_id)
+    monday = date(2026, 12, 7)
+    dinner = await planner.add_plan_entry(
+        session,
+        actor=owner,
+        data=MealPlanEntryCreate(
+            household_id=household_id,
+            date=monday,
+            slot_id=slots[2].id,
+            recipe_id=recipe_id,
+            servings=Decimal("2.5"),
+            note="Double the saffron",
+        ),
+    )
+    await planner.add_plan_entry(
+        session,
+        actor=owner,
+        data=MealPlanEntryCreate(
+            household_id=household_id,
+            date=monday + timedelta(days=1),
+            end_date=monday + timedelta(days=2),
+            slot_id=slots[3].id,
+            leftovers_of=dinner.entry.id,
+        ),
+    )
+    template = await plan_templates.save_week_as_template(
+        session, actor=owner, household_id=household_id, name="Soup week", week_start=monday
+    )
+    await plan_templates.start_rotation(
+        session,
+        actor=owner,
+        household_id=household_id,
+        template_id=template.template.id,
+        start_date=monday,
+        every_weeks=2,
+        end_date=monday + timedelta(days=60),
+    )
 
 
 async def populate(instance: Instance) -> Site:
@@ -183,6 +229,7 @@ async def populate(instance: Instance) -> Site:
             lifetime=timedelta(days=7),
             ip="203.0.113.5",
         )
+        await _plan(session, owner, world.household.id, soup.id)
         await tokens.create_api_token(
             session,
             user=world.owner,

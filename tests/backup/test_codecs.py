@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     Table,
     Text,
+    Time,
 )
 from sqlalchemy.sql.elements import Null
 
@@ -91,3 +92,14 @@ def test_every_kind_of_value_survives_the_trip_through_json() -> None:
         codecs[0].decode(True)
     with pytest.raises(ValueError, match="base64"):
         codecs[7].decode("***")
+
+
+def test_a_time_of_day_survives_the_trip_through_json() -> None:
+    (codec,) = [codec_for(Table("slots", MetaData(), Column("at", Time)).c.at)]
+    assert codec.kind == "time"
+    for moment in (time(19, 0), time(8, 30, 15, 250), None):
+        assert codec.decode(orjson.loads(orjson.dumps(codec.encode(moment)))) == moment
+    with pytest.raises(ValueError, match="ISO 8601 time"):
+        codec.decode("7pm")
+    with pytest.raises(ValueError, match="without a UTC offset"):
+        codec.decode("19:00+02:00")

@@ -76,6 +76,10 @@ def test_tables_are_restored_parents_first() -> None:
     order = [plan.table.name for plan in plans]
     assert sorted(order) == sorted(Base.metadata.tables)
     for plan in plans:
-        assert plan.deferred == ()
+        # A row may refer to a row of its own table (leftovers of a planned meal): such
+        # columns are set once every row is in.
+        own = tuple(k.parent.key for k in plan.table.foreign_keys if k.column.table is plan.table)
+        assert plan.deferred == own
         for key in plan.table.foreign_keys:
-            assert order.index(key.column.table.name) < order.index(plan.table.name)
+            if key.column.table is not plan.table:
+                assert order.index(key.column.table.name) < order.index(plan.table.name)

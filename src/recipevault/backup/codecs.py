@@ -9,7 +9,7 @@ import base64
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import Enum as PyEnum
 from typing import Any, TypeGuard
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    Time,
     TypeDecorator,
     cast,
     null,
@@ -53,7 +54,7 @@ class ColumnCodec:
         match self.kind:
             case "decimal":
                 return str(value)
-            case "datetime" | "date":
+            case "datetime" | "date" | "time":
                 return value.isoformat()
             case "bytes":
                 return base64.b64encode(value).decode("ascii")
@@ -94,6 +95,7 @@ def codec_for(column: Column[Any]) -> ColumnCodec:
         (Numeric, "decimal"),
         (DateTime, "datetime"),
         (Date, "date"),
+        (Time, "time"),
         (JSON, "json"),
         (LargeBinary, "bytes"),
         (String, "string"),  # Text and Enum too
@@ -158,6 +160,16 @@ def _date(codec: ColumnCodec, value: Any) -> date:
         raise ValueError("an ISO 8601 date") from None
 
 
+def _time(codec: ColumnCodec, value: Any) -> time:
+    try:
+        moment = time.fromisoformat(_string(codec, value))
+    except ValueError:
+        raise ValueError("an ISO 8601 time of day") from None
+    if moment.tzinfo is not None:
+        raise ValueError("a time of day without a UTC offset")
+    return moment
+
+
 def _json(codec: ColumnCodec, value: Any) -> Any:
     try:
         document = json.loads(_string(codec, value))
@@ -181,6 +193,7 @@ _DECODERS = {
     "decimal": _decimal,
     "datetime": _datetime,
     "date": _date,
+    "time": _time,
     "json": _json,
     "bytes": _bytes,
 }

@@ -35,6 +35,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "recipevault.backup.jobs",
     "recipevault.recipes.images.jobs",
     "recipevault.recipes.jobs",
+    "recipevault.planner.jobs",
 )
 UNEXPECTED = "the job stopped on an unexpected error; it has been logged (job {job_id})"
 

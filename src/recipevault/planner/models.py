@@ -139,6 +139,8 @@ class MealPlanRotation(CreatedAt, Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     every_weeks: Mapped[int]
     end_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The weeks starting on or before this day are planned (planning ahead goes on from here).
+    planned_through: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class CalendarFeed(CreatedAt, Base):

@@ -255,7 +255,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meal_plan_entries_slot_id"), ["slot_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("meal_plan_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meal_plan_entries_slot_id"))

@@ -1,0 +1,1 @@
+"""Reusing a plan: copying days, weeks saved as templates, and templates repeated as rotations."""
