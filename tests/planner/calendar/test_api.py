@@ -21,7 +21,8 @@ from recipevault.accounts.models import User
 from recipevault.config import Settings
 from recipevault.households.models import HouseholdMember
 from recipevault.logging import configure_logging
-from recipevault.planner.calendar.ics import MEAL_DURATION
+from recipevault.planner.calendar import service as calendar_service
+from recipevault.planner.calendar.ics import MEAL_DURATION, calendar_document
 from recipevault.planner.calendar.service import UNAVAILABLE
 from recipevault.planner.models import CalendarFeed, MealPlanEntry
 from recipevault.policy import Visibility
@@ -431,3 +432,27 @@ async def test_the_token_never_reaches_the_logs(
     access = [line for line in served if line["logger"] == "recipevault.access"]
     assert [line["path"] for line in access] == ["/calendar/[redacted]"] * 2
     assert token[4:-1] not in json.dumps(served)
+
+
+async def test_a_current_copy_is_answered_without_making_the_document(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    world: World,
+    as_: HeadersFor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dinner = await make_slot(session, world.household.id)
+    await make_entry(session, dinner, TODAY, title="Pancakes")
+    path = _path(await _new_feed(client, world, as_("member")))
+    etag = (await client.get(path)).headers["etag"]
+    made: list[str] = []
+
+    def counted(name: str, meals: Any) -> bytes:
+        made.append(name)
+        return calendar_document(name, meals)
+
+    monkeypatch.setattr(calendar_service, "calendar_document", counted)
+    assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 304
+    assert made == []
+    assert (await client.get(path)).status_code == 200
+    assert made == ["The Flat: meal plan"]

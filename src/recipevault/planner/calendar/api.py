@@ -85,10 +85,10 @@ async def calendar_feed(
 ) -> Response:
     """The household's plan from four weeks back to 26 weeks ahead, for calendar apps to
     subscribe to. The address is the credential: no sign-in."""
-    document = await service.feed_document(
+    content = await service.feed_content(
         session, token=token, site_url=site_url, today=utcnow().date()
     )
-    headers = {"ETag": document.etag, "Cache-Control": CACHE_CONTROL}
-    if etag_matches(request.headers.get("if-none-match"), document.etag):
+    headers = {"ETag": content.etag, "Cache-Control": CACHE_CONTROL}
+    if etag_matches(request.headers.get("if-none-match"), content.etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(document.body, media_type=CALENDAR_CONTENT_TYPE, headers=headers)
+    return Response(await content.document(), media_type=CALENDAR_CONTENT_TYPE, headers=headers)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import anyio.to_thread
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,9 +53,17 @@ class FeedNotFound(NotFound):
 
 
 @dataclass(frozen=True, slots=True)
-class FeedDocument:
-    body: bytes
+class FeedContent:
+    """What a feed shows now, and its entity tag: known before the document is made, so a
+    calendar app whose copy is current is answered without making it."""
+
+    name: str
+    meals: tuple[MealEvent, ...]
     etag: str
+
+    async def document(self) -> bytes:
+        # icalendar takes a millisecond or two per event: off the event loop.
+        return await anyio.to_thread.run_sync(calendar_document, self.name, self.meals)
 
 
 def feed_url(site_url: str, token: str) -> str:
@@ -220,18 +229,19 @@ def _meal(row: Any, *, site_url: str, host: str) -> MealEvent:
     )
 
 
-async def feed_document(
+async def feed_content(
     session: AsyncSession, *, token: str, site_url: str, today: dt.date
-) -> FeedDocument:
-    """The feed at ``token``, as its maker sees the plan now, with its entity tag."""
+) -> FeedContent:
+    """The feed at ``token``, as its maker sees the plan now."""
     feed, viewer = await _feed_and_viewer(session, token)
     household = await households.membership(session, actor=viewer, household_id=feed.household_id)
     first, last = feed_window(today)
     rows = await _planned(session, viewer, feed.household_id, first, last)
     host = urlsplit(site_url).hostname or "recipevault"
-    meals = [_meal(row, site_url=site_url, host=host) for row in rows]
-    body = calendar_document(f"{household.household.name}: meal plan", meals)
-    # A digest of the document itself: slot times, recipe titles and what the viewer may read
+    meals = tuple(_meal(row, site_url=site_url, host=host) for row in rows)
+    name = f"{household.household.name}: meal plan"
+    # A digest of everything the document is made from (it is a pure function of them): a
+    # slot's new name or time, a recipe's new title, or a recipe the maker may no longer read
     # change the feed without changing any entry, and the window moves every day.
-    digest = hashlib.blake2b(body, digest_size=16, person=b"calendar-feed").hexdigest()
-    return FeedDocument(body=body, etag=f'"{feed.id}-{digest}"')
+    digest = hashlib.blake2b(repr((name, meals)).encode(), digest_size=16).hexdigest()
+    return FeedContent(name=name, meals=meals, etag=f'"{feed.id}-{digest}"')
