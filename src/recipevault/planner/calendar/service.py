@@ -203,8 +203,8 @@ def _meal(row: Any, *, site_url: str, host: str) -> MealEvent:
         query = f"?{urlencode({'servings': plain_number(servings)})}" if servings else ""
         url = f"{site_url}/recipes/{recipe_slug}{query}"
     elif entry.recipe_id is not None:
-        # Planned, but no longer readable by the feed's viewer (or in the trash): say nothing
-        # of it, not even how many it was planned for.
+        # Planned, but no longer readable by the feed's viewer (or in the trash): nothing of
+        # the recipe shows, not even its servings; the entry's own servings and note do.
         summary, servings = UNAVAILABLE, entry.servings
     else:
         summary = (
