@@ -30,6 +30,7 @@ from recipevault.households import service as households
 from recipevault.jobs import service as jobs
 from recipevault.jobs.models import JobStatus
 from recipevault.planner import service as planner
+from recipevault.planner.calendar import service as calendar_feeds
 from recipevault.planner.schemas import MealPlanEntryCreate
 from recipevault.planner.templates import service as plan_templates
 from recipevault.policy import Actor, Visibility
@@ -66,6 +67,8 @@ class Setup:
     entry_id: int
     template_id: int
     rotation_id: int
+    feed_id: int
+    feed_token: str
 
 
 Body = Callable[[Setup], dict[str, Any]]
@@ -165,6 +168,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", HH + "/invites"): Case((401, 404, 403, 200, 200)),
     ("DELETE", HH + "/invites/{invite_id}"): Case((401, 404, 403, 204, 204)),
     ("POST", HH + "/leave"): Case((401, 404, 204, 409, 404)),
+    # Members manage their household's calendar feeds; an admin from outside may list and
+    # revoke them but not make one (a feed shows the plan as its maker sees it).
+    ("POST", HH + "/calendar-feeds"): Case((401, 404, 201, 201, 404)),
+    ("GET", HH + "/calendar-feeds"): Case((401, 404, 200, 200, 200)),
+    ("DELETE", HH + "/calendar-feeds/{feed_id}"): Case((401, 404, 204, 204, 204)),
+    # The feed's secret address is its credential, whoever calls it.
+    ("GET", "/calendar/{token}.ics"): Case(same(200)),
     ("DELETE", HH + "/members/{user_id}"): Case((401, 404, 403, 204, 204)),
     ("POST", HH + "/transfer"): Case(
         (401, 404, 403, 200, 200), json=lambda s: {"user_id": s.world.member.id}
@@ -498,6 +508,9 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         token=new_token(),
     )
     session.add(image)
+    feed, feed_token = await calendar_feeds.create_feed(
+        session, actor=owner, household_id=world.household.id, ip=None
+    )
     await session.flush()
     plan = await _plan(session, owner, world.household.id, recipe.id)
     return Setup(
@@ -517,6 +530,8 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         failed_job_id=failed.id,
         image_id=image.id,
         **plan,
+        feed_id=feed.id,
+        feed_token=feed_token,
     )
 
 
@@ -601,6 +616,8 @@ async def test_route_answers_each_role(
         number=1,
         job_id=setup.failed_job_id if path.endswith("/retry") else setup.job_id,
         export_id=setup.job_id,
+        feed_id=setup.feed_id,
+        token=setup.feed_token,
         name="recipevault-backup-20000101-000000.zip",
         kind="tags",
         term_id=setup.unused_term_id if unused else setup.term_id,

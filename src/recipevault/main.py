@@ -50,6 +50,8 @@ from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
 from recipevault.planner import api as planner_api
+from recipevault.planner.calendar import api as calendar_api
+from recipevault.planner.calendar.service import FEED_PATH
 from recipevault.planner.templates import api as plan_templates_api
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
@@ -127,6 +129,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         planner_api.slots_router,
         planner_api.router,
         plan_templates_api.router,
+        calendar_api.router,
+        calendar_api.feed_router,
         admin_api.router,
         terms_api.router,
         images_api.router,
@@ -174,7 +178,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         )
     app.add_middleware(HostCheckMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    # A calendar feed's address is its credential: it is never written to the logs.
+    app.add_middleware(
+        RequestContextMiddleware, metrics=app.state.metrics, secret_paths=(FEED_PATH,)
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == Environment.PRODUCTION)
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -92,6 +93,9 @@ def bearer(user: User, settings: Settings, session: AsyncSession) -> dict[str, s
     return {"Authorization": f"Bearer {issued.access_token}"}
 
 
+HeadersFor = Callable[[str], dict[str, str]]
+
+
 @dataclass
 class World:
     """An admin; a shared household owned by ``owner`` with ``member`` in it; and an
@@ -110,6 +114,11 @@ class World:
             "member": self.member,
             "outsider": self.outsider,
         }
+
+
+def headers_for(world: World, settings: Settings, session: AsyncSession) -> HeadersFor:
+    """The bearer headers of one of ``world``'s people, by name ("owner", "member" ...)."""
+    return lambda name: bearer(world.all()[name], settings, session)
 
 
 async def make_world(session: AsyncSession, settings: Settings) -> World:

@@ -1,7 +1,8 @@
 """ASGI middleware written against the raw protocol, so each costs microseconds per request.
 
 - ``RequestContextMiddleware``: request id, one access log line, metrics, and the last-resort
-  500 response for exceptions nothing else handled.
+  500 response for exceptions nothing else handled. Paths under ``secret_paths`` (addresses
+  that are their own credential) are logged without what follows the prefix.
 - ``SecurityHeadersMiddleware``: the headers every response carries.
 - ``NulRefusalMiddleware``: 400 for an address holding the NUL character.
 - ``ConcurrencyLimitMiddleware``: how many requests a process works on at once.
@@ -14,13 +15,14 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recipevault.errors import problem_body, send_problem, unexpected_error_body
 from recipevault.http.metrics import UNMATCHED_ROUTE, HttpMetrics
-from recipevault.logging import request_context
+from recipevault.logging import REDACTED, request_context
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
@@ -43,6 +45,14 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
+def loggable_path(path: str, secret_paths: tuple[str, ...]) -> str:
+    """``path`` as the logs may show it: under one of ``secret_paths``, the prefix alone."""
+    for prefix in secret_paths:
+        if path.startswith(prefix):
+            return prefix + REDACTED
+    return path
+
+
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -50,9 +60,12 @@ def _route_template(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: HttpMetrics, secret_paths: Sequence[str] = ()
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.secret_paths = tuple(secret_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,7 +90,8 @@ class RequestContextMiddleware:
                 message["headers"] = [*message.get("headers", ()), request_id_header]
             await send(message)
 
-        with request_context(request_id=request_id, method=method, path=path):
+        logged_path = loggable_path(path, self.secret_paths)
+        with request_context(request_id=request_id, method=method, path=logged_path):
             self.metrics.in_progress.inc()
             try:
                 await self.app(scope, receive, send_with_request_id)
