@@ -49,6 +49,7 @@ from recipevault.jobs import pages as jobs_pages
 from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
+from recipevault.planner.suggestions import api as suggestions_api
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
 from recipevault.recipes import history_pages as recipe_history_pages
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         accounts_api.auth_router,
         accounts_api.me_router,
         households_api.router,
+        suggestions_api.router,
         admin_api.router,
         terms_api.router,
         images_api.router,

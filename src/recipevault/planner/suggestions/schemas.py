@@ -1,0 +1,120 @@
+"""What a request for suggestions sends and what it gets back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from recipevault.http.schemas import Id, InputModel, OutputModel
+
+MAX_DAYS = 100
+MAX_SLOTS = 20
+MAX_TERMS = 10
+MAX_FOODS = 50
+MAX_WINDOW_DAYS = 365
+MAX_MINUTES = 7 * 24 * 60
+# Far enough from the ends of the calendar that a window of days either side stays in it.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(9000, 12, 31)
+
+PlanDate = Annotated[dt.date, Field(ge=EARLIEST, le=LATEST)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Names = Annotated[list[Name], Field(max_length=MAX_TERMS)]
+
+
+class SuggestionRules(InputModel):
+    """What every proposal must meet (tags, categories, time, repeats, foods on hand) and how
+    to rank them (rated first). All optional."""
+
+    include_tags: Names = Field(
+        default_factory=list, description="Tags a proposal has, every one of them"
+    )
+    exclude_tags: Names = Field(default_factory=list, description="Tags a proposal has none of")
+    include_categories: Names = Field(
+        default_factory=list, description="Categories a proposal is in, every one of them"
+    )
+    exclude_categories: Names = Field(
+        default_factory=list, description="Categories a proposal is in none of"
+    )
+    max_total_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_MINUTES, description="Ready in this many minutes or less"
+    )
+    not_planned_within_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_WINDOW_DAYS,
+        description="No entry of the household, nor another proposal, has the recipe within "
+        "this many days before or after",
+    )
+    foods_on_hand: Annotated[list[Name], Field(max_length=MAX_FOODS)] = Field(
+        default_factory=list,
+        description="Only recipes using some of these foods, those with the larger share "
+        "of their foods on hand first (as cook-with ranks them)",
+    )
+    rated_first: bool = Field(default=False, description="Rated recipes first, best first")
+
+    @field_validator("exclude_tags", "exclude_categories")
+    @classmethod
+    def _not_also_included(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        included = info.data.get(str(info.field_name).replace("exclude_", "include_"), [])
+        both = sorted({name.casefold() for name in value} & {n.casefold() for n in included})
+        if both:
+            raise ValueError(f"names what is also included: {', '.join(both)}")
+        return value
+
+
+def _no_rules() -> SuggestionRules:
+    return SuggestionRules()
+
+
+class SuggestionRequest(InputModel):
+    household_id: Id
+    start: PlanDate
+    end: PlanDate = Field(description=f"The last day, at most {MAX_DAYS} days from `start`")
+    slot_ids: list[Id] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SLOTS,
+        description="The household's slots to fill; left out, all of them",
+    )
+    rules: SuggestionRules = Field(default_factory=_no_rules)
+    seed: int = Field(default=0, ge=0, le=2**53, description="The same seed, the same plan")
+
+    @field_validator("end")
+    @classmethod
+    def _a_range(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError("must not be before start")
+        if start is not None and (end - start).days + 1 > MAX_DAYS:
+            raise ValueError(f"must be at most {MAX_DAYS} days from start, both included")
+        return end
+
+    @field_validator("slot_ids")
+    @classmethod
+    def _distinct(cls, slot_ids: list[int] | None) -> list[int] | None:
+        if slot_ids is not None and len(set(slot_ids)) != len(slot_ids):
+            raise ValueError("names a slot twice")
+        return slot_ids
+
+
+class SuggestedRecipe(OutputModel):
+    id: int
+    title: str
+    slug: str
+
+
+class Suggestion(OutputModel):
+    """A proposal for an empty slot on a day, and why; ``recipe`` is null, with the reason,
+    when no recipe meets the rules there."""
+
+    date: dt.date
+    slot_id: int
+    recipe: SuggestedRecipe | None
+    reasons: list[str]
+
+
+class SuggestionList(OutputModel):
+    items: list[Suggestion]
