@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field
 
 from recipevault.http.schemas import Id, InputModel, OutputModel
 
@@ -55,21 +55,15 @@ class SuggestionRules(InputModel):
     )
     rated_first: bool = Field(default=False, description="Rated recipes first, best first")
 
-    @field_validator("exclude_tags", "exclude_categories")
-    @classmethod
-    def _not_also_included(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        included = info.data.get(str(info.field_name).replace("exclude_", "include_"), [])
-        both = sorted({name.casefold() for name in value} & {n.casefold() for n in included})
-        if both:
-            raise ValueError(f"names what is also included: {', '.join(both)}")
-        return value
-
 
 def _no_rules() -> SuggestionRules:
     return SuggestionRules()
 
 
 class SuggestionRequest(InputModel):
+    """A range of days and the slots to fill in it. `end` may not be before `start`, and no
+    tag or category may be both included and excluded: a 422 names the field."""
+
     household_id: Id
     start: PlanDate
     end: PlanDate = Field(description=f"The last day, at most {MAX_DAYS} days from `start`")
@@ -77,27 +71,11 @@ class SuggestionRequest(InputModel):
         default=None,
         min_length=1,
         max_length=MAX_SLOTS,
-        description="The household's slots to fill; left out, all of them",
+        description="The household's slots to fill (each once, however often named); left "
+        "out, all of them",
     )
     rules: SuggestionRules = Field(default_factory=_no_rules)
     seed: int = Field(default=0, ge=0, le=2**53, description="The same seed, the same plan")
-
-    @field_validator("end")
-    @classmethod
-    def _a_range(cls, end: dt.date, info: ValidationInfo) -> dt.date:
-        start = info.data.get("start")
-        if start is not None and end < start:
-            raise ValueError("must not be before start")
-        if start is not None and (end - start).days + 1 > MAX_DAYS:
-            raise ValueError(f"must be at most {MAX_DAYS} days from start, both included")
-        return end
-
-    @field_validator("slot_ids")
-    @classmethod
-    def _distinct(cls, slot_ids: list[int] | None) -> list[int] | None:
-        if slot_ids is not None and len(set(slot_ids)) != len(slot_ids):
-            raise ValueError("names a slot twice")
-        return slot_ids
 
 
 class SuggestedRecipe(OutputModel):

@@ -9,6 +9,7 @@ a proposal, once planned, is one every member can open. Which to propose is ``pi
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,7 @@ from recipevault.errors import Unprocessable, field_errors
 from recipevault.households import service as households
 from recipevault.planner.models import MealPlanEntry, MealSlot
 from recipevault.planner.suggestions import picking
-from recipevault.planner.suggestions.schemas import SuggestionRequest
+from recipevault.planner.suggestions.schemas import MAX_DAYS, SuggestionRequest
 from recipevault.policy import Actor, household_reader
 from recipevault.recipes.choices import choices
 from recipevault.recipes.listing import RecipeFilters
@@ -33,6 +34,7 @@ async def suggest(
 ) -> list[picking.Pick]:
     """A pick for each slot-day of the range that no entry of the household covers, in order
     of day then slot; a household the actor may not see is not found."""
+    _check(data)
     await households.get_household(session, actor=actor, household_id=data.household_id)
     slot_ids = await _slots(session, data)
     rules = data.rules
@@ -89,6 +91,27 @@ async def suggest(
     return picking.pick(slot_days, offered, planned=planned, rules=rules)
 
 
+def _check(data: SuggestionRequest) -> None:
+    """What the schema cannot say, as it relates two fields: a range, and rules that do not
+    contradict each other."""
+    if data.end < data.start:
+        _refuse("end", "must not be before start")
+    if (data.end - data.start).days + 1 > MAX_DAYS:
+        _refuse("end", f"must be at most {MAX_DAYS} days from start, both included")
+    rules = data.rules
+    for kind, included, excluded in (
+        ("tags", rules.include_tags, rules.exclude_tags),
+        ("categories", rules.include_categories, rules.exclude_categories),
+    ):
+        both = sorted({n.casefold() for n in included} & {n.casefold() for n in excluded})
+        if both:
+            _refuse(f"rules.exclude_{kind}", f"names what is also included: {', '.join(both)}")
+
+
+def _refuse(field: str, message: str) -> NoReturn:
+    raise Unprocessable(f"{field} {message}", extra=field_errors(field, message))
+
+
 async def _slots(session: AsyncSession, data: SuggestionRequest) -> list[int]:
     """The ids of the slots to fill, in the household's order; naming a slot that is not the
     household's is refused."""
@@ -102,8 +125,7 @@ async def _slots(session: AsyncSession, data: SuggestionRequest) -> list[int]:
         return ids
     unknown = set(data.slot_ids) - set(ids)
     if unknown:
-        message = f"not slots of this household: {', '.join(map(str, sorted(unknown)))}"
-        raise Unprocessable(message, extra=field_errors("slot_ids", message))
+        _refuse("slot_ids", f"not slots of this household: {', '.join(map(str, sorted(unknown)))}")
     wanted = set(data.slot_ids)
     return [slot_id for slot_id in ids if slot_id in wanted]
 
