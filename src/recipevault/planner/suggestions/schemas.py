@@ -18,8 +18,6 @@ MAX_MINUTES = 7 * 24 * 60
 # Far enough from the ends of the calendar that a window of days either side stays in it.
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(9000, 12, 31)
-
-PlanDate = Annotated[dt.date, Field(ge=EARLIEST, le=LATEST)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Names = Annotated[list[Name], Field(max_length=MAX_TERMS)]
 
@@ -62,11 +60,12 @@ def _no_rules() -> SuggestionRules:
 
 class SuggestionRequest(InputModel):
     """A range of days and the slots to fill in it. `end` may not be before `start`, and no
-    tag or category may be both included and excluded: a 422 names the field."""
+    tag or category may be both included and excluded: a 422 names the field (a schema cannot
+    bound a date, nor relate two fields)."""
 
     household_id: Id
-    start: PlanDate
-    end: PlanDate = Field(description=f"The last day, at most {MAX_DAYS} days from `start`")
+    start: dt.date = Field(description=f"From {EARLIEST} to {LATEST}")
+    end: dt.date = Field(description=f"The last day, at most {MAX_DAYS} days from `start`")
     slot_ids: list[Id] | None = Field(
         default=None,
         min_length=1,

@@ -19,7 +19,12 @@ from recipevault.errors import Unprocessable, field_errors
 from recipevault.households import service as households
 from recipevault.planner.models import MealPlanEntry, MealSlot
 from recipevault.planner.suggestions import picking
-from recipevault.planner.suggestions.schemas import MAX_DAYS, SuggestionRequest
+from recipevault.planner.suggestions.schemas import (
+    EARLIEST,
+    LATEST,
+    MAX_DAYS,
+    SuggestionRequest,
+)
 from recipevault.policy import Actor, household_reader
 from recipevault.recipes.choices import choices
 from recipevault.recipes.listing import RecipeFilters
@@ -93,7 +98,10 @@ async def suggest(
 
 def _check(data: SuggestionRequest) -> None:
     """What the schema cannot say, as it relates two fields: a range, and rules that do not
-    contradict each other."""
+    contradict each other; and the bounds of a date, which a schema cannot give."""
+    for field, day in (("start", data.start), ("end", data.end)):
+        if not EARLIEST <= day <= LATEST:
+            _refuse(field, f"must be from {EARLIEST} to {LATEST}")
     if data.end < data.start:
         _refuse("end", "must not be before start")
     if (data.end - data.start).days + 1 > MAX_DAYS:
