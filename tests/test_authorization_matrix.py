@@ -233,6 +233,15 @@ MATRIX: dict[tuple[str, str], Case] = {
         },
     ),
     ("DELETE", PLAN + "/rotations/{rotation_id}"): Case(MEMBERS_DELETE),
+    # Suggestions only read.
+    ("POST", "/api/v1/meal-plan/suggest"): Case(
+        (401, 404, 200, 200, 200),
+        json=lambda s: {
+            "household_id": s.world.household.id,
+            "start": "2026-12-07",
+            "end": "2026-12-13",
+        },
+    ),
     # Recipes. The one in the URL belongs to the owner and is shared with the household.
     ("POST", "/api/v1/recipes"): Case((401, 201, 201, 201, 201), json=lambda s: {"title": "X"}),
     ("GET", "/api/v1/recipes"): Case(same(200)),
@@ -646,6 +655,7 @@ READ_ONLY = 403
 READ_TOKEN_MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", RECIPE): (404, 200, 200, 200),
     ("POST", "/api/v1/recipes/cook-with"): (200, 200, 200, 200),
+    ("POST", "/api/v1/meal-plan/suggest"): (404, 200, 200, 200),
     ("GET", RECIPE + "/revisions"): (404, 403, 200, 200),
     ("GET", RECIPE + "/revisions/{number}"): (404, 403, 200, 200),
     ("POST", RECIPE + "/revisions/{number}/restore"): (READ_ONLY,) * 4,

@@ -18,6 +18,7 @@ from recipevault.policy import (
     Visibility,
     can_edit,
     can_read,
+    household_reader,
     is_editor,
     read_keys,
     read_parameters,
@@ -132,6 +133,30 @@ def _every_viewer() -> list[Actor | None]:
                 joined = frozenset(h for i, h in enumerate(houses) if mask >> i & 1)
                 viewers.append(Actor(user_id=user_id, role=role, household_ids=joined))
     return viewers
+
+
+def test_a_household_reader_reads_what_members_read_as_members() -> None:
+    """What is public or shared with the household; no one's private rows, not even those of
+    its members, and nothing shared with another household."""
+    reader = household_reader(HOUSE)
+    readable = {
+        (owner, household, visibility)
+        for owner in (OWNER, HOUSEMATE, STRANGER)
+        for household in (None, HOUSE, OTHER_HOUSE)
+        for visibility in Visibility
+        if can_read(reader, _Owned(owner, household, visibility))
+    }
+    assert readable == {
+        (owner, household, visibility)
+        for owner in (OWNER, HOUSEMATE, STRANGER)
+        for household, visibility in (
+            (None, Visibility.PUBLIC),
+            (HOUSE, Visibility.PUBLIC),
+            (OTHER_HOUSE, Visibility.PUBLIC),
+            (HOUSE, Visibility.HOUSEHOLD),
+        )
+    }
+    assert not reader.can_write
 
 
 def test_read_keys_are_the_read_rule() -> None:

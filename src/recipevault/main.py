@@ -52,6 +52,7 @@ from recipevault.mail import Mailer
 from recipevault.planner import api as planner_api
 from recipevault.planner.calendar import api as calendar_api
 from recipevault.planner.calendar.service import FEED_PATH
+from recipevault.planner.suggestions import api as suggestions_api
 from recipevault.planner.templates import api as plan_templates_api
 from recipevault.recipes import api as recipes_api
 from recipevault.recipes import edit_pages as recipe_edit_pages
@@ -131,6 +132,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         plan_templates_api.router,
         calendar_api.router,
         calendar_api.feed_router,
+        suggestions_api.router,
         admin_api.router,
         terms_api.router,
         images_api.router,

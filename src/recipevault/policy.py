@@ -80,6 +80,17 @@ class Owned(Protocol):
     def visibility(self) -> Visibility: ...
 
 
+def household_reader(household_id: int) -> Actor:
+    """A viewer standing for a household's members as such: what each of them may read because
+    they belong to it (what is public, and what is shared with the household), and not what
+    one of them may read for another reason (their own private rows, another household's).
+    It owns nothing (no account has id 0) and may change nothing. For what the whole household
+    sees, such as its meal plan."""
+    return Actor(
+        user_id=0, role=Role.MEMBER, household_ids=frozenset({household_id}), can_write=False
+    )
+
+
 def can_read(viewer: Viewer, resource: Owned) -> bool:
     if resource.visibility == Visibility.PUBLIC:
         return True

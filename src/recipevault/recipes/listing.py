@@ -80,6 +80,8 @@ class RecipeFilters:
     q: str | None = None
     tags: Sequence[str] = field(default_factory=tuple)
     categories: Sequence[str] = field(default_factory=tuple)
+    exclude_tags: Sequence[str] = field(default_factory=tuple)
+    exclude_categories: Sequence[str] = field(default_factory=tuple)
     tools: Sequence[str] = field(default_factory=tuple)
     foods: Sequence[str] = field(default_factory=tuple)
     exclude_foods: Sequence[str] = field(default_factory=tuple)
@@ -120,6 +122,11 @@ def _food_spellings(name: str) -> list[str]:
     return sorted({key, singular(key)})
 
 
+def food_spellings(names: Iterable[str]) -> list[str]:
+    """Every spelling under which the foods named may be known (``on_hand.FOODS`` finds them)."""
+    return sorted({spelling for name in names for spelling in _food_spellings(name)})
+
+
 def _has_food(table: Any, param: str) -> Any:
     return sa.exists(
         sa.select(1)
@@ -139,6 +146,8 @@ class _Shape:
     viewer: ViewerKind
     tags: int = 0
     categories: int = 0
+    exclude_tags: int = 0
+    exclude_categories: int = 0
     tools: int = 0
     foods: int = 0
     exclude_foods: int = 0
@@ -154,6 +163,8 @@ def _shape(viewer: Viewer, filters: RecipeFilters) -> _Shape:
         viewer=viewer_kind(viewer),
         tags=len(filters.tags),
         categories=len(filters.categories),
+        exclude_tags=len(filters.exclude_tags),
+        exclude_categories=len(filters.exclude_categories),
         tools=len(filters.tools),
         foods=len(filters.foods),
         exclude_foods=len(filters.exclude_foods),
@@ -181,6 +192,14 @@ def _filters(shape: _Shape, table: Any = recipes) -> list[Any]:
         for i in range(shape.categories)
     ]
     conditions += [
+        ~_has_term(table, recipe_tags, "tag_id", Tag, f"exclude_tag_{i}")
+        for i in range(shape.exclude_tags)
+    ]
+    conditions += [
+        ~_has_term(table, recipe_categories, "category_id", Category, f"exclude_category_{i}")
+        for i in range(shape.exclude_categories)
+    ]
+    conditions += [
         _has_term(table, recipe_tools, "tool_id", Tool, f"tool_{i}") for i in range(shape.tools)
     ]
     conditions += [_has_food(table, f"food_{i}") for i in range(shape.foods)]
@@ -198,6 +217,13 @@ def _filters(shape: _Shape, table: Any = recipes) -> list[Any]:
     return conditions
 
 
+def listed(viewer: Viewer, filters: RecipeFilters) -> tuple[list[Any], dict[str, Any]]:
+    """What a recipe of the recipes table must meet to be listed for ``viewer`` under
+    ``filters`` (not trashed, readable, every filter), and the parameters those conditions
+    read: for another feature's read of recipes that lists what a listing would."""
+    return _conditions(_shape(viewer, filters)), _parameters(viewer, filters)
+
+
 def _parameters(viewer: Viewer, filters: RecipeFilters) -> dict[str, Any]:
     return read_parameters(viewer) | _filter_values(filters)
 
@@ -207,6 +233,8 @@ def _filter_values(filters: RecipeFilters) -> dict[str, Any]:
     for prefix, names in (
         ("tag", filters.tags),
         ("category", filters.categories),
+        ("exclude_tag", filters.exclude_tags),
+        ("exclude_category", filters.exclude_categories),
         ("tool", filters.tools),
     ):
         values |= {f"{prefix}_{i}": term_key(name) for i, name in enumerate(names)}
@@ -479,34 +507,22 @@ async def cook_with(
     """Recipes ranked by the share of their ingredient foods among ``foods``: a few reads of
     the cook-with index, highest bounds first, until the top can no longer change (see
     ``search.on_hand``), then one read of the winners' summaries."""
-    spellings = sorted({spelling for name in foods for spelling in _food_spellings(name)})
+    spellings = food_spellings(foods)
     # Every read of the index keeps one plan (see ``search.on_hand.level_statement``).
     async with database.reads(plan_once=True) as read:
         found_foods = await read.rows(on_hand.FOODS, {"spellings": spellings})
         on_hand_ids = [row[0] for row in found_foods]
         if not on_hand_ids:
             return page_body([], None)
-        parameters = _parameters(viewer, RecipeFilters()) | {
-            "foods": on_hand_ids,
-            "on_hand_count": float(len(on_hand_ids)),
-            "limit": limit,
-        }
+        parameters = _parameters(viewer, RecipeFilters()) | on_hand.food_values(on_hand_ids)
         statement = _cook_with_level(viewer_kind(viewer))
-        ranking = on_hand.Ranking(limit)
-        high, low = on_hand.FIRST_LEVEL
-        while True:
-            bounds = {"low": low, "high": high}
-            ranking.add(await read.rows(statement, parameters | bounds, heavy=True))
-            lower = ranking.next_level(low)
-            if lower is None:
-                break
-            high, low = low, lower
-        if not ranking.top:
+        top = await on_hand.rank(read, statement, parameters, limit)
+        if not top:
             return page_body([], None)
-        rows = await read.rows(SUMMARIES, {"ids": [m.recipe_id for m in ranking.top]})
+        rows = await read.rows(SUMMARIES, {"ids": [m.recipe_id for m in top]})
     found = {recipe_id: (summary, owner, name) for recipe_id, summary, owner, name in rows}
     items = []
-    for match in ranking.top:
+    for match in top:
         if match.recipe_id not in found:
             continue  # deleted between the two reads
         summary, owner_id, name = found[match.recipe_id]

@@ -51,6 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.db import Reads
 from recipevault.recipes.models import FoodName, Recipe
 
 TABLE = "recipe_search_foods"
@@ -202,3 +203,23 @@ class Ranking:
         lower = next(level for level in LEVELS if level < low)
         # Reading down to the lowest coverage in a full top is always enough to finish.
         return max(lower, self.top[-1].coverage) if full else lower
+
+
+def food_values(foods: Sequence[int]) -> dict[str, Any]:
+    """The parameters of a ``level_statement`` that name the foods on hand (ids from ``FOODS``)."""
+    return {"foods": list(foods), "on_hand_count": float(len(foods))}
+
+
+async def rank(read: Reads, statement: Any, parameters: dict[str, Any], limit: int) -> list[Match]:
+    """The best ``limit`` matches of ``statement`` (a ``level_statement``, its other
+    parameters given), best first: its ranges read highest bounds first, until the top can no
+    longer change."""
+    ranking = Ranking(limit)
+    high, low = FIRST_LEVEL
+    while True:
+        bounds = {"low": low, "high": high, "limit": limit}
+        ranking.add(await read.rows(statement, parameters | bounds, heavy=True))
+        lower = ranking.next_level(low)
+        if lower is None:
+            return ranking.top
+        high, low = low, lower
