@@ -15,11 +15,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import actor_for_job
@@ -31,9 +30,9 @@ from recipevault.households import service as households
 from recipevault.http.signing import new_secret
 from recipevault.planner.calendar.ics import MealEvent, calendar_document
 from recipevault.planner.models import CalendarFeed, MealPlanEntry, MealSlot
-from recipevault.policy import Actor, scoped
-from recipevault.recipes.models import Recipe
+from recipevault.policy import Actor
 from recipevault.recipes.page_text import plain_number
+from recipevault.recipes.references import RecipeReference, readable_references
 
 FEED_PATH = "/calendar/"
 FEED_SUFFIX = ".ics"
@@ -157,21 +156,13 @@ async def _feed_and_viewer(session: AsyncSession, token: str) -> tuple[CalendarF
 
 async def _planned(
     session: AsyncSession, viewer: Actor, household_id: int, first: dt.date, last: dt.date
-) -> list[Any]:
+) -> list[tuple[MealPlanEntry, str, dt.time | None, RecipeReference | None]]:
     """The entries touching the window, in the order a day shows them, each with its slot and
-    its recipe as far as ``viewer`` may read it (the columns are null when they may not, or
-    when it is in the trash)."""
+    its recipe as far as ``viewer`` may read it (None when they may not, or when it is in the
+    trash): two queries."""
     statement = (
-        select(
-            MealPlanEntry,
-            MealSlot.name,
-            MealSlot.time,
-            Recipe.title,
-            Recipe.slug,
-            Recipe.servings,
-        )
+        select(MealPlanEntry, MealSlot.name, MealSlot.time)
         .join(MealSlot, MealSlot.id == MealPlanEntry.slot_id)
-        .outerjoin(Recipe, and_(Recipe.id == MealPlanEntry.recipe_id, Recipe.deleted_at.is_(None)))
         .where(
             MealPlanEntry.household_id == household_id,
             MealPlanEntry.date <= last,
@@ -179,8 +170,16 @@ async def _planned(
         )
         .order_by(MealPlanEntry.date, MealSlot.position, MealPlanEntry.id)
     )
-    # The read rule joins the recipe only where the viewer may read it.
-    return list((await session.execute(scoped(statement, viewer))).all())
+    rows = (await session.execute(statement)).all()
+    readable = await readable_references(
+        session,
+        viewer=viewer,
+        recipe_ids=(entry.recipe_id for entry, _, _ in rows if entry.recipe_id is not None),
+    )
+    return [
+        (entry, slot_name, slot_time, readable.get(entry.recipe_id) if entry.recipe_id else None)
+        for entry, slot_name, slot_time in rows
+    ]
 
 
 def _servings_line(servings: Decimal | None) -> str | None:
@@ -193,19 +192,27 @@ def _first_line(text: str | None) -> str | None:
     return line[:SUMMARY_LENGTH] or None
 
 
-def _meal(row: Any, *, site_url: str, host: str) -> MealEvent:
-    entry: MealPlanEntry = row[0]
-    slot_name, slot_time, recipe_title, recipe_slug, recipe_servings = row[1:]
-    servings = entry.servings if entry.servings is not None else recipe_servings
+def _meal(
+    entry: MealPlanEntry,
+    slot_name: str,
+    slot_time: dt.time | None,
+    recipe: RecipeReference | None,
+    *,
+    site_url: str,
+    host: str,
+) -> MealEvent:
+    servings = entry.servings
     url = None
-    if recipe_title is not None:
-        summary = recipe_title
+    if recipe is not None:
+        summary = recipe.title
+        if servings is None:
+            servings = recipe.servings
         query = f"?{urlencode({'servings': plain_number(servings)})}" if servings else ""
-        url = f"{site_url}/recipes/{recipe_slug}{query}"
+        url = f"{site_url}/recipes/{recipe.slug}{query}"
     elif entry.recipe_id is not None:
         # Planned, but no longer readable by the feed's viewer (or in the trash): nothing of
         # the recipe shows, not even its servings; the entry's own servings and note do.
-        summary, servings = UNAVAILABLE, entry.servings
+        summary = UNAVAILABLE
     else:
         summary = (
             entry.title
@@ -238,7 +245,7 @@ async def feed_content(
     first, last = feed_window(today)
     rows = await _planned(session, viewer, feed.household_id, first, last)
     host = urlsplit(site_url).hostname or "recipevault"
-    meals = tuple(_meal(row, site_url=site_url, host=host) for row in rows)
+    meals = tuple(_meal(*row, site_url=site_url, host=host) for row in rows)
     name = f"{household.household.name}: meal plan"
     # A digest of everything the document is made from (it is a pure function of them): a
     # slot's new name or time, a recipe's new title, or a recipe the maker may no longer read
