@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Annotated, get_args, get_origin
 
 import pytest
 from pydantic import Field, ValidationError
@@ -73,6 +76,34 @@ def test_a_json_boolean_is_true_or_false() -> None:
         with pytest.raises(ValidationError):
             Probe.model_validate({"name": "x", "done": value})
     assert Probe.model_validate({"name": "x", "done": True}).done is True
+
+
+def _loose_booleans(annotation: object) -> bool:
+    """Whether ``annotation`` takes a bool anywhere without ``Flag``'s refusal of 0 and 1."""
+    if annotation is bool:
+        return True
+    if get_origin(annotation) is Annotated and get_args(annotation)[0] is bool:
+        return annotation != Flag
+    return any(_loose_booleans(arg) for arg in get_args(annotation))
+
+
+def _input_models() -> Iterator[type[InputModel]]:
+    found = list(InputModel.__subclasses__())
+    while found:
+        model = found.pop()
+        found.extend(model.__subclasses__())
+        yield model
+
+
+def test_every_request_takes_a_yes_or_no_as_a_json_boolean() -> None:
+    importlib.import_module("recipevault.main")  # every feature's schemas are loaded
+    loose = [
+        f"{model.__module__}.{model.__qualname__}.{name}"
+        for model in _input_models()
+        for name, field in model.model_fields.items()
+        if _loose_booleans(field.rebuild_annotation())
+    ]
+    assert loose == []
 
 
 def test_forms_send_booleans_as_text_of_their_kind() -> None:

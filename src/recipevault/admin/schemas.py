@@ -36,7 +36,7 @@ class UserRoleForm(InputModel):
 class UserActiveForm(InputModel):
     """The users page's deactivate and reactivate buttons."""
 
-    is_active: bool
+    is_active: Flag
 
     def to_update(self) -> AdminUserUpdate:
         return AdminUserUpdate(is_active=self.is_active)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from recipevault.http.schemas import Id, InputModel, OutputModel
+from recipevault.http.schemas import Flag, Id, InputModel, OutputModel
 
 MAX_DAYS = 100
 MAX_SLOTS = 20
@@ -51,7 +51,7 @@ class SuggestionRules(InputModel):
         description="Only recipes using some of these foods, those with the larger share "
         "of their foods on hand first (as cook-with ranks them)",
     )
-    rated_first: bool = Field(default=False, description="Rated recipes first, best first")
+    rated_first: Flag = Field(default=False, description="Rated recipes first, best first")
 
 
 def _no_rules() -> SuggestionRules:
