@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.planner.models import MealPlanEntry, MealSlot
+from recipevault.planner.suggestions import service as suggestions
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import IngredientIn, RecipeCreate, StepIn
@@ -312,3 +313,30 @@ async def test_a_household_one_is_not_in_does_not_exist(
     missing = body | {"household_id": 10**6}
     assert (await client.post(URL, json=missing, headers=outsider)).status_code == 404
     assert (await client.post(URL, json=body)).status_code == 401
+
+
+async def test_a_small_pool_never_says_nothing_fits_while_a_recipe_would(
+    client: httpx.AsyncClient,
+    kitchen: Kitchen,
+    member: dict[str, str],
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With a pool of two drawn from four recipes, three of them planned nearby, a fixed-size
+    # sample would often hold only planned ones and say that every recipe is planned.
+    monkeypatch.setattr(suggestions, "CHOICES", 2)
+    dinner = kitchen.slots[2]
+    for title in ("Lentil soup", "Bean chili", "Pancakes"):
+        day = MONDAY - dt.timedelta(days=1)
+        await make_entry(session, dinner, day, recipe_id=kitchen.ids[title])
+    free = kitchen.ids["Public salad"]
+    for seed in range(12):
+        items = await _suggest(
+            client,
+            kitchen,
+            member,
+            slots=[dinner],
+            seed=seed,
+            rules={"not_planned_within_days": 3, "exclude_tags": ["meat"]},
+        )
+        assert [item["recipe"] and item["recipe"]["id"] for item in items] == [free], seed

@@ -9,6 +9,7 @@ a proposal, once planned, is one every member can open. Which to propose is ``pi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import NoReturn
 
 from sqlalchemy import select
@@ -29,8 +30,8 @@ from recipevault.policy import Actor, household_reader
 from recipevault.recipes.choices import choices
 from recipevault.recipes.listing import RecipeFilters
 
-# How many recipes a suggestion chooses from: enough for a varied plan of 100 days, and a read
-# that stays small however many recipes there are.
+# How many recipes a suggestion chooses from at least: a varied plan, and a read that stays
+# small however many recipes there are. ``_pool_size`` takes more when a range needs them.
 CHOICES = 500
 
 
@@ -71,6 +72,11 @@ async def suggest(
     ]
     if not slot_days:
         return []
+    planned = [
+        picking.Planned(recipe_id, start, end)
+        for _, start, end, recipe_id in entries
+        if recipe_id is not None
+    ]
     found = await choices(
         database,
         viewer=actor,
@@ -82,18 +88,23 @@ async def suggest(
             exclude_categories=rules.exclude_categories,
             max_total_minutes=rules.max_total_minutes,
         ),
-        limit=CHOICES,
+        limit=_pool_size(slot_days, planned),
         seed=data.seed,
         rated_first=rules.rated_first,
         foods_on_hand=rules.foods_on_hand,
     )
-    planned = [
-        picking.Planned(recipe_id, start, end)
-        for _, start, end, recipe_id in entries
-        if recipe_id is not None
-    ]
     offered = picking.ordered(found, seed=data.seed, rules=rules)
     return picking.pick(slot_days, offered, planned=planned, rules=rules)
+
+
+def _pool_size(slot_days: Sequence[picking.SlotDay], planned: Sequence[picking.Planned]) -> int:
+    """How many recipes to choose from so that the sample never changes an answer: each
+    slot-day may rule out every recipe planned nearby and every earlier proposal, so a pool
+    one larger than all of those together always holds one that fits when any recipe does.
+    (A smaller sample would say "every recipe is planned nearby" while others were not, and
+    repeat recipes while others were left.)"""
+    recipe_ids = {entry.recipe_id for entry in planned}
+    return max(CHOICES, len(slot_days) + len(recipe_ids) + 1)
 
 
 def _check(data: SuggestionRequest) -> None:
