@@ -39,6 +39,7 @@ from recipevault.recipes.images.addresses import new_token
 from recipevault.recipes.models import ImageStatus, RecipeImage, Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from recipevault.recipes.vocabulary.resolving import resolve_terms
+from recipevault.shopping import service as shopping
 from tests.support.jobs import RecordingQueue
 from tests.support.world import PASSWORD, World, actor_for, make_world
 
@@ -69,6 +70,8 @@ class Setup:
     rotation_id: int
     feed_id: int
     feed_token: str
+    list_id: int
+    item_id: int
 
 
 Body = Callable[[Setup], dict[str, Any]]
@@ -95,6 +98,8 @@ TERM = "/api/v1/vocabularies/{kind}/{term_id}"
 PAGE = "/recipes/{slug}"
 IMAGES = RECIPE + "/images"
 PLAN = "/api/v1/meal-plan"
+LISTS = "/api/v1/shopping-lists"
+LIST = LISTS + "/{list_id}"
 MEMBERS = (401, 404, 200, 200, 200)
 MEMBERS_CREATE = (401, 404, 201, 201, 201)
 MEMBERS_DELETE = (401, 404, 204, 204, 204)
@@ -233,6 +238,20 @@ MATRIX: dict[tuple[str, str], Case] = {
         },
     ),
     ("DELETE", PLAN + "/rotations/{rotation_id}"): Case(MEMBERS_DELETE),
+    # The household's shopping lists: its members (and admins) read and change them; to anyone
+    # else they do not exist.
+    ("GET", LISTS): Case(MEMBERS, query=lambda s: _household(s)),
+    ("POST", LISTS): Case(
+        MEMBERS_CREATE, json=lambda s: {"household_id": s.world.household.id, "name": "Party"}
+    ),
+    ("GET", LIST): Case(MEMBERS),
+    ("PATCH", LIST): Case(MEMBERS, json=lambda s: {"name": "Big shop"}),
+    ("DELETE", LIST): Case(MEMBERS_DELETE),
+    ("GET", LIST + "/changes"): Case(MEMBERS, params={"since": "0"}),
+    ("POST", LIST + "/items"): Case(MEMBERS_CREATE, json=lambda s: {"text": "2 onions"}),
+    ("PATCH", LIST + "/items/{item_id}"): Case(MEMBERS, json=lambda s: {"checked": True}),
+    ("DELETE", LIST + "/items/{item_id}"): Case(MEMBERS_DELETE),
+    ("POST", LIST + "/clear-checked"): Case(MEMBERS, json=lambda s: {}),
     # Suggestions only read.
     ("POST", "/api/v1/meal-plan/suggest"): Case(
         (401, 404, 200, 200, 200),
@@ -541,7 +560,26 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         **plan,
         feed_id=feed.id,
         feed_token=feed_token,
+        **await _shopping(session, owner, world.household.id),
     )
+
+
+async def _shopping(session: AsyncSession, owner: Actor, household_id: int) -> dict[str, int]:
+    """A list of the household with an item on it."""
+    shopping_list = await shopping.create_list(
+        session, actor=owner, household_id=household_id, name="Weekly"
+    )
+    done = await shopping.add_item(
+        session,
+        actor=owner,
+        list_id=shopping_list.id,
+        text="1 kg flour",
+        note=None,
+        aisle=None,
+        op_id=None,
+    )
+    assert done.item is not None
+    return {"list_id": shopping_list.id, "item_id": done.item.id}
 
 
 async def _plan(
@@ -627,6 +665,8 @@ async def test_route_answers_each_role(
         export_id=setup.job_id,
         feed_id=setup.feed_id,
         token=setup.feed_token,
+        list_id=setup.list_id,
+        item_id=setup.item_id,
         name="recipevault-backup-20000101-000000.zip",
         kind="tags",
         term_id=setup.unused_term_id if unused else setup.term_id,

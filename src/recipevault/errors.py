@@ -88,6 +88,12 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class Gone(AppError):
+    status_code = 410
+    code = "gone"
+    title = "Gone"
+
+
 class PreconditionFailed(AppError):
     status_code = 412
     code = "precondition-failed"

@@ -63,6 +63,7 @@ from recipevault.recipes.images import files as image_files
 from recipevault.recipes.vocabulary import api as terms_api
 from recipevault.registration import api as registration_api
 from recipevault.registration import pages as registration_pages
+from recipevault.shopping import api as shopping_api
 from recipevault.web.rendering import mount_static
 
 log = structlog.get_logger("recipevault")
@@ -133,6 +134,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         calendar_api.router,
         calendar_api.feed_router,
         suggestions_api.router,
+        shopping_api.router,
         admin_api.router,
         terms_api.router,
         images_api.router,

@@ -13,6 +13,7 @@ FEATURE_MODEL_MODULES: tuple[str, ...] = (
     "recipevault.recipes.models",
     "recipevault.jobs.models",
     "recipevault.planner.models",
+    "recipevault.shopping.models",
 )
 
 

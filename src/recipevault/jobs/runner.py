@@ -36,6 +36,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "recipevault.recipes.images.jobs",
     "recipevault.recipes.jobs",
     "recipevault.planner.jobs",
+    "recipevault.shopping.jobs",
 )
 UNEXPECTED = "the job stopped on an unexpected error; it has been logged (job {job_id})"
 

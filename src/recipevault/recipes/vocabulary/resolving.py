@@ -186,6 +186,24 @@ async def resolve_foods(
     return result
 
 
+async def find_foods(
+    session: AsyncSession, household_id: int, names: Sequence[str]
+) -> dict[str, Food]:
+    """The household's foods by the lower-cased name they were given as, for the names it
+    knows (singular or plural); creates nothing."""
+    given = _unique(term_key(name) for name in names if name.strip())
+    if not given:
+        return {}
+    known = await _foods_by_name(
+        session, household_id, {s for k in given for s in (k, singular(k))}
+    )
+    return {
+        key: next(known[s] for s in (key, singular(key)) if s in known)
+        for key in given
+        if key in known or singular(key) in known
+    }
+
+
 def _singular_display(typed: str, key: str) -> str:
     # Keep the cook's capitalisation when they typed the singular; otherwise the singular key.
     return typed if typed.casefold() == key else key

@@ -1,0 +1,130 @@
+"""Shopping lists: a household's lists, their items (removed ones kept as markers for a while)
+and the operations that changed them. recipevault/shopping/ owns these tables.
+
+Revision ID: ddb9739cea46
+Revises: 5b1e7c0d9a42
+Create Date: 2026-12-07 16:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "ddb9739cea46"
+down_revision: str | None = "5b1e7c0d9a42"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "shopping_lists",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("swept_seq", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["household_id"],
+            ["households.id"],
+            name=op.f("fk_shopping_lists_household_id_households"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shopping_lists")),
+    )
+    with op.batch_alter_table("shopping_lists", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_shopping_lists_household_id"), ["household_id"], unique=False
+        )
+
+    op.create_table(
+        "shopping_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("quantity", sa.Numeric(precision=12, scale=4), nullable=True),
+        sa.Column("unit", sa.String(length=50), nullable=True),
+        sa.Column("food", sa.String(length=100), nullable=True),
+        sa.Column("food_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(length=500), nullable=True),
+        sa.Column("aisle", sa.String(length=100), nullable=True),
+        sa.Column("checked", sa.Boolean(), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("changed_seq", sa.Integer(), nullable=False),
+        sa.Column("deleted_seq", sa.Integer(), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_shopping_items_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["food_id"],
+            ["foods.id"],
+            name=op.f("fk_shopping_items_food_id_foods"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["list_id"],
+            ["shopping_lists.id"],
+            name=op.f("fk_shopping_items_list_id_shopping_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shopping_items")),
+    )
+    with op.batch_alter_table("shopping_items", schema=None) as batch_op:
+        batch_op.create_index("ix_shopping_items_deleted_at", ["deleted_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_shopping_items_food_id"), ["food_id"], unique=False)
+        batch_op.create_index(
+            "ix_shopping_items_list_changed", ["list_id", "changed_seq"], unique=False
+        )
+
+    op.create_table(
+        "shopping_operations",
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("op_id", sa.String(length=64), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["list_id"],
+            ["shopping_lists.id"],
+            name=op.f("fk_shopping_operations_list_id_shopping_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_shopping_operations_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("list_id", "op_id", name=op.f("pk_shopping_operations")),
+    )
+    with op.batch_alter_table("shopping_operations", schema=None) as batch_op:
+        batch_op.create_index("ix_shopping_operations_created_at", ["created_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("shopping_operations", schema=None) as batch_op:
+        batch_op.drop_index("ix_shopping_operations_created_at")
+
+    op.drop_table("shopping_operations")
+    with op.batch_alter_table("shopping_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_shopping_items_list_changed")
+        batch_op.drop_index(batch_op.f("ix_shopping_items_food_id"))
+        batch_op.drop_index("ix_shopping_items_deleted_at")
+
+    op.drop_table("shopping_items")
+    with op.batch_alter_table("shopping_lists", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shopping_lists_household_id"))
+
+    op.drop_table("shopping_lists")

@@ -1,0 +1,118 @@
+"""Shopping list request and response bodies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from recipevault.http.schemas import NOT_NULL, Flag, Id, InputModel, OutputModel
+from recipevault.shopping.models import (
+    AISLE_LENGTH,
+    LIST_NAME_LENGTH,
+    NOTE_LENGTH,
+    OP_ID_LENGTH,
+    TEXT_LENGTH,
+)
+
+ListName = Annotated[str, Field(min_length=1, max_length=LIST_NAME_LENGTH)]
+ItemText = Annotated[
+    str, Field(min_length=1, max_length=TEXT_LENGTH, examples=["2 lb chicken thighs"])
+]
+ItemNote = Annotated[str, Field(max_length=NOTE_LENGTH)]
+Aisle = Annotated[str, Field(max_length=AISLE_LENGTH, examples=["Produce"])]
+Position = Annotated[int, Field(ge=0, le=100_000)]
+
+OpId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=OP_ID_LENGTH,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        examples=["0b7c2f7e-6a43-4d4f-9a51-3c1f8e0c9d21"],
+        description="The client's id for this change (a UUID serves): sending the same "
+        "change again with it changes nothing and answers as the first time did. Left "
+        "out, the server gives the change an id of its own.",
+    ),
+]
+
+
+class ShoppingListCreate(InputModel):
+    household_id: Id
+    name: ListName
+
+
+class ShoppingListUpdate(InputModel):
+    name: ListName
+
+
+class ShoppingListRead(OutputModel):
+    id: int
+    household_id: int
+    name: str
+    sequence: int = Field(description="The number of the list's last change")
+
+
+class ShoppingListSummary(ShoppingListRead):
+    open_items: int
+    checked_items: int
+
+
+class ShoppingListList(OutputModel):
+    items: list[ShoppingListSummary]
+
+
+class ItemCreate(InputModel):
+    """An item as a person types it ("2 lb chicken thighs", "birthday candles"): the amount,
+    unit and food are read from it."""
+
+    text: ItemText
+    note: ItemNote | None = None
+    aisle: Aisle | None = None
+    op_id: OpId | None = None
+
+
+class ItemUpdate(InputModel):
+    """Any of: new text (read again), a note, an aisle, checked or not, a place in the list
+    (0 is first; past the end, last). A note or an aisle set to null is cleared."""
+
+    text: Annotated[ItemText | None, NOT_NULL] = None
+    note: ItemNote | None = None
+    aisle: Aisle | None = None
+    checked: Annotated[Flag | None, NOT_NULL] = None
+    position: Annotated[Position | None, NOT_NULL] = None
+    op_id: OpId | None = None
+
+
+class Operation(InputModel):
+    """A change of the whole list (clear the checked items)."""
+
+    op_id: OpId | None = None
+
+
+class ItemRead(OutputModel):
+    id: int
+    text: str = Field(description="The item as its reader reads it")
+    quantity: float | None = None
+    unit: str | None = Field(default=None, description="A unit key (gram) or as typed")
+    food: str | None = None
+    food_id: int | None = Field(
+        default=None, description="The household's food, when its foods vocabulary knows it"
+    )
+    note: str | None = None
+    aisle: str | None = None
+    checked: bool
+    position: int
+    sequence: int = Field(description="The number of the change that last changed the item")
+
+
+class ShoppingListDetail(ShoppingListRead):
+    items: list[ItemRead] = Field(
+        description="Open items in the list's order, then the checked ones, last checked first"
+    )
+
+
+class ListChanges(OutputModel):
+    sequence: int = Field(description="The number of the list's last change")
+    items: list[ItemRead] = Field(description="Items added or changed since, checked or not")
+    removed: list[int] = Field(description="Ids of the items removed since")
