@@ -40,6 +40,7 @@ from recipevault.recipes.models import ImageStatus, RecipeImage, Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from recipevault.recipes.vocabulary.resolving import resolve_terms
 from recipevault.shopping import service as shopping
+from recipevault.shopping.stores import service as shopping_stores
 from tests.support.jobs import RecordingQueue
 from tests.support.world import PASSWORD, World, actor_for, make_world
 
@@ -72,6 +73,7 @@ class Setup:
     feed_token: str
     list_id: int
     item_id: int
+    store_id: int
 
 
 Body = Callable[[Setup], dict[str, Any]]
@@ -248,6 +250,15 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PATCH", LIST): Case(MEMBERS, json=lambda s: {"name": "Big shop"}),
     ("DELETE", LIST): Case(MEMBERS_DELETE),
     ("GET", LIST + "/changes"): Case(MEMBERS, params={"since": "0"}),
+    ("GET", LIST + "/suggestions"): Case(MEMBERS, params={"q": "flo"}),
+    ("GET", HH + "/shopping-stores"): Case(MEMBERS),
+    ("POST", HH + "/shopping-stores"): Case(
+        MEMBERS_CREATE, json=lambda s: {"name": "Market", "aisles": ["Fish"]}
+    ),
+    ("PATCH", HH + "/shopping-stores/{store_id}"): Case(
+        MEMBERS, json=lambda s: {"aisles": ["Bakery", "Produce"]}
+    ),
+    ("DELETE", HH + "/shopping-stores/{store_id}"): Case(MEMBERS_DELETE),
     ("POST", LIST + "/items"): Case(MEMBERS_CREATE, json=lambda s: {"text": "2 onions"}),
     ("PATCH", LIST + "/items/{item_id}"): Case(MEMBERS, json=lambda s: {"checked": True}),
     ("DELETE", LIST + "/items/{item_id}"): Case(MEMBERS_DELETE),
@@ -579,7 +590,10 @@ async def _shopping(session: AsyncSession, owner: Actor, household_id: int) -> d
         op_id=None,
     )
     assert done.item is not None
-    return {"list_id": shopping_list.id, "item_id": done.item.id}
+    store = await shopping_stores.add_store(
+        session, actor=owner, household_id=household_id, name="Corner shop", aisles=["Produce"]
+    )
+    return {"list_id": shopping_list.id, "item_id": done.item.id, "store_id": store.id}
 
 
 async def _plan(
@@ -667,6 +681,7 @@ async def test_route_answers_each_role(
         token=setup.feed_token,
         list_id=setup.list_id,
         item_id=setup.item_id,
+        store_id=setup.store_id,
         name="recipevault-backup-20000101-000000.zip",
         kind="tags",
         term_id=setup.unused_term_id if unused else setup.term_id,

@@ -64,6 +64,7 @@ from recipevault.recipes.vocabulary import api as terms_api
 from recipevault.registration import api as registration_api
 from recipevault.registration import pages as registration_pages
 from recipevault.shopping import api as shopping_api
+from recipevault.shopping.stores import api as stores_api
 from recipevault.web.rendering import mount_static
 
 log = structlog.get_logger("recipevault")
@@ -135,6 +136,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         calendar_api.feed_router,
         suggestions_api.router,
         shopping_api.router,
+        stores_api.router,
         admin_api.router,
         terms_api.router,
         images_api.router,

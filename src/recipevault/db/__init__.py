@@ -34,6 +34,8 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -499,6 +501,14 @@ async def _commit(session: AsyncSession) -> None:
     if _touched(session):
         await session.commit()
     _run_on_commit(session)
+
+
+def upsert(session: AsyncSession, model: Any) -> Any:
+    """An INSERT into ``model``'s table in the session's dialect, which takes
+    ``on_conflict_do_nothing`` and ``on_conflict_do_update`` (SQLite and PostgreSQL spell
+    them alike, from different modules)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model)
 
 
 async def transaction_lock(session: AsyncSession, name: str) -> None:

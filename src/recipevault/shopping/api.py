@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from recipevault.deps import CurrentUser, SessionDep
 from recipevault.http.schemas import Id
-from recipevault.shopping import service
+from recipevault.shopping import foods, service
 from recipevault.shopping.models import ShoppingItem, ShoppingList
 from recipevault.shopping.schemas import (
     ItemCreate,
@@ -23,7 +23,10 @@ from recipevault.shopping.schemas import (
     ShoppingListRead,
     ShoppingListSummary,
     ShoppingListUpdate,
+    UsualItem,
+    UsualItems,
 )
+from recipevault.shopping.stores import service as stores
 
 router = APIRouter(prefix="/api/v1/shopping-lists", tags=["shopping lists"])
 LIST = "/{list_id:int}"
@@ -103,10 +106,39 @@ async def create_shopping_list(
 
 @router.get(LIST, response_model=ShoppingListDetail, responses={404: {}})
 async def read_shopping_list(
-    list_id: Id, actor: CurrentUser, session: SessionDep
+    list_id: Id,
+    actor: CurrentUser,
+    session: SessionDep,
+    store_id: Annotated[
+        Id | None,
+        Query(description="A store of the household's: open items come in its aisles' order"),
+    ] = None,
 ) -> ShoppingListDetail:
+    """The list: its open items in the list's order (or, for a store, aisle by aisle as one
+    walks it, items of aisles it does not name next and of no aisle last), then the checked
+    ones, the last checked first."""
     found = await service.get_list(session, actor=actor, list_id=list_id)
-    return _detail(found, await service.read_items(session, found))
+    items = await service.read_items(session, found)
+    if store_id is not None:
+        store = await stores.get_store(
+            session, actor=actor, household_id=found.household_id, store_id=store_id
+        )
+        items = stores.walk_order(items, store.aisles)
+    return _detail(found, items)
+
+
+@router.get(LIST + "/suggestions", response_model=UsualItems, responses={404: {}})
+async def suggest_items(
+    list_id: Id,
+    actor: CurrentUser,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="What has been typed")],
+) -> UsualItems:
+    """What the household usually buys with a word starting with what has been typed, the
+    most often bought first: for suggesting items as someone types."""
+    found = await service.get_list(session, actor=actor, list_id=list_id)
+    usual = await foods.usual_items(session, found.household_id, q)
+    return UsualItems(items=[UsualItem(name=u.name, aisle=u.aisle, uses=u.uses) for u in usual])
 
 
 @router.patch(LIST, response_model=ShoppingListRead, responses={404: {}})

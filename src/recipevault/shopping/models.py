@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from recipevault.clock import utcnow
@@ -24,6 +24,8 @@ UNIT_LENGTH = 50
 NOTE_LENGTH = 500
 AISLE_LENGTH = 100
 OP_ID_LENGTH = 64
+STORE_NAME_LENGTH = 100
+MAX_AISLES = 100
 TOMBSTONE_DAYS = 30
 
 
@@ -97,3 +99,34 @@ class ShoppingOperation(CreatedAt, Base):
     # the record of the operation outlives the item's marker.
     item_id: Mapped[int | None]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ShoppingFood(Base):
+    """What a household buys, by food: the name it last typed it under, the aisle it goes in
+    (remembered once someone sets it), and how often and when it was last put on a list, for
+    suggesting items as someone types."""
+
+    __tablename__ = "shopping_foods"
+
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(FOOD_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(FOOD_LENGTH))
+    aisle: Mapped[str | None] = mapped_column(String(AISLE_LENGTH))
+    uses: Mapped[int] = mapped_column(default=0)
+    last_used_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ShoppingStore(CreatedAt, Base):
+    """A shop a household goes to, with its aisles in the order one walks them."""
+
+    __tablename__ = "shopping_stores"
+    __table_args__ = (UniqueConstraint("household_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(STORE_NAME_LENGTH))
+    aisles: Mapped[list[str]] = mapped_column(JSON, default=list)

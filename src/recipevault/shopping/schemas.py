@@ -116,3 +116,13 @@ class ListChanges(OutputModel):
     sequence: int = Field(description="The number of the list's last change")
     items: list[ItemRead] = Field(description="Items added or changed since, checked or not")
     removed: list[int] = Field(description="Ids of the items removed since")
+
+
+class UsualItem(OutputModel):
+    name: str
+    aisle: str | None
+    uses: int = Field(description="How many times the household put it on a list")
+
+
+class UsualItems(OutputModel):
+    items: list[UsualItem]

@@ -26,6 +26,7 @@ from recipevault.households.service import HouseholdNotFound, household_exists
 from recipevault.policy import Actor
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.vocabulary.resolving import find_foods, term_key
+from recipevault.shopping import foods
 from recipevault.shopping.models import (
     FOOD_LENGTH,
     TOMBSTONE_DAYS,
@@ -85,7 +86,9 @@ def _visible(actor: Actor) -> Any:
     return ShoppingList.household_id.in_(sorted(actor.household_ids))
 
 
-async def _require_household(session: AsyncSession, actor: Actor, household_id: int) -> None:
+async def require_household(session: AsyncSession, actor: Actor, household_id: int) -> None:
+    """Refuse (404) a household whose lists ``actor`` may not keep: any but their own, except
+    for admins (who manage every household that exists)."""
     if actor.in_household(household_id):
         return
     if not actor.is_admin or not await household_exists(session, household_id):
@@ -110,7 +113,7 @@ async def list_lists(
     """The lists of one household, or of every household of ``actor`` (not every household
     for an admin: theirs), by name; with how many items are open and checked."""
     if household_id is not None:
-        await _require_household(session, actor, household_id)
+        await require_household(session, actor, household_id)
         scope = ShoppingList.household_id == household_id
     else:
         scope = ShoppingList.household_id.in_(sorted(actor.household_ids))
@@ -137,7 +140,7 @@ async def list_lists(
 async def create_list(
     session: AsyncSession, *, actor: Actor, household_id: int, name: str
 ) -> ShoppingList:
-    await _require_household(session, actor, household_id)
+    await require_household(session, actor, household_id)
     created = ShoppingList(household_id=household_id, name=name)
     session.add(created)
     await session.flush()
@@ -292,7 +295,8 @@ async def add_item(
     aisle: str | None,
     op_id: str | None,
 ) -> Done:
-    """Add an item at the end of the open ones."""
+    """Add an item at the end of the open ones, in the aisle given (which its food goes in
+    from now on) or else the aisle its food was last given."""
     step = await _begin(session, actor, list_id, op_id)
     if isinstance(step, Done):
         return step
@@ -309,7 +313,13 @@ async def add_item(
         created_by_id=actor.user_id,
         changed_seq=step.sequence,
     )
-    await _read_text(session, item, step.shopping_list.household_id, text)
+    household_id = step.shopping_list.household_id
+    await _read_text(session, item, household_id, text)
+    if aisle is None:
+        item.aisle = await foods.aisle_of(session, household_id, item.food)
+    else:
+        await foods.remember_aisle(session, household_id, item.food, aisle)
+    await foods.bought(session, household_id, item.food)
     session.add(item)
     await session.flush()
     return _end(session, step, "add_item", item)
@@ -339,9 +349,11 @@ async def change_item(
     item = await _live_item(session, list_id, item_id)
     if "text" in changes:
         await _read_text(session, item, step.shopping_list.household_id, changes["text"])
-    for field in ("note", "aisle"):
-        if field in changes:
-            setattr(item, field, changes[field])
+    if "note" in changes:
+        item.note = changes["note"]
+    if "aisle" in changes:
+        item.aisle = changes["aisle"]
+        await foods.remember_aisle(session, step.shopping_list.household_id, item.food, item.aisle)
     if "checked" in changes and changes["checked"] != item.checked:
         item.checked = changes["checked"]
         item.checked_at = utcnow() if item.checked else None

@@ -1,5 +1,6 @@
-"""Shopping lists: a household's lists, their items (removed ones kept as markers for a while)
-and the operations that changed them. recipevault/shopping/ owns these tables.
+"""Shopping lists: a household's lists, their items (removed ones kept as markers for a while),
+the operations that changed them, the foods it buys (aisles, habits) and its stores.
+recipevault/shopping/ owns these tables.
 
 Revision ID: ddb9739cea46
 Revises: 5b1e7c0d9a42
@@ -18,6 +19,45 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "shopping_foods",
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("aisle", sa.String(length=100), nullable=True),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["household_id"],
+            ["households.id"],
+            name=op.f("fk_shopping_foods_household_id_households"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("household_id", "key", name=op.f("pk_shopping_foods")),
+    )
+    op.create_table(
+        "shopping_stores",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("aisles", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["household_id"],
+            ["households.id"],
+            name=op.f("fk_shopping_stores_household_id_households"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shopping_stores")),
+        sa.UniqueConstraint(
+            "household_id", "name", name=op.f("uq_shopping_stores_household_id_name")
+        ),
+    )
+    with op.batch_alter_table("shopping_stores", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_shopping_stores_household_id"), ["household_id"], unique=False
+        )
+
     op.create_table(
         "shopping_lists",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -128,3 +168,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_shopping_lists_household_id"))
 
     op.drop_table("shopping_lists")
+    with op.batch_alter_table("shopping_stores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shopping_stores_household_id"))
+
+    op.drop_table("shopping_stores")
+    op.drop_table("shopping_foods")

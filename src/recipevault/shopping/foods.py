@@ -1,0 +1,110 @@
+"""What a household buys, by food: the aisle each food goes in, remembered once someone sets
+it, and how often and how lately it was put on a list, to suggest items as someone types.
+
+A food is known by its key: the singular of its name, lower-cased ("Onions" and "onion" are
+one food), as the recipes' foods vocabulary keys them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recipevault.clock import utcnow
+from recipevault.db import upsert
+from recipevault.recipes.vocabulary.resolving import singular, term_key
+from recipevault.shopping.models import FOOD_LENGTH, ShoppingFood
+
+SUGGESTIONS = 10
+
+
+def food_key(name: str) -> str:
+    return singular(term_key(name))[:FOOD_LENGTH]
+
+
+@dataclass(frozen=True, slots=True)
+class Usual:
+    """An item a household puts on its lists: the name it last used, its aisle, how often."""
+
+    name: str
+    aisle: str | None
+    uses: int
+
+
+async def aisle_of(session: AsyncSession, household_id: int, food: str | None) -> str | None:
+    """The aisle the household keeps ``food`` in, once someone has said so."""
+    if not food:
+        return None
+    found = await session.get(ShoppingFood, (household_id, food_key(food)))
+    return None if found is None else found.aisle
+
+
+async def bought(session: AsyncSession, household_id: int, food: str | None) -> None:
+    """Count one more time ``food`` went on a list, under the name it was given now."""
+    if not food:
+        return
+    now = utcnow()
+    statement = upsert(session, ShoppingFood).values(
+        household_id=household_id, key=food_key(food), name=food, uses=1, last_used_at=now
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ShoppingFood.household_id, ShoppingFood.key],
+            set_={
+                "name": statement.excluded.name,
+                "uses": ShoppingFood.uses + 1,
+                "last_used_at": statement.excluded.last_used_at,
+            },
+        )
+    )
+
+
+async def remember_aisle(
+    session: AsyncSession, household_id: int, food: str | None, aisle: str | None
+) -> None:
+    """Keep ``food`` in ``aisle`` from now on (None: no aisle)."""
+    if not food:
+        return
+    statement = upsert(session, ShoppingFood).values(
+        household_id=household_id,
+        key=food_key(food),
+        name=food,
+        aisle=aisle,
+        uses=0,
+        last_used_at=utcnow(),
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ShoppingFood.household_id, ShoppingFood.key],
+            set_={"aisle": statement.excluded.aisle},
+        )
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def usual_items(
+    session: AsyncSession, household_id: int, typed: str, *, limit: int = SUGGESTIONS
+) -> list[Usual]:
+    """What the household usually buys whose name has a word starting with ``typed`` (any
+    word: "thi" finds "chicken thighs"), the most often bought first, then the latest."""
+    words = term_key(typed)
+    if not words:
+        return []
+    pattern = _escape_like(words)
+    key = ShoppingFood.key
+    rows = await session.execute(
+        select(ShoppingFood.name, ShoppingFood.aisle, ShoppingFood.uses)
+        .where(
+            ShoppingFood.household_id == household_id,
+            ShoppingFood.uses > 0,
+            (key.like(f"{pattern}%", escape="\\") | key.like(f"% {pattern}%", escape="\\")),
+        )
+        .order_by(ShoppingFood.uses.desc(), ShoppingFood.last_used_at.desc(), func.lower(key))
+        .limit(limit)
+    )
+    return [Usual(name, aisle, uses) for name, aisle, uses in rows]

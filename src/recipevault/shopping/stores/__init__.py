@@ -1,0 +1,1 @@
+"""A household's stores, each with its aisles in the order one walks them."""

@@ -1,0 +1,52 @@
+"""Store request and response bodies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from recipevault.http.schemas import NOT_NULL, InputModel, OutputModel
+from recipevault.shopping.models import AISLE_LENGTH, MAX_AISLES, STORE_NAME_LENGTH
+
+StoreName = Annotated[str, Field(min_length=1, max_length=STORE_NAME_LENGTH)]
+AisleName = Annotated[str, Field(min_length=1, max_length=AISLE_LENGTH)]
+Aisles = Annotated[
+    list[AisleName],
+    Field(
+        max_length=MAX_AISLES,
+        description="The aisles in the order one walks them; each named once (ignoring case)",
+        examples=[["Produce", "Bakery", "Dairy", "Frozen"]],
+    ),
+]
+
+
+def _named_once(aisles: list[str] | None) -> list[str] | None:
+    seen: set[str] = set()
+    for aisle in aisles or ():
+        key = aisle.casefold()
+        if key in seen:
+            raise ValueError(f"names the aisle {aisle!r} twice")
+        seen.add(key)
+    return aisles
+
+
+class StoreCreate(InputModel):
+    name: StoreName
+    aisles: Aisles = Field(default_factory=list)
+
+    _once = field_validator("aisles")(_named_once)
+
+
+class StoreUpdate(InputModel):
+    name: Annotated[StoreName | None, NOT_NULL] = None
+    aisles: Annotated[Aisles | None, NOT_NULL] = None
+
+    _once = field_validator("aisles")(_named_once)
+
+
+class StoreRead(OutputModel):
+    id: int
+    household_id: int
+    name: str
+    aisles: list[str]
