@@ -1,0 +1,1 @@
+"""Shopping lists: a household's lists, filled from recipes and plans."""
