@@ -21,6 +21,7 @@ only for the ``text`` a cook reads (``scaling.format_amount``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -296,6 +297,7 @@ def free_unit_key(unit: str) -> tuple[str, bool]:
     return (one, True) if singular(plural(one)) == one else (key, False)
 
 
+@functools.lru_cache(maxsize=1024)  # few sizes recur: "14 oz", "400 g", "large"
 def _size(size: str | None, density: Density | None, system: UnitSystem) -> tuple[str, str | None]:
     """What a size adds up under, and how it is shown. A package size is compared as the
     reader sees it (converted and rounded as such products are sized)."""

@@ -13,11 +13,12 @@ The rules, with examples, are in docs/shopping.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from recipevault.recipes.densities import density_for
+from recipevault.recipes.densities import Density, density_for
 from recipevault.recipes.units import UnitSystem
 from recipevault.recipes.vocabulary.resolving import display_name, plural, singular, term_key
 from recipevault.shopping.amounts import ItemPart, MergedAmount, amount_totals, reads_as_one
@@ -64,15 +65,23 @@ def merge(parts: Iterable[ItemPart], *, food: str | None, system: UnitSystem) ->
     add up; None takes it from the parts. Raises ``ValueError`` for no parts at all (a part
     refuses a zero, negative or malformed amount when it is made).
     """
-    ordered = sorted(parts, key=_order)
+    ordered = tuple(sorted(parts, key=_order))
     if not ordered:
         raise ValueError("a line needs at least one part")
-    name = _food_name(food, ordered)
-    density = (density_for(name) or density_for(food_key(name))) if name else None
+    return _merged(ordered, food, system)
+
+
+# A line is merged again for every reader of every list page; the result depends on the parts
+# alone and cannot be changed, so the lines read most recently are kept (a few hundred bytes
+# each). Equal parts give equal results, whichever was cached first.
+@functools.lru_cache(maxsize=8192)
+def _merged(parts: tuple[ItemPart, ...], food: str | None, system: UnitSystem) -> Merged:
+    name = _food_name(food, parts)
+    density = _density(name) if name else None
     with localcontext() as context:
         context.prec = _PRECISION
-        totals = amount_totals(ordered, density=density, system=system)
-    unmeasured = any(part.quantity is None for part in ordered)
+        totals = amount_totals(parts, density=density, system=system)
+    unmeasured = any(part.quantity is None for part in parts)
     one = totals[0] if len(totals) == 1 else None
     return Merged(
         food=name,
@@ -83,8 +92,13 @@ def merge(parts: Iterable[ItemPart], *, food: str | None, system: UnitSystem) ->
         size=one.size if one else None,
         amounts=tuple(total.text for total in totals) if len(totals) > 1 else (),
         unmeasured=unmeasured,
-        text=_text(totals, name, unmeasured=unmeasured) or _fallback(ordered),
+        text=_text(totals, name, unmeasured=unmeasured) or _fallback(parts),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _density(food: str) -> Density | None:
+    return density_for(food) or density_for(food_key(food))
 
 
 def _order(part: ItemPart) -> tuple[str, ...]:
@@ -93,7 +107,7 @@ def _order(part: ItemPart) -> tuple[str, ...]:
     return tuple("" if value is None else str(value) for value in fields)
 
 
-def _food_name(food: str | None, parts: list[ItemPart]) -> str | None:
+def _food_name(food: str | None, parts: Sequence[ItemPart]) -> str | None:
     if food and food.strip():
         return display_name(food)
     # The first food in order, written in lower case where some part writes it so.
@@ -120,7 +134,7 @@ def _text(totals: tuple[MergedAmount, ...], food: str | None, *, unmeasured: boo
     return text
 
 
-def _fallback(parts: list[ItemPart]) -> str:
+def _fallback(parts: Sequence[ItemPart]) -> str:
     """A line with no food and no amount reads as one of its parts was written."""
     return next((display_name(part.text) for part in parts if part.text.strip()), "")
 
