@@ -1,18 +1,23 @@
 """The amounts of one shopping list line: the parts it is made of, and the totals they add up
 to in a reader's units. Pure: no database, no I/O.
 
-A part's amount falls into one of these kinds, and only amounts of the same kind add up:
+A part's amount is of one kind (``Kind``), and only amounts of the same kind add up:
 
-- a **measure**: a mass or volume unit (g, kg, oz, lb; ml, l, tsp, tbsp, cup ...). Masses add
-  to masses and volumes to volumes through pint (``units.base_amount``); a mass and a volume
-  add up only when the food has a density (``densities``).
-- a **count**: no unit ("3 onions") or a counted unit (cloves, pinches, handfuls), added per
-  unit and per item size: "2 large eggs" and "1 egg" stay two amounts.
-- a **package**: cans, jars, boxes ... added per package size, compared as the reader sees it,
-  so "1 (14 oz) can" and "1 (400 g) can" are the same can to a metric reader (both read
-  "400 g") and two different ones to a reader of units as written.
-- a **free-text unit** the vocabulary does not know ("2 mugs"), added only to the same unit,
-  singular and plural folded where the plural is regular enough to be written back.
+- ``mass`` and ``volume``: a unit of measure (g, kg, oz, lb; ml, l, tsp, tbsp, cup ...).
+  Masses add to masses and volumes to volumes through pint (``units.base_amount``); a mass and
+  a volume add up only when the food has a density (``densities``), into one amount.
+- ``number``: no unit ("3 onions"), added per item size: "2 large eggs" and "1 egg" stay two.
+- ``count``: a counted unit (cloves, pinches, handfuls, slices), added per unit and size.
+- ``package``: cans, jars, boxes, sticks ..., added per package size, the size compared as the
+  reader sees it: "1 (14 oz) can" and "1 (400 g) can" are the same can to a metric reader
+  (both read "400 g") and to a US one (both "14 oz"), and two cans to a reader of units as
+  written. A can of no stated size is not a 14 oz can.
+- ``free``: a unit the vocabulary does not know ("2 mugs"), added only to the same unit,
+  singular and plural folded where the plural is regular enough to be written back ("mugs",
+  "glasses"; "cm" only adds to "cm").
+
+A range ("2-3 onions") adds its bottom to the bottoms and its top to the tops: "2-3 onions" and
+"1 onion" are "3-4 onions".
 
 Totals are kept exact (``Decimal``; the arithmetic runs at 50 digits and each part's amount in
 grams or millilitres is cut at 12 decimals, so the sum is the same in any order); rounding is
