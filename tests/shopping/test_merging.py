@@ -202,3 +202,29 @@ def test_free_text_units_fold_only_plurals_that_read_back(
 def test_the_same_part_twice_counts_twice() -> None:
     part = ItemPart.from_ingredient(parse_ingredient("1 cup milk"))
     assert merge([part, part], food="milk", system="us").text == "2 cups milk"
+
+
+def test_every_food_of_the_ingredient_corpus_merges_readably() -> None:
+    """The ingredient lines of saved recipe pages, grouped by food as a list groups them, merge
+    for every reader without an error, a long decimal or a lost amount."""
+    corpus = json.loads(
+        (Path(__file__).parent.parent / "recipes" / "data" / "ingredient_lines.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    foods: dict[str, list[ItemPart]] = {}
+    for line in corpus:
+        parsed = parse_ingredient(line["text"])
+        if parsed.food:
+            foods.setdefault(food_key(parsed.food), []).append(ItemPart.from_ingredient(parsed))
+    several = {food: parts for food, parts in foods.items() if len(parts) > 1}
+    assert len(several) >= 40
+    for parts in several.values():
+        for system in _SYSTEMS:
+            merged = merge(parts, food=None, system=system)
+            assert not re.search(r"\d\.\d{3}", merged.text), merged.text
+            assert merged.food is not None
+            assert merged.food in merged.text
+            measured = [part for part in parts if part.quantity is not None]
+            assert bool(merged.totals) == bool(measured)
+            assert merged.unmeasured == (len(measured) < len(parts))

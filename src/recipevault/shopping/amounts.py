@@ -56,6 +56,7 @@ SPOONS = frozenset({"teaspoon", "tablespoon"})
 _EXACT = Decimal("1e-12")
 _TEASPOONS_PER_TABLESPOON = Decimal(3)
 _HALF_TABLESPOON = Decimal("1.5")  # in teaspoons
+_TEASPOONS_PER_QUARTER_CUP = Decimal(12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +231,14 @@ def _measure_total(
     low = sum((m.low for m in measures), Decimal(0))
     high = sum((m.high for m in measures), Decimal(0))
     unit = _largest_unit(measures)
-    if system == "metric" and unit in SPOONS and any(m.unit not in SPOONS for m in measures):
-        unit = "milliliter"  # metric spoons only for what was all spoons
+    if (
+        system == "metric"
+        and unit in SPOONS
+        and (low * 4 > _per_unit("cup") or any(m.unit not in SPOONS for m in measures))
+    ):
+        # Spoons stay spoons for a metric reader only up to 4 tbsp and when every part was a
+        # spoon; past that, they are a US volume like any other: weighed or poured in ml.
+        unit = "cup"
     if system != "neutral":  # ``convert`` picks the unit; the amount is computed exactly here
         _, unit = convert(low / _per_unit(unit), unit, system, density=density)
     if unit in SPOONS:
@@ -277,7 +284,10 @@ def _largest_unit(measures: Sequence[_Measured]) -> str:
 
 def _spoon(teaspoons: Decimal) -> str:
     """Spoons as a cook measures them: whole or half tablespoons from one tablespoon up, else
-    teaspoons: 1 tsp + 1 tbsp is "4 tsp", not "1⅓ tbsp"; 2 tsp + 1 tsp is "1 tbsp"."""
+    teaspoons up to a quarter cup (1 tsp + 1 tbsp is "4 tsp", not "1⅓ tbsp"; 2 tsp + 1 tsp is
+    "1 tbsp"), and tablespoons past it ("8⅓ tbsp", not "25 tsp")."""
+    if teaspoons >= _TEASPOONS_PER_QUARTER_CUP:
+        return "tablespoon"
     whole_or_half = teaspoons >= _TEASPOONS_PER_TABLESPOON and teaspoons % _HALF_TABLESPOON == 0
     return "tablespoon" if whole_or_half else "teaspoon"
 
