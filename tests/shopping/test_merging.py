@@ -18,9 +18,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recipevault.recipes.densities import density_for
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.units import UnitSystem
-from recipevault.shopping.amounts import ItemPart, free_unit_key
+from recipevault.shopping.amounts import ItemPart, amount_totals, free_unit_key
 from recipevault.shopping.merging import Merged, food_key, merge
 
 CASES: list[dict[str, Any]] = json.loads(
@@ -133,7 +134,13 @@ def test_any_parts_in_any_order_merge_alike(
     parts: list[ItemPart], food: str | None, system: UnitSystem, data: st.DataObject
 ) -> None:
     merged = merge(parts, food=food, system=system)
-    assert merge(data.draw(st.permutations(parts)), food=food, system=system) == merged
+    shuffled = data.draw(st.permutations(parts))
+    assert merge(shuffled, food=food, system=system) == merged
+    # The sums themselves, not only the order ``merge`` sorts the parts in.
+    density = density_for(merged.food) if merged.food else None
+    assert amount_totals(shuffled, density=density, system=system) == amount_totals(
+        parts, density=density, system=system
+    )
     amounts = [
         value
         for total in merged.totals

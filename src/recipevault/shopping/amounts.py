@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Literal
 
 from recipevault.recipes.densities import Density
@@ -54,6 +54,7 @@ Kind = Literal["number", "mass", "volume", "count", "package", "free"]
 KINDS: tuple[Kind, ...] = ("number", "mass", "volume", "count", "package", "free")
 SPOONS = frozenset({"teaspoon", "tablespoon"})
 _EXACT = Decimal("1e-12")
+_PRECISION = 50  # digits: sums of parts cut at 12 decimals stay exact, whatever their order
 _TEASPOONS_PER_TABLESPOON = Decimal(3)
 _HALF_TABLESPOON = Decimal("1.5")  # in teaspoons
 _TEASPOONS_PER_QUARTER_CUP = Decimal(12)
@@ -128,7 +129,15 @@ def amount_totals(
     parts: Iterable[ItemPart], *, density: Density | None, system: UnitSystem
 ) -> tuple[MergedAmount, ...]:
     """The totals of the parts that have a quantity, one per kind of amount that cannot be
-    added to the others, in reading order."""
+    added to the others, in reading order; the same for the same parts in any order."""
+    with localcontext() as context:
+        context.prec = _PRECISION
+        return _totals(parts, density, system)
+
+
+def _totals(
+    parts: Iterable[ItemPart], density: Density | None, system: UnitSystem
+) -> tuple[MergedAmount, ...]:
     measures: list[_Measured] = []
     counted: dict[tuple[Kind, str, str], list[ItemPart]] = {}
     for part in parts:

@@ -16,14 +16,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from recipevault.recipes.densities import Density, density_for
 from recipevault.recipes.units import UnitSystem
 from recipevault.recipes.vocabulary.resolving import display_name, plural, singular, term_key
 from recipevault.shopping.amounts import ItemPart, MergedAmount, amount_totals, reads_as_one
 
-_PRECISION = 50  # digits: sums of parts in grams stay exact whatever their order
 _MORE = "more"  # what a part without a quantity adds to a line that has amounts
 
 
@@ -78,9 +77,7 @@ def merge(parts: Iterable[ItemPart], *, food: str | None, system: UnitSystem) ->
 def _merged(parts: tuple[ItemPart, ...], food: str | None, system: UnitSystem) -> Merged:
     name = _food_name(food, parts)
     density = _density(name) if name else None
-    with localcontext() as context:
-        context.prec = _PRECISION
-        totals = amount_totals(parts, density=density, system=system)
+    totals = amount_totals(parts, density=density, system=system)
     unmeasured = any(part.quantity is None for part in parts)
     one = totals[0] if len(totals) == 1 else None
     return Merged(
