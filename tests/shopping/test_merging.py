@@ -160,9 +160,11 @@ def test_any_parts_in_any_order_merge_alike(
         ({"quantity": Decimal(-1)}, "positive"),
         ({"quantity": Decimal("NaN")}, "positive"),
         ({"quantity": Decimal("Infinity")}, "positive"),
+        ({"quantity": Decimal("1e16")}, "positive"),
         ({"quantity": Decimal(2), "quantity_max": Decimal(2)}, "range"),
         ({"quantity": Decimal(2), "quantity_max": Decimal(1)}, "range"),
         ({"quantity": Decimal(2), "quantity_max": Decimal("Infinity")}, "range"),
+        ({"quantity": Decimal(2), "quantity_max": Decimal("1e16")}, "range"),
         ({"unit": "gram"}, "without a quantity"),
         ({"quantity_max": Decimal(3)}, "without a quantity"),
         ({"size": "14 oz"}, "without a quantity"),
@@ -235,3 +237,11 @@ def test_every_food_of_the_ingredient_corpus_merges_readably() -> None:
             measured = [part for part in parts if part.quantity is not None]
             assert bool(merged.totals) == bool(measured)
             assert merged.unmeasured == (len(measured) < len(parts))
+
+
+@pytest.mark.parametrize("unit", [None, "mugs", "clove"])
+def test_a_tiny_count_is_never_none(unit: str | None) -> None:
+    part = ItemPart(text="a speck", quantity=Decimal("0.00001"), unit=unit, food="egg")
+    merged = merge([part, part], food="egg", system="metric")
+    assert merged.quantity == Decimal("0.00002")
+    assert not re.match(r"0 ", merged.text), merged.text

@@ -55,6 +55,9 @@ KINDS: tuple[Kind, ...] = ("number", "mass", "volume", "count", "package", "free
 SPOONS = frozenset({"teaspoon", "tablespoon"})
 _EXACT = Decimal("1e-12")
 _PRECISION = 50  # digits: sums of parts cut at 12 decimals stay exact, whatever their order
+# No shopping amount comes near it (a recipe's amount, scaled, stays far below); it keeps a
+# thousand such parts in grams within the precision above.
+MAX_QUANTITY = Decimal(10) ** 15
 _TEASPOONS_PER_TABLESPOON = Decimal(3)
 _HALF_TABLESPOON = Decimal("1.5")  # in teaspoons
 _TEASPOONS_PER_QUARTER_CUP = Decimal(12)
@@ -67,8 +70,8 @@ class ItemPart:
     as its key), free text, or None for a bare count; ``size`` is a package size ("14 oz") or a
     size word ("large"), as the ingredient parser gives it; ``text`` is the line as written.
 
-    Refuses (``ValueError``) a quantity that is not a positive finite number, a ``quantity_max``
-    not above ``quantity``, and a unit, size or upper bound without a quantity.
+    Refuses (``ValueError``) a quantity that is not a positive number up to ``MAX_QUANTITY``, a
+    ``quantity_max`` not above ``quantity``, and a unit, size or upper bound without a quantity.
     """
 
     text: str
@@ -84,10 +87,10 @@ class ItemPart:
             if given:
                 raise ValueError(f"{given[0]} given without a quantity")
             return
-        if not (self.quantity.is_finite() and self.quantity > 0):
+        if not (self.quantity.is_finite() and 0 < self.quantity <= MAX_QUANTITY):
             raise ValueError(f"a quantity must be a positive number, not {self.quantity}")
         top = self.quantity_max
-        if top is not None and not (top.is_finite() and top > self.quantity):
+        if top is not None and not (top.is_finite() and self.quantity < top <= MAX_QUANTITY):
             raise ValueError(f"a range must end above {self.quantity}, not at {top}")
 
     @classmethod
@@ -269,13 +272,16 @@ def _per_unit(unit: str) -> Decimal:
 
 def _exactly(amount: Decimal, dimension: Dimension, unit: str, density: Density | None) -> Decimal:
     """``amount`` grams or millilitres (``dimension``) in ``unit``, across to the other
-    dimension by the density when ``unit`` is there (as ``convert`` went). Four decimals, or
-    four significant digits when smaller, as ``convert`` gives."""
+    dimension by the density when ``unit`` is there (as ``convert`` went)."""
     if UNITS[unit].dimension != dimension:
         if density is None:
             raise ValueError(f"no density to read {dimension} in {unit}")
         amount = _across(amount, dimension, density)
-    quantity = amount / _per_unit(unit)
+    return _exact(amount / _per_unit(unit))
+
+
+def _exact(quantity: Decimal) -> Decimal:
+    """Four decimals, or four significant digits when smaller, as ``convert`` gives."""
     return tidy_decimal(quantity, max(4, 3 - quantity.adjusted()))
 
 
@@ -347,8 +353,8 @@ def _size_reading(measure: Measure, density: Density | None, system: UnitSystem)
 def _counted_total(
     kind: Kind, parts: Sequence[ItemPart], size: str | None, system: UnitSystem
 ) -> MergedAmount:
-    quantity = tidy_decimal(sum((_quantity(part) for part in parts), Decimal(0)))
-    high = tidy_decimal(sum((part.top for part in parts), Decimal(0)))
+    quantity = _exact(sum((_quantity(part) for part in parts), Decimal(0)))
+    high = _exact(sum((part.top for part in parts), Decimal(0)))
     top = None if high == quantity else high
     style = _style(system)
     unit = _unit(parts[0].unit)
