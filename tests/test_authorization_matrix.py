@@ -39,6 +39,7 @@ from recipevault.recipes.images.addresses import new_token
 from recipevault.recipes.models import ImageStatus, RecipeImage, Tag
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from recipevault.recipes.vocabulary.resolving import resolve_terms
+from recipevault.shopping import additions as shopping_additions
 from recipevault.shopping import service as shopping
 from recipevault.shopping.stores import service as shopping_stores
 from tests.support.jobs import RecordingQueue
@@ -252,6 +253,16 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", LIST + "/changes"): Case(MEMBERS, params={"since": "0"}),
     ("GET", LIST + "/suggestions"): Case(MEMBERS, params={"q": "flo"}),
     ("GET", HH + "/shopping-stores"): Case(MEMBERS),
+    ("GET", HH + "/staples"): Case(MEMBERS),
+    ("PUT", HH + "/staples"): Case(MEMBERS, json=lambda s: {"foods": ["salt"]}),
+    ("POST", LIST + "/recipes"): Case(
+        MEMBERS, json=lambda s: {"recipe_id": s.recipe_id, "servings": 4}
+    ),
+    ("DELETE", LIST + "/recipes/{recipe_id}"): Case(MEMBERS),
+    ("POST", LIST + "/meal-plan"): Case(
+        MEMBERS, json=lambda s: {"start": "2026-12-07", "end": "2026-12-13"}
+    ),
+    ("DELETE", LIST + "/meal-plan/{entry_id}"): Case(MEMBERS),
     ("POST", HH + "/shopping-stores"): Case(
         MEMBERS_CREATE, json=lambda s: {"name": "Market", "aisles": ["Fish"]}
     ),
@@ -571,12 +582,15 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         **plan,
         feed_id=feed.id,
         feed_token=feed_token,
-        **await _shopping(session, owner, world.household.id),
+        **await _shopping(session, owner, world.household.id, recipe.id),
     )
 
 
-async def _shopping(session: AsyncSession, owner: Actor, household_id: int) -> dict[str, int]:
-    """A list of the household with an item on it."""
+async def _shopping(
+    session: AsyncSession, owner: Actor, household_id: int, recipe_id: int
+) -> dict[str, int]:
+    """A list of the household with an item on it, the recipe and the planned week (whose
+    entry plans the recipe) put on it, and a store."""
     shopping_list = await shopping.create_list(
         session, actor=owner, household_id=household_id, name="Weekly"
     )
@@ -590,6 +604,23 @@ async def _shopping(session: AsyncSession, owner: Actor, household_id: int) -> d
         op_id=None,
     )
     assert done.item is not None
+    await shopping_additions.add_recipe(
+        session,
+        actor=owner,
+        list_id=shopping_list.id,
+        recipe_id=recipe_id,
+        servings=None,
+        include=(),
+        op_id=None,
+    )
+    await shopping_additions.add_plan(
+        session,
+        actor=owner,
+        list_id=shopping_list.id,
+        start=date(2026, 12, 7),
+        end_date=date(2026, 12, 13),
+        op_id=None,
+    )
     store = await shopping_stores.add_store(
         session, actor=owner, household_id=household_id, name="Corner shop", aisles=["Produce"]
     )

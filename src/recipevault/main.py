@@ -64,6 +64,7 @@ from recipevault.recipes.vocabulary import api as terms_api
 from recipevault.registration import api as registration_api
 from recipevault.registration import pages as registration_pages
 from recipevault.shopping import api as shopping_api
+from recipevault.shopping import staples_api
 from recipevault.shopping.stores import api as stores_api
 from recipevault.web.rendering import mount_static
 
@@ -137,6 +138,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         suggestions_api.router,
         shopping_api.router,
         stores_api.router,
+        staples_api.router,
         admin_api.router,
         terms_api.router,
         images_api.router,

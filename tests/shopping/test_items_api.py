@@ -61,6 +61,8 @@ async def test_an_item_is_read_from_what_was_typed(
         "checked": False,
         "position": 0,
         "sequence": 1,
+        "amounts": [],
+        "sources": [],
     }
     plain = await _add(client, list_id, as_("member"), "birthday candles")
     assert (plain["quantity"], plain["unit"], plain["food"], plain["food_id"]) == (
@@ -270,3 +272,34 @@ async def test_an_item_of_another_list_is_not_found(
             method, f"{LISTS}/{list_id}/items/{item['id']}", json=body, headers=as_("member")
         )
         assert response.status_code == 404
+
+
+async def test_what_is_typed_joins_the_open_item_of_its_food(
+    client: httpx.AsyncClient, as_: HeadersFor, list_id: int
+) -> None:
+    headers = as_("member")
+    onions = await _add(client, list_id, headers, "2 onions")
+    more = await _add(client, list_id, as_("owner"), "1 Onion", note="red")
+    assert more["id"] == onions["id"]
+    assert (more["text"], more["quantity"], more["note"]) == ("3 onions", 3.0, "red")
+    await client.patch(
+        f"{LISTS}/{list_id}/items/{onions['id']}", json={"checked": True}, headers=headers
+    )
+    # Checked off, it stays so: typed again, the food is on the list afresh.
+    again = await _add(client, list_id, headers, "onion")
+    assert again["id"] != onions["id"]
+    assert await _items(client, list_id, headers) == ["onion", "3 onions"]
+    # New text replaces what was typed, all of it.
+    changed = await client.patch(
+        f"{LISTS}/{list_id}/items/{onions['id']}", json={"text": "5 onions"}, headers=headers
+    )
+    assert (changed.json()["text"], changed.json()["quantity"]) == ("5 onions", 5.0)
+
+
+async def test_an_amount_that_cannot_be_added_up_leaves_the_food_on_the_list(
+    client: httpx.AsyncClient, as_: HeadersFor, list_id: int
+) -> None:
+    zero = await _add(client, list_id, as_("member"), "0 eggs")
+    assert (zero["text"], zero["quantity"], zero["food"]) == ("eggs", None, "eggs")
+    huge = await _add(client, list_id, as_("member"), "99999999 kg sugar")
+    assert huge["text"].endswith("sugar")

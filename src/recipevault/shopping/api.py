@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts.auth import identity_found
+from recipevault.accounts.models import UnitSystem as UnitPreference
 from recipevault.deps import CurrentUser, SessionDep
 from recipevault.http.schemas import Id
-from recipevault.shopping import foods, service
+from recipevault.recipes.units import UnitSystem
+from recipevault.shopping import additions, foods, lines, service
 from recipevault.shopping.models import ShoppingItem, ShoppingList
 from recipevault.shopping.schemas import (
     ItemCreate,
     ItemRead,
     ItemUpdate,
     ListChanges,
+    OfferedLine,
     Operation,
     OpId,
+    PlanAdd,
+    RecipeAdd,
+    ShoppingListAdded,
     ShoppingListCreate,
     ShoppingListDetail,
     ShoppingListList,
     ShoppingListRead,
     ShoppingListSummary,
     ShoppingListUpdate,
+    SourceRead,
     UsualItem,
     UsualItems,
 )
@@ -33,12 +43,14 @@ LIST = "/{list_id:int}"
 ITEM = LIST + "/items/{item_id:int}"
 
 
-def item_read(item: ShoppingItem) -> ItemRead:
+def item_read(line: lines.Line) -> ItemRead:
+    item, merged = line.item, line.merged
     return ItemRead(
         id=item.id,
-        text=item.text,
-        quantity=None if item.quantity is None else float(item.quantity),
-        unit=item.unit,
+        text=merged.text,
+        quantity=None if merged.quantity is None else float(merged.quantity),
+        unit=merged.unit,
+        amounts=list(merged.amounts),
         food=item.food,
         food_id=item.food_id,
         note=item.note,
@@ -46,7 +58,37 @@ def item_read(item: ShoppingItem) -> ItemRead:
         checked=item.checked,
         position=item.position,
         sequence=item.changed_seq,
+        sources=[
+            SourceRead(
+                recipe_id=source.recipe_id,
+                plan_entry_id=source.plan_entry_id,
+                servings=None if source.servings is None else float(source.servings),
+            )
+            for source in line.sources
+        ],
     )
+
+
+_READING: dict[UnitPreference, UnitSystem] = {
+    UnitPreference.ORIGINAL: "neutral",
+    UnitPreference.METRIC: "metric",
+    UnitPreference.US: "us",
+}
+
+
+async def _reader_units(request: Request, actor: CurrentUser) -> UnitSystem:
+    """The units the reader reads in (their preference; as written by default)."""
+    identity = identity_found(request)
+    return _READING[identity.unit_system if identity else UnitPreference.ORIGINAL]
+
+
+ReaderUnits = Annotated[UnitSystem, Depends(_reader_units)]
+
+
+async def _items_read(
+    session: AsyncSession, items: Sequence[ShoppingItem], units: UnitSystem
+) -> list[ItemRead]:
+    return [item_read(line) for line in await lines.lines_of(session, items, units)]
 
 
 def _summary(summary: service.ListSummary) -> ShoppingListSummary:
@@ -61,21 +103,31 @@ def _summary(summary: service.ListSummary) -> ShoppingListSummary:
     )
 
 
-def _detail(found: ShoppingList, items: list[ShoppingItem]) -> ShoppingListDetail:
+async def _detail(
+    session: AsyncSession, found: ShoppingList, items: Sequence[ShoppingItem], units: UnitSystem
+) -> ShoppingListDetail:
     return ShoppingListDetail(
         id=found.id,
         household_id=found.household_id,
         name=found.name,
         sequence=found.sequence,
-        items=[item_read(item) for item in items],
+        items=await _items_read(session, items, units),
     )
 
 
-def _done_item(done: service.Done) -> ItemRead:
+async def _whole(
+    session: AsyncSession, actor: CurrentUser, list_id: int, units: UnitSystem
+) -> ShoppingListDetail:
+    found = await service.get_list(session, actor=actor, list_id=list_id)
+    return await _detail(session, found, await service.read_items(session, found), units)
+
+
+async def _done_item(session: AsyncSession, done: service.Done, units: UnitSystem) -> ItemRead:
     if done.item is None or done.item.deleted_at is not None:
         # Sent again after its item was removed: the item is gone, as it is for everyone.
         raise service.ShoppingItemNotFound()
-    return item_read(done.item)
+    (read,) = await _items_read(session, [done.item], units)
+    return read
 
 
 @router.get("", response_model=ShoppingListList, responses={404: {}})
@@ -109,6 +161,7 @@ async def read_shopping_list(
     list_id: Id,
     actor: CurrentUser,
     session: SessionDep,
+    units: ReaderUnits,
     store_id: Annotated[
         Id | None,
         Query(description="A store of the household's: open items come in its aisles' order"),
@@ -124,7 +177,7 @@ async def read_shopping_list(
             session, actor=actor, household_id=found.household_id, store_id=store_id
         )
         items = stores.walk_order(items, store.aisles)
-    return _detail(found, items)
+    return await _detail(session, found, items, units)
 
 
 @router.get(LIST + "/suggestions", response_model=UsualItems, responses={404: {}})
@@ -160,6 +213,7 @@ async def shopping_list_changes(
     list_id: Id,
     actor: CurrentUser,
     session: SessionDep,
+    units: ReaderUnits,
     since: Annotated[int, Query(ge=0, description="The last change the device has seen")],
 ) -> ListChanges:
     """What changed after change ``since``: items added or changed, and the ids of those
@@ -168,7 +222,7 @@ async def shopping_list_changes(
     changes = await service.changes_since(session, actor=actor, list_id=list_id, since=since)
     return ListChanges(
         sequence=changes.sequence,
-        items=[item_read(item) for item in changes.items],
+        items=await _items_read(session, changes.items, units),
         removed=changes.removed,
     )
 
@@ -180,7 +234,7 @@ async def shopping_list_changes(
     responses={404: {}},
 )
 async def add_shopping_item(
-    list_id: Id, data: ItemCreate, actor: CurrentUser, session: SessionDep
+    list_id: Id, data: ItemCreate, actor: CurrentUser, session: SessionDep, units: ReaderUnits
 ) -> ItemRead:
     """Add an item as typed ("2 lb chicken thighs"); its amount, unit and food are read from
     the text."""
@@ -193,12 +247,17 @@ async def add_shopping_item(
         aisle=data.aisle,
         op_id=data.op_id,
     )
-    return _done_item(done)
+    return await _done_item(session, done, units)
 
 
 @router.patch(ITEM, response_model=ItemRead, responses={404: {}})
 async def change_shopping_item(
-    list_id: Id, item_id: Id, data: ItemUpdate, actor: CurrentUser, session: SessionDep
+    list_id: Id,
+    item_id: Id,
+    data: ItemUpdate,
+    actor: CurrentUser,
+    session: SessionDep,
+    units: ReaderUnits,
 ) -> ItemRead:
     """Check or uncheck an item, change its text, note or aisle, or move it."""
     changes = {name: getattr(data, name) for name in data.model_fields_set if name != "op_id"}
@@ -210,7 +269,7 @@ async def change_shopping_item(
         changes=changes,
         op_id=data.op_id,
     )
-    return _done_item(done)
+    return await _done_item(session, done, units)
 
 
 @router.delete(ITEM, status_code=status.HTTP_204_NO_CONTENT, responses={404: {}})
@@ -227,9 +286,101 @@ async def remove_shopping_item(
 
 @router.post(LIST + "/clear-checked", response_model=ShoppingListDetail, responses={404: {}})
 async def clear_checked_items(
-    list_id: Id, data: Operation, actor: CurrentUser, session: SessionDep
+    list_id: Id, data: Operation, actor: CurrentUser, session: SessionDep, units: ReaderUnits
 ) -> ShoppingListDetail:
     """Remove every checked item."""
     await service.clear_checked(session, actor=actor, list_id=list_id, op_id=data.op_id)
-    found = await service.get_list(session, actor=actor, list_id=list_id)
-    return _detail(found, await service.read_items(session, found))
+    return await _whole(session, actor, list_id, units)
+
+
+async def _added(
+    session: AsyncSession,
+    actor: CurrentUser,
+    list_id: int,
+    units: UnitSystem,
+    brought: additions.Brought,
+) -> ShoppingListAdded:
+    whole = await _whole(session, actor, list_id, units)
+    offered = [
+        OfferedLine(
+            recipe_id=line.recipe_id, position=line.position, text=line.text, reason=line.reason
+        )
+        for line in brought.offered
+    ]
+    return ShoppingListAdded(**whole.model_dump(), offered=offered)
+
+
+@router.post(LIST + "/recipes", response_model=ShoppingListAdded, responses={404: {}})
+async def add_recipe_to_list(
+    list_id: Id, data: RecipeAdd, actor: CurrentUser, session: SessionDep, units: ReaderUnits
+) -> ShoppingListAdded:
+    """Put a recipe's ingredients on the list, scaled to `servings` (the recipe's own when left
+    out). Each joins the item of its food already on the list (an item checked off stays
+    checked) or starts one. Optional lines, those with no amount "to taste", and the
+    household's staples are offered instead (`offered`); name their positions in `include`
+    to add them. Adding a recipe twice adds it twice: send an `op_id` to make a retry safe."""
+    brought = await additions.add_recipe(
+        session,
+        actor=actor,
+        list_id=list_id,
+        recipe_id=data.recipe_id,
+        servings=data.servings,
+        include=set(data.include),
+        op_id=data.op_id,
+    )
+    return await _added(session, actor, list_id, units, brought)
+
+
+@router.delete(
+    LIST + "/recipes/{recipe_id:int}", response_model=ShoppingListDetail, responses={404: {}}
+)
+async def remove_recipe_from_list(
+    list_id: Id,
+    recipe_id: Id,
+    actor: CurrentUser,
+    session: SessionDep,
+    units: ReaderUnits,
+    op_id: Annotated[OpId | None, Query()] = None,
+) -> ShoppingListDetail:
+    """Take a recipe off the list, however it came (directly or planned): exactly what it
+    brought is subtracted, and an item only it brought is removed."""
+    await additions.remove_recipe(
+        session, actor=actor, list_id=list_id, recipe_id=recipe_id, op_id=op_id
+    )
+    return await _whole(session, actor, list_id, units)
+
+
+@router.post(LIST + "/meal-plan", response_model=ShoppingListAdded, responses={404: {}})
+async def add_plan_to_list(
+    list_id: Id, data: PlanAdd, actor: CurrentUser, session: SessionDep, units: ReaderUnits
+) -> ShoppingListAdded:
+    """Put every recipe planned from `start` to `end` (the list's household's plan) on the
+    list at its planned servings. A planned meal already on the list adds nothing again, and
+    leftovers add nothing."""
+    brought = await additions.add_plan(
+        session,
+        actor=actor,
+        list_id=list_id,
+        start=data.start,
+        end_date=data.end,
+        op_id=data.op_id,
+    )
+    return await _added(session, actor, list_id, units, brought)
+
+
+@router.delete(
+    LIST + "/meal-plan/{entry_id:int}", response_model=ShoppingListDetail, responses={404: {}}
+)
+async def remove_plan_entry_from_list(
+    list_id: Id,
+    entry_id: Id,
+    actor: CurrentUser,
+    session: SessionDep,
+    units: ReaderUnits,
+    op_id: Annotated[OpId | None, Query()] = None,
+) -> ShoppingListDetail:
+    """Take a planned meal off the list: exactly what it brought is subtracted."""
+    await additions.remove_plan_entry(
+        session, actor=actor, list_id=list_id, entry_id=entry_id, op_id=op_id
+    )
+    return await _whole(session, actor, list_id, units)

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
 from recipevault.db import upsert
-from recipevault.recipes.vocabulary.resolving import singular, term_key
+from recipevault.recipes.vocabulary.resolving import term_key
+from recipevault.shopping import merging
 from recipevault.shopping.models import FOOD_LENGTH, ShoppingFood
 
 SUGGESTIONS = 10
 
 
 def food_key(name: str) -> str:
-    return singular(term_key(name))[:FOOD_LENGTH]
+    """What makes two items the same food (``merging.food_key``), cut to fit a key column."""
+    return merging.food_key(name)[:FOOD_LENGTH]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +110,49 @@ async def usual_items(
         .limit(limit)
     )
     return [Usual(name, aisle, uses) for name, aisle, uses in rows]
+
+
+async def staples(session: AsyncSession, household_id: int) -> list[str]:
+    """The foods the household always has, by name."""
+    rows = await session.scalars(
+        select(ShoppingFood.name)
+        .where(ShoppingFood.household_id == household_id, ShoppingFood.staple)
+        .order_by(ShoppingFood.key)
+    )
+    return list(rows)
+
+
+async def keep_staples(session: AsyncSession, household_id: int, names: list[str]) -> None:
+    """Make ``names`` the household's staples, and no other food."""
+    keys = {food_key(name): name for name in names}
+    await session.execute(
+        update(ShoppingFood)
+        .where(
+            ShoppingFood.household_id == household_id,
+            ShoppingFood.staple,
+            ShoppingFood.key.not_in(list(keys)),
+        )
+        .values(staple=False)
+        .execution_options(synchronize_session=False)
+    )
+    if not keys:
+        return
+    statement = upsert(session, ShoppingFood).values(
+        [
+            {
+                "household_id": household_id,
+                "key": key,
+                "name": name,
+                "staple": True,
+                "uses": 0,
+                "last_used_at": utcnow(),
+            }
+            for key, name in keys.items()
+        ]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ShoppingFood.household_id, ShoppingFood.key],
+            set_={"staple": True},
+        )
+    )

@@ -21,6 +21,7 @@ LIST_NAME_LENGTH = 100
 TEXT_LENGTH = 500
 FOOD_LENGTH = 100
 UNIT_LENGTH = 50
+SIZE_LENGTH = 100
 NOTE_LENGTH = 500
 AISLE_LENGTH = 100
 OP_ID_LENGTH = 64
@@ -48,10 +49,11 @@ class ShoppingList(CreatedAt, Base):
 
 
 class ShoppingItem(CreatedAt, Base):
-    """A line of a list: "700 g flour", "2 onions", "birthday candles".
+    """A line of a list: "700 g flour", "2 onions", "birthday candles": one food, its amounts
+    being its parts (``ShoppingItemSource``: typed in, or brought by recipes and planned meals).
 
-    ``text`` is the line as it was typed; ``quantity``, ``unit`` and ``food`` what could be read
-    from it (``food_id`` when the household's foods vocabulary knows the food). ``changed_seq``
+    ``text`` is the line as first typed (or the food a recipe brought), ``food`` the food read
+    from it (``food_id`` when the household's foods vocabulary knows it). ``changed_seq``
     is the number of the operation that last changed it; a removed item keeps its row with
     ``deleted_at`` and ``deleted_seq`` until the markers are swept."""
 
@@ -59,6 +61,7 @@ class ShoppingItem(CreatedAt, Base):
     __table_args__ = (
         # "What changed since N" and the list itself (open items in order) both start here.
         Index("ix_shopping_items_list_changed", "list_id", "changed_seq"),
+        Index("ix_shopping_items_list_food_key", "list_id", "food_key"),
         Index("ix_shopping_items_deleted_at", "deleted_at"),
     )
 
@@ -66,9 +69,9 @@ class ShoppingItem(CreatedAt, Base):
     list_id: Mapped[int] = mapped_column(ForeignKey("shopping_lists.id", ondelete="CASCADE"))
     position: Mapped[int]
     text: Mapped[str] = mapped_column(String(TEXT_LENGTH))
-    quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
-    unit: Mapped[str | None] = mapped_column(String(UNIT_LENGTH))
     food: Mapped[str | None] = mapped_column(String(FOOD_LENGTH))
+    # What makes two items the same food (``foods.food_key``): what is added joins its item.
+    food_key: Mapped[str | None] = mapped_column(String(FOOD_LENGTH))
     food_id: Mapped[int | None] = mapped_column(
         ForeignKey("foods.id", ondelete="SET NULL"), index=True
     )
@@ -114,6 +117,8 @@ class ShoppingFood(Base):
     key: Mapped[str] = mapped_column(String(FOOD_LENGTH), primary_key=True)
     name: Mapped[str] = mapped_column(String(FOOD_LENGTH))
     aisle: Mapped[str | None] = mapped_column(String(AISLE_LENGTH))
+    # Always in the house (salt, oil): what recipes need of it is not added unless asked for.
+    staple: Mapped[bool] = mapped_column(default=False)
     uses: Mapped[int] = mapped_column(default=0)
     last_used_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -130,3 +135,43 @@ class ShoppingStore(CreatedAt, Base):
     )
     name: Mapped[str] = mapped_column(String(STORE_NAME_LENGTH))
     aisles: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class ShoppingAddition(CreatedAt, Base):
+    """A recipe put on a list at some servings, directly or as a meal plan entry: what it
+    brought stays linked to it (``ShoppingItemSource``), so removing it takes away exactly
+    that. A plan entry is put on a list once."""
+
+    __tablename__ = "shopping_additions"
+    __table_args__ = (UniqueConstraint("list_id", "plan_entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("shopping_lists.id", ondelete="CASCADE"))
+    recipe_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recipes.id", ondelete="SET NULL"), index=True
+    )
+    plan_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meal_plan_entries.id", ondelete="SET NULL"), index=True
+    )
+    servings: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+
+
+class ShoppingItemSource(Base):
+    """A part of an item: an amount typed in (no addition), or what an addition brought (an
+    ingredient line at the addition's servings)."""
+
+    __tablename__ = "shopping_item_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("shopping_items.id", ondelete="CASCADE"), index=True
+    )
+    addition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shopping_additions.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(TEXT_LENGTH))
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    quantity_max: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    unit: Mapped[str | None] = mapped_column(String(UNIT_LENGTH))
+    size: Mapped[str | None] = mapped_column(String(SIZE_LENGTH))
+    food: Mapped[str | None] = mapped_column(String(FOOD_LENGTH))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from recipevault.http.schemas import NOT_NULL, Flag, Id, InputModel, OutputModel
+from recipevault.recipes.schemas import Servings
 from recipevault.shopping.models import (
     AISLE_LENGTH,
     LIST_NAME_LENGTH,
@@ -90,11 +92,25 @@ class Operation(InputModel):
     op_id: OpId | None = None
 
 
+class SourceRead(OutputModel):
+    recipe_id: int | None = Field(description="None once the recipe was deleted")
+    plan_entry_id: int | None = Field(description="Set when it came with a planned meal")
+    servings: float | None
+
+
 class ItemRead(OutputModel):
     id: int
-    text: str = Field(description="The item as its reader reads it")
-    quantity: float | None = None
-    unit: str | None = Field(default=None, description="A unit key (gram) or as typed")
+    text: str = Field(
+        description="The item as its reader reads it, in their unit preference: what was "
+        'typed and what recipes brought, merged ("700 g flour", "200 g + 1 cup flour")'
+    )
+    quantity: float | None = Field(
+        default=None, description="The merged amount, when it is one amount"
+    )
+    unit: str | None = Field(default=None, description="Its unit: a key (gram) or as typed")
+    amounts: list[str] = Field(
+        default_factory=list, description="The amounts that could not be merged, when several"
+    )
     food: str | None = None
     food_id: int | None = Field(
         default=None, description="The household's food, when its foods vocabulary knows it"
@@ -104,6 +120,9 @@ class ItemRead(OutputModel):
     checked: bool
     position: int
     sequence: int = Field(description="The number of the change that last changed the item")
+    sources: list[SourceRead] = Field(
+        default_factory=list, description="The recipes and planned meals it came with"
+    )
 
 
 class ShoppingListDetail(ShoppingListRead):
@@ -126,3 +145,33 @@ class UsualItem(OutputModel):
 
 class UsualItems(OutputModel):
     items: list[UsualItem]
+
+
+class RecipeAdd(InputModel):
+    recipe_id: Id
+    servings: Servings | None = Field(
+        default=None, description="Left out, the recipe's own servings"
+    )
+    include: Annotated[list[Annotated[int, Field(ge=0, le=10_000)]], Field(max_length=500)] = Field(
+        default_factory=list,
+        description="Positions of lines to add that would be offered instead (optional, "
+        "to taste, staples)",
+    )
+    op_id: OpId | None = None
+
+
+class PlanAdd(InputModel):
+    start: dt.date
+    end: dt.date = Field(description="The last day, at most 100 days from `start`")
+    op_id: OpId | None = None
+
+
+class OfferedLine(OutputModel):
+    recipe_id: int
+    position: int = Field(description="Name it in `include` to add it")
+    text: str
+    reason: Literal["optional", "to taste", "staple"]
+
+
+class ShoppingListAdded(ShoppingListDetail):
+    offered: list[OfferedLine] = Field(description="Lines not added, and why")

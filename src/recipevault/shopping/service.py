@@ -27,16 +27,30 @@ from recipevault.policy import Actor
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.vocabulary.resolving import find_foods, term_key
 from recipevault.shopping import foods
+from recipevault.shopping.amounts import ItemPart
+from recipevault.shopping.lines import part
 from recipevault.shopping.models import (
     FOOD_LENGTH,
+    SIZE_LENGTH,
     TOMBSTONE_DAYS,
     UNIT_LENGTH,
     ShoppingItem,
+    ShoppingItemSource,
     ShoppingList,
     ShoppingOperation,
 )
 
-OperationKind = Literal["rename_list", "add_item", "change_item", "remove_item", "clear_checked"]
+OperationKind = Literal[
+    "rename_list",
+    "add_item",
+    "change_item",
+    "remove_item",
+    "clear_checked",
+    "add_recipe",
+    "add_plan",
+    "remove_recipe",
+    "remove_plan_entry",
+]
 
 
 class ShoppingListNotFound(NotFound):
@@ -199,18 +213,19 @@ async def changes_since(
 
 
 @dataclass(frozen=True, slots=True)
-class _Step:
+class Step:
     """An operation under way: the list's row locked, the operation's number taken."""
 
     shopping_list: ShoppingList
     sequence: int
     op_id: str
     actor: Actor
+    now: dt.datetime
 
 
-async def _begin(
+async def begin(
     session: AsyncSession, actor: Actor, list_id: int, op_id: str | None
-) -> _Step | Done:
+) -> Step | Done:
     """Take the list's next number, or, for an operation already done, what it did."""
     now = utcnow()
     taken = await session.scalar(
@@ -231,12 +246,10 @@ async def _begin(
             shopping_list.sequence = taken - 1  # nothing happens this time: no number taken
             item = None if done.item_id is None else await session.get(ShoppingItem, done.item_id)
             return Done(done.sequence, item, repeated=True)
-    return _Step(shopping_list, taken, op_id or f"server:{uuid.uuid4()}", actor)
+    return Step(shopping_list, taken, op_id or f"server:{uuid.uuid4()}", actor, now)
 
 
-def _end(
-    session: AsyncSession, step: _Step, kind: OperationKind, item: ShoppingItem | None
-) -> Done:
+def end(session: AsyncSession, step: Step, kind: OperationKind, item: ShoppingItem | None) -> Done:
     session.add(
         ShoppingOperation(
             list_id=step.shopping_list.id,
@@ -253,36 +266,87 @@ def _end(
 async def rename_list(
     session: AsyncSession, *, actor: Actor, list_id: int, name: str
 ) -> ShoppingList:
-    step = await _begin(session, actor, list_id, None)
-    assert isinstance(step, _Step)  # no op id: never a repeat
+    step = await begin(session, actor, list_id, None)
+    assert isinstance(step, Step)  # no op id: never a repeat
     step.shopping_list.name = name
-    _end(session, step, "rename_list", None)
+    end(session, step, "rename_list", None)
     await session.flush()
     return step.shopping_list
 
 
-async def _food_of(
-    session: AsyncSession, household_id: int, food: str | None
-) -> tuple[str | None, int | None]:
-    if not food:
-        return None, None
-    name = food[:FOOD_LENGTH]
-    known = await find_foods(session, household_id, [name])
-    found = known.get(term_key(name))
-    return name, None if found is None else found.id
+@dataclass(frozen=True, slots=True)
+class _Typed:
+    """What was typed, read: its amount as a part of an item, and its food (the household's
+    when its foods vocabulary knows it; a line with no amount is all food)."""
+
+    text: str
+    part: ItemPart
+    food: str
+    food_id: int | None
 
 
-async def _read_text(
-    session: AsyncSession, item: ShoppingItem, household_id: int, text: str
-) -> None:
-    """Set ``item``'s text and what it says: amount, unit, food (the household's when its
-    foods vocabulary knows it; a line with no amount is all food)."""
+async def _read(session: AsyncSession, household_id: int, text: str) -> _Typed:
+    """An amount that cannot be added up ("0 eggs") is kept as text alone."""
     parsed = parse_ingredient(text)
-    unit = parsed.unit if parsed.unit is None or len(parsed.unit) <= UNIT_LENGTH else None
-    item.text = text
-    item.quantity = parsed.quantity if unit is not None or parsed.unit is None else None
-    item.unit = unit
-    item.food, item.food_id = await _food_of(session, household_id, parsed.food or text)
+    food = (parsed.food or text)[:FOOD_LENGTH]
+    amount = part(
+        text,
+        quantity=parsed.quantity,
+        unit=parsed.unit if parsed.unit and len(parsed.unit) <= UNIT_LENGTH else None,
+        size=parsed.size if parsed.size and len(parsed.size) <= SIZE_LENGTH else None,
+        food=food,
+    )
+    known = await find_foods(session, household_id, [food])
+    found = known.get(term_key(food))
+    return _Typed(text, amount, food, None if found is None else found.id)
+
+
+def _typed_source(item: ShoppingItem, typed: _Typed) -> ShoppingItemSource:
+    amount = typed.part
+    return ShoppingItemSource(
+        item_id=item.id,
+        addition_id=None,
+        text=typed.text,
+        quantity=amount.quantity,
+        quantity_max=amount.quantity_max,
+        unit=amount.unit,
+        size=amount.size,
+        food=amount.food,
+    )
+
+
+def _name(item: ShoppingItem, typed: _Typed) -> None:
+    item.text = typed.text
+    item.food, item.food_id, item.food_key = typed.food, typed.food_id, foods.food_key(typed.food)
+
+
+async def open_item_of(
+    session: AsyncSession, list_id: int, *, food_key: str, food_id: int | None
+) -> ShoppingItem | None:
+    """The open item of the list for this food (by the household's food, or its key)."""
+    same = ShoppingItem.food_key == food_key
+    if food_id is not None:
+        same = same | (ShoppingItem.food_id == food_id)
+    return await session.scalar(
+        select(ShoppingItem)
+        .where(
+            ShoppingItem.list_id == list_id,
+            ShoppingItem.deleted_at.is_(None),
+            ~ShoppingItem.checked,
+            same,
+        )
+        .order_by(ShoppingItem.position, ShoppingItem.id)
+        .limit(1)
+    )
+
+
+async def next_position(session: AsyncSession, list_id: int) -> int:
+    last = await session.scalar(
+        select(func.max(ShoppingItem.position)).where(
+            ShoppingItem.list_id == list_id, ShoppingItem.deleted_at.is_(None)
+        )
+    )
+    return 0 if last is None else last + 1
 
 
 async def add_item(
@@ -295,34 +359,39 @@ async def add_item(
     aisle: str | None,
     op_id: str | None,
 ) -> Done:
-    """Add an item at the end of the open ones, in the aisle given (which its food goes in
-    from now on) or else the aisle its food was last given."""
-    step = await _begin(session, actor, list_id, op_id)
+    """Add what was typed: to the open item of its food, if there is one (its amounts then
+    merge), else as a new item at the end of the open ones (an item checked off stays so:
+    typing it again puts it on the list afresh). It goes in the aisle given (which its food
+    goes in from now on), or else the aisle its food was last given."""
+    step = await begin(session, actor, list_id, op_id)
     if isinstance(step, Done):
         return step
-    last = await session.scalar(
-        select(func.max(ShoppingItem.position)).where(
-            ShoppingItem.list_id == list_id, ShoppingItem.deleted_at.is_(None)
-        )
-    )
-    item = ShoppingItem(
-        list_id=list_id,
-        position=0 if last is None else last + 1,
-        note=note,
-        aisle=aisle,
-        created_by_id=actor.user_id,
-        changed_seq=step.sequence,
-    )
     household_id = step.shopping_list.household_id
-    await _read_text(session, item, household_id, text)
-    if aisle is None:
-        item.aisle = await foods.aisle_of(session, household_id, item.food)
-    else:
+    typed = await _read(session, household_id, text)
+    item = await open_item_of(
+        session, list_id, food_key=foods.food_key(typed.food), food_id=typed.food_id
+    )
+    if item is None:
+        item = ShoppingItem(
+            list_id=list_id,
+            position=await next_position(session, list_id),
+            created_by_id=actor.user_id,
+            aisle=await foods.aisle_of(session, household_id, typed.food),
+            changed_seq=step.sequence,
+        )
+        _name(item, typed)
+        session.add(item)
+    if note is not None:
+        item.note = note
+    if aisle is not None:
+        item.aisle = aisle
         await foods.remember_aisle(session, household_id, item.food, aisle)
+    item.changed_seq = step.sequence
     await foods.bought(session, household_id, item.food)
-    session.add(item)
     await session.flush()
-    return _end(session, step, "add_item", item)
+    session.add(_typed_source(item, typed))
+    await session.flush()
+    return end(session, step, "add_item", item)
 
 
 async def _live_item(session: AsyncSession, list_id: int, item_id: int) -> ShoppingItem:
@@ -341,14 +410,22 @@ async def change_item(
     changes: Mapping[str, Any],
     op_id: str | None,
 ) -> Done:
-    """Change an item's text, note, aisle, checked state or place (the other open items
-    keep their order around it)."""
-    step = await _begin(session, actor, list_id, op_id)
+    """Change an item's text (its typed amount: what recipes brought stays), note, aisle,
+    checked state or place (the other open items keep their order around it)."""
+    step = await begin(session, actor, list_id, op_id)
     if isinstance(step, Done):
         return step
     item = await _live_item(session, list_id, item_id)
     if "text" in changes:
-        await _read_text(session, item, step.shopping_list.household_id, changes["text"])
+        # What was typed is replaced; what recipes brought stays.
+        typed = await _read(session, step.shopping_list.household_id, changes["text"])
+        await session.execute(
+            delete(ShoppingItemSource).where(
+                ShoppingItemSource.item_id == item.id, ShoppingItemSource.addition_id.is_(None)
+            )
+        )
+        _name(item, typed)
+        session.add(_typed_source(item, typed))
     if "note" in changes:
         item.note = changes["note"]
     if "aisle" in changes:
@@ -361,7 +438,7 @@ async def change_item(
         await _move(session, item, changes["position"], step.sequence)
     item.changed_seq = step.sequence
     await session.flush()
-    return _end(session, step, "change_item", item)
+    return end(session, step, "change_item", item)
 
 
 async def _move(session: AsyncSession, item: ShoppingItem, position: int, sequence: int) -> None:
@@ -402,16 +479,16 @@ async def _move(session: AsyncSession, item: ShoppingItem, position: int, sequen
 async def remove_item(
     session: AsyncSession, *, actor: Actor, list_id: int, item_id: int, op_id: str | None
 ) -> Done:
-    step = await _begin(session, actor, list_id, op_id)
+    step = await begin(session, actor, list_id, op_id)
     if isinstance(step, Done):
         return step
     item = await _live_item(session, list_id, item_id)
-    _mark_removed(item, step.sequence, utcnow())
+    mark_removed(item, step.sequence, utcnow())
     await session.flush()
-    return _end(session, step, "remove_item", item)
+    return end(session, step, "remove_item", item)
 
 
-def _mark_removed(item: ShoppingItem, sequence: int, now: dt.datetime) -> None:
+def mark_removed(item: ShoppingItem, sequence: int, now: dt.datetime) -> None:
     item.deleted_at = now
     item.deleted_seq = sequence
     item.changed_seq = sequence
@@ -421,7 +498,7 @@ async def clear_checked(
     session: AsyncSession, *, actor: Actor, list_id: int, op_id: str | None
 ) -> Done:
     """Remove every checked item at once: one operation."""
-    step = await _begin(session, actor, list_id, op_id)
+    step = await begin(session, actor, list_id, op_id)
     if isinstance(step, Done):
         return step
     await session.execute(
@@ -434,7 +511,7 @@ async def clear_checked(
         .values(deleted_at=utcnow(), deleted_seq=step.sequence, changed_seq=step.sequence)
         .execution_options(synchronize_session=False)
     )
-    return _end(session, step, "clear_checked", None)
+    return end(session, step, "clear_checked", None)
 
 
 # --- Upkeep ----------------------------------------------------------------------------------
