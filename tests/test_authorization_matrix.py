@@ -252,6 +252,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("DELETE", LIST): Case(MEMBERS_DELETE),
     ("GET", LIST + "/changes"): Case(MEMBERS, params={"since": "0"}),
     ("GET", LIST + "/suggestions"): Case(MEMBERS, params={"q": "flo"}),
+    ("GET", LIST + "/checked"): Case(MEMBERS),
     ("GET", HH + "/shopping-stores"): Case(MEMBERS),
     ("GET", HH + "/staples"): Case(MEMBERS),
     ("PUT", HH + "/staples"): Case(MEMBERS, json=lambda s: {"foods": ["salt"]}),

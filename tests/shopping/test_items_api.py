@@ -9,13 +9,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.recipes.models import Food
 from recipevault.recipes.vocabulary.resolving import resolve_foods
 from recipevault.shopping import service
 from recipevault.shopping.models import ShoppingItem, ShoppingList, ShoppingOperation
 from tests.shopping.conftest import LISTS, HeadersFor
+from tests.support.database import statements_run
 from tests.support.world import World
 
 OP = "0b7c2f7e-6a43-4d4f-9a51-3c1f8e0c9d21"
@@ -303,3 +304,51 @@ async def test_an_amount_that_cannot_be_added_up_leaves_the_food_on_the_list(
     assert (zero["text"], zero["quantity"], zero["food"]) == ("eggs", None, "eggs")
     huge = await _add(client, list_id, as_("member"), "99999999 kg sugar")
     assert huge["text"].endswith("sugar")
+
+
+async def test_a_list_reads_in_two_queries_however_long(
+    client: httpx.AsyncClient, as_: HeadersFor, list_id: int, engine: AsyncEngine
+) -> None:
+    headers = as_("member")
+    counts = []
+    for round_ in range(2):
+        for n in range(1 + 20 * round_):
+            await _add(client, list_id, headers, f"{n + 1} thing{round_}-{n}")
+        with statements_run(engine, lambda statement: "shopping_" in statement) as statements:
+            read = await client.get(f"{LISTS}/{list_id}", headers=headers)
+        assert read.status_code == 200
+        counts.append(len(statements))
+    assert counts == [2, 2]
+
+
+async def test_the_checked_items_past_the_newest_fifty_come_a_page_at_a_time(
+    client: httpx.AsyncClient, as_: HeadersFor, list_id: int, session: AsyncSession
+) -> None:
+    headers = as_("member")
+    added = [await _add(client, list_id, headers, f"item {n}") for n in range(55)]
+    for item in added[:53]:
+        await client.patch(
+            f"{LISTS}/{list_id}/items/{item['id']}", json={"checked": True}, headers=headers
+        )
+    read = (await client.get(f"{LISTS}/{list_id}", headers=headers)).json()
+    assert read["checked_total"] == 53
+    texts = [item["text"] for item in read["items"]]
+    # Open ones first, then the 50 checked last, the last first.
+    assert texts[:2] == ["item 53", "item 54"]
+    assert texts[2:5] == ["item 52", "item 51", "item 50"]
+    assert len(texts) == 52
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": "20"} | ({"cursor": cursor} if cursor else {})
+        page = await client.get(f"{LISTS}/{list_id}/checked", params=params, headers=headers)
+        assert page.status_code == 200
+        seen += [item["text"] for item in page.json()["items"]]
+        cursor = page.json()["next"]
+        if cursor is None:
+            break
+    assert seen == [f"item {n}" for n in range(52, -1, -1)]
+    bad = await client.get(
+        f"{LISTS}/{list_id}/checked", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=headers
+    )
+    assert bad.status_code == 422

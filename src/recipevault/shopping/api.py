@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -11,10 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.accounts.auth import identity_found
 from recipevault.accounts.models import UnitSystem as UnitPreference
 from recipevault.deps import CurrentUser, SessionDep
+from recipevault.http.pagination import (
+    CursorQuery,
+    InvalidCursor,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
 from recipevault.http.schemas import Id
 from recipevault.recipes.units import UnitSystem
 from recipevault.shopping import additions, foods, lines, service
-from recipevault.shopping.models import ShoppingItem, ShoppingList
+from recipevault.shopping.models import ShoppingItem
 from recipevault.shopping.schemas import (
     ItemCreate,
     ItemRead,
@@ -40,6 +48,7 @@ from recipevault.shopping.stores import service as stores
 
 router = APIRouter(prefix="/api/v1/shopping-lists", tags=["shopping lists"])
 LIST = "/{list_id:int}"
+CHECKED_SHOWN = 50  # checked items a list shows; /checked pages through the rest
 ITEM = LIST + "/items/{item_id:int}"
 
 
@@ -103,23 +112,30 @@ def _summary(summary: service.ListSummary) -> ShoppingListSummary:
     )
 
 
-async def _detail(
-    session: AsyncSession, found: ShoppingList, items: Sequence[ShoppingItem], units: UnitSystem
+async def _whole(
+    session: AsyncSession,
+    actor: CurrentUser,
+    list_id: int,
+    units: UnitSystem,
+    store_id: int | None = None,
 ) -> ShoppingListDetail:
+    """The list as it is read (for a store, in its aisles' order): two queries."""
+    view = await service.read_list(session, actor=actor, list_id=list_id)
+    found = view.shopping_list
+    shown = await lines.list_lines(session, found.id, units, checked_shown=CHECKED_SHOWN)
+    if store_id is not None:
+        store = await stores.get_store(
+            session, actor=actor, household_id=found.household_id, store_id=store_id
+        )
+        shown = stores.walk_order(shown, store.aisles)
     return ShoppingListDetail(
         id=found.id,
         household_id=found.household_id,
         name=found.name,
         sequence=found.sequence,
-        items=await _items_read(session, items, units),
+        items=[item_read(line) for line in shown],
+        checked_total=view.checked_total,
     )
-
-
-async def _whole(
-    session: AsyncSession, actor: CurrentUser, list_id: int, units: UnitSystem
-) -> ShoppingListDetail:
-    found = await service.get_list(session, actor=actor, list_id=list_id)
-    return await _detail(session, found, await service.read_items(session, found), units)
 
 
 async def _done_item(session: AsyncSession, done: service.Done, units: UnitSystem) -> ItemRead:
@@ -168,16 +184,45 @@ async def read_shopping_list(
     ] = None,
 ) -> ShoppingListDetail:
     """The list: its open items in the list's order (or, for a store, aisle by aisle as one
-    walks it, items of aisles it does not name next and of no aisle last), then the checked
-    ones, the last checked first."""
+    walks it, items of aisles it does not name next and of no aisle last), then the 50 items
+    checked last, the last first (`checked_total` counts them all; `/checked` pages through
+    the rest)."""
+    return await _whole(session, actor, list_id, units, store_id)
+
+
+@router.get(LIST + "/checked", response_model=Page[ItemRead], responses={404: {}})
+async def checked_items(
+    list_id: Id,
+    actor: CurrentUser,
+    session: SessionDep,
+    units: ReaderUnits,
+    cursor: CursorQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = CHECKED_SHOWN,
+) -> Page[ItemRead]:
+    """The list's checked items, the last checked first, a page at a time."""
     found = await service.get_list(session, actor=actor, list_id=list_id)
-    items = await service.read_items(session, found)
-    if store_id is not None:
-        store = await stores.get_store(
-            session, actor=actor, household_id=found.household_id, store_id=store_id
-        )
-        items = stores.walk_order(items, store.aisles)
-    return await _detail(session, found, items, units)
+    before = None
+    if cursor is not None:
+        values = decode_cursor(cursor, keys=("at", "id"))
+        before = (_cursor_time(values["at"]), values["id"])
+    page = await lines.checked_lines(session, found.id, units, before=before, limit=limit + 1)
+    more = len(page) > limit
+    shown = page[:limit]
+    last = shown[-1].item if more else None
+    next_cursor = None
+    if last is not None and last.checked_at is not None:
+        next_cursor = encode_cursor({"at": last.checked_at.isoformat(), "id": last.id})
+    return Page[ItemRead](items=[item_read(line) for line in shown], next=next_cursor)
+
+
+def _cursor_time(value: object) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidCursor() from None
+    if moment.tzinfo is None:
+        raise InvalidCursor()
+    return moment
 
 
 @router.get(LIST + "/suggestions", response_model=UsualItems, responses={404: {}})

@@ -1,15 +1,16 @@
 """A list's items as a reader reads them: each item's parts (what was typed, and what each
 recipe or planned meal brought) merged in the reader's unit preference, and where they came
-from. Two queries for any number of items: the items (the caller's) and their sources."""
+from. One query for any number of items, their parts and sources."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.recipes.units import UnitSystem
@@ -51,42 +52,112 @@ def part(
         return ItemPart(text, food=food)
 
 
+# Open items in the list's order, then checked ones, the last checked first.
+ORDER = (
+    ShoppingItem.checked,
+    case((ShoppingItem.checked, ShoppingItem.checked_at)).desc(),
+    ShoppingItem.position,
+    ShoppingItem.id,
+)
+
+
 async def lines_of(
     session: AsyncSession, items: Sequence[ShoppingItem], system: UnitSystem
 ) -> list[Line]:
     """``items`` as lines for a reader of ``system``, in the same order."""
+    if not items:
+        return []
+    found = {
+        line.item.id: line
+        for line in await _lines(session, ShoppingItem.id.in_([item.id for item in items]), system)
+    }
+    return [found[item.id] for item in items]
+
+
+async def list_lines(
+    session: AsyncSession, list_id: int, system: UnitSystem, *, checked_shown: int
+) -> list[Line]:
+    """The list as it is read: every open item, in order, then the ``checked_shown`` items
+    checked last (the last first). One query."""
+    live = (ShoppingItem.list_id == list_id, ShoppingItem.deleted_at.is_(None))
+    newest_checked = (
+        select(ShoppingItem.id)
+        .where(*live, ShoppingItem.checked)
+        .order_by(ShoppingItem.checked_at.desc(), ShoppingItem.id.desc())
+        .limit(checked_shown)
+    )
+    shown = and_(*live, or_(~ShoppingItem.checked, ShoppingItem.id.in_(newest_checked)))
+    return await _lines(session, shown, system)
+
+
+async def checked_lines(
+    session: AsyncSession,
+    list_id: int,
+    system: UnitSystem,
+    *,
+    before: tuple[dt.datetime, int] | None,
+    limit: int,
+) -> list[Line]:
+    """Checked items, the last checked first, from just before ``before`` (checked at, id)."""
+    older: ColumnElement[bool] = ShoppingItem.id.is_not(None)
+    if before is not None:
+        at, item_id = before
+        older = or_(
+            ShoppingItem.checked_at < at,
+            and_(ShoppingItem.checked_at == at, ShoppingItem.id < item_id),
+        )
+    page = (
+        select(ShoppingItem.id)
+        .where(
+            ShoppingItem.list_id == list_id,
+            ShoppingItem.deleted_at.is_(None),
+            ShoppingItem.checked,
+            older,
+        )
+        .order_by(ShoppingItem.checked_at.desc(), ShoppingItem.id.desc())
+        .limit(limit)
+    )
+    return await _lines(session, ShoppingItem.id.in_(page), system)
+
+
+async def _lines(
+    session: AsyncSession, which: ColumnElement[bool], system: UnitSystem
+) -> list[Line]:
+    """The items ``which`` picks, in ``ORDER``, with their parts and sources: one query."""
+    rows = await session.execute(
+        select(
+            ShoppingItem,
+            ShoppingItemSource,
+            ShoppingAddition.recipe_id,
+            ShoppingAddition.plan_entry_id,
+            ShoppingAddition.servings,
+        )
+        .outerjoin(ShoppingItemSource, ShoppingItemSource.item_id == ShoppingItem.id)
+        .outerjoin(ShoppingAddition, ShoppingAddition.id == ShoppingItemSource.addition_id)
+        .where(which)
+        .order_by(*ORDER, ShoppingItemSource.id)
+    )
+    items: dict[int, ShoppingItem] = {}
     parts: defaultdict[int, list[ItemPart]] = defaultdict(list)
     sources: defaultdict[int, dict[int, SourceRef]] = defaultdict(dict)
-    ids = [item.id for item in items]
-    if ids:
-        rows = await session.execute(
-            select(
-                ShoppingItemSource,
-                ShoppingAddition.recipe_id,
-                ShoppingAddition.plan_entry_id,
-                ShoppingAddition.servings,
+    for item, source, recipe_id, plan_entry_id, servings in rows:
+        items.setdefault(item.id, item)
+        if source is None:
+            continue
+        parts[item.id].append(
+            part(
+                source.text,
+                quantity=source.quantity,
+                quantity_max=source.quantity_max,
+                unit=source.unit,
+                size=source.size,
+                food=source.food,
             )
-            .outerjoin(ShoppingAddition, ShoppingAddition.id == ShoppingItemSource.addition_id)
-            .where(ShoppingItemSource.item_id.in_(ids))
-            .order_by(ShoppingItemSource.id)
         )
-        for source, recipe_id, plan_entry_id, servings in rows:
-            parts[source.item_id].append(
-                part(
-                    source.text,
-                    quantity=source.quantity,
-                    quantity_max=source.quantity_max,
-                    unit=source.unit,
-                    size=source.size,
-                    food=source.food,
-                )
-            )
-            if source.addition_id is not None:  # else typed in
-                sources[source.item_id][source.addition_id] = SourceRef(
-                    recipe_id, plan_entry_id, servings
-                )
+        if source.addition_id is not None:  # else typed in
+            sources[item.id][source.addition_id] = SourceRef(recipe_id, plan_entry_id, servings)
     lines = []
-    for item in items:
+    for item in items.values():
         found = parts[item.id] or [part(item.text, food=item.food)]  # none: a bare name
         merged = merge(found, food=item.food, system=system)
         lines.append(Line(item, merged, tuple(sources[item.id].values())))

@@ -127,8 +127,9 @@ class ItemRead(OutputModel):
 
 class ShoppingListDetail(ShoppingListRead):
     items: list[ItemRead] = Field(
-        description="Open items in the list's order, then the checked ones, last checked first"
+        description="Open items in the list's order, then the 50 checked last, the last first"
     )
+    checked_total: int = Field(description="How many items are checked, shown or not")
 
 
 class ListChanges(OutputModel):

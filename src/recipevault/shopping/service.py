@@ -168,20 +168,31 @@ async def delete_list(session: AsyncSession, *, actor: Actor, list_id: int) -> N
     await session.flush()
 
 
-async def read_items(session: AsyncSession, shopping_list: ShoppingList) -> list[ShoppingItem]:
-    """The list's items: open ones in the list's order, then the checked ones, the last
-    checked first."""
-    rows = await session.scalars(
-        select(ShoppingItem)
-        .where(ShoppingItem.list_id == shopping_list.id, ShoppingItem.deleted_at.is_(None))
-        .order_by(
+@dataclass(frozen=True, slots=True)
+class ListView:
+    shopping_list: ShoppingList
+    checked_total: int
+
+
+async def read_list(session: AsyncSession, *, actor: Actor, list_id: int) -> ListView:
+    """A list and how many of its items are checked: one query."""
+    checked = (
+        select(func.count())
+        .where(
+            ShoppingItem.list_id == ShoppingList.id,
+            ShoppingItem.deleted_at.is_(None),
             ShoppingItem.checked,
-            case((ShoppingItem.checked, ShoppingItem.checked_at)).desc(),
-            ShoppingItem.position,
-            ShoppingItem.id,
         )
+        .scalar_subquery()
     )
-    return list(rows)
+    found = (
+        await session.execute(
+            select(ShoppingList, checked).where(ShoppingList.id == list_id, _visible(actor))
+        )
+    ).first()
+    if found is None:
+        raise ShoppingListNotFound()
+    return ListView(found[0], found[1])
 
 
 async def changes_since(

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.errors import Conflict, NotFound
 from recipevault.policy import Actor
-from recipevault.shopping.models import ShoppingItem, ShoppingStore
+from recipevault.shopping.lines import Line
+from recipevault.shopping.models import ShoppingStore
 from recipevault.shopping.service import require_household
 
 
@@ -96,19 +97,20 @@ async def remove_store(
     await session.flush()
 
 
-def walk_order(items: Sequence[ShoppingItem], aisles: Sequence[str]) -> list[ShoppingItem]:
-    """``items`` (open ones in the list's order, then checked ones) with the open ones in the
+def walk_order(shown: Sequence[Line], aisles: Sequence[str]) -> list[Line]:
+    """``shown`` (open items in the list's order, then checked ones) with the open ones in the
     order of the store's ``aisles``: those of an aisle the store does not name next, by aisle
     name, and those of no aisle last. Within an aisle the list's order holds."""
     rank = {aisle.casefold(): n for n, aisle in enumerate(aisles)}
     unnamed = len(rank)
 
-    def place(item: ShoppingItem) -> tuple[int, int, str]:
-        if item.aisle is None:
-            return (unnamed + 1, 0, "")
-        key = item.aisle.casefold()
-        return (rank[key], 0, "") if key in rank else (unnamed, 0, key)
+    def place(line: Line) -> tuple[int, str]:
+        aisle = line.item.aisle
+        if aisle is None:
+            return (unnamed + 1, "")
+        key = aisle.casefold()
+        return (rank[key], "") if key in rank else (unnamed, key)
 
-    open_items = [item for item in items if not item.checked]
-    checked = [item for item in items if item.checked]
-    return sorted(open_items, key=place) + checked
+    open_lines = [line for line in shown if not line.item.checked]
+    checked = [line for line in shown if line.item.checked]
+    return sorted(open_lines, key=place) + checked
