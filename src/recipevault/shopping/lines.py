@@ -9,8 +9,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.recipes.units import UnitSystem
@@ -29,8 +30,50 @@ class SourceRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemRow:
+    """An item's own fields as read (no row object: a list reads thousands of them)."""
+
+    id: int
+    text: str
+    food: str | None
+    food_id: int | None
+    note: str | None
+    aisle: str | None
+    checked: bool
+    checked_at: dt.datetime | None
+    position: int
+    changed_seq: int
+
+
+_ITEM_COLUMNS = (
+    ShoppingItem.id,
+    ShoppingItem.text,
+    ShoppingItem.food,
+    ShoppingItem.food_id,
+    ShoppingItem.note,
+    ShoppingItem.aisle,
+    ShoppingItem.checked,
+    ShoppingItem.checked_at,
+    ShoppingItem.position,
+    ShoppingItem.changed_seq,
+)
+_SOURCE_COLUMNS = (
+    ShoppingItemSource.addition_id,
+    ShoppingItemSource.text,
+    ShoppingItemSource.quantity,
+    ShoppingItemSource.quantity_max,
+    ShoppingItemSource.unit,
+    ShoppingItemSource.size,
+    ShoppingItemSource.food,
+    ShoppingAddition.recipe_id,
+    ShoppingAddition.plan_entry_id,
+    ShoppingAddition.servings,
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
-    item: ShoppingItem
+    item: ItemRow
     merged: Merged
     sources: tuple[SourceRef, ...]
 
@@ -82,11 +125,14 @@ async def list_lines(
     live = (ShoppingItem.list_id == list_id, ShoppingItem.deleted_at.is_(None))
     newest_checked = (
         select(ShoppingItem.id)
-        .where(*live, ShoppingItem.checked)
+        .where(*live, ShoppingItem.checked == true())
         .order_by(ShoppingItem.checked_at.desc(), ShoppingItem.id.desc())
         .limit(checked_shown)
     )
-    shown = and_(*live, or_(~ShoppingItem.checked, ShoppingItem.id.in_(newest_checked)))
+    open_items = select(ShoppingItem.id).where(*live, ShoppingItem.checked == false())
+    # (A member of a UNION may not have its own LIMIT in SQLite unless it is a subquery.)
+    newest = newest_checked.subquery()
+    shown = ShoppingItem.id.in_(union_all(open_items, select(newest.c.id)))
     return await _lines(session, shown, system)
 
 
@@ -111,7 +157,7 @@ async def checked_lines(
         .where(
             ShoppingItem.list_id == list_id,
             ShoppingItem.deleted_at.is_(None),
-            ShoppingItem.checked,
+            ShoppingItem.checked == true(),
             older,
         )
         .order_by(ShoppingItem.checked_at.desc(), ShoppingItem.id.desc())
@@ -123,39 +169,39 @@ async def checked_lines(
 async def _lines(
     session: AsyncSession, which: ColumnElement[bool], system: UnitSystem
 ) -> list[Line]:
-    """The items ``which`` picks, in ``ORDER``, with their parts and sources: one query."""
+    """The items ``which`` picks, in ``ORDER``, with their parts and sources: one query, of
+    columns (loading thousands of rows as objects would cost more than the rest together)."""
     rows = await session.execute(
-        select(
-            ShoppingItem,
-            ShoppingItemSource,
-            ShoppingAddition.recipe_id,
-            ShoppingAddition.plan_entry_id,
-            ShoppingAddition.servings,
-        )
+        select(*_ITEM_COLUMNS, ShoppingItemSource.id, *_SOURCE_COLUMNS)
         .outerjoin(ShoppingItemSource, ShoppingItemSource.item_id == ShoppingItem.id)
         .outerjoin(ShoppingAddition, ShoppingAddition.id == ShoppingItemSource.addition_id)
         .where(which)
         .order_by(*ORDER, ShoppingItemSource.id)
     )
-    items: dict[int, ShoppingItem] = {}
+    width = len(_ITEM_COLUMNS)
+    items: dict[int, ItemRow] = {}
     parts: defaultdict[int, list[ItemPart]] = defaultdict(list)
     sources: defaultdict[int, dict[int, SourceRef]] = defaultdict(dict)
-    for item, source, recipe_id, plan_entry_id, servings in rows:
-        items.setdefault(item.id, item)
-        if source is None:
+    row: Any
+    for row in rows:
+        item_id = row[0]
+        if item_id not in items:
+            items[item_id] = ItemRow(*row[:width])
+        if row[width] is None:  # no part
             continue
-        parts[item.id].append(
+        addition_id, text, quantity, quantity_max, unit, size, food, *source = row[width + 1 :]
+        parts[item_id].append(
             part(
-                source.text,
-                quantity=source.quantity,
-                quantity_max=source.quantity_max,
-                unit=source.unit,
-                size=source.size,
-                food=source.food,
+                text,
+                quantity=quantity,
+                quantity_max=quantity_max,
+                unit=unit,
+                size=size,
+                food=food,
             )
         )
-        if source.addition_id is not None:  # else typed in
-            sources[item.id][source.addition_id] = SourceRef(recipe_id, plan_entry_id, servings)
+        if addition_id is not None:  # else typed in
+            sources[item_id][addition_id] = SourceRef(*source)
     lines = []
     for item in items.values():
         found = parts[item.id] or [part(item.text, food=item.food)]  # none: a bare name

@@ -62,6 +62,8 @@ class ShoppingItem(CreatedAt, Base):
         # "What changed since N" and the list itself (open items in order) both start here.
         Index("ix_shopping_items_list_changed", "list_id", "changed_seq"),
         Index("ix_shopping_items_list_food_key", "list_id", "food_key"),
+        # A list's open items, and its items checked last, without reading its history.
+        Index("ix_shopping_items_list_checked", "list_id", "checked", "checked_at"),
         Index("ix_shopping_items_deleted_at", "deleted_at"),
     )
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
@@ -181,7 +181,7 @@ async def read_list(session: AsyncSession, *, actor: Actor, list_id: int) -> Lis
         .where(
             ShoppingItem.list_id == ShoppingList.id,
             ShoppingItem.deleted_at.is_(None),
-            ShoppingItem.checked,
+            ShoppingItem.checked == true(),
         )
         .scalar_subquery()
     )
@@ -343,7 +343,7 @@ async def open_item_of(
         .where(
             ShoppingItem.list_id == list_id,
             ShoppingItem.deleted_at.is_(None),
-            ~ShoppingItem.checked,
+            ShoppingItem.checked == false(),
             same,
         )
         .order_by(ShoppingItem.position, ShoppingItem.id)
@@ -461,7 +461,7 @@ async def _move(session: AsyncSession, item: ShoppingItem, position: int, sequen
         .where(
             ShoppingItem.list_id == item.list_id,
             ShoppingItem.deleted_at.is_(None),
-            ~ShoppingItem.checked,
+            ShoppingItem.checked == false(),
             ShoppingItem.id != item.id,
         )
         .order_by(ShoppingItem.position, ShoppingItem.id)
@@ -516,7 +516,7 @@ async def clear_checked(
         update(ShoppingItem)
         .where(
             ShoppingItem.list_id == list_id,
-            ShoppingItem.checked,
+            ShoppingItem.checked == true(),
             ShoppingItem.deleted_at.is_(None),
         )
         .values(deleted_at=utcnow(), deleted_seq=step.sequence, changed_seq=step.sequence)

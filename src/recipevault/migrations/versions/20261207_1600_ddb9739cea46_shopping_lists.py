@@ -128,6 +128,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_shopping_items_list_food_key", ["list_id", "food_key"], unique=False
         )
+        batch_op.create_index(
+            "ix_shopping_items_list_checked", ["list_id", "checked", "checked_at"], unique=False
+        )
 
     op.create_table(
         "shopping_operations",
@@ -245,6 +248,7 @@ def downgrade() -> None:
     op.drop_table("shopping_operations")
     with op.batch_alter_table("shopping_items", schema=None) as batch_op:
         batch_op.drop_index("ix_shopping_items_list_food_key")
+        batch_op.drop_index("ix_shopping_items_list_checked")
         batch_op.drop_index("ix_shopping_items_list_changed")
         batch_op.drop_index(batch_op.f("ix_shopping_items_food_id"))
         batch_op.drop_index("ix_shopping_items_deleted_at")
