@@ -316,13 +316,23 @@ async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> l
 
 
 READ_ONE = read_statement().where(recipes.c.id == bindparam("recipe_id"))
+# A page address names its recipe by slug (unique among all recipes, the trash included): read
+# by it, the page is one statement, not the id first and then the document.
+READ_BY_SLUG = read_statement().where(recipes.c.slug == bindparam("slug"))
 
 
-async def stored_recipe(source: Database | AsyncSession, recipe_id: int) -> StoredRecipe | None:
-    """The stored recipe, not in the trash, with its owner's and household's names: the one
-    read of a whole recipe, for every caller, who authorizes what it does with it. Read with
-    a session, it is what that session's transaction sees (its own writes included); with the
-    database, what is committed, by the fastest read there is (``Database.first``)."""
+async def stored_recipe(
+    source: Database | AsyncSession, recipe_id: int | None = None, *, slug: str | None = None
+) -> StoredRecipe | None:
+    """The stored recipe with this id, or at this page address (``slug``), not in the trash,
+    with its owner's and household's names: the one read of a whole recipe, for every caller,
+    who authorizes what it does with it. Read with a session, it is what that session's
+    transaction sees (its own writes included); with the database, what is committed, by the
+    fastest read there is (``Database.first``). Either way it is one statement."""
+    if (recipe_id is None) == (slug is None):
+        raise TypeError("stored_recipe takes a recipe's id or its slug, one of the two")
+    if slug is not None:
+        return _stored(await first_row(source, READ_BY_SLUG, {"slug": slug}))
     return _stored(await first_row(source, READ_ONE, {"recipe_id": recipe_id}))
 
 
