@@ -46,7 +46,7 @@ def _statement(sql: str) -> bool:
 
 
 # Rebuilding a recipe's rows, document and search entry on each write took 40, 32, 11, 47,
-# 38, 28 and 26 statements; writing only what changed, 26, 17, 8, 19, 14, 6 and 16; with the
+# 38, 28 and 26 statements; writing only what changed, 26, 17, 8, 19, 13, 6 and 16; with the
 # collections an edit leaves as they are taken from the stored document (and its words for
 # the index), terms and units that exist looked up rather than inserted, and the recipe's row
 # updated once, 22, 10, 2, 13, 8, 6 and 16.
