@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.errors import Forbidden
-from recipevault.recipes import page_reads, service
+from recipevault.recipes import documents, page_reads, service
 from recipevault.recipes.schemas import RecipeUpdate
 from tests.recipes.pages_support import make_recipe, pancakes
 from tests.support.world import World, actor_for, make_world
@@ -38,6 +38,26 @@ async def test_readable_document_by_slug_hides_what_the_viewer_may_not_read(
     )
     with pytest.raises(service.RecipeNotFound):
         await page_reads.readable_document(database, viewer=owner, slug="nothing-here")
+
+
+async def test_a_recipe_read_by_slug_is_the_one_read_by_id(
+    database: Database, session: AsyncSession, world: World
+) -> None:
+    recipe = await make_recipe(session, world.owner, pancakes())
+    other = await make_recipe(session, world.owner, pancakes(title="Waffles"))
+    by_slug = await documents.stored_recipe(database, slug=recipe.slug)
+    assert by_slug is not None
+    assert by_slug == await documents.stored_recipe(database, recipe.id)
+    assert by_slug.id == recipe.id != other.id
+    # The same in the session's transaction, and not once the recipe is in the trash.
+    assert await documents.stored_recipe(session, slug=recipe.slug) == by_slug
+    owner = await actor_for(session, world.owner)
+    await service.trash_recipe(session, actor=owner, recipe_id=recipe.id, if_match=None, ip=None)
+    assert await documents.stored_recipe(session, slug=recipe.slug) is None
+    assert await documents.stored_recipe(session, slug="nothing-here") is None
+    for neither_or_both in ({}, {"recipe_id": recipe.id, "slug": recipe.slug}):
+        with pytest.raises(TypeError):
+            await documents.stored_recipe(session, **neither_or_both)  # type: ignore[arg-type]
 
 
 async def test_slugs_find_live_or_trashed_recipes(session: AsyncSession, world: World) -> None:

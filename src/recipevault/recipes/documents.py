@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,9 +111,16 @@ def _names(terms: Sequence[VocabularyTerm]) -> list[str]:
     return [term.name for term in sorted(terms, key=attrgetter("id"))]
 
 
-def recipe_fields(recipe: Recipe) -> dict[str, Any]:
-    """Everything a reader sees of the recipe except its owner's and household's names: its
-    collections must be loaded (``recipe_rows``)."""
+def recipe_fields(recipe: Recipe, kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a reader sees of the recipe except its owner's and household's names. Its
+    collections must be loaded (``recipe_rows``), or, with ``kept`` (the fields of its stored
+    document), those that are not loaded are taken as that document has them: an edit that
+    leaves a collection as it is need not read its rows to write the same thing again."""
+    unloaded = inspect(recipe).unloaded if kept is not None else frozenset()
+
+    def part(name: str, build: Callable[[], list[Any]]) -> list[Any]:
+        return list((kept or {})[name]) if name in unloaded else build()
+
     return {
         "id": recipe.id,
         "slug": recipe.slug,
@@ -132,42 +139,46 @@ def recipe_fields(recipe: Recipe) -> dict[str, Any]:
         "rating": recipe.rating,
         "visibility": recipe.visibility.value,
         "version": recipe.version,
-        "tags": _names(recipe.tags),
-        "categories": _names(recipe.categories),
-        "tools": _names(recipe.tools),
-        "ingredients": [_ingredient(line) for line in recipe.ingredients],
-        "steps": [
-            {"text": s.text, "section": s.section, "timer_minutes": s.timer_minutes}
-            for s in recipe.steps
-        ],
-        "images": [_image(image) for image in _ready_images(recipe)],
+        "tags": part("tags", lambda: _names(recipe.tags)),
+        "categories": part("categories", lambda: _names(recipe.categories)),
+        "tools": part("tools", lambda: _names(recipe.tools)),
+        "ingredients": part("ingredients", lambda: [_ingredient(ln) for ln in recipe.ingredients]),
+        "steps": part(
+            "steps",
+            lambda: [
+                {"text": s.text, "section": s.section, "timer_minutes": s.timer_minutes}
+                for s in recipe.steps
+            ],
+        ),
+        "images": part("images", lambda: [_image(image) for image in _ready_images(recipe)]),
         "units": "original",
         "created_at": recipe.created_at,
         "updated_at": recipe.updated_at,
     }
 
 
-def summary_fields(recipe: Recipe) -> dict[str, Any]:
-    description = recipe.description
+def summary_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A recipe's summary in lists, from its fields (``recipe_fields``); its image is the
+    narrowest rendition of its primary image."""
+    description = fields["description"]
     if description and len(description) > SUMMARY_DESCRIPTION_CHARS:
         description = description[: SUMMARY_DESCRIPTION_CHARS - 1].rstrip() + "…"
+    images = fields["images"]
     return {
-        "id": recipe.id,
-        "slug": recipe.slug,
-        "title": recipe.title,
+        "id": fields["id"],
+        "slug": fields["slug"],
+        "title": fields["title"],
         "description": description,
-        "servings": _number(recipe.servings),
-        "total_minutes": recipe.total_minutes,
-        "rating": recipe.rating,
-        "visibility": recipe.visibility.value,
-        "tags": _names(recipe.tags),
-        "categories": _names(recipe.categories),
-        "image": next(
-            (image_url(image.token, image.variants[0]["width"]) for image in _ready_images(recipe)),
-            None,
-        ),
-        "created_at": recipe.created_at,
-        "updated_at": recipe.updated_at,
+        "servings": fields["servings"],
+        "total_minutes": fields["total_minutes"],
+        "rating": fields["rating"],
+        "visibility": fields["visibility"],
+        "tags": fields["tags"],
+        "categories": fields["categories"],
+        # Renditions are listed narrowest first.
+        "image": next(iter(images[0]["urls"].values()), None) if images else None,
+        "created_at": fields["created_at"],
+        "updated_at": fields["updated_at"],
     }
 
 
@@ -191,42 +202,50 @@ async def rebuild_documents(session: AsyncSession, recipe_ids: Sequence[int]) ->
 
 
 async def write_documents(
-    session: AsyncSession, recipes: Sequence[Recipe], *, serialized: dict[int, bytes] | None = None
+    session: AsyncSession,
+    recipes: Sequence[Recipe],
+    *,
+    built: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> None:
     """Store the documents of these recipes, whose collections are loaded, as they are in
-    memory (``serialized``: a recipe's ``recipe_fields`` already serialized). Their images get
-    the tokens their visibility calls for first."""
+    memory; their images get the tokens their visibility calls for first. ``built``: a
+    recipe's fields (``recipe_fields``) made already, by a caller that gave its images their
+    tokens before."""
     rows = []
     for recipe in recipes:
-        follow_visibility(recipe)
-        document = (serialized or {}).get(recipe.id) or orjson.dumps(recipe_fields(recipe))
+        fields = (built or {}).get(recipe.id)
+        if fields is None:
+            follow_visibility(recipe)
+            fields = recipe_fields(recipe)
+        document = orjson.dumps(fields)
         rows.append(
             {
                 "recipe_id": recipe.id,
                 "etag": hashlib.blake2b(document, digest_size=12).hexdigest(),
                 "document": document,
-                "summary": orjson.dumps(summary_fields(recipe)),
+                "summary": orjson.dumps(summary_fields(fields)),
             }
         )
     await session.flush()  # the images' new tokens, if any
-    await _upsert(session, rows)
+    if rows:
+        await session.execute(_UPSERTS[session.get_bind().dialect.name], rows)
 
 
-async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(RecipeDocument).values(rows)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[RecipeDocument.recipe_id],
-            set_={
-                "etag": statement.excluded.etag,
-                "document": statement.excluded.document,
-                "summary": statement.excluded.summary,
-            },
-        )
+def _upsert_statement(insert: Callable[[Any], Any]) -> Any:
+    # Made once, and run with the rows as parameters (a Core statement: not the ORM's bulk
+    # insert), so SQLAlchemy compiles it once.
+    statement = insert(RecipeDocument.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=[RecipeDocument.recipe_id],
+        set_={
+            "etag": statement.excluded.etag,
+            "document": statement.excluded.document,
+            "summary": statement.excluded.summary,
+        },
     )
+
+
+_UPSERTS = {"postgresql": _upsert_statement(pg_insert), "sqlite": _upsert_statement(sqlite_insert)}
 
 
 async def drop_documents(session: AsyncSession, recipe_ids: Sequence[int]) -> None:
@@ -316,13 +335,23 @@ async def fetch_summaries(session: AsyncSession, recipe_ids: Sequence[int]) -> l
 
 
 READ_ONE = read_statement().where(recipes.c.id == bindparam("recipe_id"))
+# A page address names its recipe by slug (unique among all recipes, the trash included): read
+# by it, the page is one statement, not the id first and then the document.
+READ_BY_SLUG = read_statement().where(recipes.c.slug == bindparam("slug"))
 
 
-async def stored_recipe(source: Database | AsyncSession, recipe_id: int) -> StoredRecipe | None:
-    """The stored recipe, not in the trash, with its owner's and household's names: the one
-    read of a whole recipe, for every caller, who authorizes what it does with it. Read with
-    a session, it is what that session's transaction sees (its own writes included); with the
-    database, what is committed, by the fastest read there is (``Database.first``)."""
+async def stored_recipe(
+    source: Database | AsyncSession, recipe_id: int | None = None, *, slug: str | None = None
+) -> StoredRecipe | None:
+    """The stored recipe with this id, or at this page address (``slug``), not in the trash,
+    with its owner's and household's names: the one read of a whole recipe, for every caller,
+    who authorizes what it does with it. Read with a session, it is what that session's
+    transaction sees (its own writes included); with the database, what is committed, by the
+    fastest read there is (``Database.first``). Either way it is one statement."""
+    if (recipe_id is None) == (slug is None):
+        raise TypeError("stored_recipe takes a recipe's id or its slug, one of the two")
+    if slug is not None:
+        return _stored(await first_row(source, READ_BY_SLUG, {"slug": slug}))
     return _stored(await first_row(source, READ_ONE, {"recipe_id": recipe_id}))
 
 

@@ -162,6 +162,18 @@ async def apply_input(
 ) -> Collections:
     """Set the recipe's fields from ``values``, and return the collections they give it (the
     caller writes those: see ``recipe_rows``)."""
+    # The vocabularies' lookups do not read the recipe's row: its changed columns are written
+    # with the rest of the write (one UPDATE), not flushed before the first lookup.
+    with vocabulary.session.no_autoflush:
+        return await _apply_input(recipe, vocabulary, values, lines)
+
+
+async def _apply_input(
+    recipe: Recipe,
+    vocabulary: Vocabulary,
+    values: dict[str, Any],
+    lines: list[dict[str, Any]] | None,
+) -> Collections:
     for name in SCALARS:
         if name in values:
             setattr(recipe, name, values[name])

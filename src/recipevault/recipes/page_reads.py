@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.db import Database
@@ -25,22 +25,13 @@ from recipevault.recipes.service import (
 from recipevault.recipes.vocabulary import uses as term_uses
 from recipevault.recipes.vocabulary.schemas import Kind
 
-_recipes = Recipe.__table__
-_ID_BY_SLUG = select(_recipes.c.id).where(
-    _recipes.c.slug == bindparam("slug"), _recipes.c.deleted_at.is_(None)
-)
-
 
 async def readable_document(
     database: Database, *, viewer: Viewer, slug: str
 ) -> documents.StoredRecipe:
     """The stored recipe at ``slug`` for a safe request that has no session (the recipe page):
-    two indexed reads, the id and then the document, as committed. Hidden and missing recipes
-    are both "not found"."""
-    row = await database.first(_ID_BY_SLUG, {"slug": slug})
-    stored = None
-    if row is not None:
-        stored = await documents.stored_recipe(database, int(row[0]))
+    one indexed read, as committed. Hidden and missing recipes are both "not found"."""
+    stored = await documents.stored_recipe(database, slug=slug)
     if stored is None or not can_read(viewer, stored):
         raise RecipeNotFound()
     return stored

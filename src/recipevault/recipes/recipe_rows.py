@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import ScalarResult, Table, delete, insert, inspect, select
+from sqlalchemy import ScalarResult, Table, bindparam, delete, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -180,13 +180,22 @@ def _table(part: str) -> Table:
     return _TERMS[part][1]
 
 
+# Each table's statements, made once so that SQLAlchemy compiles each once: deleting the rows
+# of the recipes ``ids``, and inserting rows (run with the rows as parameters).
+_DELETES = {
+    part: delete(_table(part)).where(_table(part).c.recipe_id.in_(bindparam("ids", expanding=True)))
+    for part in ("ingredients", "steps", *_TERMS)
+}
+_INSERTS = {part: insert(_table(part)) for part in _DELETES}
+
+
 async def write_parts(
     session: AsyncSession, edits: Sequence[tuple[Recipe, Collections]], *, new: bool = False
 ) -> None:
     """Write the collections each edit gives its recipe in place of the stored ones (``new``:
     the recipes have none yet), one DELETE and one executemany per table, and set them on the
     recipes as loaded."""
-    for part in ("ingredients", "steps", *_TERMS):
+    for part in _DELETES:
         chosen = [
             (recipe, values)
             for recipe, given in edits
@@ -194,10 +203,8 @@ async def write_parts(
         ]
         if not chosen:
             continue
-        table = _table(part)
         if not new:
-            ids = [recipe.id for recipe, _ in chosen]
-            await session.execute(delete(table).where(table.c.recipe_id.in_(ids)))
+            await session.execute(_DELETES[part], {"ids": [recipe.id for recipe, _ in chosen]})
         rows = []
         for recipe, values in chosen:
             written = _rows(part, recipe.id, values)
@@ -207,7 +214,7 @@ async def write_parts(
             rows += written
             set_committed_value(recipe, part, values)
         if rows:
-            await session.execute(insert(table), rows)
+            await session.execute(_INSERTS[part], rows)
 
 
 def _mirror(item: RecipeIngredient | RecipeStep, row: dict[str, Any]) -> None:

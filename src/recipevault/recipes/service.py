@@ -1,11 +1,12 @@
 """Recipe use cases: create, replace, patch, trash and restore, with revisions and ETags.
 
-A write loads the recipe's row and, of its collections, those the edit leaves as they are
-(``recipe_rows``); applies the edit in memory; compares the result with the stored document
-(the revision's snapshot); and, if anything a reader sees changed, writes the rows it changed,
-the revision, the new document built from the recipe in memory (``documents``) and, where the
-words or foods changed, the search index, all in the request's transaction. Reads of whole
-recipes come from those documents.
+A write loads the recipe's row and its stored document; applies the edit in memory; builds
+the new document from the recipe in memory, taking the collections the edit leaves as they are
+from the stored document rather than from their rows; compares it with the stored document (the
+revision's snapshot); and, if anything a reader sees changed, writes the rows it changed
+(``recipe_rows``), the revision, the new document (``documents``) and, where the words or foods
+changed, the search index, all in the request's transaction. Reads of whole recipes come from
+those documents.
 """
 
 from __future__ import annotations
@@ -346,11 +347,25 @@ async def _commit_edit(
     document; ``moved``: the edit files it in another household."""
     # A document older than the flag says by its numbers whether its total was given.
     before.setdefault("total_minutes_given", total_was_given(before))
-    await load_parts(session, [recipe], missing_parts(recipe, given))
     for part, values in given.given().items():
         set_committed_value(recipe, part, values)  # written below, if anything changed
-    follow_visibility(recipe)
-    fields = documents.recipe_fields(recipe)
+    # The collections the edit leaves as they are go into the new document as the stored one
+    # has them, without reading their rows; but the images' addresses follow the visibility
+    # (``images.addresses``), so they are loaded to be given new ones when it changes, and a
+    # collection a document written by an older version does not hold is read.
+    visibility_changed = recipe.visibility.value != before["visibility"]
+    await load_parts(
+        session,
+        [recipe],
+        [
+            part
+            for part in missing_parts(recipe, given)
+            if part not in before or (part == "images" and visibility_changed)
+        ],
+    )
+    if "images" not in inspect(recipe).unloaded:
+        follow_visibility(recipe)
+    fields = documents.recipe_fields(recipe, kept=before)
     after = orjson.loads(orjson.dumps(fields))
     changed = sorted(
         key for key in after if key not in _BOOKKEEPING and after.get(key) != before.get(key)
@@ -359,7 +374,9 @@ async def _commit_edit(
         return recipe  # nothing a reader could see changed: no new version, nothing written
     # A collection given as it was is left as it is; a move re-files every one in the new
     # household's vocabularies, whose rows its document does not tell apart.
-    await write_parts(session, [(recipe, given if moved else given.only(changed))])
+    # The recipe's row is written once, with its new version, not flushed before the rows.
+    with session.no_autoflush:
+        await write_parts(session, [(recipe, given if moved else given.only(changed))])
     if changed:
         session.add(
             RecipeRevision(
@@ -373,9 +390,7 @@ async def _commit_edit(
         recipe.version += 1
         recipe.updated_at = utcnow()
         fields |= {"version": recipe.version, "updated_at": recipe.updated_at}
-        await documents.write_documents(
-            session, [recipe], serialized={recipe.id: orjson.dumps(fields)}
-        )
+        await documents.write_documents(session, [recipe], built={recipe.id: fields})
     else:
         await session.flush()
     await search.index_recipes(
@@ -383,6 +398,7 @@ async def _commit_edit(
         [recipe],
         words=not _WORDS.isdisjoint(changed),
         foods=moved or _foods(before) != _foods(after),
+        documents={recipe.id: fields},
     )
     return recipe
 

@@ -31,7 +31,7 @@ rebuild, in the same transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,26 +186,42 @@ def index_keys(dialect: str, keys: frozenset[str]) -> Any:
     return " ".join(sorted(keys))
 
 
-def _entry(dialect: str, recipe: Recipe) -> dict[str, Any]:
-    foods = " ".join(line.food.name for line in recipe.ingredients if line.food is not None)
+def _entry(
+    dialect: str, recipe: Recipe, document: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The recipe's entry: the words of its lines and steps from its rows, or from its
+    ``document`` (``documents.recipe_fields``) when the caller has it."""
+    if document is None:
+        foods = [line.food.name for line in recipe.ingredients if line.food is not None]
+        steps = [step.text for step in recipe.steps]
+    else:
+        foods = [line["food"] for line in document["ingredients"] if line["food"] is not None]
+        steps = [step["text"] for step in document["steps"]]
     return {
         "id": recipe.id,
         "title": recipe.title,
-        "foods": foods,
+        "foods": " ".join(foods),
         "description": recipe.description or "",
-        "steps": " ".join(step.text for step in recipe.steps),
+        "steps": " ".join(steps),
         "keys": index_keys(dialect, read_keys(recipe)),
     }
 
 
 async def index_recipes(
-    session: AsyncSession, recipes: Sequence[Recipe], *, words: bool = True, foods: bool = True
+    session: AsyncSession,
+    recipes: Sequence[Recipe],
+    *,
+    words: bool = True,
+    foods: bool = True,
+    documents: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> None:
     """(Re)write the entries of these recipes, and their foods for cook-with, in the caller's
     transaction. Those in the trash lose theirs: nobody finds them. An edit that changed
     neither their words nor their foods may say so (``words``, ``foods`` false) to leave that
     part as it is; their keys are rewritten all the same, since who may read a recipe can
-    change without its words."""
+    change without its words. The words of a recipe's lines and steps come from its loaded
+    rows, or from its fields in ``documents`` (by id) where given; its foods for cook-with
+    (``foods``) always from its loaded lines."""
     if not recipes:
         return
     dialect = session.get_bind().dialect.name
@@ -224,7 +240,7 @@ async def index_recipes(
         keys = [{"id": r.id, "keys": index_keys(dialect, read_keys(r))} for r in live]
         await session.execute(_WRITES[dialect][1], keys)
         return
-    rows = [_entry(dialect, recipe) for recipe in live]
+    rows = [_entry(dialect, recipe, (documents or {}).get(recipe.id)) for recipe in live]
     await session.execute(_WRITES[dialect][0], rows)
     await search_words.add_words(
         session, (row[part] for row in rows for part in PARTS if row[part])

@@ -124,18 +124,24 @@ async def resolve_terms(
     keys = _unique(term_key(name) for name in names)
     if not keys:
         return []
-    await session.execute(
-        _insert_ignoring_duplicates(
-            session,
-            model,
-            [{"household_id": household_id, "key": key, "name": wanted[key]} for key in keys],
-        )
-    )
+    by_key = await _existing(session, model, household_id, keys)
+    if missing := [key for key in keys if key not in by_key]:
+        rows = [{"household_id": household_id, "key": key, "name": wanted[key]} for key in missing]
+        await session.execute(_insert_ignoring_duplicates(session, model, rows))
+        by_key |= await _existing(session, model, household_id, missing)
+    return [by_key[key] for key in keys]
+
+
+async def _existing(
+    session: AsyncSession, model: type[T], household_id: int, keys: Sequence[str]
+) -> dict[str, T]:
+    """The household's terms (or units) of these keys that exist, by key. Most writes name
+    terms that exist already: they are looked up first, and only the missing ones inserted
+    (an insert that finds its row taken by another writer meanwhile does nothing)."""
     found = await session.scalars(
         select(model).where(model.household_id == household_id, model.key.in_(keys))
     )
-    by_key = {term.key: term for term in found}
-    return [by_key[key] for key in keys]
+    return {term.key: term for term in found}
 
 
 async def resolve_foods(
@@ -232,23 +238,23 @@ async def resolve_units(
     keys = _unique(unit_key(name) for name in names)
     if not keys:
         return {}
-    rows = []
-    for key in keys:
-        known = unit_for(key)
-        rows.append(
-            {
-                "household_id": household_id,
-                "key": key,
-                "name": known.singular if known else key,
-                "plural_name": known.plural if known else None,
-                "abbreviation": None,
-            }
-        )
-    await session.execute(_insert_ignoring_duplicates(session, Unit, rows))
-    found = await session.scalars(
-        select(Unit).where(Unit.household_id == household_id, Unit.key.in_(keys))
-    )
-    return {unit.key: unit for unit in found}
+    by_key = await _existing(session, Unit, household_id, keys)
+    if missing := [key for key in keys if key not in by_key]:
+        rows = []
+        for key in missing:
+            known = unit_for(key)
+            rows.append(
+                {
+                    "household_id": household_id,
+                    "key": key,
+                    "name": known.singular if known else key,
+                    "plural_name": known.plural if known else None,
+                    "abbreviation": None,
+                }
+            )
+        await session.execute(_insert_ignoring_duplicates(session, Unit, rows))
+        by_key |= await _existing(session, Unit, household_id, missing)
+    return by_key
 
 
 VOCABULARIES: dict[str, type[VocabularyTerm]] = {
