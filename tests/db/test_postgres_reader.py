@@ -168,7 +168,7 @@ async def test_errors_are_raised_as_sqlalchemy_raises_them(database: Database) -
 
 
 async def test_the_recipe_page_reads_what_is_committed(database: Database) -> None:
-    """The page's two reads (the id by slug, then the document) through the reader."""
+    """The page's read (the stored recipe by slug) through the reader sees what is committed."""
     public = select(_recipes.c.id, _recipes.c.slug).where(
         _recipes.c.visibility == Visibility.PUBLIC, _recipes.c.deleted_at.is_(None)
     )
