@@ -57,17 +57,14 @@ def _day(page: Page, day: dt.date) -> Any:
 
 
 def _slot(page: Page, day: dt.date, slot: str) -> Any:
-    return _day(page, day).locator(".plan-slot").filter(
-        has=page.locator("h4", has_text=slot)
-    )
+    return _day(page, day).locator(".plan-slot").filter(has=page.locator("h4", has_text=slot))
 
 
 def test_plan_a_week_move_meals_and_subscribe(
     page: Page, browser: Browser, server: LiveServer, console_errors: list[str]
 ) -> None:
     _register(page, "Pia Planner")
-    for title in RECIPES:
-        _api_recipe(page, title)
+    made = {title: _api_recipe(page, title) for title in RECIPES}
     monday = _this_monday()
 
     # The navigation leads to this week's plan of the personal household.
@@ -88,7 +85,9 @@ def test_plan_a_week_move_meals_and_subscribe(
     proposals.nth(5).uncheck()
     proposals.nth(6).uncheck()
     page.get_by_role("button", name="Plan the chosen meals").click()
-    expect(page.get_by_role("status").first).to_contain_text("Planned 5 suggested meals.")
+    expect(page.get_by_role("status").first).to_contain_text(
+        "Planned 5 meals from the suggestions."
+    )
     entries = page.locator("#plan .plan-entry")
     expect(entries).to_have_count(5)
     for number in range(5):
@@ -121,7 +120,32 @@ def test_plan_a_week_move_meals_and_subscribe(
     expect(_slot(page, sunday, "Breakfast").locator(".plan-entry")).to_contain_text(title)
     expect(_slot(page, wednesday, "Dinner").locator(".plan-entry")).to_have_count(0)
 
-    # The month holds the same five meals.
+    # Find a recipe in place (htmx swaps in what the search finds) and plan it.
+    adding = page.locator("#add-entry")
+    adding.get_by_label("Find a recipe").fill("lentil")
+    adding.get_by_label("Lentil soup").check()
+    adding.get_by_label("Day").fill(sunday.isoformat())
+    adding.get_by_label("Meal").select_option(label="Lunch")
+    adding.get_by_role("button", name="Add to plan").click()
+    expect(page.get_by_role("status").first).to_contain_text("Planned Lentil soup on Sunday")
+    expect(_slot(page, sunday, "Lunch").locator(".plan-entry")).to_contain_text("Lentil soup")
+
+    # From a recipe's page, "Add to plan" asks for a day and a meal in place.
+    page.goto(f"/recipes/{made['Bean chili']['slug']}")
+    page.get_by_role("link", name="Add to plan…").click()
+    adding = page.locator("#add-to-plan")
+    expect(adding.get_by_role("heading", name="Add Bean chili to the plan")).to_be_visible()
+    assert_accessible(page)
+    adding.get_by_label("Day").fill(saturday.isoformat())
+    adding.get_by_label("Meal").select_option(label="Snack")
+    adding.get_by_label("Servings").fill("2")
+    adding.get_by_role("button", name="Add to plan").click()
+    expect(page.get_by_role("status").first).to_contain_text("Planned Bean chili on Saturday")
+    snack = _slot(page, saturday, "Snack").locator(".plan-entry a")
+    expect(snack).to_have_text("Bean chili")
+    assert (snack.get_attribute("href") or "").endswith("?servings=2")
+
+    # The month holds the same meals.
     page.get_by_role("link", name="Show the month").click()
     expect(page.locator(".plan-month")).to_be_visible()
     assert_accessible(page)
@@ -136,9 +160,9 @@ def test_plan_a_week_move_meals_and_subscribe(
     assert feed.status_code == 200
     assert feed.headers["content-type"].startswith("text/calendar")
     events = Calendar.from_ical(feed.content).walk("VEVENT")
-    assert len(events) == 5
+    assert len(events) == 7
     assert {str(event["SUMMARY"]) for event in events} <= set(RECIPES)
-    assert all(str(event["URL"]).endswith("?servings=4") for event in events)
+    assert sorted(str(event["URL"]).rsplit("=", 1)[1] for event in events) == ["2"] + ["4"] * 6
 
     # On a phone the week is a list of days, with nothing wider than the screen.
     page.set_viewport_size({"width": 360, "height": 740})

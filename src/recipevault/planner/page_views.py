@@ -47,6 +47,11 @@ def day_text(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day} {SHORT_MONTHS[day.month]}"
 
 
+def meals(count: int) -> str:
+    """ "1 meal", "3 meals"."""
+    return f"{count} meal" if count == 1 else f"{count} meals"
+
+
 def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 

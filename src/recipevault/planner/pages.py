@@ -156,6 +156,31 @@ async def plan_page(
     return render(request, "planner/plan.html", context, status_code=status_code, headers=headers)
 
 
+async def refused_form(
+    request: Request,
+    session: AsyncSession,
+    database: Database,
+    identity: Identity,
+    name: str,
+    form: Form[Any],
+    *,
+    household_id: int | None = None,
+    day: dt.date | None = None,
+) -> Response:
+    """The plan page again with the form called ``name`` in it refused (422): beside its
+    fields, what is wrong; the week shown is the one the form was about."""
+    return await plan_page(
+        request,
+        session,
+        database,
+        identity,
+        household_id=household_id if household_id is not None else form_household(form),
+        day=day,
+        forms={name: form},
+        status_code=422,
+    )
+
+
 @router.get("")
 async def planner(
     request: Request,
@@ -202,7 +227,6 @@ async def add_entry(
                 views.page_url(entry.household_id, entry.date),
                 flash=f"Planned {what} on {views.day_text(entry.date)}.",
             )
-    household_id = form_household(form)
     if from_recipe:
         recipe_id = form.value("recipe_id")
         return await _add_recipe_page(
@@ -210,19 +234,12 @@ async def add_entry(
             session,
             identity,
             recipe_id=int(recipe_id) if recipe_id.isdigit() else 0,
-            household_id=household_id,
+            household_id=form_household(form),
             form=form,
             status_code=422,
         )
-    return await plan_page(
-        request,
-        session,
-        database,
-        identity,
-        household_id=household_id,
-        day=form_date(form, "date"),
-        forms={"add": form},
-        status_code=422,
+    return await refused_form(
+        request, session, database, identity, "add", form, day=form_date(form, "date")
     )
 
 
@@ -265,15 +282,15 @@ async def move_entry(
                 views.page_url(moved.entry.household_id, day),
                 flash=f"Moved {views.entry_view(moved).label} to {views.day_text(day)}.",
             )
-    return await plan_page(
+    return await refused_form(
         request,
         session,
         database,
         identity,
+        f"move-{entry_id}",
+        form,
         household_id=household_id,
         day=day,
-        forms={f"move-{entry_id}": form},
-        status_code=422,
     )
 
 

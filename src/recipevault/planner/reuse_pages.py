@@ -69,17 +69,11 @@ async def copy_week(
             return redirect(
                 request,
                 views.page_url(data.household_id, data.to_start),
-                flash=f"Copied {len(copies)} meals to the week of {views.day_text(data.to_start)}.",
+                flash=f"Copied {views.meals(len(copies))} to the week of "
+                f"{views.day_text(data.to_start)}.",
             )
-    return await pages.plan_page(
-        request,
-        session,
-        database,
-        identity,
-        household_id=pages.form_household(form),
-        day=pages.form_date(form, "from_start"),
-        forms={"copy": form},
-        status_code=422,
+    return await pages.refused_form(
+        request, session, database, identity, "copy", form, day=pages.form_date(form, "from_start")
     )
 
 
@@ -108,15 +102,8 @@ async def save_template(
                 views.page_url(data.household_id, data.week_start),
                 flash=f"Saved this week as “{saved.template.name}”.",
             )
-    return await pages.plan_page(
-        request,
-        session,
-        database,
-        identity,
-        household_id=pages.form_household(form),
-        day=pages.form_date(form, "week_start"),
-        forms={"save": form},
-        status_code=422,
+    return await pages.refused_form(
+        request, session, database, identity, "save", form, day=pages.form_date(form, "week_start")
     )
 
 
@@ -146,17 +133,10 @@ async def apply_template(
             return redirect(
                 request,
                 views.page_url(template.template.household_id, data.week_start),
-                flash=f"Planned “{template.template.name}”: {len(planned)} meals this week.",
+                flash=f"Planned “{template.template.name}”: {views.meals(len(planned))} this week.",
             )
-    return await pages.plan_page(
-        request,
-        session,
-        database,
-        identity,
-        household_id=pages.form_household(form),
-        day=pages.form_date(form, "week_start"),
-        forms={"apply": form},
-        status_code=422,
+    return await pages.refused_form(
+        request, session, database, identity, "apply", form, day=pages.form_date(form, "week_start")
     )
 
 
@@ -299,7 +279,7 @@ async def keep_suggestions(
             return redirect(
                 request,
                 views.page_url(household_id, first),
-                flash=f"Planned {len(chosen)} suggested meals.",
+                flash=f"Planned {views.meals(len(chosen))} from the suggestions.",
             )
     return await _suggest_page(
         request,
