@@ -141,8 +141,9 @@ async def test_the_month_reads_its_plan_in_a_few_queries(
     slots = await service.list_meal_slots(session, actor=owner, household_id=world.household.id)
     soup = await make_recipe(session, world, title="Lentil soup")
     await sign_in(client, world.member.email)
-    counts = []
+    counts, planned = [], 0
     for more in (4, 40):
+        planned += more
         for number in range(more):
             await service.add_plan_entry(
                 session,
@@ -157,8 +158,9 @@ async def test_the_month_reads_its_plan_in_a_few_queries(
             )
         await session.commit()
         with statements_run(engine, lambda s: "SAVEPOINT" not in s.upper()) as statements:
-            await _open(client, _page(world, view="month", date="2026-12-01"))
+            page = await _open(client, _page(world, view="month", date="2026-12-01"))
         counts.append(len(statements))
+        assert page.count('<li><span class="plan-month__slot">') == planned
     assert counts[0] == counts[1], counts
 
 
@@ -703,6 +705,9 @@ async def test_add_to_plan_of_an_unreadable_recipe_is_not_found(
         session, world, title="Secret", owner="outsider", visibility=Visibility.PRIVATE
     )
     await session.commit()
+    readable = await make_recipe(session, world, title="Lentil soup")
+    await session.commit()
     await sign_in(client, world.member.email)
+    await _open(client, f"/planner/add?recipe={readable.id}")
     await _open(client, f"/planner/add?recipe={hidden.id}", status=404)
     await _open(client, "/planner/add?recipe=999999", status=404)
