@@ -109,6 +109,8 @@ MEMBERS_DELETE = (401, 404, 204, 204, 204)
 CURATORS = (401, 404, 200, 200, 200)
 # Hidden from visitors and outsiders, readable but not editable by members.
 EDITORS = (401, 404, 403, 200, 200)
+# A page's form that members (and admins) may send: done, then a redirect (303).
+MEMBERS_PAGE_POST = (403, 404, 303, 303, 303)
 
 MATRIX: dict[tuple[str, str], Case] = {
     # Site pages, probes and documentation are public.
@@ -359,7 +361,78 @@ MATRIX: dict[tuple[str, str], Case] = {
     # Pages. Visitors send no CSRF token here, so their form posts are refused (403) before
     # anything else; pages that need a signed-in person send visitors to the sign-in page
     # (303), as do successful form posts.
-    ("GET", "/planner"): Case(same(200)),
+    # The planner: the viewer's own (personal) plan, or a household's for its members and
+    # admins; nobody else learns the household exists.
+    ("GET", "/planner"): Case(
+        (303, 404, 200, 200, 200), query=lambda s: {"household": s.world.household.id}
+    ),
+    ("POST", "/planner/entries"): Case(
+        MEMBERS_PAGE_POST,
+        form=lambda s: {
+            "household_id": s.world.household.id,
+            "date": "2026-12-08",
+            "slot_id": s.slot_id,
+            "title": "Eating out",
+        },
+    ),
+    ("POST", "/planner/entries/{entry_id}/move"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"date": "2026-12-09", "slot_id": s.slot_id}
+    ),
+    ("POST", "/planner/entries/{entry_id}/remove"): Case(MEMBERS_PAGE_POST),
+    ("POST", "/planner/copy"): Case(
+        MEMBERS_PAGE_POST,
+        form=lambda s: {
+            "household_id": s.world.household.id,
+            "from_start": "2026-12-07",
+            "from_end": "2026-12-13",
+            "to_start": "2026-12-14",
+        },
+    ),
+    ("POST", "/planner/templates"): Case(
+        MEMBERS_PAGE_POST,
+        form=lambda s: {
+            "household_id": s.world.household.id,
+            "name": "Another",
+            "week_start": "2026-12-14",
+        },
+    ),
+    ("POST", "/planner/templates/apply"): Case(
+        MEMBERS_PAGE_POST,
+        form=lambda s: {
+            "household_id": s.world.household.id,
+            "template_id": s.template_id,
+            "week_start": "2026-12-21",
+        },
+    ),
+    ("GET", "/planner/suggest"): Case(
+        (303, 404, 200, 200, 200), query=lambda s: {"household": s.world.household.id}
+    ),
+    ("POST", "/planner/suggest"): Case(
+        (403, 404, 200, 200, 200),
+        form=lambda s: {
+            "household_id": s.world.household.id,
+            "start": "2026-12-14",
+            "end": "2026-12-15",
+            "slot_ids": [s.slot_id],
+        },
+    ),
+    ("POST", "/planner/suggest/keep"): Case(
+        MEMBERS_PAGE_POST,
+        form=lambda s: {
+            "household_id": s.world.household.id,
+            "keep": [f"2026-12-15:{s.slot_id}:{s.recipe_id}"],
+        },
+    ),
+    # As on the API: only members make a feed (it shows the plan as its maker sees it).
+    ("POST", "/planner/calendar-feeds"): Case(
+        (403, 404, 201, 201, 404), form=lambda s: {"household_id": s.world.household.id}
+    ),
+    ("POST", "/planner/calendar-feeds/{feed_id}/revoke"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"household_id": s.world.household.id}
+    ),
+    ("GET", "/planner/add"): Case(
+        (303, 404, 200, 200, 200), query=lambda s: {"recipe": s.recipe_id}
+    ),
     ("GET", "/shopping"): Case(same(200)),
     ("GET", "/households"): Case((303, 200, 200, 200, 200)),
     ("POST", "/households"): Case((403, 303, 303, 303, 303), form=lambda s: {"name": "New"}),

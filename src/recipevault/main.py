@@ -50,6 +50,8 @@ from recipevault.jobs.queue import HueyQueue
 from recipevault.logging import configure_logging
 from recipevault.mail import Mailer
 from recipevault.planner import api as planner_api
+from recipevault.planner import pages as planner_pages
+from recipevault.planner import reuse_pages as planner_reuse_pages
 from recipevault.planner.calendar import api as calendar_api
 from recipevault.planner.calendar.service import FEED_PATH
 from recipevault.planner.suggestions import api as suggestions_api
@@ -150,6 +152,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         registration_pages.router,
         account_settings_pages.router,
         households_pages.router,
+        planner_pages.router,
+        planner_reuse_pages.router,
         household_member_pages.router,
         admin_pages.router,
         importing_pages.router,

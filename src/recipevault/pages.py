@@ -24,16 +24,6 @@ def _coming_soon(request: Request, *, section: str, title: str, blurb: str) -> R
 
 
 # Each placeholder goes when its feature's pages.py takes over the address.
-@router.get("/planner")
-async def planner(request: Request, viewer: OptionalPageUser) -> Response:
-    return _coming_soon(
-        request,
-        section="planner",
-        title="Meal planner",
-        blurb="Plan breakfasts, lunches and dinners for the week with your household.",
-    )
-
-
 @router.get("/shopping")
 async def shopping(request: Request, viewer: OptionalPageUser) -> Response:
     return _coming_soon(

@@ -156,8 +156,8 @@ async def test_pages_are_not_kept_by_shared_caches(client: httpx.AsyncClient) ->
 
 
 async def test_sign_in_link_brings_people_back(client: httpx.AsyncClient) -> None:
-    page = (await client.get("/planner?week=2")).text
-    assert 'href="/login?next=/planner%3Fweek%3D2"' in page
+    page = (await client.get("/recipes?q=soup")).text
+    assert 'href="/login?next=/recipes%3Fq%3Dsoup"' in page
 
 
 async def test_render_shows_the_version_and_escapes_context(client: httpx.AsyncClient) -> None:

@@ -125,7 +125,8 @@ def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     context = error.get("ctx") or {}
     blank = not str(error.get("input") or "").strip()
-    if kind == "missing" or (kind == "string_too_short" and blank):
+    # A blank required date reads as required, not as a date too short to parse.
+    if kind == "missing" or (blank and (kind == "string_too_short" or kind.startswith("date_"))):
         return "This field is required."
     if kind == "string_too_short":
         return f"Use at least {context['min_length']} characters."
