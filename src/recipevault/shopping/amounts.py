@@ -226,14 +226,17 @@ def _target_dimension(
     measures: Sequence[_Measured], density: Density, system: UnitSystem
 ) -> Dimension:
     """Where masses and volumes of one food meet: what a metric cook weighs or pours (see
-    ``densities``), a US cook's cups and spoons, or for units as written the dimension of the
-    largest part."""
+    ``densities``), a US cook's cups and spoons, or for units as written the dimension that
+    holds more of the food."""
     if system == "metric":
         return "volume" if density.measured == "liquid" else "mass"
     if system == "us":
         return "volume"
-    in_grams = [(m if m.dimension == "mass" else m.crossed(density), m.dimension) for m in measures]
-    return max(in_grams, key=lambda pair: (pair[0].low, pair[1]))[1]
+    grams = {"mass": Decimal(0), "volume": Decimal(0)}
+    for measure in measures:
+        weighed = measure if measure.dimension == "mass" else measure.crossed(density)
+        grams[measure.dimension] += weighed.low
+    return "mass" if grams["mass"] > grams["volume"] else "volume"
 
 
 def _measure_total(
