@@ -52,7 +52,7 @@ from recipevault.recipes.vocabulary.resolving import plural, singular, term_key
 Kind = Literal["number", "mass", "volume", "count", "package", "free"]
 # The order amounts are read in: a bare number first, as it carries the food ("1 onion + 200 g").
 KINDS: tuple[Kind, ...] = ("number", "mass", "volume", "count", "package", "free")
-SPOONS = frozenset({"teaspoon", "tablespoon"})
+_SPOONS = frozenset({"teaspoon", "tablespoon"})
 _EXACT = Decimal("1e-12")
 _PRECISION = 50  # digits: sums of parts cut at 12 decimals stay exact, whatever their order
 # No shopping amount comes near it (a recipe's amount, scaled, stays far below); it keeps a
@@ -248,15 +248,15 @@ def _measure_total(
     unit = _largest_unit(measures)
     if (
         system == "metric"
-        and unit in SPOONS
-        and (low * 4 > _per_unit("cup") or any(m.unit not in SPOONS for m in measures))
+        and unit in _SPOONS
+        and (low * 4 > _per_unit("cup") or any(m.unit not in _SPOONS for m in measures))
     ):
         # Spoons stay spoons for a metric reader only up to 4 tbsp and when every part was a
         # spoon; past that, they are a US volume like any other: weighed or poured in ml.
         unit = "cup"
     if system != "neutral":  # ``convert`` picks the unit; the amount is computed exactly here
         _, unit = convert(low / _per_unit(unit), unit, system, density=density)
-    if unit in SPOONS:
+    if unit in _SPOONS:
         unit = _spoon(_exactly(low, dimension, "teaspoon", density))
         if high != low and _spoon(_exactly(high, dimension, "teaspoon", density)) != unit:
             unit = "teaspoon"
