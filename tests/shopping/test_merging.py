@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recipevault.recipes.densities import density_for
@@ -75,6 +75,8 @@ def test_golden_case(case: dict[str, Any]) -> None:
     assert (merged.amounts == ()) == (len(merged.totals) <= 1)
 
 
+# The first merge of a run loads pint's unit definitions (a second or so): no deadline.
+@settings(deadline=None)
 @given(data=st.data())
 def test_the_order_of_the_parts_changes_nothing(data: st.DataObject) -> None:
     case = data.draw(st.sampled_from(CASES))
@@ -124,6 +126,7 @@ def _parts(draw: st.DrawFn) -> ItemPart:
 _SYSTEMS: tuple[UnitSystem, ...] = ("metric", "us", "neutral")
 
 
+@settings(deadline=None)
 @given(
     parts=st.lists(_parts(), min_size=1, max_size=8),
     food=st.sampled_from(["flour", "breadcrumbs", "milk", None]),
