@@ -248,3 +248,20 @@ def test_a_tiny_count_is_never_none(unit: str | None) -> None:
     merged = merge([part, part], food="egg", system="metric")
     assert merged.quantity == Decimal("0.00002")
     assert not re.match(r"0 ", merged.text), merged.text
+
+
+@pytest.mark.parametrize(
+    ("food", "quantity", "text"),
+    [
+        ("tomato", "2", "2 tomatoes"),
+        ("tomatoes", "1", "1 tomato"),
+        ("bay leaf", "2", "2 bay leaves"),
+        ("Onion", "3", "3 Onions"),
+        ("ONION", "3", "3 ONION"),
+        ("lemon", "0.5", "½ lemon"),
+        ("lemons", "1.5", "1½ lemons"),
+    ],
+)
+def test_a_counted_food_agrees_with_its_number(food: str, quantity: str, text: str) -> None:
+    part = ItemPart(text=f"{quantity} {food}", quantity=Decimal(quantity), food=food)
+    assert merge([part], food=food, system="neutral").text == text
