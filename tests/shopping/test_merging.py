@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recipevault.recipes.densities import density_for
@@ -75,6 +75,8 @@ def test_golden_case(case: dict[str, Any]) -> None:
     assert (merged.amounts == ()) == (len(merged.totals) <= 1)
 
 
+# The first merge of a run loads pint's unit definitions (a second or so): no deadline.
+@settings(deadline=None)
 @given(data=st.data())
 def test_the_order_of_the_parts_changes_nothing(data: st.DataObject) -> None:
     case = data.draw(st.sampled_from(CASES))
@@ -124,6 +126,7 @@ def _parts(draw: st.DrawFn) -> ItemPart:
 _SYSTEMS: tuple[UnitSystem, ...] = ("metric", "us", "neutral")
 
 
+@settings(deadline=None)
 @given(
     parts=st.lists(_parts(), min_size=1, max_size=8),
     food=st.sampled_from(["flour", "breadcrumbs", "milk", None]),
@@ -245,3 +248,20 @@ def test_a_tiny_count_is_never_none(unit: str | None) -> None:
     merged = merge([part, part], food="egg", system="metric")
     assert merged.quantity == Decimal("0.00002")
     assert not re.match(r"0 ", merged.text), merged.text
+
+
+@pytest.mark.parametrize(
+    ("food", "quantity", "text"),
+    [
+        ("tomato", "2", "2 tomatoes"),
+        ("tomatoes", "1", "1 tomato"),
+        ("bay leaf", "2", "2 bay leaves"),
+        ("Onion", "3", "3 Onions"),
+        ("ONION", "3", "3 ONION"),
+        ("lemon", "0.5", "½ lemon"),
+        ("lemons", "1.5", "1½ lemons"),
+    ],
+)
+def test_a_counted_food_agrees_with_its_number(food: str, quantity: str, text: str) -> None:
+    part = ItemPart(text=f"{quantity} {food}", quantity=Decimal(quantity), food=food)
+    assert merge([part], food=food, system="neutral").text == text

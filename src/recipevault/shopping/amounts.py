@@ -52,7 +52,7 @@ from recipevault.recipes.vocabulary.resolving import plural, singular, term_key
 Kind = Literal["number", "mass", "volume", "count", "package", "free"]
 # The order amounts are read in: a bare number first, as it carries the food ("1 onion + 200 g").
 KINDS: tuple[Kind, ...] = ("number", "mass", "volume", "count", "package", "free")
-SPOONS = frozenset({"teaspoon", "tablespoon"})
+_SPOONS = frozenset({"teaspoon", "tablespoon"})
 _EXACT = Decimal("1e-12")
 _PRECISION = 50  # digits: sums of parts cut at 12 decimals stay exact, whatever their order
 # No shopping amount comes near it (a recipe's amount, scaled, stays far below); it keeps a
@@ -226,14 +226,17 @@ def _target_dimension(
     measures: Sequence[_Measured], density: Density, system: UnitSystem
 ) -> Dimension:
     """Where masses and volumes of one food meet: what a metric cook weighs or pours (see
-    ``densities``), a US cook's cups and spoons, or for units as written the dimension of the
-    largest part."""
+    ``densities``), a US cook's cups and spoons, or for units as written the dimension that
+    holds more of the food."""
     if system == "metric":
         return "volume" if density.measured == "liquid" else "mass"
     if system == "us":
         return "volume"
-    in_grams = [(m if m.dimension == "mass" else m.crossed(density), m.dimension) for m in measures]
-    return max(in_grams, key=lambda pair: (pair[0].low, pair[1]))[1]
+    grams = {"mass": Decimal(0), "volume": Decimal(0)}
+    for measure in measures:
+        weighed = measure if measure.dimension == "mass" else measure.crossed(density)
+        grams[measure.dimension] += weighed.low
+    return "mass" if grams["mass"] > grams["volume"] else "volume"
 
 
 def _measure_total(
@@ -245,15 +248,15 @@ def _measure_total(
     unit = _largest_unit(measures)
     if (
         system == "metric"
-        and unit in SPOONS
-        and (low * 4 > _per_unit("cup") or any(m.unit not in SPOONS for m in measures))
+        and unit in _SPOONS
+        and (low * 4 > _per_unit("cup") or any(m.unit not in _SPOONS for m in measures))
     ):
         # Spoons stay spoons for a metric reader only up to 4 tbsp and when every part was a
         # spoon; past that, they are a US volume like any other: weighed or poured in ml.
         unit = "cup"
     if system != "neutral":  # ``convert`` picks the unit; the amount is computed exactly here
         _, unit = convert(low / _per_unit(unit), unit, system, density=density)
-    if unit in SPOONS:
+    if unit in _SPOONS:
         unit = _spoon(_exactly(low, dimension, "teaspoon", density))
         if high != low and _spoon(_exactly(high, dimension, "teaspoon", density)) != unit:
             unit = "teaspoon"

@@ -32,7 +32,8 @@ class Merged:
 
     - ``totals``: one per kind of amount that cannot be added to the others, in reading order.
     - ``quantity``/``quantity_max``/``unit``/``size``: the one total when there is exactly one,
-      else None; ``quantity`` is exact (4 decimals) in ``unit``, rounding is for ``text``.
+      else None; ``quantity`` is exact in ``unit`` (4 decimals, or 4 significant digits when
+      smaller); rounding is for ``text`` only.
     - ``amounts``: the readable totals ("200 g", "1 cup") when there are several, else empty.
       A bare count reads without its food ("1"), as the line's food is known.
     - ``unmeasured``: some part had no quantity ("salt to taste"). Beside amounts, the text
@@ -142,10 +143,6 @@ def _inflected(food: str, *, one: bool) -> str:
     head, space, last = food.rpartition(" ")
     lower = last.casefold()
     word = singular(lower) if one else plural(singular(lower))
-    if last == lower:
-        pass
-    elif last == lower.capitalize():
-        word = word.capitalize()
-    else:
-        word = last
+    if last != lower:
+        word = word.capitalize() if last == lower.capitalize() else last
     return f"{head}{space}{word}"
