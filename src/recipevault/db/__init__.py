@@ -148,11 +148,18 @@ def _run_on_commit(session: Any) -> None:
 
 
 async def write_soon(
-    session: AsyncSession, statement: Executable, key: Hashable, parameters: dict[str, Any]
+    source: AsyncSession | Database,
+    statement: Executable,
+    key: Hashable,
+    parameters: dict[str, Any],
 ) -> None:
     """Write a mark (see ``db.write_behind``) with this session's unit of work if it is one that
-    writes, else (or if that work is rolled back) soon after, on its own: never wait for
-    another transaction."""
+    writes, else (or if that work is rolled back, or there is no session) soon after, on its
+    own: never wait for another transaction."""
+    if isinstance(source, Database):
+        await source.write_behind.add(statement, key, parameters)
+        return
+    session = source
     behind: WriteBehind = session.info[_WRITE_BEHIND]
     if not session.info[_WRITES]:
         await behind.add(statement, key, parameters)
