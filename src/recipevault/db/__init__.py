@@ -435,6 +435,9 @@ class Database:
         plan_once: bool = False,
     ) -> Sequence[Any]:
         """The rows of one read-only statement (see ``reads``)."""
+        if self.reader is not None and not heavy:
+            # The hottest path (a caller's identity, a listing): no context to enter.
+            return self.reader.execute(statement, parameters)
         async with self.reads(plan_once=plan_once) as read:
             return await read.rows(statement, parameters, heavy=heavy)
 
@@ -442,6 +445,8 @@ class Database:
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[Any] | None:
         """The first row of one read-only statement, or None (see ``reads``)."""
+        if self.reader is not None:
+            return self.reader.first(statement, parameters)
         async with self.reads() as read:
             return await read.first(statement, parameters)
 
