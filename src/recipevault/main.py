@@ -121,6 +121,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     add_routes(
         app,
         recipes_api.router,
+        planner_api.router,  # a household's week or month, read on every visit
         recipe_edit_pages.router,  # /recipes/new and /recipes/trash before /recipes/{slug}
         recipe_history_pages.router,
         recipe_pages.router,
@@ -133,7 +134,6 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         accounts_api.me_router,
         households_api.router,
         planner_api.slots_router,
-        planner_api.router,
         plan_templates_api.router,
         calendar_api.router,
         calendar_api.feed_router,

@@ -34,7 +34,11 @@ def _request(app: FastAPI, headers: dict[str, str], cookies: dict[str, str]) -> 
 
 
 async def test_asked_twice_a_request_is_identified_once(
-    app: FastAPI, session: AsyncSession, settings: Settings, engine: AsyncEngine
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     user = await make_user(session, settings)
     request = _request(app, bearer(user, settings, session), {})
@@ -58,7 +62,7 @@ async def test_nobody_costs_no_read(
 
 
 async def test_pages_know_browsers_by_their_session_alone(
-    app: FastAPI, session: AsyncSession, settings: Settings
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     user = await make_user(session, settings)
     headers = bearer(user, settings, session)

@@ -157,6 +157,24 @@ class CaseDatabase(Database):
         async with super().reads(plan_once=plan_once) as read:
             yield _ObservedReads(read, self) if self._observers else read
 
+    async def rows(
+        self,
+        statement: Executable,
+        parameters: dict[str, Any] | None = None,
+        *,
+        heavy: bool = False,
+        plan_once: bool = False,
+    ) -> Sequence[Any]:
+        # Through ``reads`` (the app's database skips it on SQLite): committed and observed.
+        async with self.reads(plan_once=plan_once) as read:
+            return await read.rows(statement, parameters, heavy=heavy)
+
+    async def first(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> Sequence[Any] | None:
+        async with self.reads() as read:
+            return await read.first(statement, parameters)
+
     def observe(self, statement: Executable) -> None:
         assert isinstance(statement, ClauseElement)
         sql = str(statement.compile(dialect=self.bind.dialect))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from recipevault.accounts.models import ApiToken, BrowserSession
 from recipevault.clock import utcnow
-from recipevault.db import write_soon
+from recipevault.db import Database, write_soon
 
 TOUCH_INTERVAL = timedelta(minutes=5)
 
@@ -41,6 +41,7 @@ def due(last: datetime | None) -> bool:
     return last is None or utcnow() - last >= TOUCH_INTERVAL
 
 
-async def record(session: AsyncSession, mark: Update, record_id: int) -> None:
-    """Mark ``record_id`` as used now (``API_TOKEN_USED`` or ``SESSION_SEEN``)."""
-    await write_soon(session, mark, record_id, {"record_id": record_id, "at": utcnow()})
+async def record(source: AsyncSession | Database, mark: Update, record_id: int) -> None:
+    """Mark ``record_id`` as used now (``API_TOKEN_USED`` or ``SESSION_SEEN``): with the
+    session's unit of work if it writes, else soon after (``db.write_soon``)."""
+    await write_soon(source, mark, record_id, {"record_id": record_id, "at": utcnow()})

@@ -150,11 +150,18 @@ def _run_on_commit(session: Any) -> None:
 
 
 async def write_soon(
-    session: AsyncSession, statement: Executable, key: Hashable, parameters: dict[str, Any]
+    source: AsyncSession | Database,
+    statement: Executable,
+    key: Hashable,
+    parameters: dict[str, Any],
 ) -> None:
     """Write a mark (see ``db.write_behind``) with this session's unit of work if it is one that
-    writes, else (or if that work is rolled back) soon after, on its own: never wait for
-    another transaction."""
+    writes, else (or if that work is rolled back, or there is no session) soon after, on its
+    own: never wait for another transaction."""
+    if isinstance(source, Database):
+        await source.write_behind.add(statement, key, parameters)
+        return
+    session = source
     behind: WriteBehind = session.info[_WRITE_BEHIND]
     if not session.info[_WRITES]:
         await behind.add(statement, key, parameters)
@@ -430,6 +437,9 @@ class Database:
         plan_once: bool = False,
     ) -> Sequence[Any]:
         """The rows of one read-only statement (see ``reads``)."""
+        if self.reader is not None and not heavy:
+            # The hottest path (a caller's identity, a listing): no context to enter.
+            return self.reader.execute(statement, parameters)
         async with self.reads(plan_once=plan_once) as read:
             return await read.rows(statement, parameters, heavy=heavy)
 
@@ -437,6 +447,8 @@ class Database:
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[Any] | None:
         """The first row of one read-only statement, or None (see ``reads``)."""
+        if self.reader is not None:
+            return self.reader.first(statement, parameters)
         async with self.reads() as read:
             return await read.first(statement, parameters)
 

@@ -47,7 +47,16 @@ class DriverStatement:
     """A statement compiled for the sqlite3 driver (qmark parameters), and how a call's
     parameters are bound to it."""
 
-    __slots__ = ("_compiled", "_expanding", "_literal", "_names", "_processors", "sql")
+    __slots__ = (
+        "_compiled",
+        "_defaults",
+        "_expanding",
+        "_keys",
+        "_literal",
+        "_names",
+        "_processors",
+        "sql",
+    )
 
     def __init__(self, compiled: SQLCompiler, names: Sequence[str], dialect: Dialect) -> None:
         self._compiled = compiled
@@ -62,6 +71,18 @@ class DriverStatement:
             compiled.bind_names[bind] for bind in compiled.literal_execute_params
         )
         self.sql = compiled.string
+        # What a call's parameters are looked up by, and the values written into the statement
+        # (``visibility = 'public'``), bound without SQLAlchemy's ``construct_params`` unless a
+        # parameter has a callable value or is missing (SQLAlchemy then says which).
+        binds = [compiled.binds[name] for name in self._names]
+        self._keys = tuple(bind.key for bind in binds)
+        self._defaults: dict[str, Any] | None = {
+            bind.key: bind.value
+            for bind in binds
+            if bind.value is not None and not bind.required and bind.callable is None
+        }
+        if any(bind.callable is not None for bind in binds):
+            self._defaults = None
 
     @classmethod
     def compile(cls, statement: Executable, dialect: Dialect) -> DriverStatement | None:
@@ -93,11 +114,17 @@ class DriverStatement:
     def bind(self, parameters: Mapping[str, Any] | None) -> tuple[str, list[Any]] | None:
         """The SQL and the driver's parameters for one call, or None when SQLAlchemy must run it
         (an empty ``IN`` list, which it writes as a special expression)."""
-        given = self._compiled.construct_params(dict(parameters or {}))
+        given = parameters or {}
+        defaults = self._defaults
+        if defaults is None or not all(key in given or key in defaults for key in self._keys):
+            return self._bind(self._compiled.construct_params(dict(given)), self._names)
+        return self._bind({**defaults, **given}, self._keys)
+
+    def _bind(self, given: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, list[Any]] | None:
         sql = self.sql
         values: list[Any] = []
-        for name in self._names:
-            value = given[name]
+        for name, key in zip(self._names, keys, strict=True):
+            value = given[key]
             processor = self._processors.get(name)
             if name in self._literal:
                 if not isinstance(value, int):

@@ -80,7 +80,13 @@ async def households_of(session: AsyncSession, user_id: int) -> list[tuple[int, 
     return [(h, role == MemberRole.OWNER) for h, role in await memberships(session, user_id)]
 
 
-auth.read_households_with(households_of)
+auth.read_households_with(
+    select(
+        HouseholdMember.user_id,
+        HouseholdMember.household_id,
+        (HouseholdMember.role == MemberRole.OWNER).label("owns"),
+    ).subquery("memberships")
+)
 
 
 def _add_member(

@@ -177,7 +177,7 @@ SESSION_COOKIE = "session"
 def _security(route: APIRoute, known: DependencyErrors) -> list[dict[str, list[str]]] | None:
     """How to sign in for ``route``: required, optional (the empty requirement), or not at all."""
     if isinstance(route, DirectRoute):
-        required, optional = False, True
+        required, optional = route.signed_in, not route.signed_in
     else:
         calls = set(_calls(route.dependant))
         required = bool(calls & known.requires_sign_in)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
@@ -25,7 +25,12 @@ class DirectRoute(APIRoute):
     dependencies, reads the body, validates parameters and prepares serialization on every
     request, even when it has none: a fifth of what reading one recipe costs. Exceptions the
     endpoint raises reach the app's exception handlers as from any other route.
+
+    The OpenAPI document says signing in is optional for it, unless ``signed_in``: see
+    ``SignedInRoute``.
     """
+
+    signed_in: ClassVar[bool] = False
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         # One parameter, the request: nothing in the signature to solve or validate. A router's
@@ -45,12 +50,23 @@ class DirectRoute(APIRoute):
         return endpoint
 
 
-def direct_get(router: APIRouter, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
-    """``@router.get(path, **options)``, served by a ``DirectRoute``."""
+class SignedInRoute(DirectRoute):
+    """A direct route for those signed in only: its endpoint refuses anyone else (401), and
+    the OpenAPI document says signing in is required."""
+
+    signed_in = True
+
+
+def direct_get(
+    router: APIRouter, path: str, *, signed_in: bool = False, **options: Any
+) -> Callable[[Endpoint], Endpoint]:
+    """``@router.get(path, **options)``, served by a ``DirectRoute`` (a ``SignedInRoute`` when
+    ``signed_in``)."""
+    route_class = SignedInRoute if signed_in else DirectRoute
 
     def register(endpoint: Endpoint) -> Endpoint:
         router.add_api_route(
-            path, endpoint, methods=["GET"], route_class_override=DirectRoute, **options
+            path, endpoint, methods=["GET"], route_class_override=route_class, **options
         )
         return endpoint
 

@@ -3,11 +3,12 @@ what is planned in them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request, Response, status
 
-from fastapi import APIRouter, Query, Response, status
-
-from recipevault.deps import CurrentUser, SessionDep
+from recipevault.accounts.auth import NotAuthenticated
+from recipevault.deps import CurrentUser, SessionDep, read_viewer
+from recipevault.http.querystring import QueryString
+from recipevault.http.routing import direct_get
 from recipevault.http.schemas import Id
 from recipevault.planner import service
 from recipevault.planner.schemas import (
@@ -15,16 +16,18 @@ from recipevault.planner.schemas import (
     MealPlanEntryList,
     MealPlanEntryRead,
     MealPlanEntryUpdate,
+    MealPlanRangeQuery,
     MealSlotCreate,
     MealSlotRead,
     MealSlotUpdate,
-    PlanDate,
     PlannedRecipe,
 )
 
 slots_router = APIRouter(prefix="/api/v1/households", tags=["meal plan"])
 router = APIRouter(prefix="/api/v1/meal-plan", tags=["meal plan"])
 SLOTS = "/{household_id:int}/meal-slots"
+RANGE_QUERY = QueryString(MealPlanRangeQuery)
+JSON = "application/json"
 
 
 def entry_read(planned: service.PlannedEntry) -> MealPlanEntryRead:
@@ -116,20 +119,31 @@ async def remove_meal_slot(
 # --- Entries ---------------------------------------------------------------------------------
 
 
-@router.get("", response_model=MealPlanEntryList, responses={404: {}})
-async def list_plan(
-    household_id: Annotated[Id, Query()],
-    start: Annotated[PlanDate, Query()],
-    end: Annotated[PlanDate, Query(description="Included; at most 100 days from start")],
-    actor: CurrentUser,
-    session: SessionDep,
-) -> MealPlanEntryList:
+@direct_get(
+    router,
+    "",
+    signed_in=True,
+    response_model=MealPlanEntryList,
+    responses={404: {}},
+    openapi_extra=RANGE_QUERY.openapi,
+)
+async def list_plan(request: Request) -> Response:
     """What is planned on the days from ``start`` to ``end``, by date and slot position (an
     entry of several days is listed on any range it touches)."""
-    planned = await service.list_plan(
-        session, actor=actor, household_id=household_id, start=start, end=end
+    # A hot read (a week or a month on every visit): the query string, the caller and the
+    # database are taken straight from the request, as the recipe reads do.
+    query = RANGE_QUERY.parse(request)
+    actor = await read_viewer(request)
+    if actor is None:
+        raise NotAuthenticated()
+    body = await service.plan_json(
+        request.app.state.database,
+        actor=actor,
+        household_id=query.household_id,
+        start=query.start,
+        end=query.end,
     )
-    return entry_list(planned)
+    return Response(body, media_type=JSON)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from recipevault.http.schemas import NOT_NULL, Id, InputModel, OutputModel
 from recipevault.planner.models import NOTE_LENGTH, SLOT_NAME_LENGTH, TITLE_LENGTH
@@ -99,6 +99,16 @@ class MealPlanEntryUpdate(InputModel):
     note: Note | None = None
     cook_id: Id | None = None
     leftovers_of: Id | None = None
+
+
+class MealPlanRangeQuery(BaseModel):
+    """The query string of `GET /api/v1/meal-plan`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    household_id: Id
+    start: PlanDate
+    end: PlanDate = Field(description="Included; at most 100 days from start")
 
 
 class PlannedRecipe(OutputModel):

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import bindparam, func, select
+import orjson
+from sqlalchemy import Float, String, bindparam, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
+from recipevault.db import Database
 from recipevault.errors import Conflict, NotFound, Unprocessable, ValidationFailed, field_errors
 from recipevault.households.service import HouseholdNotFound, household_exists, memberships
 from recipevault.planner.models import (
@@ -28,8 +31,12 @@ from recipevault.planner.models import (
     Planner,
 )
 from recipevault.planner.schemas import FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS, MealPlanEntryCreate
-from recipevault.policy import Actor
-from recipevault.recipes.references import RecipeReference, readable_references
+from recipevault.policy import Actor, ViewerKind, read_parameters, viewer_kind
+from recipevault.recipes.references import (
+    RecipeReference,
+    readable_references,
+    with_readable_reference,
+)
 
 DEFAULT_SLOTS: tuple[tuple[str, dt.time | None], ...] = (
     ("Breakfast", dt.time(8, 0)),
@@ -330,38 +337,126 @@ async def planned_entries(
     ]
 
 
-# Built once: the listing runs it with its parameters.
-_PLAN_RANGE = (
-    select(MealPlanEntry)
-    .join(MealSlot, MealSlot.id == MealPlanEntry.slot_id)
-    .where(
-        MealPlanEntry.household_id == bindparam("household_id"),
-        MealPlanEntry.date.between(bindparam("earliest"), bindparam("end")),
-        MealPlanEntry.end_date >= bindparam("start"),
-    )
-    .order_by(MealPlanEntry.date, MealSlot.position, MealPlanEntry.id)
+# The entries' fields as the drivers give them (dates as ISO text on SQLite, date objects on
+# PostgreSQL; servings as a number), which serialize alike: no conversion row by row.
+_ENTRY_FIELDS = (
+    MealPlanEntry.id,
+    MealPlanEntry.household_id,
+    type_coerce(MealPlanEntry.date, String),
+    type_coerce(MealPlanEntry.end_date, String),
+    MealPlanEntry.slot_id,
+    MealPlanEntry.recipe_id,
+    type_coerce(MealPlanEntry.servings, Float),
+    MealPlanEntry.title,
+    MealPlanEntry.note,
+    MealPlanEntry.cook_id,
+    MealPlanEntry.leftovers_of_id,
 )
+
+
+@cache
+def _plan_range(kind: ViewerKind, *, rows: bool) -> Any:
+    """What is planned on a range of days, by date and slot position, each entry with the
+    recipe it plans as a viewer of ``kind`` may see it (``with_readable_reference``): one
+    statement, built once per kind, run with ``_range_parameters``. With ``rows``, the
+    entries' fields (``_ENTRY_FIELDS``) and the recipe's id, title and slug, rather than the
+    entries and whole references."""
+    entries = select(*_ENTRY_FIELDS) if rows else select(MealPlanEntry)
+    statement = (
+        entries.join(MealSlot, MealSlot.id == MealPlanEntry.slot_id)
+        .where(
+            MealPlanEntry.household_id == bindparam("household_id"),
+            MealPlanEntry.date.between(bindparam("earliest"), bindparam("end")),
+            MealPlanEntry.end_date >= bindparam("start"),
+        )
+        .order_by(MealPlanEntry.date, MealSlot.position, MealPlanEntry.id)
+    )
+    return with_readable_reference(statement, MealPlanEntry.recipe_id, kind, servings=not rows)
+
+
+def _range_parameters(
+    actor: Actor, household_id: int, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    check_dates(where="query", start=start, end=end)
+    check_range(start, end, where="query", end_field="end")
+    # Entries span at most MAX_RANGE_DAYS days: the index on (household, date) bounds both ends.
+    return {
+        "household_id": household_id,
+        "earliest": start - dt.timedelta(days=MAX_RANGE_DAYS - 1),
+        "start": start,
+        "end": end,
+        **read_parameters(actor),
+    }
 
 
 async def list_plan(
     session: AsyncSession, *, actor: Actor, household_id: int, start: dt.date, end: dt.date
 ) -> list[PlannedEntry]:
     """What is planned from ``start`` to ``end`` (both included, at most ``MAX_RANGE_DAYS``
-    days): every entry on one of those days, by date and slot position. Two queries."""
-    check_dates(where="query", start=start, end=end)
-    check_range(start, end, where="query", end_field="end")
+    days): every entry on one of those days, by date and slot position. One query."""
+    parameters = _range_parameters(actor, household_id, start, end)
     await require_planner_household(session, actor=actor, household_id=household_id)
-    # Entries span at most MAX_RANGE_DAYS days: the index on (household, date) bounds both ends.
-    entries = await session.scalars(
-        _PLAN_RANGE,
-        {
-            "household_id": household_id,
-            "earliest": start - dt.timedelta(days=MAX_RANGE_DAYS - 1),
-            "start": start,
-            "end": end,
-        },
-    )
-    return await planned_entries(session, actor=actor, entries=list(entries))
+    found = await session.execute(_plan_range(viewer_kind(actor), rows=False), parameters)
+    return [
+        PlannedEntry(
+            entry=entry,
+            recipe=None if recipe[0] is None else RecipeReference(*recipe),
+            recipe_unavailable=entry.recipe_id is not None and recipe[0] is None,
+        )
+        for entry, *recipe in found
+    ]
+
+
+async def plan_json(
+    database: Database, *, actor: Actor, household_id: int, start: dt.date, end: dt.date
+) -> bytes:
+    """``list_plan`` as the API answers it (``MealPlanEntryList``), read through the
+    database's read API: one query, or two for an admin outside the household (whether it
+    exists), and no ORM objects or response models on the way."""
+    parameters = _range_parameters(actor, household_id, start, end)
+    if not actor.in_household(household_id):
+        async with database.session(write=False) as session:
+            await require_planner_household(session, actor=actor, household_id=household_id)
+    rows = await database.rows(_plan_range(viewer_kind(actor), rows=True), parameters)
+    return orjson.dumps({"items": [_entry_fields(row) for row in rows]})
+
+
+def _entry_fields(row: Sequence[Any]) -> dict[str, Any]:
+    """An entry's row as ``MealPlanEntryRead`` serializes it, in its fields' order (tests hold
+    the two to each other)."""
+    (
+        entry_id,
+        household_id,
+        date,
+        end_date,
+        slot_id,
+        planned_recipe_id,
+        servings,
+        title,
+        note,
+        cook_id,
+        leftovers_of,
+        recipe_id,
+        recipe_title,
+        recipe_slug,
+    ) = row
+    return {
+        "id": entry_id,
+        "household_id": household_id,
+        "date": date,
+        "end_date": end_date,
+        "slot_id": slot_id,
+        "recipe_id": recipe_id,
+        "recipe": None
+        if recipe_id is None
+        else {"id": recipe_id, "title": recipe_title, "slug": recipe_slug},
+        "recipe_unavailable": planned_recipe_id is not None and recipe_id is None,
+        "servings": None if servings is None else float(servings),
+        "title": title,
+        "note": note,
+        "cook_id": cook_id,
+        "leftovers_of": leftovers_of,
+    }
 
 
 async def _entry(session: AsyncSession, actor: Actor, entry_id: int) -> MealPlanEntry:

@@ -9,8 +9,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from recipevault.policy import Viewer, ViewerKind, read_parameters, read_rule, unscoped, viewer_kind
 from recipevault.recipes.models import Recipe
@@ -34,6 +35,24 @@ def _references(kind: ViewerKind) -> Any:
             read_rule(kind, Recipe),
         )
     )
+
+
+def with_readable_reference(
+    statement: Select[*tuple[Any, ...]],
+    recipe_id: ColumnElement[int | None] | InstrumentedAttribute[int | None],
+    kind: ViewerKind,
+    *,
+    servings: bool = True,
+) -> Select[*tuple[Any, ...]]:
+    """``statement`` with the id, title, slug and (unless not ``servings``) servings of the
+    recipe its ``recipe_id`` refers to, as its last columns (a ``RecipeReference``), for a
+    viewer of ``kind`` (given as ``policy.read_parameters``): NULLs when the recipe is missing,
+    trashed or hidden, which the caller cannot tell apart (as ``readable_references``, in the
+    same query as the rows that refer to it)."""
+    recipe = aliased(Recipe, name="referenced_recipe")
+    readable = and_(recipe.id == recipe_id, recipe.deleted_at.is_(None), read_rule(kind, recipe))
+    columns = (recipe.id, recipe.title, recipe.slug, *((recipe.servings,) if servings else ()))
+    return unscoped(statement.add_columns(*columns).outerjoin(recipe, readable))
 
 
 async def readable_references(
