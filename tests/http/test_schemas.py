@@ -100,6 +100,7 @@ def test_every_request_takes_a_yes_or_no_as_a_json_boolean() -> None:
     loose = [
         f"{model.__module__}.{model.__qualname__}.{name}"
         for model in _input_models()
+        if model.__module__.startswith("recipevault.")  # not the tests' own probes
         for name, field in model.model_fields.items()
         if _loose_booleans(field.rebuild_annotation())
     ]
