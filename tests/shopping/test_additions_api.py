@@ -257,6 +257,7 @@ async def test_bad_input_is_422_naming_the_field(
         ({"start": "2026-01-01", "end": "2026-12-31"}, "end"),
         ({"start": "1900-01-01", "end": "1900-01-02"}, "start"),
         ({"start": "2026-12-07"}, "end"),
+        ({"start": "2026-12-07", "end": 1765065600}, "end"),
     ],
 )
 async def test_a_bad_range_is_422_naming_the_field(
@@ -269,3 +270,13 @@ async def test_a_bad_range_is_422_naming_the_field(
     response = await client.post(f"{LISTS}/{list_id}/meal-plan", json=body, headers=as_("member"))
     assert response.status_code == 422, response.text
     assert any(error["field"].startswith(field) for error in response.json()["errors"])
+
+
+async def test_a_bad_range_is_refused_even_under_an_op_id_already_seen(
+    client: httpx.AsyncClient, as_: HeadersFor, list_id: int
+) -> None:
+    url = f"{LISTS}/{list_id}/meal-plan"
+    first = {"start": "2026-12-07", "end": "2026-12-13", "op_id": "week-1"}
+    assert (await client.post(url, json=first, headers=as_("member"))).status_code == 200
+    backwards = {**first, "end": "2026-12-01"}
+    assert (await client.post(url, json=backwards, headers=as_("member"))).status_code == 422

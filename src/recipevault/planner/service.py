@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
 from recipevault.db import Database
-from recipevault.errors import Conflict, NotFound, Unprocessable, ValidationFailed, field_errors
+from recipevault.errors import Conflict, NotFound, Unprocessable, field_errors
 from recipevault.households.service import HouseholdNotFound, household_exists, memberships
 from recipevault.planner.models import (
     MealPlanEntry,
@@ -132,16 +132,19 @@ def check_dates(*, where: str = "body", **dates: dt.date | None) -> None:
 
 def check_range(start: dt.date, end: dt.date, *, where: str, end_field: str) -> None:
     """Refuse (422, naming ``end_field``) a range that ends before it starts or spans more than
-    ``MAX_RANGE_DAYS`` days."""
+    ``MAX_RANGE_DAYS`` days: a rule relating two fields, which no schema can state, so refused
+    as what the request asks for rather than as its form (as ``check_dates`` does)."""
     if end < start:
-        raise ValidationFailed(
+        message = "Must not be before the start"
+        raise Unprocessable(
             "The range ends before it starts.",
-            extra=field_errors(end_field, "Must not be before the start", where=where),
+            extra=field_errors(end_field, message, where=where),
         )
     if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise ValidationFailed(
+        message = f"At most {MAX_RANGE_DAYS} days from the start"
+        raise Unprocessable(
             f"A range spans at most {MAX_RANGE_DAYS} days.",
-            extra=field_errors(end_field, f"At most {MAX_RANGE_DAYS} days from the start"),
+            extra=field_errors(end_field, message, where=where),
         )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.errors import NotFound
-from recipevault.planner.service import list_plan
+from recipevault.planner.service import check_dates, check_range, list_plan
 from recipevault.policy import Actor
 from recipevault.recipes.line_references import IngredientLine, readable_lines
 from recipevault.recipes.scaling import servings_factor
@@ -122,6 +122,9 @@ async def add_plan(
     """Put every recipe planned from ``start`` to ``end_date`` on the list at its planned
     servings, once per entry: an entry already on the list adds nothing again, and leftovers
     add nothing (their meal was bought for)."""
+    # The range is checked first, so that a bad one is refused even when its op id was seen.
+    check_dates(where="body", start=start, end=end_date)
+    check_range(start, end_date, where="body", end_field="end")
     step = await begin(session, actor, list_id, op_id)
     if isinstance(step, Done):
         return Brought(step, [])

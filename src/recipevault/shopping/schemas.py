@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from recipevault.http.schemas import NOT_NULL, Flag, Id, InputModel, OutputModel
 from recipevault.recipes.schemas import Servings
@@ -161,9 +162,19 @@ class RecipeAdd(InputModel):
     op_id: OpId | None = None
 
 
+def _written_date(value: object) -> object:
+    if isinstance(value, str | dt.date):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date written as YYYY-MM-DD")
+
+
+# An ISO date ("2026-12-07"), not a number of seconds read as one.
+Day = Annotated[dt.date, BeforeValidator(_written_date)]
+
+
 class PlanAdd(InputModel):
-    start: dt.date
-    end: dt.date = Field(description="The last day, at most 100 days from `start`")
+    start: Day
+    end: Day = Field(description="The last day, at most 100 days from `start`")
     op_id: OpId | None = None
 
 

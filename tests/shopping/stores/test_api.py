@@ -37,6 +37,11 @@ async def test_members_keep_the_households_stores(
     )
     assert changed.json()["aisles"] == ["Bakery", "Dairy", "Produce"]
     assert (await client.get(_stores(world), headers=as_("member"))).json() == [changed.json()]
+    # An aisle named again keeps its first place.
+    again = await client.patch(
+        url, json={"aisles": ["Dairy", "Bakery", "dairy"]}, headers=as_("owner")
+    )
+    assert again.json()["aisles"] == ["Dairy", "Bakery"]
     taken = await client.post(_stores(world), json={"name": "market"}, headers=as_("owner"))
     assert taken.status_code == 409
     assert (await client.delete(url, headers=as_("member"))).status_code == 204
@@ -49,7 +54,6 @@ async def test_members_keep_the_households_stores(
     ("body", "field"),
     [
         ({"name": ""}, "name"),
-        ({"name": "Market", "aisles": ["Dairy", "dairy"]}, "aisles"),
         ({"name": "Market", "aisles": [""]}, "aisles"),
         ({"name": "Market", "aisles": ["x"] * 101}, "aisles"),
         ({"name": "Market", "aisles": "Dairy"}, "aisles"),

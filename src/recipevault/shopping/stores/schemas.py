@@ -15,20 +15,24 @@ Aisles = Annotated[
     list[AisleName],
     Field(
         max_length=MAX_AISLES,
-        description="The aisles in the order one walks them; each named once (ignoring case)",
+        description="The aisles in the order one walks them; an aisle named again (ignoring "
+        "case) keeps its first place",
         examples=[["Produce", "Bakery", "Dairy", "Frozen"]],
     ),
 ]
 
 
 def _named_once(aisles: list[str] | None) -> list[str] | None:
+    """Each aisle once: an aisle named again (ignoring case) keeps its first place."""
+    if aisles is None:
+        return None
     seen: set[str] = set()
-    for aisle in aisles or ():
-        key = aisle.casefold()
-        if key in seen:
-            raise ValueError(f"names the aisle {aisle!r} twice")
-        seen.add(key)
-    return aisles
+    kept = []
+    for aisle in aisles:
+        if aisle.casefold() not in seen:
+            seen.add(aisle.casefold())
+            kept.append(aisle)
+    return kept
 
 
 class StoreCreate(InputModel):
