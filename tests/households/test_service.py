@@ -44,6 +44,25 @@ async def test_membership_is_for_members_only(session: AsyncSession, world: Worl
             )
 
 
+async def test_a_households_things_are_kept_by_its_members_and_admins(
+    session: AsyncSession, world: World
+) -> None:
+    """What features keep per household (its plan, its lists): its members may, admins too
+    (for a household that exists); to anyone else it is not found, as is a missing one."""
+    for keeper in (world.owner, world.member, world.admin):
+        actor = await actor_for(session, keeper)
+        await service.require_household(session, actor, world.household.id)
+    outsider = await actor_for(session, world.outsider)
+    (personal,) = outsider.household_ids
+    await service.require_household(session, outsider, personal)
+    with pytest.raises(service.HouseholdNotFound):
+        await service.require_household(session, outsider, world.household.id)
+    admin = await actor_for(session, world.admin)
+    for missing in (999_999_999, 0):
+        with pytest.raises(service.HouseholdNotFound):
+            await service.require_household(session, admin, missing)
+
+
 async def test_get_member_needs_a_manager(session: AsyncSession, world: World) -> None:
     for manager in (world.owner, world.admin):
         view, member = await service.get_member(
