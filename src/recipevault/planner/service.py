@@ -16,12 +16,10 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import Float, String, bindparam, func, select, type_coerce
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
-from recipevault.db import Database
+from recipevault.db import Database, upsert
 from recipevault.errors import Conflict, NotFound, Unprocessable, field_errors
 from recipevault.households.service import memberships, require_household
 from recipevault.planner.models import (
@@ -86,12 +84,6 @@ async def household_row(
     return row
 
 
-def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
-    """An INSERT of ``model``'s rows that skips those a unique constraint already holds."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model).on_conflict_do_nothing()
-
-
 async def _start_planner(session: AsyncSession, household_id: int) -> None:
     """Give a household its default slots the first time its planner is used. Two first uses
     at once insert the ``Planner`` row once: only the one that did adds the slots. (Reads
@@ -99,8 +91,9 @@ async def _start_planner(session: AsyncSession, household_id: int) -> None:
     if await session.get(Planner, household_id) is not None:
         return
     started = await session.scalar(
-        insert_ignoring_duplicates(session, Planner)
+        upsert(session, Planner)
         .values(household_id=household_id, created_at=utcnow())
+        .on_conflict_do_nothing()
         .returning(Planner.household_id)
     )
     if started is not None:

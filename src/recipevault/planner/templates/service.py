@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import Role
 from recipevault.clock import utcnow
+from recipevault.db import upsert
 from recipevault.errors import Conflict, NotFound, Unprocessable, field_errors
 from recipevault.households.service import require_household
 from recipevault.planner.models import (
@@ -40,7 +41,6 @@ from recipevault.planner.service import (
     check_dates,
     check_range,
     household_row,
-    insert_ignoring_duplicates,
     planned_entries,
 )
 from recipevault.policy import Actor, Viewer
@@ -221,8 +221,9 @@ async def save_week_as_template(
     check_dates(week_start=week_start)
     await require_household(session, actor=actor, household_id=household_id)
     template_id = await session.scalar(
-        insert_ignoring_duplicates(session, MealPlanTemplate)
+        upsert(session, MealPlanTemplate)
         .values(household_id=household_id, name=name, created_at=utcnow())
+        .on_conflict_do_nothing()
         .returning(MealPlanTemplate.id)
     )
     if template_id is None:
@@ -328,7 +329,9 @@ async def _plan_week(
             }
         )
     if values:
-        await session.execute(insert_ignoring_duplicates(session, MealPlanEntry).values(values))
+        await session.execute(
+            upsert(session, MealPlanEntry).values(values).on_conflict_do_nothing()
+        )
 
 
 async def apply_template(
