@@ -8,16 +8,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import actor_for_job
-from recipevault.config import Settings
 from recipevault.errors import Forbidden, NotFound
 from recipevault.households import service
 from recipevault.households.models import MemberRole
-from tests.support.world import World, actor_for, make_world
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
+from tests.support.world import World, actor_for
 
 
 async def _invite(session: AsyncSession, world: World, **extra: bool) -> tuple[int, str]:
