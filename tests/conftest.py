@@ -39,6 +39,7 @@ from tests.support.database import (
 )
 from tests.support.jobs import RecordingQueue
 from tests.support.redis import redis_available, redis_required, running_redis
+from tests.support.world import HeadersFor, World, headers_for, make_world
 
 
 def _applies(item: pytest.Item) -> bool:
@@ -170,6 +171,19 @@ async def session(
     async with Database(connection).session() as session:
         sqlite_database.test_work.append(session)
         yield session
+
+
+@pytest.fixture
+async def world(session: AsyncSession, settings: Settings) -> World:
+    """An admin, a shared household of an owner and a member, and an outsider in a household
+    of their own (``tests.support.world.World``), made through the services."""
+    return await make_world(session, settings)
+
+
+@pytest.fixture
+def as_(session: AsyncSession, settings: Settings, world: World) -> HeadersFor:
+    """The bearer headers of one of ``world``'s people, by name: ``as_("member")``."""
+    return headers_for(world, settings, session)
 
 
 @pytest.fixture

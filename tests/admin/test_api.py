@@ -7,14 +7,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from tests.support.world import PASSWORD, World, bearer, make_world
+from tests.support.world import PASSWORD, World, bearer
 
 BASE = "/api/v1/admin"
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 @pytest.fixture

@@ -9,20 +9,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.admin import job_pages
-from recipevault.config import Settings
 from recipevault.exporting.service import EXPORT
 from recipevault.jobs.models import JobStatus
 from tests.jobs.test_pages import make_job
 from tests.support.html import flashes
 from tests.support.jobs import RecordingQueue
-from tests.support.world import World, make_world, sign_in
+from tests.support.world import World, sign_in
 
 XSS = '<script>alert("x")</script>'
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 @pytest.fixture

@@ -15,15 +15,10 @@ from recipevault.admin import pages
 from recipevault.clock import utcnow
 from recipevault.config import Settings
 from tests.support.html import field_error, flashes
-from tests.support.world import World, make_user, make_world, sign_in
+from tests.support.world import World, make_user, sign_in
 
 XSS = '<script>alert("x")</script>'
 PAGES = ("/admin", "/admin/users", "/admin/audit")
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 @pytest.fixture

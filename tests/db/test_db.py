@@ -283,3 +283,36 @@ def test_feature_modules_hand_the_database_statements_not_sql_strings() -> None:
     modules = _feature_modules()
     assert any(path.match("recipes/search/index.py") for path in modules)
     assert [where for path in modules for where in _sql_strings(path)] == []
+
+
+DIALECTS = "sqlalchemy.dialects"
+
+
+def _dialect_inserts(path: Path) -> list[str]:
+    """Where a module takes one dialect's INSERT: ``insert`` from ``sqlalchemy.dialects.<name>``,
+    or ``<name>.insert`` of a dialect module it imports."""
+    tree = ast.parse(path.read_text(), str(path))
+    dialects, found = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(DIALECTS):
+            for alias in node.names:
+                if alias.name == "insert":
+                    found.append(f"{node.module}.insert")
+                elif node.module == DIALECTS:
+                    dialects.add(alias.asname or alias.name)
+    found += [
+        f"{node.value.id}.insert"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "insert"
+        if isinstance(node.value, ast.Name) and node.value.id in dialects
+    ]
+    return [f"{path.name}:{what}" for what in found]
+
+
+def test_feature_modules_take_their_upserts_from_the_database_kit() -> None:
+    """An INSERT that skips or updates the rows a unique constraint holds is spelled alike on
+    SQLite and PostgreSQL, from different modules: features take it from ``db.upsert``, so
+    that none of them chooses by the dialect."""
+    modules = _feature_modules()
+    assert any(path.match("recipes/documents.py") for path in modules)
+    assert [where for path in modules for where in _dialect_inserts(path)] == []

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
-import pytest
 import time_machine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from tests.support.world import World, bearer, make_user, make_world
+from tests.support.world import HeadersFor, World, bearer, make_user
 
 BASE = "/api/v1/households"
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
-
-
-HeadersFor = Callable[[str], dict[str, str]]
-
-
-@pytest.fixture
-def as_(session: AsyncSession, settings: Settings, world: World) -> HeadersFor:
-    def headers(name: str) -> dict[str, str]:
-        return bearer(world.all()[name], settings, session)
-
-    return headers
 
 
 async def test_everyone_has_a_personal_household(

@@ -6,21 +6,15 @@ import html
 import re
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.households.models import MemberRole
 from recipevault.households.service import get_household
 from tests.support.html import csrf_token, field_error, flashes, form_error, input_value
-from tests.support.world import World, actor_for, make_user, make_world, sign_in
+from tests.support.world import World, actor_for, make_user, sign_in
 
 XSS = '<script>alert("x")</script>'
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 def _url(world: World, rest: str = "") -> str:

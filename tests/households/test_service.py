@@ -8,16 +8,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import actor_for_job
-from recipevault.config import Settings
 from recipevault.errors import Forbidden, NotFound
 from recipevault.households import service
 from recipevault.households.models import MemberRole
-from tests.support.world import World, actor_for, make_world
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
+from tests.support.world import World, actor_for
 
 
 async def _invite(session: AsyncSession, world: World, **extra: bool) -> tuple[int, str]:
@@ -42,6 +36,25 @@ async def test_membership_is_for_members_only(session: AsyncSession, world: Worl
             await service.membership(
                 session, actor=await actor_for(session, outsider), household_id=world.household.id
             )
+
+
+async def test_a_households_things_are_kept_by_its_members_and_admins(
+    session: AsyncSession, world: World
+) -> None:
+    """What features keep per household (its plan, its lists): its members may, admins too
+    (for a household that exists); to anyone else it is not found, as is a missing one."""
+    for keeper in (world.owner, world.member, world.admin):
+        actor = await actor_for(session, keeper)
+        await service.require_household(session, actor, world.household.id)
+    outsider = await actor_for(session, world.outsider)
+    (personal,) = outsider.household_ids
+    await service.require_household(session, outsider, personal)
+    with pytest.raises(service.HouseholdNotFound):
+        await service.require_household(session, outsider, world.household.id)
+    admin = await actor_for(session, world.admin)
+    for missing in (999_999_999, 0):
+        with pytest.raises(service.HouseholdNotFound):
+            await service.require_household(session, admin, missing)
 
 
 async def test_get_member_needs_a_manager(session: AsyncSession, world: World) -> None:

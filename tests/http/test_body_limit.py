@@ -8,14 +8,13 @@ import zlib
 from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.importing.schemas import MAX_PASTE, MAX_PASTE_BODY
 from tests.recipes.images.test_service import RED, png
-from tests.support.world import World, bearer, make_world
+from tests.support.world import World, bearer
 
 MiB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -51,11 +50,6 @@ def assert_too_large(response: httpx.Response, limit: int) -> None:
     problem = response.json()
     assert problem["status"] == 413
     assert problem["detail"] == f"The request body may be at most {limit:,} bytes here."
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 async def test_the_default_limit_is_one_mebibyte() -> None:

@@ -25,14 +25,9 @@ from tests.support.app import make_settings
 from tests.support.html import field_error, flashes, form_error, input_value
 from tests.support.jobs import RecordingQueue
 from tests.support.website import Page, Site, serve_site
-from tests.support.world import World, make_world, sign_in
+from tests.support.world import World, sign_in
 
 XSS = '<script>alert("x")</script>'
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 @pytest.fixture

@@ -21,14 +21,9 @@ from recipevault.recipes import service as recipes
 from recipevault.recipes.schemas import RecipeCreate
 from tests.support.html import flashes
 from tests.support.jobs import RecordingQueue
-from tests.support.world import World, actor_for, make_world, sign_in
+from tests.support.world import World, actor_for, sign_in
 
 XSS = '<script>alert("x")</script>'
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 async def make_job(

@@ -1,4 +1,5 @@
-"""What the planner's tests share: people, a household, recipes to plan, and headers."""
+"""What the planner's tests share: recipes to plan, slots and a way to plan (people, a household
+and their headers are ``world`` and ``as_``, shared by every test)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,15 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.config import Settings
 from recipevault.policy import Visibility
 from recipevault.recipes import service as recipes
 from recipevault.recipes.models import Recipe
 from recipevault.recipes.schemas import RecipeCreate
-from tests.support.world import World, actor_for, bearer, make_world
+from tests.support.world import HeadersFor as HeadersFor  # for the tests here to import
+from tests.support.world import World, actor_for
 
 PLAN = "/api/v1/meal-plan"
-HeadersFor = Callable[[str], dict[str, str]]
 Plan = Callable[..., Awaitable[httpx.Response]]
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
-
-
-@pytest.fixture
-def as_(session: AsyncSession, settings: Settings, world: World) -> HeadersFor:
-    def headers(name: str) -> dict[str, str]:
-        return bearer(world.all()[name], settings, session)
-
-    return headers
 
 
 async def make_recipe(

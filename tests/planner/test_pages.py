@@ -68,6 +68,26 @@ def _flash_after(response: httpx.Response) -> str:
     return str(response.headers["location"])
 
 
+def _entry_form(world: World, slot_id: int, **fields: Any) -> dict[str, Any]:
+    """The form that plans a meal of the shared household in the slot ``slot_id``."""
+    return {"household_id": world.household.id, "slot_id": slot_id, **fields}
+
+
+def _copy_form(world: World, to_start: str) -> dict[str, Any]:
+    """The form that copies the shared household's week of ``MONDAY`` to ``to_start``."""
+    return {
+        "household_id": world.household.id,
+        "from_start": "2026-12-07",
+        "from_end": "2026-12-13",
+        "to_start": to_start,
+    }
+
+
+def _template_form(world: World, name: str) -> dict[str, Any]:
+    """The form that saves the shared household's week of ``MONDAY`` as a template."""
+    return {"household_id": world.household.id, "name": name, "week_start": "2026-12-07"}
+
+
 # --- Who sees what ------------------------------------------------------------------------------
 
 
@@ -178,31 +198,13 @@ async def test_outsiders_find_no_plan_and_no_entry(
             household_id=next(iter((await actor_for(session, world.outsider)).household_ids)),
         )
     )[0]
+    mine = _entry_form(world, entry["slot_id"], date="2026-12-08", title="Mine now")
     for url, form in (
         (f"/planner/entries/{entry['id']}/move", {"date": "2026-12-08", "slot_id": slot.id}),
         (f"/planner/entries/{entry['id']}/remove", {}),
-        (
-            "/planner/entries",
-            {
-                "household_id": world.household.id,
-                "date": "2026-12-08",
-                "slot_id": entry["slot_id"],
-                "title": "Mine now",
-            },
-        ),
-        (
-            "/planner/copy",
-            {
-                "household_id": world.household.id,
-                "from_start": "2026-12-07",
-                "from_end": "2026-12-13",
-                "to_start": "2026-12-14",
-            },
-        ),
-        (
-            "/planner/templates",
-            {"household_id": world.household.id, "name": "Taken", "week_start": "2026-12-07"},
-        ),
+        ("/planner/entries", mine),
+        ("/planner/copy", _copy_form(world, "2026-12-14")),
+        ("/planner/templates", _template_form(world, "Taken")),
         ("/planner/calendar-feeds", {"household_id": world.household.id}),
     ):
         response = await _post(client, token, url, **form)
@@ -260,29 +262,13 @@ async def test_adding_a_recipe_and_a_note(
 ) -> None:
     soup = await make_recipe(session, world, title="Lentil soup", servings=4)
     token = await sign_in(client, world.member.email)
-    added = await _post(
-        client,
-        token,
-        "/planner/entries",
-        household_id=world.household.id,
-        recipe_id=soup.id,
-        date="2026-12-08",
-        slot_id=slots["Dinner"],
-        servings="",
-    )
+    dinner = _entry_form(world, slots["Dinner"], date="2026-12-08", recipe_id=soup.id, servings="")
+    added = await _post(client, token, "/planner/entries", **dinner)
     assert _flash_after(added) == f"/planner?household={world.household.id}&date=2026-12-08"
     page = await _open(client, added.headers["location"])
     assert "Planned Lentil soup on Tuesday 8 Dec." in flashes(page)
-    note = await _post(
-        client,
-        token,
-        "/planner/entries",
-        household_id=world.household.id,
-        recipe_id="",
-        date="2026-12-09",
-        slot_id=slots["Lunch"],
-        title="Eating out",
-    )
+    lunch = _entry_form(world, slots["Lunch"], date="2026-12-09", recipe_id="", title="Eating out")
+    note = await _post(client, token, "/planner/entries", **lunch)
     _flash_after(note)
     planned = {
         (e.entry.date, e.entry.title, e.entry.recipe_id, e.entry.servings)
@@ -322,13 +308,7 @@ async def test_bad_entries_come_back_beside_their_field(
     hidden = await make_recipe(
         session, world, title="Secret", owner="outsider", visibility=Visibility.PRIVATE
     )
-    values = {
-        "household_id": world.household.id,
-        "date": "2026-12-08",
-        "slot_id": slots["Dinner"],
-        "title": "Soup",
-        **form,
-    }
+    values = _entry_form(world, slots["Dinner"], date="2026-12-08", title="Soup") | form
     if values["slot_id"] == "other-household":
         values["slot_id"] = other_slot.id
     if values.get("recipe_id") == "hidden":
@@ -445,28 +425,13 @@ async def test_copying_a_week(
 ) -> None:
     await plan("member", title="Pizza night")
     token = await sign_in(client, world.member.email)
-    assert "Copied 1 meal to the week of Monday 14 Dec." in await _done(
-        client,
-        token,
-        "/planner/copy",
-        household_id=world.household.id,
-        from_start="2026-12-07",
-        from_end="2026-12-13",
-        to_start="2026-12-14",
-    )
+    copied = await _done(client, token, "/planner/copy", **_copy_form(world, "2026-12-14"))
+    assert "Copied 1 meal to the week of Monday 14 Dec." in copied
     assert sorted(e.entry.date for e in await _entries(session, world)) == [
         MONDAY,
         dt.date(2026, 12, 14),
     ]
-    bad = await _post(
-        client,
-        token,
-        "/planner/copy",
-        household_id=world.household.id,
-        from_start="2026-12-07",
-        from_end="2026-12-13",
-        to_start="2200-01-01",
-    )
+    bad = await _post(client, token, "/planner/copy", **_copy_form(world, "2200-01-01"))
     assert bad.status_code == 422
     assert field_error(bad.text, "copy-to-start")
 
@@ -476,32 +441,13 @@ async def test_saving_and_applying_a_template(
 ) -> None:
     await plan("member", title="Pizza night")
     token = await sign_in(client, world.member.email)
-    assert "Saved this week as “Usual week”." in await _done(
-        client,
-        token,
-        "/planner/templates",
-        household_id=world.household.id,
-        name="Usual week",
-        week_start="2026-12-07",
-    )
-    again = await _post(
-        client,
-        token,
-        "/planner/templates",
-        household_id=world.household.id,
-        name="Usual week",
-        week_start="2026-12-07",
-    )
+    usual_week = _template_form(world, "Usual week")
+    saved = await _done(client, token, "/planner/templates", **usual_week)
+    assert "Saved this week as “Usual week”." in saved
+    again = await _post(client, token, "/planner/templates", **usual_week)
     assert again.status_code == 422
     assert field_error(again.text, "save-name") == "Taken by another template."
-    blank = await _post(
-        client,
-        token,
-        "/planner/templates",
-        household_id=world.household.id,
-        name="",
-        week_start="2026-12-07",
-    )
+    blank = await _post(client, token, "/planner/templates", **_template_form(world, ""))
     assert field_error(blank.text, "save-name") == "This field is required."
     owner = await actor_for(session, world.owner)
     (template,) = await templates.list_templates(
@@ -669,30 +615,14 @@ async def test_add_to_plan_from_a_recipe_page(
     assert "<html" not in fragment.text
     page = await _open(client, f"/planner/add?recipe={soup.id}&household={world.household.id}")
     assert 'id="plan-servings" name="servings" type="number" value="4"' in page
+    from_recipe = _entry_form(world, slots["Dinner"], recipe_id=soup.id, source="recipe")
     added = await _post(
-        client,
-        token,
-        "/planner/entries",
-        household_id=world.household.id,
-        recipe_id=soup.id,
-        source="recipe",
-        date="2026-12-10",
-        slot_id=slots["Dinner"],
-        servings="2",
+        client, token, "/planner/entries", **from_recipe, date="2026-12-10", servings="2"
     )
     _flash_after(added)
     (planned,) = await _entries(session, world)
     assert (planned.entry.date, planned.entry.servings) == (dt.date(2026, 12, 10), Decimal(2))
-    bad = await _post(
-        client,
-        token,
-        "/planner/entries",
-        household_id=world.household.id,
-        recipe_id=soup.id,
-        source="recipe",
-        date="",
-        slot_id=slots["Dinner"],
-    )
+    bad = await _post(client, token, "/planner/entries", **from_recipe, date="")
     assert bad.status_code == 422
     assert field_error(bad.text, "plan-date") == "This field is required."
     assert "Add Lentil soup to the plan" in bad.text

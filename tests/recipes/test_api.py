@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from recipevault.http.schemas import MAX_ID
-from tests.support.world import World, bearer, make_world
+from tests.support.world import World, bearer
 
 BASE = "/api/v1/recipes"
 PANCAKES: dict[str, Any] = {
@@ -32,11 +32,6 @@ PANCAKES: dict[str, Any] = {
         {"text": "Cook on a hot griddle.", "timer_minutes": 3},
     ],
 }
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 @pytest.fixture

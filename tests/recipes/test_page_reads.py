@@ -6,18 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.config import Settings
 from recipevault.db import Database
 from recipevault.errors import Forbidden
 from recipevault.recipes import documents, page_reads, service
 from recipevault.recipes.schemas import RecipeUpdate
 from tests.recipes.pages_support import make_recipe, pancakes
-from tests.support.world import World, actor_for, make_world
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
+from tests.support.world import World, actor_for
 
 
 async def test_readable_document_by_slug_hides_what_the_viewer_may_not_read(

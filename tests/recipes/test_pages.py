@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from recipevault.accounts.models import UnitSystem
-from recipevault.config import Settings
 from recipevault.policy import Visibility
 from recipevault.recipes import service
 from recipevault.recipes.page_views import PAGE_SIZE
@@ -25,12 +24,7 @@ from tests.recipes.pages_support import (
     pancakes,
     text_of,
 )
-from tests.support.world import World, actor_for, make_world
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
+from tests.support.world import World, actor_for
 
 
 def _titles(page: str) -> list[str]:

@@ -18,7 +18,7 @@ from recipevault.recipes import documents, page_reads, service
 from recipevault.recipes.schemas import RecipeUpdate
 from tests.recipes.pages_support import browser_for, input_values, make_recipe, pancakes, text_of
 from tests.support.html import field_error, flashes, form_error
-from tests.support.world import World, actor_for, make_world
+from tests.support.world import World, actor_for
 
 NEW_RECIPE: dict[str, Any] = {
     "title": "Apple pie",
@@ -41,11 +41,6 @@ NEW_RECIPE: dict[str, Any] = {
     "source_url": "",
     "attribution": "",
 }
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 async def _post(

@@ -4,20 +4,13 @@ the trash with restore; driven as a browser without JavaScript would."""
 from __future__ import annotations
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.config import Settings
 from recipevault.recipes import service
 from recipevault.recipes.schemas import IngredientIn, RecipeUpdate
 from tests.recipes.pages_support import browser_for, make_recipe, pancakes, text_of
 from tests.support.html import flashes
-from tests.support.world import World, actor_for, make_world
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
+from tests.support.world import World, actor_for
 
 
 async def _edit(session: AsyncSession, world: World, recipe_id: int, data: RecipeUpdate) -> None:

@@ -6,18 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
-from tests.support.world import World, bearer, make_world
+from tests.support.world import World, bearer
 
 BASE = "/api/v1/recipes"
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 async def _term_id(client: httpx.AsyncClient, headers: dict[str, str], kind: str, name: str) -> int:

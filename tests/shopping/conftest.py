@@ -1,31 +1,15 @@
-"""What the shopping lists' tests share: people, a household, a list, and headers."""
+"""What the shopping lists' tests share: a list (people, a household and their headers are
+``world`` and ``as_``, shared by every test)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.config import Settings
-from tests.support.world import World, bearer, make_world
+from tests.support.world import HeadersFor as HeadersFor  # for the tests here to import
+from tests.support.world import World
 
 LISTS = "/api/v1/shopping-lists"
-HeadersFor = Callable[[str], dict[str, str]]
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
-
-
-@pytest.fixture
-def as_(session: AsyncSession, settings: Settings, world: World) -> HeadersFor:
-    def headers(name: str) -> dict[str, str]:
-        return bearer(world.all()[name], settings, session)
-
-    return headers
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.credentials import hash_secret
@@ -50,26 +50,6 @@ async def open_session(
     session.add(record)
     await session.flush()
     return OpenedSession(cookie_value=cookie_value, record=record)
-
-
-async def find_session(
-    session: AsyncSession, *, cookie_value: str, settings: Settings
-) -> tuple[BrowserSession, User] | None:
-    row = (
-        await session.execute(
-            select(BrowserSession, User)
-            .join(User, User.id == BrowserSession.user_id)
-            .where(BrowserSession.token_hash == hash_secret(cookie_value))
-        )
-    ).first()
-    if row is None:
-        return None
-    record, user = row
-    now = utcnow()
-    idle_limit = record.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
-    if record.expires_at <= now or idle_limit <= now or not user.is_active:
-        return None
-    return record, user
 
 
 class SessionNotFound(NotFound):

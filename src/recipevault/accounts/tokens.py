@@ -207,10 +207,3 @@ async def delete_api_token(
         target_type="api_token",
         target_id=token_id,
     )
-
-
-async def find_api_token(session: AsyncSession, secret: str) -> ApiToken | None:
-    token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
-    if token is None or (token.expires_at is not None and token.expires_at <= utcnow()):
-        return None
-    return token

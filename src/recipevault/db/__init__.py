@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -515,12 +515,37 @@ async def _commit(session: AsyncSession) -> None:
     _run_on_commit(session)
 
 
-def upsert(session: AsyncSession, model: Any) -> Any:
+def upsert(
+    session: AsyncSession, model: Any, *, on: Sequence[str] = (), update: Sequence[str] = ()
+) -> Any:
     """An INSERT into ``model``'s table in the session's dialect, which takes
-    ``on_conflict_do_nothing`` and ``on_conflict_do_update`` (SQLite and PostgreSQL spell
-    them alike, from different modules)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model)
+    ``on_conflict_do_nothing`` (skip the rows a unique constraint already holds) and
+    ``on_conflict_do_update`` (change them instead). SQLite and PostgreSQL spell these alike,
+    from different modules: features take them from here and never choose by the dialect
+    (``tests/db/test_db.py`` checks it).
+
+    With ``update``, the whole statement for a write repeated often: a row whose ``on``
+    columns are taken gets the new values of the ``update`` columns. It is made once per
+    dialect and run with the rows as parameters (building one costs about as much as a small
+    write)."""
+    dialect = session.get_bind().dialect.name
+    if update:
+        if not on:
+            raise ValueError("An upsert that updates names the columns a conflict is on.")
+        return _updating(dialect, model, tuple(on), tuple(update))
+    return _insert(dialect)(model)
+
+
+def _insert(dialect: str) -> Callable[[Any], Any]:
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+@cache
+def _updating(dialect: str, model: Any, on: tuple[str, ...], update: tuple[str, ...]) -> Any:
+    statement = _insert(dialect)(model)
+    return statement.on_conflict_do_update(
+        index_elements=list(on), set_={name: statement.excluded[name] for name in update}
+    )
 
 
 async def transaction_lock(session: AsyncSession, name: str) -> None:

@@ -127,6 +127,16 @@ async def household_exists(session: AsyncSession, household_id: int) -> bool:
     return await session.get(Household, household_id) is not None
 
 
+async def require_household(session: AsyncSession, actor: Actor, household_id: int) -> None:
+    """Refuse (404) a household whose things (its meal plan, its shopping lists) ``actor`` may
+    not keep: any but their own, except for admins (who manage every household that exists).
+    Features that keep things per household ask this, so that they agree on who may."""
+    if actor.in_household(household_id):
+        return
+    if not actor.is_admin or not await household_exists(session, household_id):
+        raise HouseholdNotFound()
+
+
 async def create_personal_household(session: AsyncSession, *, user: User) -> Household:
     household = Household(name=f"{user.display_name}'s kitchen"[:100], is_personal=True)
     session.add(household)

@@ -65,9 +65,7 @@ async def household_of(
     names = {view.household.id: view.household.name for view in mine}
     if household_id not in names:
         # An admin planning for a household they do not belong to; anyone else: not found.
-        await service.require_planner_household(
-            session, actor=identity.actor, household_id=household_id
-        )
+        await households.require_household(session, actor=identity.actor, household_id=household_id)
         view, _ = await households.get_household(
             session, actor=identity.actor, household_id=household_id
         )

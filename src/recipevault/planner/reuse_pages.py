@@ -8,17 +8,19 @@ what was done is told on the next page (303).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import Identity
 from recipevault.clock import utcnow
-from recipevault.db import undo_on_error
+from recipevault.db import Database, undo_on_error
 from recipevault.deps import DatabaseDep, MarkPage, PageUser, SessionDep
-from recipevault.errors import Conflict, ValidationFailed
+from recipevault.errors import AppError, Conflict, Unprocessable, ValidationFailed
 from recipevault.http.schemas import Id
 from recipevault.planner import page_views as views
 from recipevault.planner import pages, service
@@ -46,35 +48,71 @@ SUGGEST_FIELDS = (
 # --- Copying a week and templates ---------------------------------------------------------------
 
 
+Data = TypeVar("Data", bound=BaseModel)
+Planned = tuple[int, dt.date, str]
+"""What a form did: the household and the day whose week to show next, and what to tell."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReuseForm:
+    """A form of the plan page that plans many meals at once: its name on the page, the field
+    of the day whose week the page shows it refused on, the fields its refusals are shown
+    beside (the others above it), and which refusals it shows."""
+
+    name: str
+    day_field: str
+    shown: tuple[str, ...]
+    refusals: tuple[type[AppError], ...] = (ValidationFailed,)
+
+
+COPY = ReuseForm("copy", "from_start", ("to_start",))
+SAVE = ReuseForm("save", "week_start", ("name",), (ValidationFailed, Conflict))
+APPLY = ReuseForm("apply", "week_start", ("template_id",))
+
+
+async def _plan_by_form(
+    request: Request,
+    session: AsyncSession,
+    database: Database,
+    identity: Identity,
+    kind: ReuseForm,
+    form: Form[Data],
+    plan: Callable[[Data], Awaitable[Planned]],
+) -> Response:
+    """Do what a valid form asks (``plan``) and show the week it leads to, with what was done
+    (303); or the page again with the form refused (422)."""
+    if form.data is not None:
+        try:
+            async with undo_on_error(session):
+                household_id, day, done = await plan(form.data)
+        except kind.refusals as exc:
+            form = views.refused(form, exc, kind.shown)
+        else:
+            return redirect(request, views.page_url(household_id, day), flash=done)
+    shown_day = pages.form_date(form, kind.day_field)
+    return await pages.refused_form(
+        request, session, database, identity, kind.name, form, day=shown_day
+    )
+
+
 @router.post("/copy")
 async def copy_week(
     request: Request, identity: PageUser, session: SessionDep, database: DatabaseDep
 ) -> Response:
+    async def copy(data: PlanCopy) -> Planned:
+        copies = await reuse.copy_plan(
+            session,
+            actor=identity.actor,
+            household_id=data.household_id,
+            from_start=data.from_start,
+            from_end=data.from_end,
+            to_start=data.to_start,
+        )
+        done = f"Copied {views.meals(len(copies))} to the week of {views.day_text(data.to_start)}."
+        return data.household_id, data.to_start, done
+
     form = await read_form(request, PlanCopy)
-    if form.data is not None:
-        data = form.data
-        try:
-            async with undo_on_error(session):
-                copies = await reuse.copy_plan(
-                    session,
-                    actor=identity.actor,
-                    household_id=data.household_id,
-                    from_start=data.from_start,
-                    from_end=data.from_end,
-                    to_start=data.to_start,
-                )
-        except ValidationFailed as exc:
-            form = views.refused(form, exc, ("to_start",))
-        else:
-            return redirect(
-                request,
-                views.page_url(data.household_id, data.to_start),
-                flash=f"Copied {views.meals(len(copies))} to the week of "
-                f"{views.day_text(data.to_start)}.",
-            )
-    return await pages.refused_form(
-        request, session, database, identity, "copy", form, day=pages.form_date(form, "from_start")
-    )
+    return await _plan_by_form(request, session, database, identity, COPY, form, copy)
 
 
 @router.post("/templates")
@@ -82,62 +120,43 @@ async def save_template(
     request: Request, identity: PageUser, session: SessionDep, database: DatabaseDep
 ) -> Response:
     """Save the week shown as a named template."""
+
+    async def save(data: TemplateCreate) -> Planned:
+        saved = await reuse.save_week_as_template(
+            session,
+            actor=identity.actor,
+            household_id=data.household_id,
+            name=data.name,
+            week_start=data.week_start,
+        )
+        done = f"Saved this week as “{saved.template.name}”."
+        return data.household_id, data.week_start, done
+
     form = await read_form(request, TemplateCreate)
-    if form.data is not None:
-        data = form.data
-        try:
-            async with undo_on_error(session):
-                saved = await reuse.save_week_as_template(
-                    session,
-                    actor=identity.actor,
-                    household_id=data.household_id,
-                    name=data.name,
-                    week_start=data.week_start,
-                )
-        except (ValidationFailed, Conflict) as exc:
-            form = views.refused(form, exc, ("name",))
-        else:
-            return redirect(
-                request,
-                views.page_url(data.household_id, data.week_start),
-                flash=f"Saved this week as “{saved.template.name}”.",
-            )
-    return await pages.refused_form(
-        request, session, database, identity, "save", form, day=pages.form_date(form, "week_start")
-    )
+    return await _plan_by_form(request, session, database, identity, SAVE, form, save)
 
 
 @router.post("/templates/apply")
 async def apply_template(
     request: Request, identity: PageUser, session: SessionDep, database: DatabaseDep
 ) -> Response:
-    form = await read_form(request, views.TemplateApplyForm)
-    if form.data is not None:
-        data = form.data
+    async def apply(data: views.TemplateApplyForm) -> Planned:
         try:
-            async with undo_on_error(session):
-                template = await reuse.get_template(
-                    session, actor=identity.actor, template_id=data.template_id
-                )
-                planned = await reuse.apply_template(
-                    session,
-                    actor=identity.actor,
-                    template_id=data.template_id,
-                    week_start=data.week_start,
-                )
-        except reuse.TemplateNotFound:
-            form = form.with_error("_form", "No such template in this household.")
-        except ValidationFailed as exc:
-            form = views.refused(form, exc, ("template_id",))
-        else:
-            return redirect(
-                request,
-                views.page_url(template.template.household_id, data.week_start),
-                flash=f"Planned “{template.template.name}”: {views.meals(len(planned))} this week.",
+            found = await reuse.get_template(
+                session, actor=identity.actor, template_id=data.template_id
             )
-    return await pages.refused_form(
-        request, session, database, identity, "apply", form, day=pages.form_date(form, "week_start")
-    )
+        except reuse.TemplateNotFound:
+            # On this page, a refusal of the form rather than a page not found.
+            raise Unprocessable("No such template in this household.") from None
+        planned = await reuse.apply_template(
+            session, actor=identity.actor, template_id=data.template_id, week_start=data.week_start
+        )
+        template = found.template
+        done = f"Planned “{template.name}”: {views.meals(len(planned))} this week."
+        return template.household_id, data.week_start, done
+
+    form = await read_form(request, views.TemplateApplyForm)
+    return await _plan_by_form(request, session, database, identity, APPLY, form, apply)
 
 
 # --- Suggest a week ------------------------------------------------------------------------------

@@ -16,14 +16,12 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import Float, String, bindparam, func, select, type_coerce
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
-from recipevault.db import Database
+from recipevault.db import Database, upsert
 from recipevault.errors import Conflict, NotFound, Unprocessable, field_errors
-from recipevault.households.service import HouseholdNotFound, household_exists, memberships
+from recipevault.households.service import memberships, require_household
 from recipevault.planner.models import (
     MealPlanEntry,
     MealPlanTemplateEntry,
@@ -67,17 +65,6 @@ class PlannedEntry:
 # --- Whose plan ------------------------------------------------------------------------------
 
 
-async def require_planner_household(
-    session: AsyncSession, *, actor: Actor, household_id: int
-) -> None:
-    """Refuse (404) a household whose plan ``actor`` may not read and change: any but their
-    own, except for admins (who manage every household that exists)."""
-    if actor.in_household(household_id):
-        return
-    if not actor.is_admin or not await household_exists(session, household_id):
-        raise HouseholdNotFound()
-
-
 class HouseholdRow(Protocol):
     @property
     def household_id(self) -> int: ...
@@ -97,12 +84,6 @@ async def household_row(
     return row
 
 
-def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
-    """An INSERT of ``model``'s rows that skips those a unique constraint already holds."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model).on_conflict_do_nothing()
-
-
 async def _start_planner(session: AsyncSession, household_id: int) -> None:
     """Give a household its default slots the first time its planner is used. Two first uses
     at once insert the ``Planner`` row once: only the one that did adds the slots. (Reads
@@ -110,8 +91,9 @@ async def _start_planner(session: AsyncSession, household_id: int) -> None:
     if await session.get(Planner, household_id) is not None:
         return
     started = await session.scalar(
-        insert_ignoring_duplicates(session, Planner)
+        upsert(session, Planner)
         .values(household_id=household_id, created_at=utcnow())
+        .on_conflict_do_nothing()
         .returning(Planner.household_id)
     )
     if started is not None:
@@ -174,7 +156,7 @@ async def list_meal_slots(
     session: AsyncSession, *, actor: Actor, household_id: int
 ) -> list[MealSlot]:
     """The household's slots in order (the defaults, the first time its planner is used)."""
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     await _start_planner(session, household_id)
     return await _slots(session, household_id)
 
@@ -188,7 +170,7 @@ async def add_meal_slot(
     time: dt.time | None,
     position: int | None,
 ) -> MealSlot:
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     await _start_planner(session, household_id)
     slots = await _slots(session, household_id)
     slot = MealSlot(household_id=household_id, name=name, time=time, position=len(slots))
@@ -199,7 +181,7 @@ async def add_meal_slot(
 
 
 async def _slot(session: AsyncSession, actor: Actor, household_id: int, slot_id: int) -> MealSlot:
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     slot = await session.get(MealSlot, slot_id)
     if slot is None or slot.household_id != household_id:
         raise MealSlotNotFound()
@@ -398,7 +380,7 @@ async def list_plan(
     """What is planned from ``start`` to ``end`` (both included, at most ``MAX_RANGE_DAYS``
     days): every entry on one of those days, by date and slot position. One query."""
     parameters = _range_parameters(actor, household_id, start, end)
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     found = await session.execute(_plan_range(viewer_kind(actor), rows=False), parameters)
     return [
         PlannedEntry(
@@ -419,7 +401,7 @@ async def plan_json(
     parameters = _range_parameters(actor, household_id, start, end)
     if not actor.in_household(household_id):
         async with database.session(write=False) as session:
-            await require_planner_household(session, actor=actor, household_id=household_id)
+            await require_household(session, actor=actor, household_id=household_id)
     rows = await database.rows(_plan_range(viewer_kind(actor), rows=True), parameters)
     return orjson.dumps({"items": [_entry_fields(row) for row in rows]})
 
@@ -497,7 +479,7 @@ async def add_plan_entry(
     session: AsyncSession, *, actor: Actor, data: MealPlanEntryCreate
 ) -> PlannedEntry:
     check_dates(date=data.date, end_date=data.end_date)
-    await require_planner_household(session, actor=actor, household_id=data.household_id)
+    await require_household(session, actor=actor, household_id=data.household_id)
     entry = MealPlanEntry(
         household_id=data.household_id,
         date=data.date,

@@ -21,12 +21,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, delete, inspect, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.service import display_name_of
-from recipevault.db import Database, first_row
+from recipevault.db import Database, first_row, upsert
 from recipevault.households import service as households
 from recipevault.policy import Visibility, unscoped
 from recipevault.recipes.images.addresses import follow_visibility, image_url
@@ -228,24 +226,15 @@ async def write_documents(
         )
     await session.flush()  # the images' new tokens, if any
     if rows:
-        await session.execute(_UPSERTS[session.get_bind().dialect.name], rows)
-
-
-def _upsert_statement(insert: Callable[[Any], Any]) -> Any:
-    # Made once, and run with the rows as parameters (a Core statement: not the ORM's bulk
-    # insert), so SQLAlchemy compiles it once.
-    statement = insert(RecipeDocument.__table__)
-    return statement.on_conflict_do_update(
-        index_elements=[RecipeDocument.recipe_id],
-        set_={
-            "etag": statement.excluded.etag,
-            "document": statement.excluded.document,
-            "summary": statement.excluded.summary,
-        },
-    )
-
-
-_UPSERTS = {"postgresql": _upsert_statement(pg_insert), "sqlite": _upsert_statement(sqlite_insert)}
+        # Made once, and run with the rows as parameters (a Core statement: not the ORM's bulk
+        # insert), so SQLAlchemy compiles it once.
+        statement = upsert(
+            session,
+            RecipeDocument.__table__,
+            on=["recipe_id"],
+            update=["etag", "document", "summary"],
+        )
+        await session.execute(statement, rows)
 
 
 async def drop_documents(session: AsyncSession, recipe_ids: Sequence[int]) -> None:

@@ -18,14 +18,13 @@ from typing import Any
 import orjson
 from slugify import slugify
 from sqlalchemy import delete, func, inspect, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from recipevault.accounts.service import display_names
 from recipevault.clock import utcnow
+from recipevault.db import upsert
 from recipevault.errors import NotFound, PreconditionFailed, Unprocessable, field_errors
 from recipevault.households.service import household_exists, memberships, personal_household_id
 from recipevault.jobs.queue import JobQueue
@@ -200,11 +199,6 @@ async def create_recipe(
     return recipe
 
 
-def _insert_statement(session: AsyncSession) -> Any:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(Recipe)
-
-
 async def _insert(session: AsyncSession, recipe: Recipe) -> None:
     """Insert a new recipe's row under the first free slug of its title, and keep the object
     as the stored recipe. Two creates of one title at once may both find the same slug free:
@@ -219,7 +213,7 @@ async def _insert(session: AsyncSession, recipe: Recipe) -> None:
     while True:
         values["slug"] = await _free_slug(session, base, taken)
         recipe_id = await session.scalar(
-            _insert_statement(session)
+            upsert(session, Recipe)
             .values(values)
             .on_conflict_do_nothing(index_elements=["slug"])
             .returning(Recipe.id)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
 from recipevault.errors import Gone, NotFound
-from recipevault.households.service import HouseholdNotFound, household_exists
+from recipevault.households.service import require_household
 from recipevault.policy import Actor
 from recipevault.recipes.ingredients import parse_ingredient
 from recipevault.recipes.vocabulary.resolving import find_foods, term_key
@@ -98,15 +98,6 @@ def _visible(actor: Actor) -> Any:
     if actor.is_admin:
         return ShoppingList.id.is_not(None)
     return ShoppingList.household_id.in_(sorted(actor.household_ids))
-
-
-async def require_household(session: AsyncSession, actor: Actor, household_id: int) -> None:
-    """Refuse (404) a household whose lists ``actor`` may not keep: any but their own, except
-    for admins (who manage every household that exists)."""
-    if actor.in_household(household_id):
-        return
-    if not actor.is_admin or not await household_exists(session, household_id):
-        raise HouseholdNotFound()
 
 
 async def get_list(session: AsyncSession, *, actor: Actor, list_id: int) -> ShoppingList:

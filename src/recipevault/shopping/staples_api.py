@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from recipevault.deps import CurrentUser, SessionDep
+from recipevault.households.service import require_household
 from recipevault.http.schemas import Id, InputModel, OutputModel
 from recipevault.shopping import foods
 from recipevault.shopping.models import FOOD_LENGTH
-from recipevault.shopping.service import require_household
 
 router = APIRouter(prefix="/api/v1/households", tags=["shopping lists"])
 STAPLES = "/{household_id:int}/staples"

@@ -18,7 +18,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import User
-from recipevault.config import Settings
 from recipevault.households.models import HouseholdMember
 from recipevault.logging import configure_logging
 from recipevault.planner.calendar import service as calendar_service
@@ -31,22 +30,12 @@ from recipevault.recipes.models import Recipe
 from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
 from tests.planner.calendar.parsing import recurrence
 from tests.planner.factories import make_entry, make_slot
-from tests.support.world import HeadersFor, World, actor_for, headers_for, make_world
+from tests.support.world import HeadersFor, World, actor_for
 
 BASE = "/api/v1/households"
 HOST = "testserver"
 TODAY = dt.date(2026, 12, 7)
 NOON = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
-
-
-@pytest.fixture
-def as_(session: AsyncSession, settings: Settings, world: World) -> HeadersFor:
-    return headers_for(world, settings, session)
 
 
 @pytest.fixture(autouse=True)

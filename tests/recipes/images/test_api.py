@@ -21,7 +21,7 @@ from recipevault.recipes.models import RecipeImage
 from tests.recipes.images.test_service import BLUE, RED, WIDTHS, camera_jpeg, png, png_declaring
 from tests.support.app import make_settings
 from tests.support.jobs import RecordingQueue
-from tests.support.world import World, bearer, make_world
+from tests.support.world import World, bearer
 
 BASE = "/api/v1/recipes"
 MAX_BYTES = 200_000
@@ -44,11 +44,6 @@ def app(app: FastAPI, media_settings: Settings) -> FastAPI:
     """The app with its media in a folder of this test's own."""
     app.state.settings = media_settings
     return app
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 @pytest.fixture

@@ -25,12 +25,7 @@ from tests.recipes.terms_support import (
     read_recipe,
 )
 from tests.support.database import statements_run
-from tests.support.world import World, bearer, make_world
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
+from tests.support.world import World, bearer
 
 
 @pytest.fixture

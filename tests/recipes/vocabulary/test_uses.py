@@ -12,14 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.config import Settings
 from tests.recipes.terms_support import BASE, Headers, add_recipe, list_terms, read_recipe
-from tests.support.world import World, bearer, make_world
+from tests.support.world import World, bearer
 
 KINDS = ("tags", "categories", "tools", "foods", "units")
-
-
-@pytest.fixture
-async def world(session: AsyncSession, settings: Settings) -> World:
-    return await make_world(session, settings)
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import Role
 from recipevault.clock import utcnow
+from recipevault.db import upsert
 from recipevault.errors import Conflict, NotFound, Unprocessable, field_errors
+from recipevault.households.service import require_household
 from recipevault.planner.models import (
     MealPlanEntry,
     MealPlanRotation,
@@ -39,9 +41,7 @@ from recipevault.planner.service import (
     check_dates,
     check_range,
     household_row,
-    insert_ignoring_duplicates,
     planned_entries,
-    require_planner_household,
 )
 from recipevault.policy import Actor, Viewer
 from recipevault.recipes.references import RecipeReference, readable_references
@@ -101,7 +101,7 @@ async def copy_plan(
     with nothing to plan is not copied."""
     check_dates(from_start=from_start, from_end=from_end, to_start=to_start)
     check_range(from_start, from_end, where="body", end_field="from_end")
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     shift = to_start - from_start
     sources = list(
         await session.scalars(
@@ -188,7 +188,7 @@ async def _template(session: AsyncSession, actor: Actor, template_id: int) -> Me
 async def list_templates(
     session: AsyncSession, *, actor: Actor, household_id: int
 ) -> list[TemplateView]:
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     templates = list(
         await session.scalars(
             select(MealPlanTemplate)
@@ -219,10 +219,11 @@ async def save_week_as_template(
     leftovers links are not kept, and an entry with nothing else to plan is left out. The
     week's entries become the template's there, as if it had planned them."""
     check_dates(week_start=week_start)
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     template_id = await session.scalar(
-        insert_ignoring_duplicates(session, MealPlanTemplate)
+        upsert(session, MealPlanTemplate)
         .values(household_id=household_id, name=name, created_at=utcnow())
+        .on_conflict_do_nothing()
         .returning(MealPlanTemplate.id)
     )
     if template_id is None:
@@ -328,7 +329,9 @@ async def _plan_week(
             }
         )
     if values:
-        await session.execute(insert_ignoring_duplicates(session, MealPlanEntry).values(values))
+        await session.execute(
+            upsert(session, MealPlanEntry).values(values).on_conflict_do_nothing()
+        )
 
 
 async def apply_template(
@@ -402,7 +405,7 @@ async def _rotation(session: AsyncSession, actor: Actor, rotation_id: int) -> Me
 async def list_rotations(
     session: AsyncSession, *, actor: Actor, household_id: int
 ) -> list[MealPlanRotation]:
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     return list(
         await session.scalars(
             select(MealPlanRotation)
@@ -426,7 +429,7 @@ async def start_rotation(
     days starting ``start_date``; the weeks up to ``ROTATION_WEEKS_AHEAD`` ahead are planned
     at once."""
     check_dates(start_date=start_date, end_date=end_date)
-    await require_planner_household(session, actor=actor, household_id=household_id)
+    await require_household(session, actor=actor, household_id=household_id)
     template = await session.get(MealPlanTemplate, template_id)
     if template is None or template.household_id != household_id:
         raise _refused("template_id", "No such template in this household")

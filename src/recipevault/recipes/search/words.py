@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, column, func, select, table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.db import upsert
 from recipevault.recipes.search import spelling
 
 WORDS_TABLE = "recipe_search_words"
@@ -34,7 +33,6 @@ NEAR_LIMIT = 200
 async def add_words(session: AsyncSession, texts: Iterable[str]) -> None:
     """Keep the words of these texts that are not kept yet, in the caller's transaction."""
     found = sorted(spelling.words_of(texts))
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for start in range(0, len(found), _CHUNK):
         chunk = found[start : start + _CHUNK]
         kept = await session.scalars(select(words.c.word).where(words.c.word.in_(chunk)))
@@ -44,14 +42,14 @@ async def add_words(session: AsyncSession, texts: Iterable[str]) -> None:
         # Sorted, and nothing done for a word another writer added first: two writers adding
         # the same new words never wait on each other in opposite orders.
         added = await session.scalars(
-            insert(words)
+            upsert(session, words)
             .values([{"word": word} for word in new])
             .on_conflict_do_nothing()
             .returning(words.c.word)
         )
         rows = [{"gram": gram, "word": word} for word in added for gram in spelling.grams(word)]
         if rows:
-            await session.execute(insert(word_grams).values(rows).on_conflict_do_nothing())
+            await session.execute(upsert(session, word_grams).values(rows).on_conflict_do_nothing())
 
 
 NEAR = (

@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.db import upsert
 from recipevault.recipes.models import Category, Food, FoodName, Tag, Tool, Unit, VocabularyTerm
 from recipevault.recipes.units import unit_for
 
@@ -105,13 +104,6 @@ def plural(key: str) -> str:
     return result if len(result) <= KEY_LENGTH else key
 
 
-def _insert_ignoring_duplicates(
-    session: AsyncSession, model: Any, rows: list[dict[str, Any]]
-) -> Any:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model).values(rows).on_conflict_do_nothing()
-
-
 def _unique(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
@@ -127,7 +119,7 @@ async def resolve_terms(
     by_key = await _existing(session, model, household_id, keys)
     if missing := [key for key in keys if key not in by_key]:
         rows = [{"household_id": household_id, "key": key, "name": wanted[key]} for key in missing]
-        await session.execute(_insert_ignoring_duplicates(session, model, rows))
+        await session.execute(upsert(session, model).values(rows).on_conflict_do_nothing())
         by_key |= await _existing(session, model, household_id, missing)
     return [by_key[key] for key in keys]
 
@@ -157,21 +149,16 @@ async def resolve_foods(
     if missing:
         singulars = _unique(singular(key) for key in missing)
         display = {singular(key): display_name(key) for key in reversed(missing)}
-        await session.execute(
-            _insert_ignoring_duplicates(
-                session,
-                Food,
-                [
-                    {
-                        "household_id": household_id,
-                        "key": one,
-                        "name": _singular_display(display[one], one),
-                        "plural_name": plural(one),
-                    }
-                    for one in singulars
-                ],
-            )
-        )
+        rows = [
+            {
+                "household_id": household_id,
+                "key": one,
+                "name": _singular_display(display[one], one),
+                "plural_name": plural(one),
+            }
+            for one in singulars
+        ]
+        await session.execute(upsert(session, Food).values(rows).on_conflict_do_nothing())
         created = await session.scalars(
             select(Food).where(Food.household_id == household_id, Food.key.in_(singulars))
         )
@@ -183,7 +170,7 @@ async def resolve_foods(
             for food in created
             for spelling in {food.key, plural(food.key)} | typed.get(food.key, set())
         ]
-        await session.execute(_insert_ignoring_duplicates(session, FoodName, names_rows))
+        await session.execute(upsert(session, FoodName).values(names_rows).on_conflict_do_nothing())
         known = await _foods_by_name(session, household_id, set().union(*spellings.values()))
     result = {}
     for key in given:
@@ -252,7 +239,7 @@ async def resolve_units(
                     "abbreviation": None,
                 }
             )
-        await session.execute(_insert_ignoring_duplicates(session, Unit, rows))
+        await session.execute(upsert(session, Unit).values(rows).on_conflict_do_nothing())
         by_key |= await _existing(session, Unit, household_id, missing)
     return by_key
 

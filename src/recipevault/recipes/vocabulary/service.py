@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.db import upsert
 from recipevault.errors import Conflict, Forbidden, NotFound, Unprocessable, field_errors
 from recipevault.households import service as households
 from recipevault.policy import Actor, unscoped
@@ -321,8 +320,7 @@ async def _add_food_spellings(session: AsyncSession, food: Food, name: str, key:
         for spelling in sorted(wanted - taken)
     ]
     if rows:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        await session.execute(insert(FoodName).values(rows).on_conflict_do_nothing())
+        await session.execute(upsert(session, FoodName).values(rows).on_conflict_do_nothing())
 
 
 # --- Merging ---------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.errors import Conflict, NotFound
+from recipevault.households.service import require_household
 from recipevault.policy import Actor
 from recipevault.shopping.lines import Line
 from recipevault.shopping.models import ShoppingStore
-from recipevault.shopping.service import require_household
 
 
 class StoreNotFound(NotFound):
