@@ -15,6 +15,7 @@
   var toastUndo = toast.querySelector(".shop-toast__undo");
   var checkedItems = document.getElementById("checked-items");
   var places = new WeakMap(); // a row checked off here: where it was among the open items
+  var sending = new WeakSet(); // rows whose change is on its way (a second tap waits)
   var lastChecked = null;
   var toastTimer = null;
 
@@ -81,6 +82,16 @@
       : "Check off ";
   }
 
+  // A row moves as a copy, the original removed: the element a finger just touched keeps its
+  // hover and active state, and Chromium's renderer has crashed when such an element went
+  // into a closed <details>.
+  function relocate(row, parent, before) {
+    var copy = row.cloneNode(true);
+    parent.insertBefore(copy, before);
+    row.remove();
+    return copy;
+  }
+
   function textOf(row) {
     return row.querySelector(".shop-item__check").getAttribute("data-text");
   }
@@ -96,21 +107,23 @@
   }
 
   function checkOff(row, form) {
-    var place = { parent: row.parentNode, next: row.nextElementSibling };
+    var next = row.nextElementSibling;
+    var place = { parent: row.parentNode, next: next && next.id };
     var following = row.nextElementSibling || row.previousElementSibling;
+    sending.add(row);
     send(form.getAttribute("data-item"), true)
       .then(function () {
-        places.set(row, place);
-        mark(row, true);
-        checkedItems.insertBefore(row, checkedItems.firstElementChild);
+        var moved = relocate(row, checkedItems, checkedItems.firstElementChild);
+        places.set(moved, place);
+        mark(moved, true);
         count("open-count", -1);
         count("checked-count", 1);
         tidy();
-        lastChecked = row;
-        say("Checked off " + textOf(row) + ".", true);
-        var next = following && following.querySelector(".shop-item__button");
-        if (next && document.contains(next)) {
-          next.focus();
+        lastChecked = moved;
+        say("Checked off " + textOf(moved) + ".", true);
+        var button = following && following.querySelector(".shop-item__button");
+        if (button && document.contains(button)) {
+          button.focus();
         }
       })
       .catch(function () {
@@ -120,23 +133,22 @@
 
   function putBack(row, form) {
     var place = places.get(row);
+    sending.add(row);
     send(form.getAttribute("data-item"), false)
       .then(function () {
         places.delete(row);
-        mark(row, false);
-        if (place.next && place.next.parentNode === place.parent) {
-          place.parent.insertBefore(row, place.next);
-        } else {
-          place.parent.appendChild(row);
-        }
+        var after = place.next && document.getElementById(place.next);
+        var back = after && after.parentNode === place.parent ? after : null;
+        var moved = relocate(row, place.parent, back);
+        mark(moved, false);
         count("open-count", 1);
         count("checked-count", -1);
         tidy();
         if (lastChecked === row) {
           lastChecked = null;
         }
-        say("Put " + textOf(row) + " back on the list.", false);
-        row.querySelector(".shop-item__button").focus();
+        say("Put " + textOf(moved) + " back on the list.", false);
+        moved.querySelector(".shop-item__button").focus();
       })
       .catch(function () {
         form.submit();
@@ -149,6 +161,10 @@
       return;
     }
     var row = form.closest(".shop-item");
+    if (sending.has(row)) {
+      event.preventDefault();
+      return;
+    }
     var checking = form.querySelector('input[name="checked"]').value === "true";
     if (checking) {
       event.preventDefault();
