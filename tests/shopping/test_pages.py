@@ -86,6 +86,16 @@ def _op(page: str, action: str) -> str:
     return found.group(1)
 
 
+def _check_op(page: str, *, checked: bool = True) -> str:
+    """The op id of the form the page's item buttons send to check off (or put back)."""
+    form_id = "item-check" if checked else "item-uncheck"
+    form = re.search(rf'<form id="{form_id}"[^>]*>(.*?)</form>', page, re.S)
+    assert form, f"no form #{form_id}"
+    found = re.search(r'name="op_id" value="([^"]+)"', form.group(1))
+    assert found
+    return found.group(1)
+
+
 @pytest.fixture
 async def shop(client: httpx.AsyncClient, world: World, list_id: int) -> str:
     """The member, signed in with a browser session: their CSRF token."""
@@ -301,7 +311,8 @@ async def test_check_off_then_undo_without_javascript(
     await _add(client, shop, list_id, "1 l milk")
     page = await _open(client, f"/shopping/{list_id}")
     action = f"/shopping/{list_id}/items/{onions}/check"
-    op = _op(page, action)
+    assert f'form="item-check" formaction="{action}"' in page
+    op = _check_op(page)
     assert '<details class="shop-checked card" id="checked">' in page  # collapsed
     checked = await _post(client, shop, action, checked="true", op_id=op)
     assert _location(checked) == f"/shopping/{list_id}?undo={onions}#undo"
@@ -323,6 +334,7 @@ async def test_check_off_then_undo_without_javascript(
     assert again.status_code == 303
     assert (await _read(client, as_, list_id))["sequence"] == sequence
 
+    assert _op(page, action) == _check_op(page, checked=False)  # the Undo form's
     page = await _done(client, shop, action, checked="false", op_id=_op(page, action))
     assert flashes(page) == ["Put 2 onions back on the list."]
     assert sorted(_open_texts(page)) == ["1 l milk", "2 onions"]
@@ -358,6 +370,19 @@ async def test_quick_add_reads_the_text_once_however_often_it_is_sent(
     # The household's usual items are suggested from what it buys.
     usual = await client.get(f"{LISTS}/{list_id}/suggestions", params={"q": "thi"})
     assert [u["name"] for u in usual.json()["items"]] == ["chicken thighs"]
+
+    # What people type is shown as text, never as markup.
+    await client.post(
+        f"{LISTS}/{list_id}/items",
+        json={"text": "1 <b>jar</b> jam", "note": "<i>the good one</i>"},
+        headers=as_("member"),
+    )
+    page = await _open(client, f"/shopping/{list_id}")
+    assert "<b>" not in page
+    assert "<i>" not in page
+    assert "&lt;i&gt;the good one&lt;/i&gt;" in page
+    jam = max(item["id"] for item in (await _read(client, as_, list_id))["items"])
+    await client.delete(f"{LISTS}/{list_id}/items/{jam}", headers=as_("member"))
 
     refused = await _post(client, shop, action, text="", op_id="x-1")
     assert refused.status_code == 422
@@ -438,10 +463,10 @@ async def test_clearing_checked_items_and_paging_through_older_ones(
     assert _texts(rest) == [f"thing {n}" for n in range(4, -1, -1)]
     assert "Older checked items" not in rest
     # An older item is put back from there.
-    first = re.search(r'action="(/shopping/\d+/items/(\d+)/check)"', rest)
+    first = re.search(r'form="item-uncheck" formaction="(/shopping/\d+/items/\d+/check)"', rest)
     assert first
     put_back = await _done(
-        client, shop, first.group(1), checked="false", op_id=_op(rest, first.group(1))
+        client, shop, first.group(1), checked="false", op_id=_check_op(rest, checked=False)
     )
     assert _open_texts(put_back) == ["thing 4"]
     assert (await client.get(f"/shopping/{list_id}/checked?cursor=nonsense")).status_code in (

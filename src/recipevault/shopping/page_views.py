@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
+from markupsafe import Markup, escape
 from pydantic import Field
 
 from recipevault.http.pagination import InvalidCursor, decode_cursor, encode_cursor
@@ -118,12 +119,17 @@ def offered_refs(tokens: Sequence[str]) -> list[OfferedRef]:
 
 # --- Forms whose shape is the page's own ---------------------------------------------------
 
+# An op id with room, within ``OP_ID_LENGTH``, for what the route adds to it (the item, the
+# number of a line).
+ShortOpId = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9._:-]+$")]
+
 
 class CheckForm(InputModel):
-    """Check an item off, or put it back (``checked`` false: the undo)."""
+    """Check an item off, or put it back (``checked`` false: the undo). One form serves
+    every item of a page: the operation's id is its op id and the item's."""
 
     checked: Flag
-    op_id: OpId
+    op_id: ShortOpId
 
 
 class ItemForm(InputModel):
@@ -138,10 +144,6 @@ class ItemForm(InputModel):
 
 class OpForm(InputModel):
     op_id: OpId
-
-
-# Room for the number of each line an ``OfferedForm`` adds, within ``OP_ID_LENGTH``.
-ShortOpId = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 class OfferedForm(InputModel):
@@ -162,3 +164,48 @@ class RecipeChoiceForm(InputModel):
     recipe_id: Id
     servings: Servings | None = None
     op_id: OpId
+
+
+# --- Rows of a list --------------------------------------------------------------------------
+
+_ROW = (
+    '<li class="shop-item{checked_class}" id="item-{id}">'
+    '<button type="submit" form="item-{form}" formaction="/shopping/{list_id}/items/{id}/check"'
+    ' class="shop-item__button" data-item="{id}">'
+    '<span class="shop-item__box" aria-hidden="true"></span><span class="shop-item__body">'
+    '<span class="shop-item__text"><span class="visually-hidden">{does} </span>{text}</span>'
+    "{amounts}{note}</span></button>"
+    '<a class="shop-item__edit" href="/shopping/{list_id}/items/{id}">Edit'
+    '<span class="visually-hidden"> {text}</span></a></li>'
+)
+
+
+def item_rows(list_id: int, shown: Iterable[Line]) -> Markup:
+    """The lines' rows: for each, a big button that checks it off (or, checked, puts it back)
+    by sending one of the forms of ``shopping/_check_forms.html``, with its text as the reader
+    reads it, the amounts that could not be added up and its note; and a link to edit it.
+    Built here rather than in a template: a list has thousands of lines, and a template's loop
+    costs about twice as much per row as formatting one string (``Markup.format``, which
+    escapes as it goes, four times as much: each text is escaped here instead)."""
+    rows = []
+    for line in shown:
+        item, merged = line.item, line.merged
+        amounts = note = ""
+        if merged.amounts:
+            added = escape(", ".join(merged.amounts))
+            amounts = f'<span class="shop-item__amounts">Not added up: {added}</span>'
+        if item.note:
+            note = f'<span class="shop-item__note">{escape(item.note)}</span>'
+        rows.append(
+            _ROW.format(
+                checked_class=" shop-item--checked" if item.checked else "",
+                id=item.id,
+                form="uncheck" if item.checked else "check",
+                list_id=list_id,
+                does="Put back" if item.checked else "Check off",
+                text=escape(merged.text),
+                amounts=amounts,
+                note=note,
+            )
+        )
+    return Markup("\n".join(rows))  # noqa: S704 - every text in it is escaped above

@@ -247,7 +247,7 @@ async def list_page(
         "recipe_form": forms.get("recipe") or blank_form(),
         "plan_form": forms.get("plan")
         or blank_form({"start": monday.isoformat(), "end": (monday + dt.timedelta(6)).isoformat()}),
-        "list_url": views.list_url,
+        "rows": views.item_rows,
     }
     return render(request, "shopping/list.html", context, status_code=status_code)
 
@@ -344,7 +344,7 @@ async def check_item(
         list_id=list_id,
         item_id=item_id,
         changes={"checked": form.data.checked},
-        op_id=form.data.op_id,
+        op_id=f"{form.data.op_id}.{item_id}",
     )
     text = await _line_text(session, done, _units(identity))
     store = await _store_of(request)
@@ -392,7 +392,6 @@ async def item_page(
         "line": found.line,
         "form": form or blank_form(defaults),
         "op": views.new_op_prefix(),
-        "list_url": views.list_url,
     }
     return render(request, "shopping/item.html", context, status_code=status_code)
 
@@ -479,7 +478,7 @@ async def older_checked(
         "checked": shown,
         "older": views.checked_cursor(shown[-1]) if len(page) > CHECKED_SHOWN else None,
         "op": views.new_op_prefix(),
-        "list_url": views.list_url,
+        "rows": views.item_rows,
     }
     return render(request, "shopping/checked.html", context)
 

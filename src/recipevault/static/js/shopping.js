@@ -1,7 +1,8 @@
 // A shopping list in the hand: tapping an item checks it off through the API (with the
 // session's CSRF token) without reloading the page, moves it to the checked section and offers
 // to undo it; the household's usual items are suggested while typing a new one.
-// The page works without it: every item is a form, and the page after a check-off has an Undo.
+// The page works without it: every item's button sends a form, and the page after a
+// check-off has an Undo.
 "use strict";
 
 (function () {
@@ -76,10 +77,24 @@
 
   function mark(row, checked) {
     row.classList.toggle("shop-item--checked", checked);
-    row.querySelector('input[name="checked"]').value = checked ? "false" : "true";
+    row.querySelector(".shop-item__button").setAttribute(
+      "form",
+      checked ? "item-uncheck" : "item-check"
+    );
     row.querySelector(".shop-item__text .visually-hidden").textContent = checked
       ? "Put back "
       : "Check off ";
+  }
+
+  function textOf(row) {
+    return row.querySelector(".shop-item__text").lastChild.textContent;
+  }
+
+  // Without the API, the change is sent as the page's form would send it.
+  function sendForm(button) {
+    var form = document.getElementById(button.getAttribute("form"));
+    form.action = button.getAttribute("formaction");
+    form.submit();
   }
 
   // A row moves as a copy, the original removed: the element a finger just touched keeps its
@@ -92,10 +107,6 @@
     return copy;
   }
 
-  function textOf(row) {
-    return row.querySelector(".shop-item__check").getAttribute("data-text");
-  }
-
   function say(message, undoable) {
     toastText.textContent = message;
     toastUndo.hidden = !undoable;
@@ -106,12 +117,12 @@
     }, 10000);
   }
 
-  function checkOff(row, form) {
+  function checkOff(row, button) {
     var next = row.nextElementSibling;
     var place = { parent: row.parentNode, next: next && next.id };
     var following = row.nextElementSibling || row.previousElementSibling;
     sending.add(row);
-    send(form.getAttribute("data-item"), true)
+    send(button.getAttribute("data-item"), true)
       .then(function () {
         var moved = relocate(row, checkedItems, checkedItems.firstElementChild);
         places.set(moved, place);
@@ -127,14 +138,14 @@
         }
       })
       .catch(function () {
-        form.submit();
+        sendForm(button);
       });
   }
 
-  function putBack(row, form) {
+  function putBack(row, button) {
     var place = places.get(row);
     sending.add(row);
-    send(form.getAttribute("data-item"), false)
+    send(button.getAttribute("data-item"), false)
       .then(function () {
         places.delete(row);
         var after = place.next && document.getElementById(place.next);
@@ -151,27 +162,26 @@
         moved.querySelector(".shop-item__button").focus();
       })
       .catch(function () {
-        form.submit();
+        sendForm(button);
       });
   }
 
   page.addEventListener("submit", function (event) {
-    var form = event.target.closest(".shop-item__check");
-    if (!form || !window.fetch) {
+    var button = event.submitter;
+    if (!button || !button.classList.contains("shop-item__button") || !window.fetch) {
       return;
     }
-    var row = form.closest(".shop-item");
+    var row = button.closest(".shop-item");
     if (sending.has(row)) {
       event.preventDefault();
       return;
     }
-    var checking = form.querySelector('input[name="checked"]').value === "true";
-    if (checking) {
+    if (button.getAttribute("form") === "item-check") {
       event.preventDefault();
-      checkOff(row, form);
+      checkOff(row, button);
     } else if (places.has(row)) {
       event.preventDefault();
-      putBack(row, form);
+      putBack(row, button);
     }
     // An item shown checked when the page came has no place to go back to here: its form
     // is sent as it is, and the page comes back with it on the list.
@@ -179,7 +189,7 @@
 
   toastUndo.addEventListener("click", function () {
     if (lastChecked && places.has(lastChecked)) {
-      putBack(lastChecked, lastChecked.querySelector(".shop-item__check"));
+      putBack(lastChecked, lastChecked.querySelector(".shop-item__button"));
     }
   });
 
