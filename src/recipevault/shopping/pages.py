@@ -1,5 +1,6 @@
 """Browser pages of the shopping lists: a person's lists by household, and a list's page made
-for a phone in a shop (check off, undo, quick add, recipes and the week's plan).
+for a phone in a shop (check off, undo, quick add, clear what is checked). One item's pages
+are in ``item_pages``; putting recipes and the plan on a list in ``adding_pages``.
 
 Every change is one operation of the list's, with the op id its form carried from the page
 that showed it, so the same form sent twice changes nothing twice. The routes read a form with
@@ -20,27 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import Identity
 from recipevault.clock import utcnow
-from recipevault.db import Database, undo_on_error
+from recipevault.db import Database
 from recipevault.deps import DatabaseDep, MarkPage, PageUser, SessionDep
 from recipevault.errors import ValidationFailed
 from recipevault.households import service as households
-from recipevault.http.pagination import CursorQuery
 from recipevault.http.schemas import Id
-from recipevault.planner.page_views import day_text, refused, week_start
+from recipevault.planner.page_views import week_start
 from recipevault.recipes import page_views as recipe_views
 from recipevault.recipes.line_references import readable_lines
-from recipevault.recipes.page_text import plain_number
 from recipevault.recipes.schemas import RecipeListQuery
 from recipevault.recipes.units import UnitSystem
-from recipevault.shopping import additions, lines, service
+from recipevault.shopping import lines, service
 from recipevault.shopping import page_views as views
 from recipevault.shopping.api import _READING, CHECKED_SHOWN
-from recipevault.shopping.models import TEXT_LENGTH
-from recipevault.shopping.page_reads import read_item
 from recipevault.shopping.schemas import (
     ItemCreate,
-    PlanAdd,
-    RecipeAdd,
     ShoppingListCreate,
     ShoppingListUpdate,
 )
@@ -69,11 +64,12 @@ class FormNotMade(ValidationFailed):
     title = "Form not sent as the page made it"
 
 
-def _units(identity: Identity) -> UnitSystem:
+def reader_units(identity: Identity) -> UnitSystem:
+    """The units the viewer reads a list in (their preference), as the API reads it."""
     return _READING[identity.unit_system]
 
 
-async def _operation_form(request: Request, schema: type[M]) -> Form[M]:
+async def operation_form(request: Request, schema: type[M]) -> Form[M]:
     """A form read with an API schema whose op id is optional there: the page's forms always
     carry one (so that sending one twice changes nothing twice)."""
     form = await read_form(request, schema)
@@ -87,7 +83,7 @@ async def _submitted(request: Request, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def _store_of(request: Request) -> int | None:
+async def store_of(request: Request) -> int | None:
     """The store a form's page was walking (kept for the page it leads back to)."""
     value = await _submitted(request, "store")
     return int(value) if value.isdigit() and len(value) < 12 else None
@@ -200,7 +196,9 @@ async def list_page(
     actor = identity.actor
     view = await service.read_list(session, actor=actor, list_id=list_id)
     found = view.shopping_list
-    shown = await lines.list_lines(session, found.id, _units(identity), checked_shown=CHECKED_SHOWN)
+    shown = await lines.list_lines(
+        session, found.id, reader_units(identity), checked_shown=CHECKED_SHOWN
+    )
     kept = await stores.list_stores(session, actor=actor, household_id=found.household_id)
     store = next((each for each in kept if each.id == store_id), None)
     if store_id is not None and store is None:
@@ -277,7 +275,7 @@ async def shopping_list(
     )
 
 
-async def _refused(
+async def refused_form(
     request: Request,
     session: AsyncSession,
     database: Database,
@@ -293,14 +291,14 @@ async def _refused(
         database,
         identity,
         list_id=list_id,
-        store_id=await _store_of(request),
+        store_id=await store_of(request),
         q=(await _submitted(request, "q"))[:200],
         forms={name: form},
         status_code=422,
     )
 
 
-async def _line_text(session: AsyncSession, done: service.Done, units: UnitSystem) -> str:
+async def line_text(session: AsyncSession, done: service.Done, units: UnitSystem) -> str:
     """How the reader reads the item an operation made or changed."""
     if done.item is None or done.item.deleted_at is not None:
         raise service.ShoppingItemNotFound()
@@ -313,9 +311,9 @@ async def add_item(
     request: Request, list_id: Id, identity: PageUser, session: SessionDep, database: DatabaseDep
 ) -> Response:
     """Quick add: "2 lb chicken thighs" is read with the ingredient parser."""
-    form = await _operation_form(request, ItemCreate)
+    form = await operation_form(request, ItemCreate)
     if form.data is None:
-        return await _refused(request, session, database, identity, list_id, "add", form)
+        return await refused_form(request, session, database, identity, list_id, "add", form)
     done = await service.add_item(
         session,
         actor=identity.actor,
@@ -325,8 +323,8 @@ async def add_item(
         aisle=form.data.aisle,
         op_id=form.data.op_id,
     )
-    text = await _line_text(session, done, _units(identity))
-    back = views.list_url(list_id, store=await _store_of(request))
+    text = await line_text(session, done, reader_units(identity))
+    back = views.list_url(list_id, store=await store_of(request))
     return redirect(request, back + "#quick-add", flash=f"Added {text}.")
 
 
@@ -346,8 +344,8 @@ async def check_item(
         changes={"checked": form.data.checked},
         op_id=f"{form.data.op_id}.{item_id}",
     )
-    text = await _line_text(session, done, _units(identity))
-    store = await _store_of(request)
+    text = await line_text(session, done, reader_units(identity))
+    store = await store_of(request)
     if form.data.checked:
         return redirect(request, views.list_url(list_id, store=store, undo=item_id) + "#undo")
     return redirect(
@@ -365,312 +363,5 @@ async def clear_checked(
     await service.clear_checked(
         session, actor=identity.actor, list_id=list_id, op_id=form.data.op_id
     )
-    back = views.list_url(list_id, store=await _store_of(request))
+    back = views.list_url(list_id, store=await store_of(request))
     return redirect(request, back, flash="Cleared the checked items.")
-
-
-# --- One item --------------------------------------------------------------------------------
-
-
-async def item_page(
-    request: Request,
-    session: AsyncSession,
-    identity: Identity,
-    *,
-    list_id: int,
-    item_id: int,
-    form: Form[Any] | None = None,
-    status_code: int = 200,
-) -> Response:
-    found = await read_item(
-        session, actor=identity.actor, list_id=list_id, item_id=item_id, system=_units(identity)
-    )
-    item = found.line.item
-    defaults = {"text": item.text, "note": item.note or "", "aisle": item.aisle or ""}
-    context = {
-        "shopping_list": found.shopping_list,
-        "line": found.line,
-        "form": form or blank_form(defaults),
-        "op": views.new_op_prefix(),
-    }
-    return render(request, "shopping/item.html", context, status_code=status_code)
-
-
-@router.get(ITEM)
-async def edit_item(
-    request: Request, list_id: Id, item_id: Id, identity: PageUser, session: SessionDep
-) -> Response:
-    return await item_page(request, session, identity, list_id=list_id, item_id=item_id)
-
-
-@router.post(ITEM)
-async def save_item(
-    request: Request, list_id: Id, item_id: Id, identity: PageUser, session: SessionDep
-) -> Response:
-    """Save an item's text (read again only when it changed: what recipes brought stays),
-    note and aisle."""
-    units = _units(identity)
-    current = await read_item(
-        session, actor=identity.actor, list_id=list_id, item_id=item_id, system=units
-    )
-    form = await read_form(request, views.ItemForm)
-    if form.data is None:
-        return await item_page(
-            request,
-            session,
-            identity,
-            list_id=list_id,
-            item_id=item_id,
-            form=form,
-            status_code=422,
-        )
-    # What is sent as it was is left alone: the text would be read again, the aisle kept again.
-    item = current.line.item
-    wanted = {"text": form.data.text, "note": form.data.note, "aisle": form.data.aisle}
-    was = {"text": item.text, "note": item.note, "aisle": item.aisle}
-    changes = {name: value for name, value in wanted.items() if value != was[name]}
-    done = await service.change_item(
-        session,
-        actor=identity.actor,
-        list_id=list_id,
-        item_id=item_id,
-        changes=changes,
-        op_id=form.data.op_id,
-    )
-    text = await _line_text(session, done, units)
-    return redirect(request, views.list_url(list_id), flash=f"Saved {text}.")
-
-
-@router.post(ITEM + "/delete")
-async def delete_item(
-    request: Request, list_id: Id, item_id: Id, identity: PageUser, session: SessionDep
-) -> Response:
-    current = await read_item(
-        session, actor=identity.actor, list_id=list_id, item_id=item_id, system=_units(identity)
-    )
-    form = await read_form(request, views.OpForm)
-    if form.data is None:
-        raise FormNotMade(RELOAD)
-    await service.remove_item(
-        session, actor=identity.actor, list_id=list_id, item_id=item_id, op_id=form.data.op_id
-    )
-    return redirect(request, views.list_url(list_id), flash=f"Removed {current.line.merged.text}.")
-
-
-@router.get(LIST + "/checked")
-async def older_checked(
-    request: Request,
-    list_id: Id,
-    identity: PageUser,
-    session: SessionDep,
-    cursor: CursorQuery = None,
-) -> Response:
-    """Checked items a page at a time, the last checked first (the list page shows the
-    latest)."""
-    found = await service.get_list(session, actor=identity.actor, list_id=list_id)
-    before = views.checked_before(cursor) if cursor is not None else None
-    page = await lines.checked_lines(
-        session, found.id, _units(identity), before=before, limit=CHECKED_SHOWN + 1
-    )
-    shown = page[:CHECKED_SHOWN]
-    context = {
-        "shopping_list": found,
-        "checked": shown,
-        "older": views.checked_cursor(shown[-1]) if len(page) > CHECKED_SHOWN else None,
-        "op": views.new_op_prefix(),
-        "rows": views.item_rows,
-    }
-    return render(request, "shopping/checked.html", context)
-
-
-# --- Recipes and the plan ------------------------------------------------------------------
-
-
-def _offered_tokens(brought: additions.Brought) -> list[str]:
-    return [
-        views.OfferedRef(line.recipe_id, line.position, line.reason).token
-        for line in brought.offered
-    ]
-
-
-@router.post(LIST + "/recipes")
-async def add_recipe(
-    request: Request, list_id: Id, identity: PageUser, session: SessionDep, database: DatabaseDep
-) -> Response:
-    """A recipe found by searching, at some servings (its own when left empty)."""
-    form = await _operation_form(request, RecipeAdd)
-    if form.data is None:
-        return await _refused(request, session, database, identity, list_id, "recipe", form)
-    return await _recipe_added(request, session, identity, list_id, form.data)
-
-
-async def _recipe_added(
-    request: Request, session: AsyncSession, identity: Identity, list_id: int, data: RecipeAdd
-) -> Response:
-    brought = await additions.add_recipe(
-        session,
-        actor=identity.actor,
-        list_id=list_id,
-        recipe_id=data.recipe_id,
-        servings=data.servings,
-        include=set(data.include),
-        op_id=data.op_id,
-    )
-    named = await readable_lines(session, viewer=identity.actor, recipe_ids=[data.recipe_id])
-    recipe = named[data.recipe_id]
-    servings = data.servings if data.servings is not None else recipe.servings
-    what = recipe.title + (f" ({plain_number(servings)} servings)" if servings else "")
-    back = views.list_url(list_id, offered=_offered_tokens(brought))
-    return redirect(request, back, flash=f"Added {what}.")
-
-
-@router.post(LIST + "/recipes/{recipe_id:int}/remove")
-async def remove_recipe(
-    request: Request, list_id: Id, recipe_id: Id, identity: PageUser, session: SessionDep
-) -> Response:
-    """Take what a recipe brought off the list, however it came (directly or planned)."""
-    form = await read_form(request, views.OpForm)
-    if form.data is None:
-        raise FormNotMade(RELOAD)
-    named = await readable_lines(session, viewer=identity.actor, recipe_ids=[recipe_id])
-    await additions.remove_recipe(
-        session, actor=identity.actor, list_id=list_id, recipe_id=recipe_id, op_id=form.data.op_id
-    )
-    title = named[recipe_id].title if recipe_id in named else "the recipe"
-    return redirect(request, views.list_url(list_id), flash=f"Took {title} off the list.")
-
-
-@router.post(LIST + "/meal-plan")
-async def add_plan(
-    request: Request, list_id: Id, identity: PageUser, session: SessionDep, database: DatabaseDep
-) -> Response:
-    """Every recipe planned in the days given (this week's, as the form starts), at its
-    planned servings; a planned meal already on the list adds nothing again."""
-    form = await _operation_form(request, PlanAdd)
-    if (data := form.data) is not None:
-        try:
-            async with undo_on_error(session):
-                brought = await additions.add_plan(
-                    session,
-                    actor=identity.actor,
-                    list_id=list_id,
-                    start=data.start,
-                    end_date=data.end,
-                    op_id=data.op_id,
-                )
-        except ValidationFailed as exc:
-            form = refused(form, exc, ("start", "end"))
-        else:
-            days = f"{day_text(data.start)} to {day_text(data.end)}"
-            back = views.list_url(list_id, offered=_offered_tokens(brought))
-            return redirect(request, back, flash=f"Added the meals planned from {days}.")
-    return await _refused(request, session, database, identity, list_id, "plan", form)
-
-
-@router.post(LIST + "/offered")
-async def add_offered(
-    request: Request, list_id: Id, identity: PageUser, session: SessionDep
-) -> Response:
-    """Lines that were offered rather than added (optional, to taste, staples), wanted after
-    all: each goes on the list as its recipe writes it."""
-    form = await read_form(request, views.OfferedForm)
-    if form.data is None:
-        raise FormNotMade(RELOAD)
-    wanted: list[tuple[int, int]] = []
-    for value in form.data.line:
-        recipe_id, position = value.split(".")
-        wanted.append((int(recipe_id), int(position)))
-    named = await readable_lines(
-        session, viewer=identity.actor, recipe_ids={recipe_id for recipe_id, _ in wanted}
-    )
-    texts = {
-        (recipe.id, line.position): line.text for recipe in named.values() for line in recipe.lines
-    }
-    added = 0
-    for number, key in enumerate(dict.fromkeys(wanted)):
-        if key not in texts:
-            raise additions.RecipeNotFound()
-        await service.add_item(
-            session,
-            actor=identity.actor,
-            list_id=list_id,
-            text=texts[key][:TEXT_LENGTH],
-            note=None,
-            aisle=None,
-            op_id=f"{form.data.op_id}.{number}",
-        )
-        added += 1
-    what = "1 more item" if added == 1 else f"{added} more items"
-    return redirect(request, views.list_url(list_id), flash=f"Added {what}.")
-
-
-# --- From a recipe's page ------------------------------------------------------------------
-
-
-async def _add_recipe_page(
-    request: Request,
-    session: AsyncSession,
-    identity: Identity,
-    *,
-    recipe_id: int,
-    form: Form[Any] | None = None,
-    status_code: int = 200,
-) -> Response:
-    """The small "Add to shopping list" form of a recipe: a list and servings (in place on
-    the recipe page with htmx; a page of its own without)."""
-    named = await readable_lines(session, viewer=identity.actor, recipe_ids=[recipe_id])
-    if recipe_id not in named:
-        raise additions.RecipeNotFound()
-    recipe = named[recipe_id]
-    mine = await households.list_households(session, actor=identity.actor)
-    names = {view.household.id: view.household.name for view in mine}
-    found = await service.list_lists(session, actor=identity.actor, household_id=None)
-    choices = [
-        (
-            summary.shopping_list.id,
-            summary.shopping_list.name
-            + (f" ({names[summary.shopping_list.household_id]})" if len(names) > 1 else ""),
-        )
-        for summary in found
-    ]
-    defaults = {"servings": plain_number(recipe.servings)}
-    context = {
-        "recipe": recipe,
-        "lists": choices,
-        "form": form or blank_form(defaults),
-        "op": views.new_op_prefix(),
-    }
-    fragment = (
-        request.headers.get("hx-request") == "true"
-        and request.headers.get("hx-target") == "add-to-list"
-    )
-    template = "shopping/_add_recipe.html" if fragment else "shopping/add_recipe.html"
-    return render(request, template, context, status_code=status_code)
-
-
-@router.get("/add")
-async def choose_list(
-    request: Request,
-    identity: PageUser,
-    session: SessionDep,
-    recipe: Annotated[Id, Query()],
-) -> Response:
-    return await _add_recipe_page(request, session, identity, recipe_id=recipe)
-
-
-@router.post("/add")
-async def add_recipe_to_chosen_list(
-    request: Request, identity: PageUser, session: SessionDep
-) -> Response:
-    form = await read_form(request, views.RecipeChoiceForm)
-    if form.data is None:
-        recipe_id = form.value("recipe_id")
-        if not recipe_id.isdigit() or len(recipe_id) > 12:
-            raise additions.RecipeNotFound()
-        return await _add_recipe_page(
-            request, session, identity, recipe_id=int(recipe_id), form=form, status_code=422
-        )
-    data = RecipeAdd(
-        recipe_id=form.data.recipe_id, servings=form.data.servings, op_id=form.data.op_id
-    )
-    return await _recipe_added(request, session, identity, form.data.list_id, data)
