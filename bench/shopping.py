@@ -5,8 +5,10 @@ every fifth with a recipe's part beside it, so that lines merge across units) an
 checked off over time. ``GET /api/v1/shopping-lists/{id}`` (the open items and the 50 checked
 last, each merged in the reader's units), sent with a personal API token, is measured in
 alternating rounds right after the bare app's ``/json``; the median round's requests/s ratio and
-its latency are reported. The items are written straight into the database (adding 12,000
-through the API would take minutes and measure the writes, not the read).
+its latency are reported; so is the list's page (``GET /shopping/{id}``, rendered on the
+server for the shopper's browser session), read one at a time. The items are written straight
+into the database (adding 12,000 through the API would take minutes and measure the writes, not
+the read).
 """
 
 from __future__ import annotations
@@ -166,6 +168,29 @@ def read_alone(base_url: str, path: str, headers: dict[str, str], count: int) ->
     }
 
 
+def read_page_alone(base_url: str, list_id: int, count: int) -> dict[str, float]:
+    """The list's page as the shopper's browser reads it (signed in with a session, rendered
+    on the server), ``count`` times one after another; the latency's p50 and p95."""
+    timings = []
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        client.post(
+            "/api/v1/auth/session", json={"email": "shopper@example.org", "password": PASSWORD}
+        ).raise_for_status()
+        for number in range(count + 2):
+            began = time.perf_counter()
+            page = client.get(f"/shopping/{list_id}")
+            page.raise_for_status()
+            if number >= 2:  # the first reads warm the caches
+                timings.append((time.perf_counter() - began) * 1000)
+    if page.text.count('<li class="shop-item') != OPEN_ITEMS + 50:
+        raise BenchError("the list page does not show every open item and the last checked")
+    timings.sort()
+    return {
+        "p50_ms": statistics.median(timings),
+        "p95_ms": timings[min(len(timings) - 1, round(0.95 * len(timings)))],
+    }
+
+
 def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, object]:
     options = LoadOptions(
         duration_s=args.duration / args.rounds, connections=args.connections, client=args.client
@@ -191,6 +216,12 @@ def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, ob
         print(
             f"  one read at a time ({args.alone} reads): p50 {alone['p50_ms']:.0f} ms, "
             f"p95 {alone['p95_ms']:.0f} ms (target: under {TARGET_P95_MS} ms)",
+            flush=True,
+        )
+        page = read_page_alone(app.base_url, list_id, args.alone)
+        print(
+            f"  its page, one at a time ({args.alone} reads): p50 {page['p50_ms']:.0f} ms, "
+            f"p95 {page['p95_ms']:.0f} ms (target: under {TARGET_P95_MS} ms)",
             flush=True,
         )
         baseline, listed = Load.get("/json"), Load.get(path, headers=headers)
@@ -223,6 +254,7 @@ def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, ob
         "p50_ms": [result.p50_ms for _, result in rounds],
         "p99_ms": [result.p99_ms for _, result in rounds],
         "alone": alone,
+        "page": page,
     }
 
 

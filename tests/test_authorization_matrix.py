@@ -37,7 +37,7 @@ from recipevault.policy import Actor, Visibility
 from recipevault.recipes import service as recipes
 from recipevault.recipes.images.addresses import new_token
 from recipevault.recipes.models import ImageStatus, RecipeImage, Tag
-from recipevault.recipes.schemas import RecipeCreate, RecipeUpdate
+from recipevault.recipes.schemas import IngredientIn, RecipeCreate, RecipeUpdate
 from recipevault.recipes.vocabulary.resolving import resolve_terms
 from recipevault.shopping import additions as shopping_additions
 from recipevault.shopping import service as shopping
@@ -103,6 +103,7 @@ IMAGES = RECIPE + "/images"
 PLAN = "/api/v1/meal-plan"
 LISTS = "/api/v1/shopping-lists"
 LIST = LISTS + "/{list_id}"
+SHOP = "/shopping/{list_id}"
 MEMBERS = (401, 404, 200, 200, 200)
 MEMBERS_CREATE = (401, 404, 201, 201, 201)
 MEMBERS_DELETE = (401, 404, 204, 204, 204)
@@ -433,7 +434,50 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/planner/add"): Case(
         (303, 404, 200, 200, 200), query=lambda s: {"recipe": s.recipe_id}
     ),
-    ("GET", "/shopping"): Case(same(200)),
+    # Shopping list pages: a household's lists for its members and admins, as on the API.
+    ("GET", "/shopping"): Case((303, 200, 200, 200, 200)),
+    ("POST", "/shopping"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"household_id": s.world.household.id, "name": "Party"}
+    ),
+    ("GET", SHOP): Case((303, 404, 200, 200, 200)),
+    ("POST", SHOP + "/rename"): Case(MEMBERS_PAGE_POST, form=lambda s: {"name": "Big shop"}),
+    ("POST", SHOP + "/delete"): Case(MEMBERS_PAGE_POST),
+    ("GET", SHOP + "/checked"): Case((303, 404, 200, 200, 200)),
+    ("POST", SHOP + "/items"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"text": "2 onions", "op_id": "page-1"}
+    ),
+    ("GET", SHOP + "/items/{item_id}"): Case((303, 404, 200, 200, 200)),
+    ("POST", SHOP + "/items/{item_id}"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"text": "2 kg flour", "op_id": "page-1"}
+    ),
+    ("POST", SHOP + "/items/{item_id}/check"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"checked": "true", "op_id": "page-1"}
+    ),
+    ("POST", SHOP + "/items/{item_id}/delete"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"op_id": "page-1"}
+    ),
+    ("POST", SHOP + "/clear-checked"): Case(MEMBERS_PAGE_POST, form=lambda s: {"op_id": "page-1"}),
+    ("POST", SHOP + "/recipes"): Case(
+        MEMBERS_PAGE_POST,
+        form=lambda s: {"recipe_id": s.recipe_id, "servings": "4", "op_id": "page-1"},
+    ),
+    ("POST", SHOP + "/recipes/{recipe_id}/remove"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"op_id": "page-1"}
+    ),
+    ("POST", SHOP + "/meal-plan"): Case(
+        MEMBERS_PAGE_POST,
+        form=lambda s: {"start": "2026-12-07", "end": "2026-12-13", "op_id": "page-1"},
+    ),
+    ("POST", SHOP + "/offered"): Case(
+        MEMBERS_PAGE_POST, form=lambda s: {"line": [f"{s.recipe_id}.0"], "op_id": "page-1"}
+    ),
+    ("GET", "/shopping/add"): Case(
+        (303, 404, 200, 200, 200), query=lambda s: {"recipe": s.recipe_id}
+    ),
+    ("POST", "/shopping/add"): Case(
+        MEMBERS_PAGE_POST,
+        form=lambda s: {"list_id": s.list_id, "recipe_id": s.recipe_id, "op_id": "page-1"},
+    ),
     ("GET", "/households"): Case((303, 200, 200, 200, 200)),
     ("POST", "/households"): Case((403, 303, 303, 303, 303), form=lambda s: {"name": "New"}),
     ("GET", "/households/join"): Case((303, 200, 200, 200, 200)),
@@ -599,6 +643,7 @@ async def _setup(session: AsyncSession, settings: Settings) -> Setup:
         visibility=Visibility.HOUSEHOLD,
         household_id=world.household.id,
         tags=["soup", "stew"],
+        ingredients=[IngredientIn(text="salt, to taste")],
     )
     recipe = await recipes.create_recipe(session, actor=owner, data=shared)
     await recipes.update_recipe(

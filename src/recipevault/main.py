@@ -65,7 +65,10 @@ from recipevault.recipes.images import files as image_files
 from recipevault.recipes.vocabulary import api as terms_api
 from recipevault.registration import api as registration_api
 from recipevault.registration import pages as registration_pages
+from recipevault.shopping import adding_pages as shopping_adding_pages
 from recipevault.shopping import api as shopping_api
+from recipevault.shopping import item_pages as shopping_item_pages
+from recipevault.shopping import pages as shopping_pages
 from recipevault.shopping import staples_api
 from recipevault.shopping.stores import api as stores_api
 from recipevault.web.rendering import mount_static
@@ -154,6 +157,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         households_pages.router,
         planner_pages.router,
         planner_reuse_pages.router,
+        shopping_pages.router,
+        shopping_item_pages.router,
+        shopping_adding_pages.router,
         household_member_pages.router,
         admin_pages.router,
         importing_pages.router,
