@@ -24,10 +24,10 @@ from sqlalchemy import (
     Integer,
     bindparam,
     case,
+    cast,
     literal_column,
     null,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,9 +85,9 @@ def _row(
     ordered within their part (``ordinal`` then ``sort_name``, then the id)."""
 
     def given(value: Any, of: Any) -> ColumnElement[Any]:
-        # NULLs typed as the column they stand in for: the first part's types are the
-        # statement's, by which its values are read back.
-        return type_coerce(null(), of.type) if value is None else value
+        # NULLs cast to the column they stand in for: PostgreSQL matches the parts' types
+        # two at a time, and the first part's types are those the values are read back by.
+        return cast(null(), of.type) if value is None else value
 
     return (
         literal_column(str(int(part)), Integer).label("part"),

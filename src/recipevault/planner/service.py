@@ -356,14 +356,16 @@ _ENTRY_FIELDS = (
     MealPlanEntry.cook_id,
     MealPlanEntry.leftovers_of_id,
 )
-# What a page shows of them (``PlanRow``), as SQLAlchemy reads them back (dates as dates).
+# What a page shows of them (``PlanRow``), as SQLAlchemy reads them back (dates as dates),
+# servings as numbers: a page writes them as plain numbers, which a float of at most three
+# decimals gives as its decimal does, without a decimal made for each row.
 _SHOWN_FIELDS = (
     MealPlanEntry.id,
     MealPlanEntry.date,
     MealPlanEntry.end_date,
     MealPlanEntry.slot_id,
     MealPlanEntry.recipe_id,
-    MealPlanEntry.servings,
+    type_coerce(MealPlanEntry.servings, Float),
     MealPlanEntry.title,
     MealPlanEntry.note,
     MealPlanEntry.leftovers_of_id,
@@ -381,14 +383,14 @@ class PlanRow:
     end_date: dt.date
     slot_id: int
     planned_recipe_id: int | None
-    servings: Decimal | None
+    servings: Decimal | float | None
     title: str | None
     note: str | None
     leftovers_of_id: int | None
     recipe_id: int | None
     recipe_title: str | None
     recipe_slug: str | None
-    recipe_servings: Decimal | None
+    recipe_servings: Decimal | float | None
 
     @property
     def recipe_unavailable(self) -> bool:
@@ -437,9 +439,13 @@ def _plan_range(kind: ViewerKind, shape: Shape) -> Any:
         )
         .order_by(MealPlanEntry.date, MealSlot.position, MealPlanEntry.id)
     )
-    return with_readable_reference(
-        statement, MealPlanEntry.recipe_id, kind, servings=shape != "json"
-    )
+    if shape == "entries":
+        return with_readable_reference(statement, MealPlanEntry.recipe_id, kind)
+    referenced = with_readable_reference(statement, MealPlanEntry.recipe_id, kind, servings=False)
+    if shape == "json":
+        return referenced
+    recipe_servings = list(referenced.selected_columns)[-1].table.c.servings
+    return referenced.add_columns(type_coerce(recipe_servings, Float))
 
 
 def _range_parameters(
