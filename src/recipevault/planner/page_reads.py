@@ -8,7 +8,8 @@ days' entries (``service.plan_rows``), a page of the plan is two statements besi
 the viewer.
 
 A household whose planner was never used has no slots yet: its first page makes them
-(``service.list_meal_slots``) and then reads its frame again.
+(``service.list_meal_slots``) and then reads its frame again. A GET reads what is committed,
+through the read API; a form shown again reads in its unit of work (``source``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from enum import IntEnum
 from functools import cache
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -32,8 +34,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.db import Database, read_rows
+from recipevault.accounts.auth import Identity
+from recipevault.db import SAFE_METHODS, Database, read_rows
 from recipevault.households import service as households
+from recipevault.planner import service
 from recipevault.planner.models import CalendarFeed, MealPlanTemplate, MealSlot, Planner
 
 
@@ -167,3 +171,59 @@ async def read_frame(
         else:
             frame.templates.append((row_id, name))
     return frame
+
+
+def source(request: Request, session: AsyncSession, database: Database) -> Database | AsyncSession:
+    """Where a page reads: a GET what is committed; a form shown again in its unit of work,
+    which sees what it wrote (a new calendar address)."""
+    return database if request.method in SAFE_METHODS else session
+
+
+async def page_frame(
+    request: Request,
+    session: AsyncSession,
+    database: Database,
+    identity: Identity,
+    household_id: int | None,
+    *,
+    templates: bool,
+) -> tuple[Frame, str]:
+    """The frame of the page of the household asked for (the personal one unless asked), and
+    its name; one the viewer may not plan is not found."""
+    actor = identity.actor
+    name = None
+    guessed = household_id is None
+    if household_id is None:
+        if not actor.household_ids:
+            raise households.HouseholdNotFound()
+        # The personal household is listed first; most often it is the oldest one, so that is
+        # read first, and the frame read again for the first household when it is not.
+        household_id = min(actor.household_ids)
+    elif not actor.in_household(household_id):
+        # An admin planning for a household they do not belong to; anyone else: not found.
+        await service.require_planner_household(session, actor=actor, household_id=household_id)
+        view, _ = await households.get_household(session, actor=actor, household_id=household_id)
+        name = view.household.name
+    frame = await read_frame(
+        source(request, session, database),
+        viewer_id=actor.user_id,
+        household_id=household_id,
+        templates=templates,
+    )
+    if name is None:
+        first = frame.households[0][0] if frame.households else household_id
+        if guessed and first != household_id:
+            return await page_frame(
+                request, session, database, identity, first, templates=templates
+            )
+        name = dict(frame.households).get(household_id)
+        if name is None:  # no longer a member since the request was made
+            raise households.HouseholdNotFound()
+    if not frame.started:
+        # The first use of this household's planner: its default slots, then the frame again
+        # in the unit of work that made them.
+        await service.list_meal_slots(session, actor=actor, household_id=household_id)
+        frame = await read_frame(
+            session, viewer_id=actor.user_id, household_id=household_id, templates=templates
+        )
+    return frame, name

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.auth import Identity
 from recipevault.clock import utcnow
-from recipevault.db import SAFE_METHODS, Database, undo_on_error
+from recipevault.db import Database, undo_on_error
 from recipevault.deps import ClientDep, DatabaseDep, MarkPage, PageUser, SessionDep, SiteUrlDep
 from recipevault.errors import NotFound, ValidationFailed
 from recipevault.households import service as households
@@ -90,53 +90,6 @@ async def _recipe_choices(
     return items
 
 
-async def _frame(
-    request: Request,
-    session: AsyncSession,
-    database: Database,
-    identity: Identity,
-    household_id: int | None,
-    *,
-    templates: bool,
-) -> tuple[reads.Frame, str]:
-    """The frame of the page of the household asked for (the personal one unless asked), and
-    its name; one the viewer may not plan is not found. A GET reads what is committed; a form
-    shown again reads in its unit of work, which sees what it wrote (a new calendar address)."""
-    actor = identity.actor
-    source: Database | AsyncSession = database if request.method in SAFE_METHODS else session
-    name = None
-    guessed = household_id is None
-    if household_id is None:
-        if not actor.household_ids:
-            raise households.HouseholdNotFound()
-        # The personal household is listed first; most often it is the oldest one, so that is
-        # read first, and the frame read again for the first household when it is not.
-        household_id = min(actor.household_ids)
-    elif not actor.in_household(household_id):
-        # An admin planning for a household they do not belong to; anyone else: not found.
-        await service.require_planner_household(session, actor=actor, household_id=household_id)
-        view, _ = await households.get_household(session, actor=actor, household_id=household_id)
-        name = view.household.name
-    frame = await reads.read_frame(
-        source, viewer_id=actor.user_id, household_id=household_id, templates=templates
-    )
-    if name is None:
-        first = frame.households[0][0] if frame.households else household_id
-        if guessed and first != household_id:
-            return await _frame(request, session, database, identity, first, templates=templates)
-        name = dict(frame.households).get(household_id)
-        if name is None:  # no longer a member since the request was made
-            raise households.HouseholdNotFound()
-    if not frame.started:
-        # The first use of this household's planner: its default slots, then the frame again
-        # in the unit of work that made them.
-        await service.list_meal_slots(session, actor=actor, household_id=household_id)
-        frame = await reads.read_frame(
-            session, viewer_id=actor.user_id, household_id=household_id, templates=templates
-        )
-    return frame, name
-
-
 async def plan_page(
     request: Request,
     session: AsyncSession,
@@ -158,7 +111,7 @@ async def plan_page(
     if day is None or not FIRST_DATE <= day <= LAST_DATE:
         day = today  # a form refused for its date shows the plan around today
     shown = views.period(view, day)
-    frame, name = await _frame(
+    frame, name = await reads.page_frame(
         request, session, database, identity, household_id, templates=shown.view == "week"
     )
     household_id = frame.household_id
@@ -167,7 +120,7 @@ async def plan_page(
         return render(request, "planner/_recipe_choices.html", choices)
     # The whole range in one listing: no query per day or entry.
     planned = await service.plan_rows(
-        database if request.method in SAFE_METHODS else session,
+        reads.source(request, session, database),
         actor=identity.actor,
         household_id=household_id,
         start=max(shown.first, FIRST_DATE),
