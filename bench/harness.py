@@ -1,5 +1,7 @@
 """Put a bounded load on a server and read its figures: wrk when it is installed, a Python
-client otherwise, one load function for both sides of a pair.
+client otherwise, one load function for both sides of a pair; and what the benches of one
+feature against the bare app share (``serving``, ``sign_up``, ``alternate``, ``median_round``,
+``run_databases``).
 
 Loads end after a fixed duration (the Python clients also after a request count), and only
 127.0.0.1 is ever contacted.
@@ -7,20 +9,26 @@ Loads end after a fixed duration (the Python clients also after a request count)
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import math
 import re
 import shutil
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 import httpx
-from servers import BenchError, require_local
+from databases import database_factory, seed
+from servers import BenchError, Server, ServerSpec, require_local, running_server
 
 Client = Literal["auto", "wrk", "httpx"]
 
@@ -308,3 +316,167 @@ async def run_httpx(base_url: str, load: Load, options: LoadOptions) -> LoadResu
         async with asyncio.timeout(options.duration_s + options.timeout_s + 10):
             await asyncio.gather(*(worker(client, n) for n in range(options.connections)))
     return LoadResult.timed("httpx", latencies, time.perf_counter() - started, errors)
+
+
+# --- A feature's bench: RecipeVault beside the bare app, in alternating rounds -------------------
+
+BENCH_DIR = Path(__file__).resolve().parent
+Pairs = list[tuple[LoadResult, LoadResult]]
+
+
+@contextmanager
+def serving(
+    database: str, work_dir: Path, name: str
+) -> Iterator[tuple[Server, Server, dict[str, str]]]:
+    """A fresh, migrated database of ``database`` called ``name`` (no recipes), the bare app and
+    RecipeVault on it, side by side; RecipeVault's environment comes third."""
+    with ExitStack() as stack:
+        create_database = stack.enter_context(database_factory(database, work_dir))
+        env = seed(database, 0, create_database(name), work_dir)
+        bare = stack.enter_context(
+            running_server(
+                ServerSpec("bare", "bare_app:app", "/json", app_dir=BENCH_DIR), work_dir=work_dir
+            )
+        )
+        app = stack.enter_context(
+            running_server(
+                ServerSpec("recipevault", "recipevault.main:app", "/health/live", env),
+                work_dir=work_dir / f"{database}-0",
+            )
+        )
+        yield bare, app, env
+
+
+@dataclass(frozen=True)
+class Member:
+    """An account made through the API, beside the site's admin: the headers of a sign-in
+    (which may write), those of a personal API token with the read scope, and its household."""
+
+    email: str
+    password: str
+    session: dict[str, str]
+    reader: dict[str, str]
+    household_id: int
+
+
+def sign_up(client: httpx.Client, email: str, password: str) -> Member:
+    """Register the site's admin, then ``email``; sign in as ``email`` and make a read token."""
+    # The first account is the site's admin, who reads everything: the member is a plain one.
+    for address in ("admin@example.org", email):
+        registered = client.post(
+            "/api/v1/auth/register",
+            json={"email": address, "password": password, "display_name": "Bench"},
+        )
+        registered.raise_for_status()
+    signed_in = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+    signed_in.raise_for_status()
+    session = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    token = client.post(
+        "/api/v1/users/me/tokens", json={"name": "bench", "scopes": ["read"]}, headers=session
+    )
+    token.raise_for_status()
+    household_id = client.get("/api/v1/households", headers=session).json()[0]["id"]
+    reader = {"Authorization": f"Bearer {token.json()['token']}"}
+    return Member(email, password, session, reader, household_id)
+
+
+def browser_headers(base_url: str, member: Member) -> dict[str, str]:
+    """The headers of a browser signed in as ``member``: its session cookie, for the pages."""
+    require_local(base_url)
+    with httpx.Client(base_url=base_url, timeout=30, trust_env=False) as client:
+        opened = client.post(
+            "/api/v1/auth/session", json={"email": member.email, "password": member.password}
+        )
+        opened.raise_for_status()
+        cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    return {"Cookie": cookies}
+
+
+def alternate(
+    bare: Server,
+    app: Server,
+    loads: Mapping[str, tuple[Load, Load]],
+    options: LoadOptions,
+    *,
+    rounds: int,
+    warmup_s: float,
+) -> dict[str, Pairs]:
+    """Each of ``loads`` (its baseline on the bare app, then its load on RecipeVault) measured
+    in ``rounds`` rounds, the baseline right before the load each time; a warm-up of
+    ``warmup_s`` before each run of the first round, half a second later on. An error answered
+    under load stops the bench."""
+    pairs: dict[str, Pairs] = {name: [] for name in loads}
+    for number in range(rounds):
+        warmup = warmup_s if number == 0 else 0.5
+        for name, (baseline, load) in loads.items():
+            bare_result = measure(bare.base_url, baseline, options, warmup_s=warmup)
+            result = measure(app.base_url, load, options, warmup_s=warmup)
+            if result.error_responses or result.socket_errors:
+                raise BenchError(f"{name} failed under load: {result}")
+            pairs[name].append((bare_result, result))
+    return pairs
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """The median round's ratio to the bare app, every round's, and RecipeVault's figures in
+    the median round (the first round's when the median falls between two)."""
+
+    ratio: float
+    ratios: list[float]
+    median: LoadResult
+
+
+def median_round(pairs: Pairs) -> Ratio:
+    ratios = [result.requests_per_second / bare.requests_per_second for bare, result in pairs]
+    ratio = statistics.median(ratios)
+    _, median = pairs[ratios.index(ratio)] if ratio in ratios else pairs[0]
+    return Ratio(ratio, ratios, median)
+
+
+def bench_arguments(
+    description: str | None, *, connections: int, what: str
+) -> argparse.ArgumentParser:
+    """The options every feature's bench takes; ``what`` names the rounds' other side."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per app")
+    parser.add_argument("--rounds", type=int, default=5, help=f"alternating bare/{what} rounds")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before the first round")
+    parser.add_argument(
+        "--connections", type=int, default=connections, help="concurrent connections"
+    )
+    parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--output", type=Path, help="write results as JSON here")
+    return parser
+
+
+def load_options(args: argparse.Namespace) -> LoadOptions:
+    """One run's options: ``--duration`` split over the rounds."""
+    return LoadOptions(
+        duration_s=args.duration / args.rounds, connections=args.connections, client=args.client
+    )
+
+
+def run_databases(
+    args: argparse.Namespace,
+    prefix: str,
+    run: Callable[[str, argparse.Namespace, Path], dict[str, object]],
+) -> int:
+    """``run`` for each database ``--database`` names, each in a folder of its own under a
+    temporary one; the results written to ``--output`` as JSON. The exit status: 1 when the
+    bench failed (and why, on stderr), else 0."""
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    results = []
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+            for database in databases:
+                work_dir = Path(folder) / database
+                work_dir.mkdir()
+                results.append(run(database, args, work_dir))
+    except (BenchError, httpx.HTTPError) as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    if args.output:
+        args.output.write_text(json.dumps(results, indent=2) + "\n")
+    return 0

@@ -1,59 +1,55 @@
-"""Benchmark the meal planner's month listing against a bare FastAPI app.
+"""Benchmark the meal planner's month, as JSON and as a page, against a bare FastAPI app.
 
 A fresh database gets one household with 30 recipes and 120 entries in December 2026 (four a
 day, a few of them spanning two days), planned through the API; then
-``GET /api/v1/meal-plan?household_id=…&start=2026-12-01&end=2026-12-31``, sent with a
-personal API token, is measured in alternating rounds right after the bare app's ``/json``,
-and the median round's requests/s ratio is reported (target: ≥ 0.3 on SQLite).
+``GET /api/v1/meal-plan?household_id=…&start=2026-12-01&end=2026-12-31`` and
+``GET /api/v1/users/me``, sent with a personal API token, are each measured right after the
+bare app's ``/json``, and the month's page ``GET /planner?household=…&view=month&date=…``,
+sent with a browser's session cookie, right after the bare app's ``/html``, in alternating
+rounds; the median round's requests/s ratio of each is reported (targets on SQLite: the month
+≥ 0.3, its page ≥ 0.25).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
-import tempfile
 from collections.abc import Sequence
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-from databases import database_factory, seed
-from harness import Load, LoadOptions, LoadResult, measure
-from servers import BenchError, ServerSpec, running_server
+from harness import (
+    Load,
+    Member,
+    alternate,
+    bench_arguments,
+    browser_headers,
+    load_options,
+    median_round,
+    run_databases,
+    serving,
+    sign_up,
+)
+from servers import BenchError
 
-BENCH_DIR = Path(__file__).resolve().parent
 ENTRIES = 120
 RECIPES = 30
 MONTH = ("2026-12-01", "2026-12-31")
-TARGET = 0.3
 ME = "/api/v1/users/me"  # the same token, to tell identifying the caller from the listing
 PASSWORD = "bench planner passphrase"  # noqa: S105 - a throwaway account
+# What is measured: its name, what it is, its baseline on the bare app, and its target.
+SCENARIOS = (
+    ("month", f"month of {ENTRIES} entries", "/json", 0.3),
+    ("me", ME, "/json", None),
+    ("page", f"month page of {ENTRIES} entries", "/html", 0.25),
+)
 
 
-def plan_a_month(base_url: str) -> tuple[str, dict[str, str]]:
-    """Sign up, plan a month through the API; the listing's path and the headers to send."""
+def plan_a_month(base_url: str) -> Member:
+    """Sign up and plan a month through the API; the planner's account."""
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        # The first account is the site's admin, who reads everything: the planner is a member.
-        for email in ("admin@example.org", "planner@example.org"):
-            registered = client.post(
-                "/api/v1/auth/register",
-                json={"email": email, "password": PASSWORD, "display_name": "Bench"},
-            )
-            registered.raise_for_status()
-        signed_in = client.post(
-            "/api/v1/auth/token", data={"username": "planner@example.org", "password": PASSWORD}
-        )
-        signed_in.raise_for_status()
-        session = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-        token = client.post(
-            "/api/v1/users/me/tokens",
-            json={"name": "bench", "scopes": ["read"]},
-            headers=session,
-        )
-        token.raise_for_status()
-        household_id = client.get("/api/v1/households", headers=session).json()[0]["id"]
+        planner = sign_up(client, "planner@example.org", PASSWORD)
+        household_id, session = planner.household_id, planner.session
         recipe_ids = []
         for number in range(RECIPES):
             made = client.post(
@@ -80,103 +76,82 @@ def plan_a_month(base_url: str) -> tuple[str, dict[str, str]]:
                 entry["end_date"] = f"2026-12-{day + 2:02d}"
             planned = client.post("/api/v1/meal-plan", json=entry, headers=session)
             planned.raise_for_status()
-    path = f"/api/v1/meal-plan?household_id={household_id}&start={MONTH[0]}&end={MONTH[1]}"
-    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    return planner
+
+
+def month_loads(base_url: str, planner: Member) -> dict[str, Load]:
+    """The requests of each scenario, each checked once."""
+    household_id = planner.household_id
+    month = f"/api/v1/meal-plan?household_id={household_id}&start={MONTH[0]}&end={MONTH[1]}"
+    page = f"/planner?household={household_id}&view=month&date={MONTH[0]}"
+    browser = browser_headers(base_url, planner)
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        listed = client.get(path, headers=headers)
+        listed = client.get(month, headers=planner.reader)
         listed.raise_for_status()
         if len(listed.json()["items"]) != ENTRIES:
             raise BenchError(f"the month lists {len(listed.json()['items'])} entries")
-    return path, headers
+        shown = client.get(page, headers=browser)
+        shown.raise_for_status()
+        if "December 2026" not in shown.text or "Dish 0" not in shown.text:
+            raise BenchError("the month's page does not show the month")
+    return {
+        "month": Load.get(month, headers=planner.reader),
+        "me": Load.get(ME, headers=planner.reader),
+        "page": Load.get(page, headers=browser),
+    }
 
 
 def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, object]:
-    options = LoadOptions(
-        duration_s=args.duration / args.rounds, connections=args.connections, client=args.client
-    )
-    with ExitStack() as stack:
-        create_database = stack.enter_context(database_factory(database, work_dir))
-        env = seed(database, 0, create_database("bench_planner"), work_dir)
-        bare = stack.enter_context(
-            running_server(
-                ServerSpec("bare", "bare_app:app", "/json", app_dir=BENCH_DIR), work_dir=work_dir
-            )
+    scenarios = [each for each in SCENARIOS if not args.only or each[0] in args.only]
+    with serving(database, work_dir, "bench_planner") as (bare, app, _):
+        loads = month_loads(app.base_url, plan_a_month(app.base_url))
+        pairs = alternate(
+            bare,
+            app,
+            {name: (Load.get(baseline), loads[name]) for name, _, baseline, _ in scenarios},
+            load_options(args),
+            rounds=args.rounds,
+            warmup_s=args.warmup,
         )
-        app = stack.enter_context(
-            running_server(
-                ServerSpec("recipevault", "recipevault.main:app", "/health/live", env),
-                work_dir=work_dir / f"{database}-0",
-            )
-        )
-        path, headers = plan_a_month(app.base_url)
-        baseline = Load.get("/json")
-        loads = {"month": Load.get(path, headers=headers), "me": Load.get(ME, headers=headers)}
-        rounds: dict[str, list[tuple[LoadResult, LoadResult]]] = {name: [] for name in loads}
-        for number in range(args.rounds):
-            warmup = args.warmup if number == 0 else 0.5
-            for name, load in loads.items():
-                bare_result = measure(bare.base_url, baseline, options, warmup_s=warmup)
-                result = measure(app.base_url, load, options, warmup_s=warmup)
-                if result.error_responses or result.socket_errors:
-                    raise BenchError(f"{name} failed under load: {result}")
-                rounds[name].append((bare_result, result))
-    found: dict[str, object] = {"database": database, "entries": ENTRIES, "target": TARGET}
-    for name, what in (("month", f"month of {ENTRIES} entries"), ("me", ME)):
-        ratios = [
-            result.requests_per_second / bare.requests_per_second for bare, result in rounds[name]
-        ]
-        ratio = statistics.median(ratios)
-        _, median_result = rounds[name][ratios.index(ratio)] if ratio in ratios else rounds[name][0]
+    found: dict[str, object] = {"database": database, "entries": ENTRIES}
+    for name, what, baseline, target in scenarios:
+        ratio = median_round(pairs[name])
         verdict = (
             ""
-            if name != "month"
-            else (f"; {'meets' if ratio >= TARGET else 'misses'} the target of {TARGET}")
+            if target is None
+            else f"; {'meets' if ratio.ratio >= target else 'misses'} the target of {target}"
         )
         print(
-            f"{database}: {what} {ratio:.2f} of bare FastAPI "
-            f"(rounds {', '.join(f'{r:.2f}' for r in ratios)}; "
-            f"{median_result.requests_per_second:.0f} req/s, p50 {median_result.p50_ms:.1f} ms, "
-            f"p99 {median_result.p99_ms:.1f} ms){verdict}",
+            f"{database}: {what} {ratio.ratio:.2f} of bare FastAPI's {baseline} "
+            f"(rounds {', '.join(f'{r:.2f}' for r in ratio.ratios)}; "
+            f"{ratio.median.requests_per_second:.0f} req/s, p50 {ratio.median.p50_ms:.1f} ms, "
+            f"p99 {ratio.median.p99_ms:.1f} ms){verdict}",
             flush=True,
         )
-        prefix = "" if name == "month" else "me_"
+        prefix = "" if name == "month" else f"{name}_"
         found |= {
-            f"{prefix}ratio": ratio,
-            f"{prefix}rounds": ratios,
-            f"{prefix}requests_per_second": [r.requests_per_second for _, r in rounds[name]],
-            f"{prefix}bare_requests_per_second": [b.requests_per_second for b, _ in rounds[name]],
+            f"{prefix}target": target,
+            f"{prefix}ratio": ratio.ratio,
+            f"{prefix}rounds": ratio.ratios,
+            f"{prefix}requests_per_second": [r.requests_per_second for _, r in pairs[name]],
+            f"{prefix}bare_requests_per_second": [b.requests_per_second for b, _ in pairs[name]],
         }
     return found
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per app")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating bare/planner rounds")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before the first round")
-    parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
-    parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
-    parser.add_argument("--output", type=Path, help="write results as JSON here")
+    parser = bench_arguments(__doc__.splitlines()[0], connections=32, what="planner")
+    parser.add_argument(
+        "--only",
+        choices=[name for name, *_ in SCENARIOS],
+        action="append",
+        help="measure this scenario only (repeatable)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    results = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="rv-bench-planner-") as folder:
-            for database in databases:
-                work_dir = Path(folder) / database
-                work_dir.mkdir()
-                results.append(run(database, args, work_dir))
-    except (BenchError, httpx.HTTPError) as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    if args.output:
-        args.output.write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return run_databases(parse_args(argv), "rv-bench-planner-", run)
 
 
 if __name__ == "__main__":

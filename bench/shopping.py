@@ -16,20 +16,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from databases import database_factory, seed
-from harness import Load, LoadOptions, LoadResult, measure
-from servers import BenchError, ServerSpec, running_server
+from harness import (
+    Load,
+    alternate,
+    bench_arguments,
+    load_options,
+    median_round,
+    run_databases,
+    serving,
+    sign_up,
+)
+from servers import BenchError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -37,7 +42,6 @@ from recipevault.config import Settings
 from recipevault.shopping.foods import food_key
 from recipevault.shopping.models import ShoppingAddition, ShoppingItem, ShoppingItemSource
 
-BENCH_DIR = Path(__file__).resolve().parent
 OPEN_ITEMS = 2_000
 CHECKED_ITEMS = 10_000
 TARGET_P95_MS = 200
@@ -48,30 +52,14 @@ UNITS = ("gram", "kilogram", "milliliter", "cup", "teaspoon", None)
 def make_list(base_url: str) -> tuple[int, dict[str, str]]:
     """Sign up and make a list through the API; its id and a reader's headers."""
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        # The first account is the site's admin: the shopper is a plain member.
-        for email in ("admin@example.org", "shopper@example.org"):
-            registered = client.post(
-                "/api/v1/auth/register",
-                json={"email": email, "password": PASSWORD, "display_name": "Bench"},
-            )
-            registered.raise_for_status()
-        signed_in = client.post(
-            "/api/v1/auth/token", data={"username": "shopper@example.org", "password": PASSWORD}
-        )
-        signed_in.raise_for_status()
-        session = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-        token = client.post(
-            "/api/v1/users/me/tokens", json={"name": "bench", "scopes": ["read"]}, headers=session
-        )
-        token.raise_for_status()
-        household_id = client.get("/api/v1/households", headers=session).json()[0]["id"]
+        shopper = sign_up(client, "shopper@example.org", PASSWORD)
         made = client.post(
             "/api/v1/shopping-lists",
-            json={"household_id": household_id, "name": "Long"},
-            headers=session,
+            json={"household_id": shopper.household_id, "name": "Long"},
+            headers=shopper.session,
         )
         made.raise_for_status()
-    return made.json()["id"], {"Authorization": f"Bearer {token.json()['token']}"}
+    return made.json()["id"], shopper.reader
 
 
 def _amount(number: int) -> tuple[Decimal | None, str | None]:
@@ -192,23 +180,7 @@ def read_page_alone(base_url: str, list_id: int, count: int) -> dict[str, float]
 
 
 def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, object]:
-    options = LoadOptions(
-        duration_s=args.duration / args.rounds, connections=args.connections, client=args.client
-    )
-    with ExitStack() as stack:
-        create_database = stack.enter_context(database_factory(database, work_dir))
-        env = seed(database, 0, create_database("bench_shopping"), work_dir)
-        bare = stack.enter_context(
-            running_server(
-                ServerSpec("bare", "bare_app:app", "/json", app_dir=BENCH_DIR), work_dir=work_dir
-            )
-        )
-        app = stack.enter_context(
-            running_server(
-                ServerSpec("recipevault", "recipevault.main:app", "/health/live", env),
-                work_dir=work_dir / f"{database}-0",
-            )
-        )
+    with serving(database, work_dir, "bench_shopping") as (bare, app, env):
         list_id, headers = make_list(app.base_url)
         asyncio.run(fill(env["RECIPEVAULT_DATABASE_URL"], list_id))
         path = f"/api/v1/shopping-lists/{list_id}"
@@ -224,18 +196,12 @@ def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, ob
             f"p95 {page['p95_ms']:.0f} ms (target: under {TARGET_P95_MS} ms)",
             flush=True,
         )
-        baseline, listed = Load.get("/json"), Load.get(path, headers=headers)
-        rounds: list[tuple[LoadResult, LoadResult]] = []
-        for number in range(args.rounds):
-            warmup = args.warmup if number == 0 else 0.5
-            bare_result = measure(bare.base_url, baseline, options, warmup_s=warmup)
-            result = measure(app.base_url, listed, options, warmup_s=warmup)
-            if result.error_responses or result.socket_errors:
-                raise BenchError(f"the list failed under load: {result}")
-            rounds.append((bare_result, result))
-    ratios = [result.requests_per_second / bare.requests_per_second for bare, result in rounds]
-    ratio = statistics.median(ratios)
-    _, median_result = rounds[ratios.index(ratio)] if ratio in ratios else rounds[0]
+        loads = {"the list": (Load.get("/json"), Load.get(path, headers=headers))}
+        rounds = alternate(
+            bare, app, loads, load_options(args), rounds=args.rounds, warmup_s=args.warmup
+        )["the list"]
+    found = median_round(rounds)
+    ratio, ratios, median_result = found.ratio, found.ratios, found.median
     print(
         f"{database}: a list of {OPEN_ITEMS} open and {CHECKED_ITEMS} checked items "
         f"{ratio:.3f} of bare FastAPI (rounds {', '.join(f'{r:.3f}' for r in ratios)}; "
@@ -259,34 +225,13 @@ def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, ob
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per app")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating bare/list rounds")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before the first round")
-    parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
+    parser = bench_arguments(__doc__.splitlines()[0], connections=4, what="list")
     parser.add_argument("--alone", type=int, default=40, help="reads one at a time, for p95")
-    parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
-    parser.add_argument("--output", type=Path, help="write results as JSON here")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    results = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="rv-bench-shopping-") as folder:
-            for database in databases:
-                work_dir = Path(folder) / database
-                work_dir.mkdir()
-                results.append(run(database, args, work_dir))
-    except (BenchError, httpx.HTTPError) as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    if args.output:
-        args.output.write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return run_databases(parse_args(argv), "rv-bench-shopping-", run)
 
 
 if __name__ == "__main__":

@@ -128,6 +128,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         recipe_edit_pages.router,  # /recipes/new and /recipes/trash before /recipes/{slug}
         recipe_history_pages.router,
         recipe_pages.router,
+        planner_pages.router,  # a household's week or month page, on every visit
         image_files.router,
         pages.router,
         health.router,
@@ -155,7 +156,6 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         registration_pages.router,
         account_settings_pages.router,
         households_pages.router,
-        planner_pages.router,
         planner_reuse_pages.router,
         shopping_pages.router,
         shopping_item_pages.router,

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.support.browser import LiveServer, assert_accessible, fits_viewport
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
-PHONE = {"width": 375, "height": 740}
+PHONE: ViewportSize = {"width": 375, "height": 740}
 MINIMUM_TARGET = 44  # px: a thumb's tap target
 MEALS = {
     "Onion soup": ["4 onions", "1 l stock", "salt, to taste"],

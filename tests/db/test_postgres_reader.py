@@ -4,10 +4,22 @@ their own, with exactly the rows, values and errors SQLAlchemy gives for the sam
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, bindparam, event, func, literal, select
+from sqlalchemy import (
+    Executable,
+    Float,
+    Numeric,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -99,6 +111,29 @@ async def test_reads_skip_sqlalchemy_and_return_what_it_returns(database: Databa
     visibilities = {row[1] for row in got[-2]}
     assert visibilities == set(Visibility)
     assert all(row[2].tzinfo is not None for row in got[-2])
+
+
+async def test_numbers_are_read_back_by_the_type_the_server_gives(database: Database) -> None:
+    """SQLAlchemy reads a number back by what the server says it is (a numeric read as a
+    float, a float as a decimal): the reader asks the server once per statement, and gives the
+    same values (a meal plan's servings, read as floats for JSON)."""
+    amount = cast(literal(2.5), Numeric(10, 3))
+    statement = select(
+        _recipes.c.id,
+        amount,
+        type_coerce(amount, Float),
+        cast(literal(0.5), Float),
+        type_coerce(cast(literal(0.5), Float), Numeric(10, 3)),
+    ).where(_recipes.c.id.in_(bindparam("ids", expanding=True)))
+    ids = await _ids(database)
+    expected = await _through_sqlalchemy(database, statement, {"ids": ids})
+    for _ in range(2):
+        got = [tuple(row) for row in await database.rows(statement, {"ids": ids})]
+        assert got == expected
+        assert [type(value) for value in got[0][1:]] == [Decimal, float, float, Decimal]
+    first = await database.first(statement, {"ids": ids[:1]})
+    assert first is not None
+    assert tuple(first) == expected[0]
 
 
 async def test_a_statement_is_prepared_once_per_connection(database: Database) -> None:

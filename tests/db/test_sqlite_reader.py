@@ -74,10 +74,11 @@ def engine() -> Iterator[Engine]:
 
 
 def _both(
-    engine: Engine, statement: Any, parameters: dict[str, Any]
+    engine: Engine, statement: Any, parameters: dict[str, Any], *, read_back: bool = False
 ) -> list[list[tuple[Any, ...]]]:
-    """The rows from SQLAlchemy and from the driver statement, as tuples."""
-    direct = DriverStatement.compile(statement, engine.dialect)
+    """The rows from SQLAlchemy and from the driver statement, as tuples (read back as the
+    reader reads them, with ``read_back``)."""
+    direct = DriverStatement.compile(statement, engine.dialect, read_back=read_back)
     assert direct is not None
     bound = direct.bind(parameters)
     assert bound is not None
@@ -85,7 +86,7 @@ def _both(
         expected = [tuple(row) for row in connection.execute(statement, parameters)]
         driver = connection.connection.driver_connection
         assert driver is not None
-        got = [tuple(row) for row in driver.execute(*bound).fetchall()]
+        got = [tuple(row) for row in direct.read_back(driver.execute(*bound).fetchall())]
     return [expected, got]
 
 
@@ -141,3 +142,18 @@ def test_an_empty_list_is_left_to_sqlalchemy(engine: Engine) -> None:
     assert direct is not None
     assert direct.bind({"ids": []}) is None
     assert direct.bind({"ids": [1, 2]}) is not None
+
+
+def test_values_sqlalchemy_converts_are_read_back_as_it_reads_them(engine: Engine) -> None:
+    """Asked to (as the reader asks), a statement whose values SQLAlchemy converts on the way
+    out (an enumeration, an aware time) runs through the driver and reads back the same
+    values; the others are left as the driver gives them."""
+    statement = (
+        select(things.c.id, things.c.shade, things.c.made_at, things.c.name)
+        .where(things.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(things.c.id)
+    )
+    expected, got = _both(engine, statement, {"ids": [1, 2, 8]}, read_back=True)
+    assert got == expected
+    assert got[0] == (1, Shade.DARK, MOMENT.replace(hour=1), "thing 1")
+    assert got[0][2].tzinfo is UTC

@@ -31,6 +31,7 @@ from recipevault.accounts.schemas import (
 from recipevault.deps import (
     ClientDep,
     CurrentUser,
+    DatabaseDep,
     HasherDep,
     MailerDep,
     RateLimiterDep,
@@ -219,8 +220,8 @@ async def resend_verification(
 
 
 @me_router.get("", response_model=UserRead)
-async def read_me(actor: CurrentUser, session: SessionDep) -> UserRead:
-    return UserRead.model_validate(await service.get_user(session, actor.user_id))
+async def read_me(actor: CurrentUser, database: DatabaseDep) -> UserRead:
+    return UserRead.model_validate(await service.read_account(database, actor.user_id))
 
 
 @me_router.patch("", response_model=UserRead)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, delete, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.accounts.models import ApiToken, BrowserSession, RefreshToken, Role, User
@@ -13,7 +14,7 @@ from recipevault.accounts.schemas import UserCreate, UserUpdate
 from recipevault.audit import service as audit
 from recipevault.clock import utcnow
 from recipevault.config import Settings
-from recipevault.db import before_slow_work, transaction_lock
+from recipevault.db import Database, before_slow_work, transaction_lock
 from recipevault.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from recipevault.http.ratelimit import RateLimiter
 
@@ -52,6 +53,31 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     if user is None:
         raise UserNotFound()
     return user
+
+
+# An account as its owner reads it (``schemas.UserRead``), by its fields' names.
+_ACCOUNT_FIELDS = (
+    User.id,
+    User.email,
+    User.display_name,
+    User.role,
+    User.is_active,
+    User.email_verified,
+    User.unit_system,
+    User.created_at,
+    User.last_login_at,
+)
+_READ_ACCOUNT = select(*_ACCOUNT_FIELDS).where(User.id == bindparam("user_id"))
+_ACCOUNT_NAMES = tuple(column.key for column in _ACCOUNT_FIELDS)
+
+
+async def read_account(database: Database, user_id: int) -> dict[str, Any]:
+    """The account's fields its owner reads, by name, in one read of what is committed (no
+    ORM session): for the reads that need nothing else of it."""
+    row = await database.first(_READ_ACCOUNT, {"user_id": user_id})
+    if row is None:
+        raise UserNotFound()
+    return dict(zip(_ACCOUNT_NAMES, row, strict=True))
 
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:

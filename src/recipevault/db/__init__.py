@@ -315,6 +315,16 @@ async def first_row(
     return await source.first(statement, parameters)
 
 
+async def read_rows(
+    source: Database | AsyncSession, statement: Executable, parameters: dict[str, Any] | None = None
+) -> Sequence[Any]:
+    """The rows of a read-only Core statement: in a session's transaction (so they include what
+    the session wrote), or through the database as committed (``Database.rows``)."""
+    if isinstance(source, AsyncSession):
+        return (await (await source.connection()).execute(statement, parameters)).all()
+    return await source.rows(statement, parameters)
+
+
 class Database:
     """An engine and the sessions made from it; one per process, opened by the app lifespan."""
 

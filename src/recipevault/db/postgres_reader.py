@@ -31,7 +31,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Dialect, Executable
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -58,10 +58,29 @@ class CompiledRead:
     a call's parameters are bound to it, and how the values it returns are read back: what
     SQLAlchemy's execution does, worked out once per statement."""
 
-    __slots__ = ("_compiled", "_expands", "_names", "_processors", "_results", "sql")
+    __slots__ = (
+        "_columns",
+        "_compiled",
+        "_dialect",
+        "_expands",
+        "_names",
+        "_processors",
+        "_results",
+        "sql",
+    )
 
-    def __init__(self, compiled: SQLCompiler, dialect: Dialect, results: list[Processor | None]):
+    def __init__(
+        self,
+        compiled: SQLCompiler,
+        dialect: Dialect,
+        results: list[Processor | None],
+        columns: Sequence[Any] | None = None,
+    ):
         self._compiled = compiled
+        self._dialect = dialect
+        # Set while some column's values are read back by what the server says it is (a
+        # number: numeric or double precision), known from the first read (``types_known``).
+        self._columns = columns
         self._names = tuple(compiled.positiontup or ())
         self._processors: dict[str, Processor] = {}
         for name in self._names:
@@ -85,11 +104,32 @@ class CompiledRead:
             raise TypeError(f"not a statement the reader runs: {statement!r}")
         if compiled.isinsert or compiled.isupdate or compiled.isdelete:
             raise TypeError("the reader runs reads only")
-        columns = getattr(statement, "selected_columns", ())
-        results = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-        ]
+        columns = list(getattr(statement, "selected_columns", ()))
+        try:
+            results = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in columns
+            ]
+        except (TypeError, InvalidRequestError):
+            # SQLAlchemy reads some values back by the type the server gives (a number read
+            # as a float): worked out on the first read (``types_known``).
+            return cls(compiled, dialect, [], columns)
         return cls(compiled, dialect, results)
+
+    @property
+    def needs_types(self) -> bool:
+        return self._columns is not None
+
+    def types_known(self, type_ids: Sequence[int]) -> None:
+        """The types (oids) of the columns as the server gives them: how each value is read
+        back, as SQLAlchemy reads it back from a cursor's description."""
+        dialect, columns = self._dialect, self._columns or ()
+        results = [
+            column.type.dialect_impl(dialect).result_processor(dialect, type_id)
+            for column, type_id in zip(columns, type_ids, strict=True)
+        ]
+        self._results = tuple(results) if any(results) else None
+        self._columns = None
 
     def bind(self, parameters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
         """The SQL and the driver's parameters for one call."""
@@ -262,18 +302,27 @@ class ReaderConnection:
         *,
         heavy: bool = False,
     ) -> Sequence[Any]:
-        compiled = self._reader.compiled.get(statement)
-        sql, values = compiled.bind(parameters)
+        compiled, sql, values = await self._bound(statement, parameters)
         records = await self._run(lambda c: c.fetch(sql, *values), sql)
         return compiled.read_back(records)
 
     async def first(
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[Any] | None:
-        compiled = self._reader.compiled.get(statement)
-        sql, values = compiled.bind(parameters)
+        compiled, sql, values = await self._bound(statement, parameters)
         record = await self._run(lambda c: c.fetchrow(sql, *values), sql)
         return None if record is None else compiled.read_back([record])[0]
+
+    async def _bound(
+        self, statement: Executable, parameters: dict[str, Any] | None
+    ) -> tuple[CompiledRead, str, list[Any]]:
+        compiled = self._reader.compiled.get(statement)
+        sql, values = compiled.bind(parameters)
+        if compiled.needs_types:
+            # Once per statement: the types of its columns as the server describes them.
+            prepared = await self._run(lambda c: c.prepare(sql), sql)
+            compiled.types_known([attribute.type.oid for attribute in prepared.get_attributes()])
+        return compiled, sql, values
 
     async def _run(self, call: Callable[[asyncpg.Connection], Awaitable[Any]], sql: str) -> Any:
         self.busy = True

@@ -9,9 +9,10 @@ SQLAlchemy's execution of a compiled, cached statement (an execution context, pa
 processing, a result object, rows) costs about 0.09 ms on SQLite, as much as the query for a
 page of 20 summaries. A ``DriverStatement`` does what that execution does for the statements
 the reader runs, once per statement where it can: the SQL is compiled once, and each call only
-builds the parameter list (defaults, type conversions, ``IN`` lists) and fetches plain tuples.
-Statements whose result values SQLAlchemy would convert (dates read back as datetimes, say) are
-left to SQLAlchemy, as is a call with an empty ``IN`` list.
+builds the parameter list (defaults, type conversions, ``IN`` lists) and fetches plain tuples,
+whose values it reads back as SQLAlchemy would (dates as dates, by the same conversions) when
+some need it (``read_back``, as the PostgreSQL reader does). A call with an empty ``IN`` list
+is left to SQLAlchemy.
 
 Only ``db.Database`` uses the reader: feature code asks the database for rows.
 """
@@ -35,17 +36,19 @@ from sqlalchemy.types import TypeEngine
 
 from recipevault.db.statement_cache import StatementCache
 
+Processor = Callable[[Any], Any]
 _POST_COMPILED = "__[POSTCOMPILE_{}]"
 _EXPANDED = f"({_POST_COMPILED})"
 
 
-def _converts_results(type_: TypeEngine[Any], dialect: Dialect) -> bool:
-    return type_.dialect_impl(dialect).result_processor(dialect, None) is not None
+def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
+    processor: Processor | None = type_.dialect_impl(dialect).result_processor(dialect, None)
+    return processor
 
 
 class DriverStatement:
-    """A statement compiled for the sqlite3 driver (qmark parameters), and how a call's
-    parameters are bound to it."""
+    """A statement compiled for the sqlite3 driver (qmark parameters), how a call's parameters
+    are bound to it, and how the values it returns are read back."""
 
     __slots__ = (
         "_compiled",
@@ -55,11 +58,20 @@ class DriverStatement:
         "_literal",
         "_names",
         "_processors",
+        "_results",
         "sql",
     )
 
-    def __init__(self, compiled: SQLCompiler, names: Sequence[str], dialect: Dialect) -> None:
+    def __init__(
+        self,
+        compiled: SQLCompiler,
+        names: Sequence[str],
+        dialect: Dialect,
+        results: Sequence[tuple[int, Processor]] = (),
+    ) -> None:
         self._compiled = compiled
+        # The columns whose values SQLAlchemy converts on the way out, by position.
+        self._results = tuple(results)
         self._names = tuple(names)
         self._processors: dict[str, Callable[[Any], Any]] = {}
         for name in self._names:
@@ -85,13 +97,21 @@ class DriverStatement:
             self._defaults = None
 
     @classmethod
-    def compile(cls, statement: Executable, dialect: Dialect) -> DriverStatement | None:
+    def compile(
+        cls, statement: Executable, dialect: Dialect, *, read_back: bool = False
+    ) -> DriverStatement | None:
         """The statement compiled for the driver, or None when SQLAlchemy must run it: it is not
-        a SELECT, or some value it returns would be converted on the way out."""
+        a SELECT, or (unless ``read_back``, which converts them as SQLAlchemy would) some value
+        it returns would be converted on the way out."""
         columns = getattr(statement, "selected_columns", None)
         if not isinstance(statement, ClauseElement) or columns is None:
             return None
-        if any(_converts_results(column.type, dialect) for column in columns):
+        results = [
+            (position, processor)
+            for position, column in enumerate(columns)
+            if (processor := _result_processor(column.type, dialect)) is not None
+        ]
+        if results and not read_back:
             return None
         compiled = statement.compile(dialect=dialect)
         if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
@@ -109,7 +129,7 @@ class DriverStatement:
                 return None
             if _EXPANDED.format(compiled.bind_names[bind]) not in compiled.string:
                 return None
-        return cls(compiled, compiled.positiontup, dialect)
+        return cls(compiled, compiled.positiontup, dialect, results)
 
     def bind(self, parameters: Mapping[str, Any] | None) -> tuple[str, list[Any]] | None:
         """The SQL and the driver's parameters for one call, or None when SQLAlchemy must run it
@@ -119,6 +139,19 @@ class DriverStatement:
         if defaults is None or not all(key in given or key in defaults for key in self._keys):
             return self._bind(self._compiled.construct_params(dict(given)), self._names)
         return self._bind({**defaults, **given}, self._keys)
+
+    def read_back(self, rows: list[Any]) -> list[Any]:
+        """The driver's rows as SQLAlchemy would return them, read by position."""
+        results = self._results
+        if not results:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for position, processor in results:
+                values[position] = processor(values[position])
+            converted.append(tuple(values))
+        return converted
 
     def _bind(self, given: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, list[Any]] | None:
         sql = self.sql
@@ -166,7 +199,7 @@ class SqliteReader:
         self._own_connections: list[Connection] = []
         self._own_lock = threading.Lock()
         self._statements = StatementCache(
-            partial(DriverStatement.compile, dialect=self.engine.dialect)
+            partial(DriverStatement.compile, dialect=self.engine.dialect, read_back=True)
         )
 
         @event.listens_for(self.engine, "connect")
@@ -190,24 +223,24 @@ class SqliteReader:
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[Any] | None:
         """The first row of a read-only statement, on the calling thread's own connection."""
-        cursor = self._run(self._connection(), statement, parameters)
-        try:
-            row: Sequence[Any] | None = cursor.fetchone()
-            return row
-        finally:
-            cursor.close()  # an open statement would keep its read snapshot
+        row: Sequence[Any] | None = self._read(
+            self._connection(), statement, parameters, first=True
+        )
+        return row
 
     def execute(
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[Any]:
         """The rows of a read-only statement, on the calling thread's own connection."""
-        return self._rows(self._connection(), statement, parameters)
+        rows: Sequence[Any] = self._read(self._connection(), statement, parameters)
+        return rows
 
     def _execute_pooled(
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[Any]:
         with self.engine.connect() as connection:
-            return self._rows(connection, statement, parameters)
+            rows: Sequence[Any] = self._read(connection, statement, parameters)
+            return rows
 
     async def execute_in_thread(
         self, statement: Executable, parameters: dict[str, Any] | None = None
@@ -215,24 +248,32 @@ class SqliteReader:
         # Worker threads come and go: they borrow from the pool rather than keep their own.
         return await anyio.to_thread.run_sync(self._execute_pooled, statement, parameters)
 
-    def _rows(
-        self, connection: Connection, statement: Executable, parameters: dict[str, Any] | None
-    ) -> Sequence[Any]:
-        return self._run(connection, statement, parameters).fetchall()  # type: ignore[no-any-return]
-
-    def _run(
-        self, connection: Connection, statement: Executable, parameters: dict[str, Any] | None
+    def _read(
+        self,
+        connection: Connection,
+        statement: Executable,
+        parameters: dict[str, Any] | None,
+        *,
+        first: bool = False,
     ) -> Any:
-        """A cursor over the statement's rows: the driver's (plain tuples) where it can run
-        the statement (``DriverStatement``), else SQLAlchemy's result; callers read either by
-        position."""
+        """The statement's rows (or its first row, or None): the driver's, read back as
+        SQLAlchemy would, where it can run the statement (``DriverStatement``), else
+        SQLAlchemy's; callers read either by position."""
         direct = self._statements.get(statement)
         bound = None if direct is None else direct.bind(parameters)
-        if bound is None:
-            return connection.execute(statement, parameters)
+        if direct is None or bound is None:
+            result = connection.execute(statement, parameters)
+            return result.first() if first else result.fetchall()
         driver_connection = connection.connection.driver_connection
         assert driver_connection is not None
-        return driver_connection.execute(*bound)
+        cursor = driver_connection.execute(*bound)
+        try:
+            if first:
+                row = cursor.fetchone()
+                return None if row is None else direct.read_back([row])[0]
+            return direct.read_back(cursor.fetchall())
+        finally:
+            cursor.close()  # an open statement would keep its read snapshot
 
     def dispose(self) -> None:
         with self._own_lock:

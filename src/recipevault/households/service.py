@@ -89,6 +89,17 @@ auth.read_households_with(
 )
 
 
+def households_listed(user_id: ColumnElement[int]) -> Select[int, str, bool]:
+    """The households of the person ``user_id`` names, for other features' statements: id,
+    name and whether it is their personal one (``list_households`` lists the personal one
+    first, then by name)."""
+    return (
+        select(Household.id, Household.name, Household.is_personal)
+        .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+        .where(HouseholdMember.user_id == user_id)
+    )
+
+
 def _add_member(
     session: AsyncSession, household: Household, user_id: int, role: MemberRole
 ) -> None:

@@ -10,6 +10,8 @@ import calendar
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -17,9 +19,9 @@ from pydantic import Field
 
 from recipevault.errors import AppError
 from recipevault.http.schemas import Flag, Id, InputModel
-from recipevault.planner.models import MealSlot
+from recipevault.planner.page_reads import Slot
 from recipevault.planner.schemas import PlanDate
-from recipevault.planner.service import PlannedEntry
+from recipevault.planner.service import PlannedEntry, PlanRow, plan_row
 from recipevault.recipes.page_text import plain_number
 from recipevault.web.forms import FORM_ERROR, Form
 
@@ -36,10 +38,12 @@ ONE_DAY = dt.timedelta(days=1)
 
 def page_url(household_id: int, day: dt.date, view: View = "week", **extra: str) -> str:
     """The planner page of a household on the week (or month) of ``day``."""
-    query = {"household": str(household_id), "date": day.isoformat(), **extra}
-    if view != "week":
-        query["view"] = view
-    return f"{PAGE}?{urlencode(query)}"
+    # A number, an ISO date and a view's name are written as they are: a month's page links
+    # to each of its days, and encoding each link's query would cost more than its entries.
+    url = f"{PAGE}?household={int(household_id)}&date={day.isoformat()}"
+    if extra:
+        url += "&" + urlencode(extra)
+    return url if view == "week" else f"{url}&view={view}"
 
 
 def day_text(day: dt.date) -> str:
@@ -64,9 +68,11 @@ def _shift_month(day: dt.date, months: int) -> dt.date:
 # --- The days a page shows ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EntryView:
-    """An entry as the page shows it: what it is called, where it links, and its details."""
+    """An entry as the page shows it: what it is called, where it links, and its details.
+    (Not frozen, as the page's other views: a month makes hundreds of them per page, and a
+    frozen dataclass is slower to make.)"""
 
     id: int
     date: dt.date
@@ -83,39 +89,48 @@ class EntryView:
         return (self.end_date - self.date).days + 1
 
 
-def entry_view(planned: PlannedEntry) -> EntryView:
-    entry, recipe = planned.entry, planned.recipe
-    servings = entry.servings if entry.servings is not None else None
+# A month shows a handful of distinct servings over and over: each is written once.
+_number = lru_cache(maxsize=256)(plain_number)
+
+
+@lru_cache(maxsize=256)
+def _servings_query(servings: Decimal | None) -> str:
+    return f"?{urlencode({'servings': plain_number(servings)})}" if servings else ""
+
+
+def entry_view(planned: PlannedEntry | PlanRow) -> EntryView:
+    """What a page shows of an entry: one listed (a ``PlanRow``), or one just changed."""
+    row = planned if isinstance(planned, PlanRow) else plan_row(planned)
+    servings = row.servings
     recipe_url = None
-    if recipe is not None:
-        label = recipe.title
-        servings = servings if servings is not None else recipe.servings
-        query = f"?{urlencode({'servings': plain_number(servings)})}" if servings else ""
-        recipe_url = f"/recipes/{recipe.slug}{query}"
-    elif planned.recipe_unavailable:
+    if row.recipe_id is not None:
+        label = row.recipe_title or ""
+        servings = servings if servings is not None else row.recipe_servings
+        recipe_url = f"/recipes/{row.recipe_slug}{_servings_query(servings)}"
+    elif row.recipe_unavailable:
         label = UNAVAILABLE
     else:
-        label = entry.title or (LEFTOVERS if entry.leftovers_of_id else None) or entry.note or ""
+        label = row.title or (LEFTOVERS if row.leftovers_of_id else None) or row.note or ""
     return EntryView(
-        id=entry.id,
-        date=entry.date,
-        end_date=entry.end_date,
-        slot_id=entry.slot_id,
+        id=row.id,
+        date=row.date,
+        end_date=row.end_date,
+        slot_id=row.slot_id,
         label=label,
         recipe_url=recipe_url,
-        servings=plain_number(servings),
-        note=entry.note if entry.note != label else None,
-        unavailable=planned.recipe_unavailable,
+        servings=_number(servings),
+        note=row.note if row.note != label else None,
+        unavailable=row.recipe_unavailable,
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SlotCell:
-    slot: MealSlot
+    slot: Slot
     entries: list[EntryView]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DayView:
     date: dt.date
     in_period: bool
@@ -179,7 +194,7 @@ def period(view: View, day: dt.date) -> Period:
 
 
 def days(
-    shown: Period, slots: Sequence[MealSlot], planned: Sequence[PlannedEntry], today: dt.date
+    shown: Period, slots: Sequence[Slot], planned: Sequence[PlanRow], today: dt.date
 ) -> list[DayView]:
     """Each day shown, with its slots in order and what is planned in each (an entry of
     several days on each of its days)."""

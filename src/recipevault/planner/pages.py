@@ -23,12 +23,12 @@ from recipevault.deps import ClientDep, DatabaseDep, MarkPage, PageUser, Session
 from recipevault.errors import NotFound, ValidationFailed
 from recipevault.households import service as households
 from recipevault.http.schemas import Id
+from recipevault.planner import page_reads as reads
 from recipevault.planner import page_views as views
 from recipevault.planner import service
 from recipevault.planner.calendar import service as feeds
 from recipevault.planner.page_views import View
 from recipevault.planner.schemas import FIRST_DATE, LAST_DATE, MealPlanEntryCreate, PlanDate
-from recipevault.planner.templates import service as reuse
 from recipevault.recipes import page_views as recipe_views
 from recipevault.recipes.page_text import plain_number
 from recipevault.recipes.schemas import RecipeListQuery
@@ -103,40 +103,42 @@ async def plan_page(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
+    """A week or a month of the plan: identifying the viewer aside, two statements however many
+    entries (``page_reads.read_frame`` and ``service.plan_rows``)."""
     today = utcnow().date()
     if day is None or not FIRST_DATE <= day <= LAST_DATE:
         day = today  # a form refused for its date shows the plan around today
-    household_id, name, mine = await household_of(session, identity, household_id)
+    shown = views.period(view, day)
+    frame, name = await reads.page_frame(
+        request, session, database, identity, household_id, templates=shown.view == "week"
+    )
+    household_id = frame.household_id
     if _is_fragment(request, CHOICES_TARGET):
         choices = {"choices": await _recipe_choices(database, identity, q), "q": q}
         return render(request, "planner/_recipe_choices.html", choices)
-    shown = views.period(view, day)
-    slots = await service.list_meal_slots(session, actor=identity.actor, household_id=household_id)
     # The whole range in one listing: no query per day or entry.
-    planned = await service.list_plan(
-        session,
+    planned = await service.plan_rows(
+        reads.source(request, session, database),
         actor=identity.actor,
         household_id=household_id,
         start=max(shown.first, FIRST_DATE),
         end=min(shown.last, LAST_DATE),
     )
-    templates = await reuse.list_templates(session, actor=identity.actor, household_id=household_id)
-    feed_list = await feeds.list_feeds(session, actor=identity.actor, household_id=household_id)
     forms = forms or {}
     week = shown.week_start
     context: dict[str, Any] = {
         "household_id": household_id,
         "household_name": name,
-        "households": [(v.household.id, v.household.name) for v in mine],
+        "households": frame.households,
         "shown": shown,
-        "days": views.days(shown, slots, planned, today),
-        "slots": slots,
-        "slots_options": [(slot.id, slot.name) for slot in slots],
+        "days": views.days(shown, frame.slots, planned, today),
+        "slots": frame.slots,
+        "slots_options": [(slot.id, slot.name) for slot in frame.slots],
         "today": today,
         "q": q or "",
         "choices": await _recipe_choices(database, identity, q),
-        "templates": [(t.template.id, t.template.name) for t in templates],
-        "feeds": feed_list,
+        "templates": frame.templates,
+        "feeds": frame.feeds,
         "is_member": identity.actor.in_household(household_id),
         "new_feed_url": new_feed_url,
         "add_form": forms.get("add") or blank_form({"date": day.isoformat()}),

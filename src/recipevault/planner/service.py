@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import Float, String, bindparam, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
-from recipevault.db import Database, upsert
+from recipevault.db import Database, read_rows, upsert
 from recipevault.errors import Conflict, NotFound, Unprocessable, field_errors
 from recipevault.households.service import memberships, require_household
 from recipevault.planner.models import (
@@ -337,16 +338,80 @@ _ENTRY_FIELDS = (
     MealPlanEntry.cook_id,
     MealPlanEntry.leftovers_of_id,
 )
+# What a page shows of them (``PlanRow``), as SQLAlchemy reads them back (dates as dates),
+# servings as numbers: a page writes them as plain numbers, which a float of at most three
+# decimals gives as its decimal does, without a decimal made for each row.
+_SHOWN_FIELDS = (
+    MealPlanEntry.id,
+    MealPlanEntry.date,
+    MealPlanEntry.end_date,
+    MealPlanEntry.slot_id,
+    MealPlanEntry.recipe_id,
+    type_coerce(MealPlanEntry.servings, Float),
+    MealPlanEntry.title,
+    MealPlanEntry.note,
+    MealPlanEntry.leftovers_of_id,
+)
+Shape = Literal["entries", "json", "shown"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """An entry as a page shows it, with the recipe it plans as its reader may see it (all
+    None when there is none, or they may not read it: ``recipe_unavailable`` tells which)."""
+
+    id: int
+    date: dt.date
+    end_date: dt.date
+    slot_id: int
+    planned_recipe_id: int | None
+    servings: Decimal | float | None
+    title: str | None
+    note: str | None
+    leftovers_of_id: int | None
+    recipe_id: int | None
+    recipe_title: str | None
+    recipe_slug: str | None
+    recipe_servings: Decimal | float | None
+
+    @property
+    def recipe_unavailable(self) -> bool:
+        return self.planned_recipe_id is not None and self.recipe_id is None
+
+
+def plan_row(planned: PlannedEntry) -> PlanRow:
+    """An entry read as an object (one just changed) as a page shows it."""
+    entry, recipe = planned.entry, planned.recipe
+    return PlanRow(
+        id=entry.id,
+        date=entry.date,
+        end_date=entry.end_date,
+        slot_id=entry.slot_id,
+        planned_recipe_id=entry.recipe_id,
+        servings=entry.servings,
+        title=entry.title,
+        note=entry.note,
+        leftovers_of_id=entry.leftovers_of_id,
+        recipe_id=None if recipe is None else recipe.id,
+        recipe_title=None if recipe is None else recipe.title,
+        recipe_slug=None if recipe is None else recipe.slug,
+        recipe_servings=None if recipe is None else recipe.servings,
+    )
 
 
 @cache
-def _plan_range(kind: ViewerKind, *, rows: bool) -> Any:
+def _plan_range(kind: ViewerKind, shape: Shape) -> Any:
     """What is planned on a range of days, by date and slot position, each entry with the
     recipe it plans as a viewer of ``kind`` may see it (``with_readable_reference``): one
-    statement, built once per kind, run with ``_range_parameters``. With ``rows``, the
-    entries' fields (``_ENTRY_FIELDS``) and the recipe's id, title and slug, rather than the
-    entries and whole references."""
-    entries = select(*_ENTRY_FIELDS) if rows else select(MealPlanEntry)
+    statement, built once per kind and shape, run with ``_range_parameters``. Its columns:
+    the entries and whole references (``entries``); the entries' fields as the API answers
+    them (``_ENTRY_FIELDS``) and the recipe's id, title and slug (``json``); or a ``PlanRow``'s
+    (``shown``)."""
+    entries = {
+        "entries": select(MealPlanEntry),
+        "json": select(*_ENTRY_FIELDS),
+        "shown": select(*_SHOWN_FIELDS),
+    }[shape]
     statement = (
         entries.join(MealSlot, MealSlot.id == MealPlanEntry.slot_id)
         .where(
@@ -356,7 +421,13 @@ def _plan_range(kind: ViewerKind, *, rows: bool) -> Any:
         )
         .order_by(MealPlanEntry.date, MealSlot.position, MealPlanEntry.id)
     )
-    return with_readable_reference(statement, MealPlanEntry.recipe_id, kind, servings=not rows)
+    if shape == "entries":
+        return with_readable_reference(statement, MealPlanEntry.recipe_id, kind)
+    referenced = with_readable_reference(statement, MealPlanEntry.recipe_id, kind, servings=False)
+    if shape == "json":
+        return referenced
+    recipe_servings = list(referenced.selected_columns)[-1].table.c.servings
+    return referenced.add_columns(type_coerce(recipe_servings, Float))
 
 
 def _range_parameters(
@@ -381,7 +452,7 @@ async def list_plan(
     days): every entry on one of those days, by date and slot position. One query."""
     parameters = _range_parameters(actor, household_id, start, end)
     await require_household(session, actor=actor, household_id=household_id)
-    found = await session.execute(_plan_range(viewer_kind(actor), rows=False), parameters)
+    found = await session.execute(_plan_range(viewer_kind(actor), "entries"), parameters)
     return [
         PlannedEntry(
             entry=entry,
@@ -392,18 +463,50 @@ async def list_plan(
     ]
 
 
+async def _planned_rows(
+    source: Database | AsyncSession,
+    actor: Actor,
+    household_id: int,
+    start: dt.date,
+    end: dt.date,
+    shape: Shape,
+) -> Sequence[Any]:
+    """``_plan_range``'s rows of ``shape``: in ``source``'s transaction when it is a session,
+    else through the database's read API as committed. One query, or two for an admin outside
+    the household (whether it exists)."""
+    parameters = _range_parameters(actor, household_id, start, end)
+    if not actor.in_household(household_id):
+        if isinstance(source, AsyncSession):
+            await require_household(source, actor=actor, household_id=household_id)
+        else:
+            async with source.session(write=False) as session:
+                await require_household(session, actor=actor, household_id=household_id)
+    return await read_rows(source, _plan_range(viewer_kind(actor), shape), parameters)
+
+
 async def plan_json(
     database: Database, *, actor: Actor, household_id: int, start: dt.date, end: dt.date
 ) -> bytes:
     """``list_plan`` as the API answers it (``MealPlanEntryList``), read through the
     database's read API: one query, or two for an admin outside the household (whether it
     exists), and no ORM objects or response models on the way."""
-    parameters = _range_parameters(actor, household_id, start, end)
-    if not actor.in_household(household_id):
-        async with database.session(write=False) as session:
-            await require_household(session, actor=actor, household_id=household_id)
-    rows = await database.rows(_plan_range(viewer_kind(actor), rows=True), parameters)
+    rows = await _planned_rows(database, actor, household_id, start, end, "json")
     return orjson.dumps({"items": [_entry_fields(row) for row in rows]})
+
+
+async def plan_rows(
+    source: Database | AsyncSession,
+    *,
+    actor: Actor,
+    household_id: int,
+    start: dt.date,
+    end: dt.date,
+) -> list[PlanRow]:
+    """``list_plan`` as a page shows it: in ``source``'s transaction when it is a session (a
+    page shown again inside a unit of work), else through the database's read API as
+    committed; one query, with no ORM objects."""
+    rows = await _planned_rows(source, actor, household_id, start, end, "shown")
+    return [PlanRow(*row) for row in rows]
 
 
 def _entry_fields(row: Sequence[Any]) -> dict[str, Any]:
