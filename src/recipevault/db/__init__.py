@@ -315,6 +315,21 @@ async def first_row(
     return await source.first(statement, parameters)
 
 
+async def read_rows(
+    source: Database | AsyncSession,
+    statement: Executable,
+    parameters: dict[str, Any] | None = None,
+    *,
+    heavy: bool = False,
+) -> Sequence[Any]:
+    """The rows of a read-only Core statement: in a session's unit of work (so it sees what the
+    session wrote), or through the database as committed (``Database.rows``, which says what
+    ``heavy`` does)."""
+    if isinstance(source, AsyncSession):
+        return (await source.execute(statement, parameters)).all()
+    return await source.rows(statement, parameters, heavy=heavy)
+
+
 class Database:
     """An engine and the sessions made from it; one per process, opened by the app lifespan."""
 
