@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -163,6 +164,8 @@ def read_alone(base_url: str, path: str, headers: dict[str, str], count: int) ->
     return {
         "p50_ms": statistics.median(timings),
         "p95_ms": timings[min(len(timings) - 1, round(0.95 * len(timings)))],
+        # Two cores shared with whatever else runs: the figures say little without it.
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -190,7 +193,8 @@ def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, ob
         alone = read_alone(app.base_url, path, headers, args.alone)
         print(
             f"  one read at a time ({args.alone} reads): p50 {alone['p50_ms']:.0f} ms, "
-            f"p95 {alone['p95_ms']:.0f} ms (target: under {TARGET_P95_MS} ms)",
+            f"p95 {alone['p95_ms']:.0f} ms (target: under {TARGET_P95_MS} ms; load average "
+            f"{alone['load_average']:.1f})",
             flush=True,
         )
         baseline, listed = Load.get("/json"), Load.get(path, headers=headers)
@@ -209,7 +213,8 @@ def run(database: str, args: argparse.Namespace, work_dir: Path) -> dict[str, ob
         f"{database}: a list of {OPEN_ITEMS} open and {CHECKED_ITEMS} checked items "
         f"{ratio:.3f} of bare FastAPI (rounds {', '.join(f'{r:.3f}' for r in ratios)}; "
         f"{median_result.requests_per_second:.1f} req/s with {args.connections} connections, "
-        f"p50 {median_result.p50_ms:.0f} ms, p99 {median_result.p99_ms:.0f} ms)",
+        f"p50 {median_result.p50_ms:.0f} ms, p99 {median_result.p99_ms:.0f} ms; load average "
+        f"{os.getloadavg()[0]:.1f})",
         flush=True,
     )
     return {
