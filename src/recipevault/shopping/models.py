@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from recipevault.clock import utcnow
@@ -70,8 +70,8 @@ class ShoppingItem(CreatedAt, Base):
             "checked",
             "checked_at",
             "id",
-            sqlite_where=text("deleted_at IS NULL"),
-            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=column("deleted_at").is_(None),
+            postgresql_where=column("deleted_at").is_(None),
         ),
         Index("ix_shopping_items_deleted_at", "deleted_at"),
     )
