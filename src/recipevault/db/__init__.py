@@ -316,13 +316,22 @@ async def first_row(
 
 
 async def read_rows(
-    source: Database | AsyncSession, statement: Executable, parameters: dict[str, Any] | None = None
+    source: Database | AsyncSession,
+    statement: Executable,
+    parameters: dict[str, Any] | None = None,
+    *,
+    heavy: bool = False,
 ) -> Sequence[Any]:
-    """The rows of a read-only Core statement: in a session's transaction (so they include what
-    the session wrote), or through the database as committed (``Database.rows``)."""
+    """The rows of a read-only Core statement: in a session's unit of work (so it sees what the
+    session wrote), or through the database as committed (``Database.rows``, which says what
+    ``heavy`` does)."""
     if isinstance(source, AsyncSession):
+        # Flushed first, as the session would before a query of its own; then run as Core, so
+        # that no ORM loading reads the rows (it looks columns up by expression, and a coerced
+        # column is not found that way).
+        await source.flush()
         return (await (await source.connection()).execute(statement, parameters)).all()
-    return await source.rows(statement, parameters)
+    return await source.rows(statement, parameters, heavy=heavy)
 
 
 class Database:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recipevault.accounts.auth import identity_found
+from recipevault.accounts.auth import NotAuthenticated, identity_found
 from recipevault.accounts.models import UnitSystem as UnitPreference
-from recipevault.deps import CurrentUser, SessionDep
+from recipevault.deps import CurrentUser, SessionDep, read_viewer
 from recipevault.http.pagination import (
     CursorQuery,
     InvalidCursor,
@@ -19,16 +21,19 @@ from recipevault.http.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from recipevault.http.querystring import QueryString, path_id, path_id_parameter
+from recipevault.http.routing import direct_get
 from recipevault.http.schemas import Id
+from recipevault.policy import Actor
 from recipevault.recipes.units import UnitSystem
-from recipevault.shopping import additions, foods, lines, service
+from recipevault.shopping import additions, foods, lines, listing, service
 from recipevault.shopping.models import ShoppingItem
 from recipevault.shopping.schemas import (
     ItemCreate,
     ItemRead,
     ItemUpdate,
     ListChanges,
-    OfferedLine,
+    ListReadQuery,
     Operation,
     OpId,
     PlanAdd,
@@ -40,55 +45,31 @@ from recipevault.shopping.schemas import (
     ShoppingListRead,
     ShoppingListSummary,
     ShoppingListUpdate,
-    SourceRead,
     UsualItem,
     UsualItems,
 )
-from recipevault.shopping.stores import service as stores
 
 router = APIRouter(prefix="/api/v1/shopping-lists", tags=["shopping lists"])
 LIST = "/{list_id:int}"
 CHECKED_SHOWN = 50  # checked items a list shows; /checked pages through the rest
 ITEM = LIST + "/items/{item_id:int}"
+READ_QUERY = QueryString(ListReadQuery)
+JSON = "application/json"
+OpIdQuery = Annotated[OpId | None, Query()]
 
 
 def item_read(line: lines.Line) -> ItemRead:
-    item, merged = line.item, line.merged
-    return ItemRead(
-        id=item.id,
-        text=merged.text,
-        quantity=None if merged.quantity is None else float(merged.quantity),
-        unit=merged.unit,
-        amounts=list(merged.amounts),
-        food=item.food,
-        food_id=item.food_id,
-        note=item.note,
-        aisle=item.aisle,
-        checked=item.checked,
-        position=item.position,
-        sequence=item.changed_seq,
-        sources=[
-            SourceRead(
-                recipe_id=source.recipe_id,
-                plan_entry_id=source.plan_entry_id,
-                servings=None if source.servings is None else float(source.servings),
-            )
-            for source in line.sources
-        ],
-    )
+    return ItemRead.model_validate(listing.item_fields(line))
 
 
-_READING: dict[UnitPreference, UnitSystem] = {
-    UnitPreference.ORIGINAL: "neutral",
-    UnitPreference.METRIC: "metric",
-    UnitPreference.US: "us",
-}
+def _units_of(request: Request) -> UnitSystem:
+    """The units the reader reads in (their preference; as written by default)."""
+    identity = identity_found(request)
+    return lines.reading_units(identity.unit_system if identity else UnitPreference.ORIGINAL)
 
 
 async def _reader_units(request: Request, actor: CurrentUser) -> UnitSystem:
-    """The units the reader reads in (their preference; as written by default)."""
-    identity = identity_found(request)
-    return _READING[identity.unit_system if identity else UnitPreference.ORIGINAL]
+    return _units_of(request)
 
 
 ReaderUnits = Annotated[UnitSystem, Depends(_reader_units)]
@@ -109,32 +90,6 @@ def _summary(summary: service.ListSummary) -> ShoppingListSummary:
         sequence=found.sequence,
         open_items=summary.open_items,
         checked_items=summary.checked_items,
-    )
-
-
-async def _whole(
-    session: AsyncSession,
-    actor: CurrentUser,
-    list_id: int,
-    units: UnitSystem,
-    store_id: int | None = None,
-) -> ShoppingListDetail:
-    """The list as it is read (for a store, in its aisles' order): two queries."""
-    view = await service.read_list(session, actor=actor, list_id=list_id)
-    found = view.shopping_list
-    shown = await lines.list_lines(session, found.id, units, checked_shown=CHECKED_SHOWN)
-    if store_id is not None:
-        store = await stores.get_store(
-            session, actor=actor, household_id=found.household_id, store_id=store_id
-        )
-        shown = stores.walk_order(shown, store.aisles)
-    return ShoppingListDetail(
-        id=found.id,
-        household_id=found.household_id,
-        name=found.name,
-        sequence=found.sequence,
-        items=[item_read(line) for line in shown],
-        checked_total=view.checked_total,
     )
 
 
@@ -172,22 +127,35 @@ async def create_shopping_list(
     return ShoppingListRead.model_validate(created)
 
 
-@router.get(LIST, response_model=ShoppingListDetail, responses={404: {}})
-async def read_shopping_list(
-    list_id: Id,
-    actor: CurrentUser,
-    session: SessionDep,
-    units: ReaderUnits,
-    store_id: Annotated[
-        Id | None,
-        Query(description="A store of the household's: open items come in its aisles' order"),
-    ] = None,
-) -> ShoppingListDetail:
+@direct_get(
+    router,
+    LIST,
+    signed_in=True,
+    response_model=ShoppingListDetail,
+    responses={404: {}},
+    openapi_extra={"parameters": [path_id_parameter("list_id"), *READ_QUERY.openapi["parameters"]]},
+)
+async def read_shopping_list(request: Request) -> Response:
     """The list: its open items in the list's order (or, for a store, aisle by aisle as one
     walks it, items of aisles it does not name next and of no aisle last), then the 50 items
     checked last, the last first (`checked_total` counts them all; `/checked` pages through
     the rest)."""
-    return await _whole(session, actor, list_id, units, store_id)
+    # A hot read (thousands of items on every visit): the caller, the query string and the
+    # database are taken straight from the request, as the plan's and the recipes' reads do.
+    actor = await read_viewer(request)
+    if actor is None:
+        raise NotAuthenticated()
+    list_id = path_id(request, "list_id")
+    query = READ_QUERY.parse(request)
+    body = await listing.list_json(
+        request.app.state.database,
+        actor=actor,
+        list_id=list_id,
+        system=_units_of(request),
+        checked_shown=CHECKED_SHOWN,
+        store_id=query.store_id,
+    )
+    return Response(body, media_type=JSON)
 
 
 @router.get(LIST + "/checked", response_model=Page[ItemRead], responses={404: {}})
@@ -323,109 +291,119 @@ async def remove_shopping_item(
     item_id: Id,
     actor: CurrentUser,
     session: SessionDep,
-    op_id: Annotated[OpId | None, Query()] = None,
+    op_id: OpIdQuery = None,
 ) -> Response:
     await service.remove_item(session, actor=actor, list_id=list_id, item_id=item_id, op_id=op_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(LIST + "/clear-checked", response_model=ShoppingListDetail, responses={404: {}})
-async def clear_checked_items(
-    list_id: Id, data: Operation, actor: CurrentUser, session: SessionDep, units: ReaderUnits
-) -> ShoppingListDetail:
-    """Remove every checked item."""
-    await service.clear_checked(session, actor=actor, list_id=list_id, op_id=data.op_id)
-    return await _whole(session, actor, list_id, units)
+@dataclass(frozen=True, slots=True)
+class ListChange:
+    """A change to a whole list (clearing it, putting recipes and plans on and taking them
+    off), which answers with the list as it is then: the list, who changes it, the unit of
+    work it is made in, and the units the answer is read in."""
 
+    list_id: int
+    actor: Actor
+    session: AsyncSession
+    units: UnitSystem
 
-async def _added(
-    session: AsyncSession,
-    actor: CurrentUser,
-    list_id: int,
-    units: UnitSystem,
-    brought: additions.Brought,
-) -> ShoppingListAdded:
-    whole = await _whole(session, actor, list_id, units)
-    offered = [
-        OfferedLine(
-            recipe_id=line.recipe_id, position=line.position, text=line.text, reason=line.reason
+    async def answer(self, brought: additions.Brought | None = None) -> Response:
+        """The list after the change (``ShoppingListDetail``); after putting recipes on it,
+        with the lines they offered instead (``ShoppingListAdded``)."""
+        view = await service.read_list(self.session, actor=self.actor, list_id=self.list_id)
+        shown = await lines.list_lines(
+            self.session, self.list_id, self.units, checked_shown=CHECKED_SHOWN
         )
-        for line in brought.offered
-    ]
-    return ShoppingListAdded(**whole.model_dump(), offered=offered)
+        body = listing.list_fields(view, shown)
+        if brought is not None:
+            body["offered"] = [
+                {
+                    "recipe_id": line.recipe_id,
+                    "position": line.position,
+                    "text": line.text,
+                    "reason": line.reason,
+                }
+                for line in brought.offered
+            ]
+        return Response(orjson.dumps(body), media_type=JSON)
+
+
+async def _list_change(
+    list_id: Id, actor: CurrentUser, session: SessionDep, units: ReaderUnits
+) -> ListChange:
+    return ListChange(list_id, actor, session, units)
+
+
+Changing = Annotated[ListChange, Depends(_list_change)]
+
+
+@router.post(LIST + "/clear-checked", response_model=ShoppingListDetail, responses={404: {}})
+async def clear_checked_items(data: Operation, change: Changing) -> Response:
+    """Remove every checked item."""
+    await service.clear_checked(
+        change.session, actor=change.actor, list_id=change.list_id, op_id=data.op_id
+    )
+    return await change.answer()
 
 
 @router.post(LIST + "/recipes", response_model=ShoppingListAdded, responses={404: {}})
-async def add_recipe_to_list(
-    list_id: Id, data: RecipeAdd, actor: CurrentUser, session: SessionDep, units: ReaderUnits
-) -> ShoppingListAdded:
+async def add_recipe_to_list(data: RecipeAdd, change: Changing) -> Response:
     """Put a recipe's ingredients on the list, scaled to `servings` (the recipe's own when left
     out). Each joins the item of its food already on the list (an item checked off stays
     checked) or starts one. Optional lines, those with no amount "to taste", and the
     household's staples are offered instead (`offered`); name their positions in `include`
     to add them. Adding a recipe twice adds it twice: send an `op_id` to make a retry safe."""
     brought = await additions.add_recipe(
-        session,
-        actor=actor,
-        list_id=list_id,
+        change.session,
+        actor=change.actor,
+        list_id=change.list_id,
         recipe_id=data.recipe_id,
         servings=data.servings,
         include=set(data.include),
         op_id=data.op_id,
     )
-    return await _added(session, actor, list_id, units, brought)
+    return await change.answer(brought)
 
 
 @router.delete(
     LIST + "/recipes/{recipe_id:int}", response_model=ShoppingListDetail, responses={404: {}}
 )
 async def remove_recipe_from_list(
-    list_id: Id,
-    recipe_id: Id,
-    actor: CurrentUser,
-    session: SessionDep,
-    units: ReaderUnits,
-    op_id: Annotated[OpId | None, Query()] = None,
-) -> ShoppingListDetail:
+    recipe_id: Id, change: Changing, op_id: OpIdQuery = None
+) -> Response:
     """Take a recipe off the list, however it came (directly or planned): exactly what it
     brought is subtracted, and an item only it brought is removed."""
     await additions.remove_recipe(
-        session, actor=actor, list_id=list_id, recipe_id=recipe_id, op_id=op_id
+        change.session, actor=change.actor, list_id=change.list_id, recipe_id=recipe_id, op_id=op_id
     )
-    return await _whole(session, actor, list_id, units)
+    return await change.answer()
 
 
 @router.post(LIST + "/meal-plan", response_model=ShoppingListAdded, responses={404: {}})
-async def add_plan_to_list(
-    list_id: Id, data: PlanAdd, actor: CurrentUser, session: SessionDep, units: ReaderUnits
-) -> ShoppingListAdded:
+async def add_plan_to_list(data: PlanAdd, change: Changing) -> Response:
     """Put every recipe planned from `start` to `end` (the list's household's plan) on the
     list at its planned servings. A planned meal already on the list adds nothing again, and
     leftovers add nothing."""
     brought = await additions.add_plan(
-        session,
-        actor=actor,
-        list_id=list_id,
+        change.session,
+        actor=change.actor,
+        list_id=change.list_id,
         start=data.start,
         end_date=data.end,
         op_id=data.op_id,
     )
-    return await _added(session, actor, list_id, units, brought)
+    return await change.answer(brought)
 
 
 @router.delete(
     LIST + "/meal-plan/{entry_id:int}", response_model=ShoppingListDetail, responses={404: {}}
 )
 async def remove_plan_entry_from_list(
-    list_id: Id,
-    entry_id: Id,
-    actor: CurrentUser,
-    session: SessionDep,
-    units: ReaderUnits,
-    op_id: Annotated[OpId | None, Query()] = None,
-) -> ShoppingListDetail:
+    entry_id: Id, change: Changing, op_id: OpIdQuery = None
+) -> Response:
     """Take a planned meal off the list: exactly what it brought is subtracted."""
     await additions.remove_plan_entry(
-        session, actor=actor, list_id=list_id, entry_id=entry_id, op_id=op_id
+        change.session, actor=change.actor, list_id=change.list_id, entry_id=entry_id, op_id=op_id
     )
-    return await _whole(session, actor, list_id, units)
+    return await change.answer()

@@ -7,9 +7,10 @@ one food), as the recipes' foods vocabulary keys them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recipevault.clock import utcnow
@@ -35,32 +36,84 @@ class Usual:
     uses: int
 
 
-async def aisle_of(session: AsyncSession, household_id: int, food: str | None) -> str | None:
-    """The aisle the household keeps ``food`` in, once someone has said so."""
-    if not food:
-        return None
-    found = await session.get(ShoppingFood, (household_id, food_key(food)))
-    return None if found is None else found.aisle
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What a household keeps of foods: its staples (every one, by key), and the aisles of
+    the foods asked about that have one (by key)."""
+
+    staples: frozenset[str]
+    aisles: dict[str, str]
+
+    def aisle(self, food: str | None) -> str | None:
+        """The aisle the household keeps ``food`` in, once someone has said so."""
+        return self.aisles.get(food_key(food)) if food else None
 
 
-async def bought(session: AsyncSession, household_id: int, food: str | None) -> None:
-    """Count one more time ``food`` went on a list, under the name it was given now."""
-    if not food:
-        return
-    now = utcnow()
-    statement = upsert(session, ShoppingFood).values(
-        household_id=household_id, key=food_key(food), name=food, uses=1, last_used_at=now
+async def kept(session: AsyncSession, household_id: int, names: Iterable[str | None]) -> Kept:
+    """The household's staples and the aisles of the foods ``names``: one query."""
+    keys = sorted({food_key(name) for name in names if name})
+    wanted: ColumnElement[bool] = ShoppingFood.staple.expression
+    if keys:
+        wanted = or_(ShoppingFood.staple, ShoppingFood.key.in_(keys))
+    rows = await session.execute(
+        select(ShoppingFood.key, ShoppingFood.aisle, ShoppingFood.staple).where(
+            ShoppingFood.household_id == household_id, wanted
+        )
     )
-    await session.execute(
+    staples, aisles = set(), {}
+    for key, aisle, staple in rows:
+        if staple:
+            staples.add(key)
+        if aisle is not None:
+            aisles[key] = aisle
+    return Kept(frozenset(staples), aisles)
+
+
+async def bought(
+    session: AsyncSession,
+    household_id: int,
+    names: Iterable[str | None],
+    *,
+    aisle: str | None = None,
+) -> dict[str, str | None]:
+    """Count one more time each of ``names`` went on a list (a food named twice, twice),
+    under the name it was given last, and with an ``aisle`` keep them in it from now on: one
+    statement however many. The aisle each food goes in now, by key."""
+    counted: dict[str, tuple[str, int]] = {}
+    for name in names:
+        if name:
+            key = food_key(name)
+            counted[key] = (name, counted.get(key, (name, 0))[1] + 1)
+    if not counted:
+        return {}
+    now = utcnow()
+    placed = {} if aisle is None else {"aisle": aisle}
+    statement = upsert(session, ShoppingFood).values(
+        [
+            {
+                "household_id": household_id,
+                "key": key,
+                "name": name,
+                "uses": uses,
+                "last_used_at": now,
+                **placed,
+            }
+            for key, (name, uses) in counted.items()
+        ]
+    )
+    excluded = statement.excluded
+    rows = await session.execute(
         statement.on_conflict_do_update(
             index_elements=[ShoppingFood.household_id, ShoppingFood.key],
             set_={
-                "name": statement.excluded.name,
-                "uses": ShoppingFood.uses + 1,
-                "last_used_at": statement.excluded.last_used_at,
+                "name": excluded.name,
+                "uses": ShoppingFood.uses + excluded.uses,
+                "last_used_at": excluded.last_used_at,
+                **({} if aisle is None else {"aisle": excluded.aisle}),
             },
-        )
+        ).returning(ShoppingFood.key, ShoppingFood.aisle)
     )
+    return dict(rows.all())
 
 
 async def remember_aisle(

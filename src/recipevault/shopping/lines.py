@@ -7,21 +7,48 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, false, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recipevault.accounts.models import UnitSystem as UnitPreference
+from recipevault.db import Database, read_rows
 from recipevault.recipes.units import UnitSystem
 from recipevault.shopping.amounts import ItemPart
 from recipevault.shopping.merging import Merged, merge
 from recipevault.shopping.models import ShoppingAddition, ShoppingItem, ShoppingItemSource
 
+# The values a list is read into are tuples (``NamedTuple``): a list reads thousands of them on
+# every visit, and a tuple is made in one step where a frozen dataclass sets each field in turn.
 
-@dataclass(frozen=True, slots=True)
-class SourceRef:
+
+_READING: dict[UnitPreference, UnitSystem] = {
+    UnitPreference.ORIGINAL: "neutral",
+    UnitPreference.METRIC: "metric",
+    UnitPreference.US: "us",
+}
+
+
+def reading_units(preference: UnitPreference) -> UnitSystem:
+    """The units a reader who prefers ``preference`` reads a list in (as written: "neutral")."""
+    return _READING[preference]
+
+
+class SourceRef(NamedTuple):
     """Where part of an item came from: a recipe at some servings, directly or planned."""
 
     recipe_id: int | None
@@ -29,8 +56,7 @@ class SourceRef:
     servings: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
+class ItemRow(NamedTuple):
     """An item's own fields as read (no row object: a list reads thousands of them)."""
 
     id: int
@@ -71,8 +97,7 @@ _SOURCE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     item: ItemRow
     merged: Merged
     sources: tuple[SourceRef, ...]
@@ -112,17 +137,27 @@ async def lines_of(
         return []
     found = {
         line.item.id: line
-        for line in await _lines(session, ShoppingItem.id.in_([item.id for item in items]), system)
+        for line in await _lines(
+            session, _statement(ShoppingItem.id.in_([item.id for item in items])), system
+        )
     }
     return [found[item.id] for item in items]
 
 
 async def list_lines(
-    session: AsyncSession, list_id: int, system: UnitSystem, *, checked_shown: int
+    session: AsyncSession | Database, list_id: int, system: UnitSystem, *, checked_shown: int
 ) -> list[Line]:
     """The list as it is read: every open item, in order, then the ``checked_shown`` items
-    checked last (the last first). One query."""
-    live = (ShoppingItem.list_id == list_id, ShoppingItem.deleted_at.is_(None))
+    checked last (the last first). One query: in a session's unit of work, or through the
+    database as committed."""
+    return await _lines(session, _shown(checked_shown), system, {"list_id": list_id})
+
+
+@cache
+def _shown(checked_shown: int) -> Select[*tuple[Any, ...]]:
+    """The lines of a list's open items and of its ``checked_shown`` items checked last, for
+    the list ``:list_id`` (built once)."""
+    live = (ShoppingItem.list_id == bindparam("list_id"), ShoppingItem.deleted_at.is_(None))
     newest_checked = (
         select(ShoppingItem.id)
         .where(*live, ShoppingItem.checked == true())
@@ -132,8 +167,7 @@ async def list_lines(
     open_items = select(ShoppingItem.id).where(*live, ShoppingItem.checked == false())
     # (A member of a UNION may not have its own LIMIT in SQLite unless it is a subquery.)
     newest = newest_checked.subquery()
-    shown = ShoppingItem.id.in_(union_all(open_items, select(newest.c.id)))
-    return await _lines(session, shown, system)
+    return _statement(ShoppingItem.id.in_(union_all(open_items, select(newest.c.id))))
 
 
 async def checked_lines(
@@ -163,48 +197,67 @@ async def checked_lines(
         .order_by(ShoppingItem.checked_at.desc(), ShoppingItem.id.desc())
         .limit(limit)
     )
-    return await _lines(session, ShoppingItem.id.in_(page), system)
+    return await _lines(session, _statement(ShoppingItem.id.in_(page)), system)
 
 
-async def _lines(
-    session: AsyncSession, which: ColumnElement[bool], system: UnitSystem
-) -> list[Line]:
-    """The items ``which`` picks, in ``ORDER``, with their parts and sources: one query, of
-    columns (loading thousands of rows as objects would cost more than the rest together)."""
-    rows = await session.execute(
+def _statement(which: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    """The items ``which`` picks, in ``ORDER``, with their parts and sources: of columns
+    (loading thousands of rows as objects would cost more than the rest together)."""
+    return (
         select(*_ITEM_COLUMNS, ShoppingItemSource.id, *_SOURCE_COLUMNS)
         .outerjoin(ShoppingItemSource, ShoppingItemSource.item_id == ShoppingItem.id)
         .outerjoin(ShoppingAddition, ShoppingAddition.id == ShoppingItemSource.addition_id)
         .where(which)
         .order_by(*ORDER, ShoppingItemSource.id)
     )
+
+
+async def _lines(
+    source: AsyncSession | Database,
+    statement: Select[*tuple[Any, ...]],
+    system: UnitSystem,
+    parameters: dict[str, Any] | None = None,
+) -> list[Line]:
+    """The lines of the items a ``_statement`` picks: one query, for any number of items,
+    their parts and sources."""
+    rows = await read_rows(source, statement, parameters, heavy=True)
     width = len(_ITEM_COLUMNS)
     items: dict[int, ItemRow] = {}
-    parts: defaultdict[int, list[ItemPart]] = defaultdict(list)
+    parts: dict[int, list[RawPart]] = {}
     sources: defaultdict[int, dict[int, SourceRef]] = defaultdict(dict)
-    row: Any
     for row in rows:
         item_id = row[0]
         if item_id not in items:
-            items[item_id] = ItemRow(*row[:width])
+            items[item_id] = ItemRow._make(row[:width])
+            parts[item_id] = []
         if row[width] is None:  # no part
             continue
-        addition_id, text, quantity, quantity_max, unit, size, food, *source = row[width + 1 :]
-        parts[item_id].append(
-            part(
-                text,
-                quantity=quantity,
-                quantity_max=quantity_max,
-                unit=unit,
-                size=size,
-                food=food,
-            )
-        )
+        parts[item_id].append(row[width + 2 : width + 8])
+        addition_id = row[width + 1]
         if addition_id is not None:  # else typed in
-            sources[item_id][addition_id] = SourceRef(*source)
-    lines = []
-    for item in items.values():
-        found = parts[item.id] or [part(item.text, food=item.food)]  # none: a bare name
-        merged = merge(found, food=item.food, system=system)
-        lines.append(Line(item, merged, tuple(sources[item.id].values())))
-    return lines
+            sources[item_id][addition_id] = SourceRef._make(row[width + 8 :])
+    return [
+        Line(
+            item,
+            _merged(tuple(parts[item.id]), item.text, item.food, system),
+            tuple(sources[item.id].values()) if item.id in sources else (),
+        )
+        for item in items.values()
+    ]
+
+
+# A part as read: its text, quantity, quantity_max, unit, size and food.
+RawPart = tuple[str, Decimal | None, Decimal | None, str | None, str | None, str | None]
+
+
+# A long list is merged again on every read, for every reader: the lines read most recently are
+# kept by their parts as read, so that a line read again makes no parts and sorts none (a list
+# of 2,000 lines made 2,000 merges' worth of objects per read). The result depends on the
+# parts, food and reader alone.
+@lru_cache(maxsize=8192)
+def _merged(parts: tuple[RawPart, ...], text: str, food: str | None, system: UnitSystem) -> Merged:
+    found = [
+        part(written, quantity=quantity, quantity_max=top, unit=unit, size=size, food=named)
+        for written, quantity, top, unit, size, named in parts
+    ] or [part(text, food=food)]  # none: a bare name
+    return merge(found, food=food, system=system)

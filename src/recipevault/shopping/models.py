@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from recipevault.clock import utcnow
@@ -62,8 +62,17 @@ class ShoppingItem(CreatedAt, Base):
         # "What changed since N" and the list itself (open items in order) both start here.
         Index("ix_shopping_items_list_changed", "list_id", "changed_seq"),
         Index("ix_shopping_items_list_food_key", "list_id", "food_key"),
-        # A list's open items, and its items checked last, without reading its history.
-        Index("ix_shopping_items_list_checked", "list_id", "checked", "checked_at"),
+        # A list's open items, its items checked last (a page at a time: checked at, id) and
+        # how many are checked, from the index alone: removed items' markers are not in it.
+        Index(
+            "ix_shopping_items_live",
+            "list_id",
+            "checked",
+            "checked_at",
+            "id",
+            sqlite_where=column("deleted_at").is_(None),
+            postgresql_where=column("deleted_at").is_(None),
+        ),
         Index("ix_shopping_items_deleted_at", "deleted_at"),
     )
 

@@ -33,7 +33,7 @@ from recipevault.recipes.schemas import RecipeListQuery
 from recipevault.recipes.units import UnitSystem
 from recipevault.shopping import lines, service
 from recipevault.shopping import page_views as views
-from recipevault.shopping.api import _READING, CHECKED_SHOWN
+from recipevault.shopping.api import CHECKED_SHOWN
 from recipevault.shopping.schemas import (
     ItemCreate,
     ShoppingListCreate,
@@ -66,7 +66,7 @@ class FormNotMade(ValidationFailed):
 
 def reader_units(identity: Identity) -> UnitSystem:
     """The units the viewer reads a list in (their preference), as the API reads it."""
-    return _READING[identity.unit_system]
+    return lines.reading_units(identity.unit_system)
 
 
 async def operation_form(request: Request, schema: type[M]) -> Form[M]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from recipevault.http.schemas import NOT_NULL, Flag, Id, InputModel, OutputModel
@@ -123,6 +123,17 @@ class ItemRead(OutputModel):
     sequence: int = Field(description="The number of the change that last changed the item")
     sources: list[SourceRead] = Field(
         default_factory=list, description="The recipes and planned meals it came with"
+    )
+
+
+class ListReadQuery(BaseModel):
+    """The query string of `GET /api/v1/shopping-lists/{id}`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    store_id: Id | None = Field(
+        default=None,
+        description="A store of the household's: open items come in its aisles' order",
     )
 
 

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import case, delete, false, func, select, true, update
+from sqlalchemy import ColumnElement, case, delete, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from recipevault.clock import utcnow
 from recipevault.errors import Gone, NotFound
@@ -92,12 +93,18 @@ class Done:
 # --- Whose lists -----------------------------------------------------------------------------
 
 
-def _visible(actor: Actor) -> Any:
-    """The lists ``actor`` may read and change, as a condition (fails closed: no household,
-    no list)."""
-    if actor.is_admin:
+def visible_lists(admin: bool, household_ids: Any) -> ColumnElement[bool]:
+    """The lists a viewer may read and change, as a condition: every list for an admin, else
+    those of ``household_ids`` (the ids, or an expanding parameter of them); fails closed: no
+    household, no list."""
+    if admin:
         return ShoppingList.id.is_not(None)
-    return ShoppingList.household_id.in_(sorted(actor.household_ids))
+    return ShoppingList.household_id.in_(household_ids)
+
+
+def _visible(actor: Actor) -> ColumnElement[bool]:
+    """The lists ``actor`` may read and change, as a condition."""
+    return visible_lists(actor.is_admin, sorted(actor.household_ids))
 
 
 async def get_list(session: AsyncSession, *, actor: Actor, list_id: int) -> ShoppingList:
@@ -230,16 +237,16 @@ async def begin(
 ) -> Step | Done:
     """Take the list's next number, or, for an operation already done, what it did."""
     now = utcnow()
-    taken = await session.scalar(
+    shopping_list = await session.scalar(
         update(ShoppingList)
         .where(ShoppingList.id == list_id, _visible(actor))
         .values(sequence=ShoppingList.sequence + 1, updated_at=now)
-        .returning(ShoppingList.sequence)
-        .execution_options(synchronize_session=False)
+        .returning(ShoppingList)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if taken is None:
+    if shopping_list is None:
         raise ShoppingListNotFound()
-    shopping_list = await session.get_one(ShoppingList, list_id, populate_existing=True)
+    taken = shopping_list.sequence
     if op_id is not None:
         # The list's row is locked now: the same id sent twice at once waits here for the
         # first, and then sees it.
@@ -322,33 +329,50 @@ def _name(item: ShoppingItem, typed: _Typed) -> None:
     item.food, item.food_id, item.food_key = typed.food, typed.food_id, foods.food_key(typed.food)
 
 
+def _open_of_food(
+    items: Any, list_id: int, food_key: str, food_id: int | None
+) -> tuple[ColumnElement[bool], ...]:
+    """Which of ``items`` (the items' table or an alias of it) are open items of the list
+    for this food (by the household's food, or its key)."""
+    same = items.food_key == food_key
+    if food_id is not None:
+        same = same | (items.food_id == food_id)
+    return (items.list_id == list_id, items.deleted_at.is_(None), items.checked == false(), same)
+
+
 async def open_item_of(
     session: AsyncSession, list_id: int, *, food_key: str, food_id: int | None
 ) -> ShoppingItem | None:
     """The open item of the list for this food (by the household's food, or its key)."""
-    same = ShoppingItem.food_key == food_key
-    if food_id is not None:
-        same = same | (ShoppingItem.food_id == food_id)
-    return await session.scalar(
-        select(ShoppingItem)
-        .where(
-            ShoppingItem.list_id == list_id,
-            ShoppingItem.deleted_at.is_(None),
-            ShoppingItem.checked == false(),
-            same,
-        )
-        .order_by(ShoppingItem.position, ShoppingItem.id)
+    item, _ = await _open_item_or_next(session, list_id, food_key=food_key, food_id=food_id)
+    return item
+
+
+async def _open_item_or_next(
+    session: AsyncSession, list_id: int, *, food_key: str, food_id: int | None
+) -> tuple[ShoppingItem | None, int]:
+    """The open item of the list for this food (the first, in the list's order), and the
+    position after the list's last live item (where a new one goes): one query."""
+    first = aliased(ShoppingItem)
+    match = (
+        select(first.id)
+        .where(*_open_of_food(first, list_id, food_key, food_id))
+        .order_by(first.position, first.id)
         .limit(1)
+        .scalar_subquery()
     )
-
-
-async def next_position(session: AsyncSession, list_id: int) -> int:
-    last = await session.scalar(
-        select(func.max(ShoppingItem.position)).where(
-            ShoppingItem.list_id == list_id, ShoppingItem.deleted_at.is_(None)
+    end = (
+        select(func.coalesce(func.max(ShoppingItem.position) + 1, 0).label("next"))
+        .where(ShoppingItem.list_id == list_id, ShoppingItem.deleted_at.is_(None))
+        .subquery()
+    )
+    found = aliased(ShoppingItem)
+    item, position = (
+        await session.execute(
+            select(found, end.c.next).select_from(end).outerjoin(found, found.id == match)
         )
-    )
-    return 0 if last is None else last + 1
+    ).one()
+    return item, position
 
 
 async def add_item(
@@ -370,16 +394,18 @@ async def add_item(
         return step
     household_id = step.shopping_list.household_id
     typed = await _read(session, household_id, text)
-    item = await open_item_of(
+    item, position = await _open_item_or_next(
         session, list_id, food_key=foods.food_key(typed.food), food_id=typed.food_id
     )
+    # Counted (and the aisle kept) before the item is written: the aisle goes in with it.
+    food = typed.food if item is None else item.food
+    aisles = await foods.bought(session, household_id, [food], aisle=aisle)
     if item is None:
         item = ShoppingItem(
             list_id=list_id,
-            position=await next_position(session, list_id),
+            position=position,
             created_by_id=actor.user_id,
-            aisle=await foods.aisle_of(session, household_id, typed.food),
-            changed_seq=step.sequence,
+            aisle=aisles.get(foods.food_key(food)) if food else None,
         )
         _name(item, typed)
         session.add(item)
@@ -387,9 +413,7 @@ async def add_item(
         item.note = note
     if aisle is not None:
         item.aisle = aisle
-        await foods.remember_aisle(session, household_id, item.food, aisle)
     item.changed_seq = step.sequence
-    await foods.bought(session, household_id, item.food)
     await session.flush()
     session.add(_typed_source(item, typed))
     await session.flush()
