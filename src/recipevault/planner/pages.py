@@ -31,7 +31,6 @@ from recipevault.planner.page_views import View
 from recipevault.planner.schemas import FIRST_DATE, LAST_DATE, MealPlanEntryCreate, PlanDate
 from recipevault.recipes import page_views as recipe_views
 from recipevault.recipes.page_text import plain_number
-from recipevault.recipes.schemas import RecipeListQuery
 from recipevault.web.forms import Form, blank_form, read_form
 from recipevault.web.rendering import redirect, render
 
@@ -73,21 +72,6 @@ async def household_of(
     return household_id, names[household_id], mine
 
 
-async def _recipe_choices(
-    database: Database, identity: Identity, q: str | None
-) -> list[dict[str, Any]]:
-    """Recipes the viewer may read that match ``q``, as the recipe search finds them."""
-    if not q or not q.strip():
-        return []
-    items, _, _ = await recipe_views.summaries(
-        database,
-        viewer=identity.actor,
-        query=RecipeListQuery.model_validate({"q": q.strip()}),
-        limit=RESULTS,
-    )
-    return items
-
-
 async def plan_page(
     request: Request,
     session: AsyncSession,
@@ -114,7 +98,10 @@ async def plan_page(
     )
     household_id = frame.household_id
     if _is_fragment(request, CHOICES_TARGET):
-        choices = {"choices": await _recipe_choices(database, identity, q), "q": q}
+        choices = {
+            "choices": await recipe_views.choices(database, identity.actor, q, limit=RESULTS),
+            "q": q,
+        }
         return render(request, "planner/_recipe_choices.html", choices)
     # The whole range in one listing: no query per day or entry.
     planned = await service.plan_rows(
@@ -136,7 +123,7 @@ async def plan_page(
         "slots_options": [(slot.id, slot.name) for slot in frame.slots],
         "today": today,
         "q": q or "",
-        "choices": await _recipe_choices(database, identity, q),
+        "choices": await recipe_views.choices(database, identity.actor, q, limit=RESULTS),
         "templates": frame.templates,
         "feeds": frame.feeds,
         "is_member": identity.actor.in_household(household_id),

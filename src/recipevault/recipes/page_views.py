@@ -164,6 +164,22 @@ async def summaries(
     return page["items"], page["next"], page.get("total")
 
 
+async def choices(
+    database: Database, viewer: Actor | None, q: str | None, *, limit: int = 8
+) -> list[dict[str, Any]]:
+    """Recipes ``viewer`` may read that match ``q``, as the recipe search finds them: what a
+    form offers to pick from (nothing until something is typed)."""
+    if not q or not q.strip():
+        return []
+    items, _, _ = await summaries(
+        database,
+        viewer=viewer,
+        query=RecipeListQuery.model_validate({"q": q.strip()}),
+        limit=limit,
+    )
+    return items
+
+
 async def home_context(database: Database) -> dict[str, Any]:
     """The home page's recipe blocks: the newest and the highest rated public recipes."""
     query = NO_FILTERS

@@ -29,7 +29,6 @@ from recipevault.http.schemas import Id
 from recipevault.planner.page_views import week_start
 from recipevault.recipes import page_views as recipe_views
 from recipevault.recipes.line_references import readable_lines
-from recipevault.recipes.schemas import RecipeListQuery
 from recipevault.recipes.units import UnitSystem
 from recipevault.shopping import lines, service
 from recipevault.shopping import page_views as views
@@ -163,20 +162,6 @@ async def delete_list(
 # --- A list --------------------------------------------------------------------------------
 
 
-async def _recipe_choices(
-    database: Database, identity: Identity, q: str | None
-) -> list[dict[str, Any]]:
-    if not q or not q.strip():
-        return []
-    items, _, _ = await recipe_views.summaries(
-        database,
-        viewer=identity.actor,
-        query=RecipeListQuery.model_validate({"q": q.strip()}),
-        limit=RESULTS,
-    )
-    return items
-
-
 async def list_page(
     request: Request,
     session: AsyncSession,
@@ -239,7 +224,7 @@ async def list_page(
         ),
         "offered": offered_lines,
         "q": q or "",
-        "choices": await _recipe_choices(database, identity, q),
+        "choices": await recipe_views.choices(database, identity.actor, q, limit=RESULTS),
         "op": views.new_op_prefix(),
         "add_form": forms.get("add") or blank_form(),
         "recipe_form": forms.get("recipe") or blank_form(),
